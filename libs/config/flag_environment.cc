@@ -1,0 +1,45 @@
+#include "libs/config/flag_environment.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace probation {
+
+std::string EnvironmentVariableFor(absl::string_view env_prefix, absl::string_view flag_name) {
+  return absl::StrCat(env_prefix, absl::AsciiStrToUpper(flag_name));
+}
+
+absl::Status ApplyEnvironmentToFlags(absl::string_view env_prefix,
+                                     absl::Span<const absl::string_view> flag_names) {
+  for (absl::string_view name : flag_names) {
+    const std::string variable = EnvironmentVariableFor(env_prefix, name);
+    const char* value = std::getenv(variable.c_str());
+    if (value == nullptr) continue;
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(variable, ": no such setting --", name));
+    }
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(variable, ": invalid value '", value, "': ", error));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<char*> ParseFlagsAndEnvironment(int argc, char** argv, absl::string_view env_prefix,
+                                            absl::Span<const absl::string_view> flag_names) {
+  if (absl::Status status = ApplyEnvironmentToFlags(env_prefix, flag_names); !status.ok()) {
+    std::cerr << "invalid setting: " << status.message() << "\n";
+    std::exit(2);
+  }
+  return absl::ParseCommandLine(argc, argv);
+}
+
+}  // namespace probation

@@ -1,0 +1,31 @@
+// Every setting of a service is a command-line flag and an environment variable. The variable
+// for flag `data_file` of the service with prefix "CATALOGUE_" is CATALOGUE_DATA_FILE; a flag
+// given on the command line wins over the environment.
+#ifndef PROBATION_LIBS_CONFIG_FLAG_ENVIRONMENT_H_
+#define PROBATION_LIBS_CONFIG_FLAG_ENVIRONMENT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
+namespace probation {
+
+// The environment variable that sets `flag_name`.
+std::string EnvironmentVariableFor(absl::string_view env_prefix, absl::string_view flag_name);
+
+// Sets each named flag from its environment variable, if that is set. An unknown flag name
+// or a value the flag cannot parse is INVALID_ARGUMENT naming the variable.
+absl::Status ApplyEnvironmentToFlags(absl::string_view env_prefix,
+                                     absl::Span<const absl::string_view> flag_names);
+
+// Applies the environment, then parses argv (which wins). On an invalid setting prints a
+// message naming it and exits with status 2. Returns the positional arguments.
+std::vector<char*> ParseFlagsAndEnvironment(int argc, char** argv, absl::string_view env_prefix,
+                                            absl::Span<const absl::string_view> flag_names);
+
+}  // namespace probation
+
+#endif  // PROBATION_LIBS_CONFIG_FLAG_ENVIRONMENT_H_

@@ -1,0 +1,39 @@
+#include "libs/logging/json_log.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/sinks/stdout_sinks.h"
+
+namespace probation {
+
+absl::Status InitJsonLogging(absl::string_view service, absl::string_view level) {
+  const auto parsed = spdlog::level::from_str(std::string(level));
+  // from_str maps anything unknown to "off"; only "off" itself may mean off.
+  if (parsed == spdlog::level::off && level != "off") {
+    return absl::InvalidArgumentError(absl::StrCat("log_level: unknown level '", level, "'"));
+  }
+  spdlog::drop(std::string(service));  // Re-initialising (tests) replaces the logger.
+  auto logger = spdlog::stderr_logger_mt(std::string(service));
+  // The message is the rest of the JSON object, written by Log(); the service name goes
+  // through json so it is escaped like any other field.
+  const std::string service_json = nlohmann::json(std::string(service)).dump();
+  logger->set_pattern(absl::StrCat(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","service":)",
+                                   service_json, ",%v}"),
+                      spdlog::pattern_time_type::utc);
+  logger->set_level(parsed);
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(std::move(logger));
+  return absl::OkStatus();
+}
+
+void Log(spdlog::level::level_enum level, absl::string_view event, const nlohmann::json& fields) {
+  if (!spdlog::default_logger_raw()->should_log(level)) return;
+  nlohmann::json line = {{"event", std::string(event)}};
+  if (fields.is_object()) line.update(fields);
+  std::string body = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // Strip the braces: the pattern supplies them around time, level and service.
+  spdlog::default_logger_raw()->log(level, spdlog::string_view_t(body.data() + 1, body.size() - 2));
+}
+
+}  // namespace probation

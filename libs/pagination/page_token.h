@@ -1,0 +1,34 @@
+// Opaque AIP-158 page tokens. A token records where the next page starts and a fingerprint of
+// the request's filters, so a token reused with different filters is refused rather than
+// silently skipping results.
+#ifndef PROBATION_LIBS_PAGINATION_PAGE_TOKEN_H_
+#define PROBATION_LIBS_PAGINATION_PAGE_TOKEN_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace probation {
+
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 100;
+
+// A stable 64-bit fingerprint (FNV-1a) of a canonical description of the filters; stable
+// across processes and replicas, unlike absl::Hash.
+uint64_t FilterFingerprint(absl::string_view canonical_filters);
+
+std::string EncodePageToken(uint64_t offset, uint64_t filter_fingerprint);
+
+// The offset the token points at; INVALID_ARGUMENT naming `page_token` when the token is
+// malformed or was issued for other filters. An empty token is offset 0.
+absl::StatusOr<uint64_t> DecodePageToken(absl::string_view token, uint64_t filter_fingerprint);
+
+// 0 becomes the default, values above the maximum are coerced to it (AIP-158), negative values
+// are INVALID_ARGUMENT naming `page_size`.
+absl::StatusOr<int> ResolvePageSize(int requested);
+
+}  // namespace probation
+
+#endif  // PROBATION_LIBS_PAGINATION_PAGE_TOKEN_H_

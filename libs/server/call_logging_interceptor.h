@@ -1,0 +1,25 @@
+// Logs one JSON line per RPC (method, status, latency, request id) and echoes the request id
+// to the client. The request id comes from `x-request-id` metadata or is generated.
+#ifndef PROBATION_LIBS_SERVER_CALL_LOGGING_INTERCEPTOR_H_
+#define PROBATION_LIBS_SERVER_CALL_LOGGING_INTERCEPTOR_H_
+
+#include <string>
+
+#include "grpcpp/support/server_interceptor.h"
+
+namespace probation {
+
+inline constexpr char kRequestIdHeader[] = "x-request-id";
+
+// A fresh random request id (32 hex digits).
+std::string NewRequestId();
+
+class CallLoggingInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override;
+};
+
+}  // namespace probation
+
+#endif  // PROBATION_LIBS_SERVER_CALL_LOGGING_INTERCEPTOR_H_

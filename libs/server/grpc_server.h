@@ -1,0 +1,63 @@
+// Bootstrap shared by every server: listening socket, grpc.health.v1, reflection, per-call
+// logging, message size limits, and a graceful drain on SIGTERM/SIGINT.
+#ifndef PROBATION_LIBS_SERVER_GRPC_SERVER_H_
+#define PROBATION_LIBS_SERVER_GRPC_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
+
+namespace probation {
+
+struct ServerOptions {
+  // "host:port"; port 0 picks a free port (tests).
+  std::string address = "0.0.0.0:0";
+  // Fully qualified service names, reported SERVING by the health service once started.
+  std::vector<std::string> health_service_names;
+  std::vector<grpc::Service*> services;
+  int max_receive_message_bytes = 4 * 1024 * 1024;
+  // Whether the services are ready as soon as the server starts; a server that must first
+  // load something starts NOT_SERVING and calls SetServing(true) later.
+  bool serving_at_start = true;
+};
+
+class GrpcServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(const ServerOptions& options);
+
+  ~GrpcServer();
+
+  int port() const { return port_; }
+  grpc::Server* server() { return server_.get(); }
+
+  // Sets every health service name (and the overall "" entry) to SERVING or NOT_SERVING.
+  void SetServing(bool serving);
+
+  // Stops accepting calls, lets calls in flight finish until `drain` has passed, then
+  // cancels the rest.
+  void Shutdown(absl::Duration drain);
+
+ private:
+  GrpcServer(std::unique_ptr<grpc::Server> server, int port, std::vector<std::string> names)
+      : server_(std::move(server)), port_(port), health_service_names_(std::move(names)) {}
+
+  std::unique_ptr<grpc::Server> server_;
+  int port_;
+  std::vector<std::string> health_service_names_;
+  bool shut_down_ = false;
+};
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts afterwards; call
+// first thing in main so that WaitForTerminationSignal() can receive them synchronously.
+void BlockTerminationSignals();
+
+// Waits for SIGTERM or SIGINT and returns its number.
+int WaitForTerminationSignal();
+
+}  // namespace probation
+
+#endif  // PROBATION_LIBS_SERVER_GRPC_SERVER_H_

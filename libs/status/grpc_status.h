@@ -1,0 +1,25 @@
+// Conversion between absl::Status, which domain code returns, and grpc::Status, which handlers
+// send. Field violations travel as a google.rpc.BadRequest detail so clients can name the
+// field they must fix (AIP-193).
+#ifndef PROBATION_LIBS_STATUS_GRPC_STATUS_H_
+#define PROBATION_LIBS_STATUS_GRPC_STATUS_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/support/status.h"
+
+namespace probation {
+
+// INVALID_ARGUMENT whose message starts with the field ("page_token: ...") and which carries
+// a google.rpc.BadRequest naming it.
+absl::Status InvalidFieldError(absl::string_view field, absl::string_view description);
+
+// Same code and message; payloads become google.rpc.Status details.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The reverse, for a service that calls another: keeps code, message and details.
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+}  // namespace probation
+
+#endif  // PROBATION_LIBS_STATUS_GRPC_STATUS_H_

@@ -1,0 +1,445 @@
+#include "services/catalogue/catalogue_loader.h"
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+
+namespace probation::catalogue {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::TextFormat;
+using ParseInfoTree = google::protobuf::TextFormat::ParseInfoTree;
+
+// Resource ids are lower-case words joined by single hyphens ("kent-surrey-and-sussex").
+bool IsValidId(absl::string_view id) {
+  if (id.empty() || id.front() == '-' || id.back() == '-') return false;
+  char previous = 0;
+  for (char c : id) {
+    const bool ok = absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-';
+    if (!ok || (c == '-' && previous == '-')) return false;
+    previous = c;
+  }
+  return true;
+}
+
+bool IsBlank(absl::string_view text) { return absl::StripAsciiWhitespace(text).empty(); }
+
+class SyntaxErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit SyntaxErrorCollector(absl::string_view source) : source_(source) {}
+
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    errors_.push_back(absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ", message));
+  }
+
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::string source_;
+  std::vector<std::string> errors_;
+};
+
+// A place in the file: a parse tree and the message it describes, so that errors can name the
+// line of the offending field, or of the enclosing entry when the field is missing.
+struct Place {
+  const ParseInfoTree* tree;
+  const Descriptor* descriptor;
+  int entry_line;  // 1-based line of the enclosing entry
+};
+
+int LineOf(const Place& place, absl::string_view field_name, int index = -1) {
+  const FieldDescriptor* field = place.descriptor->FindFieldByName(std::string(field_name));
+  if (place.tree != nullptr && field != nullptr) {
+    const auto location = place.tree->GetLocation(field, index);
+    if (location.line >= 0) return location.line + 1;
+  }
+  return place.entry_line;
+}
+
+Place Nested(const Place& place, absl::string_view field_name, int index) {
+  const FieldDescriptor* field = place.descriptor->FindFieldByName(std::string(field_name));
+  const ParseInfoTree* tree =
+      place.tree == nullptr ? nullptr : place.tree->GetTreeForNested(field, index);
+  return Place{tree, field->message_type(), LineOf(place, field_name, index)};
+}
+
+class Validator {
+ public:
+  Validator(absl::string_view source, v1::Catalogue& catalogue, const ParseInfoTree& tree)
+      : source_(source), catalogue_(catalogue), root_{&tree, v1::Catalogue::descriptor(), 1} {}
+
+  absl::Status Run() {
+    ValidateRegions();
+    ValidateKinds();
+    ValidateNeedAreas();
+    CollectInterventionIds();
+    for (int i = 0; i < catalogue_.interventions_size(); ++i) {
+      ValidateIntervention(i);
+    }
+    if (!errors_.empty()) {
+      return absl::InvalidArgumentError(absl::StrJoin(errors_, "\n"));
+    }
+    Complete();
+    return absl::OkStatus();
+  }
+
+ private:
+  void Error(int line, absl::string_view what, absl::string_view message) {
+    errors_.push_back(absl::StrCat(source_, ":", line, ": ", what, ": ", message));
+  }
+
+  void ValidateRegions() {
+    if (catalogue_.regions().empty()) Error(1, "catalogue", "no regions");
+    for (int i = 0; i < catalogue_.regions_size(); ++i) {
+      const v1::Region& region = catalogue_.regions(i);
+      const Place place = Nested(root_, "regions", i);
+      const std::string what = absl::StrCat("region \"", region.id(), "\"");
+      if (!IsValidId(region.id())) {
+        Error(LineOf(place, "id"), what, "id must be lower-case words joined by hyphens");
+      } else if (auto [it, inserted] = region_lines_.emplace(region.id(), place.entry_line);
+                 !inserted) {
+        Error(place.entry_line, what,
+              absl::StrCat("duplicate id (first at line ", it->second, ")"));
+      }
+      if (IsBlank(region.title())) Error(LineOf(place, "title"), what, "empty title");
+      if (!region.name().empty()) Error(LineOf(place, "name"), what, "name is derived; omit it");
+      for (int p = 0; p < region.pcc_areas_size(); ++p) {
+        const v1::PccArea& area = region.pcc_areas(p);
+        const Place area_place = Nested(place, "pcc_areas", p);
+        const std::string area_what = absl::StrCat("PCC area \"", area.id(), "\"");
+        if (!IsValidId(area.id())) {
+          Error(area_place.entry_line, area_what, "id must be lower-case words joined by hyphens");
+        } else if (!pcc_area_regions_.emplace(area.id(), region.id()).second) {
+          Error(area_place.entry_line, area_what, "listed under more than one region");
+        }
+        if (IsBlank(area.title())) Error(area_place.entry_line, area_what, "empty title");
+      }
+    }
+  }
+
+  void ValidateKinds() {
+    for (int i = 0; i < catalogue_.kinds_size(); ++i) {
+      const v1::KindInfo& info = catalogue_.kinds(i);
+      const Place place = Nested(root_, "kinds", i);
+      const std::string what = absl::StrCat("kind ", v1::InterventionKind_Name(info.kind()));
+      if (info.kind() == v1::INTERVENTION_KIND_UNSPECIFIED) {
+        Error(place.entry_line, "kind", "kind is unspecified");
+      } else if (!kinds_.insert(info.kind()).second) {
+        Error(place.entry_line, what, "described twice");
+      }
+      if (IsBlank(info.title())) Error(place.entry_line, what, "empty title");
+    }
+  }
+
+  void ValidateNeedAreas() {
+    std::set<int> seen;
+    for (int i = 0; i < catalogue_.need_areas_size(); ++i) {
+      const v1::NeedAreaInfo& info = catalogue_.need_areas(i);
+      const Place place = Nested(root_, "need_areas", i);
+      const std::string what =
+          absl::StrCat("need area ", probation::common::v1::NeedArea_Name(info.area()));
+      if (info.area() == probation::common::v1::NEED_AREA_UNSPECIFIED) {
+        Error(place.entry_line, "need area", "area is unspecified");
+      } else if (!seen.insert(info.area()).second) {
+        Error(place.entry_line, what, "described twice");
+      }
+      if (IsBlank(info.title())) Error(place.entry_line, what, "empty title");
+    }
+  }
+
+  void CollectInterventionIds() {
+    for (int i = 0; i < catalogue_.interventions_size(); ++i) {
+      const std::string& id = catalogue_.interventions(i).id();
+      const Place place = Nested(root_, "interventions", i);
+      const std::string what = absl::StrCat("intervention \"", id, "\"");
+      if (!IsValidId(id)) {
+        Error(LineOf(place, "id"), what, "id must be lower-case words joined by hyphens");
+      } else if (auto [it, inserted] = intervention_lines_.emplace(id, place.entry_line);
+                 !inserted) {
+        Error(place.entry_line, what,
+              absl::StrCat("duplicate id (first at line ", it->second, ")"));
+      }
+    }
+  }
+
+  void ValidateIntervention(int index) {
+    const v1::Intervention& intervention = catalogue_.interventions(index);
+    const Place place = Nested(root_, "interventions", index);
+    const std::string what = absl::StrCat("intervention \"", intervention.id(), "\"");
+    if (!intervention.name().empty()) {
+      Error(LineOf(place, "name"), what, "name is derived from the id; omit it");
+    }
+    if (IsBlank(intervention.title())) Error(LineOf(place, "title"), what, "empty title");
+    if (IsBlank(intervention.summary())) Error(LineOf(place, "summary"), what, "empty summary");
+    if (IsBlank(intervention.description())) {
+      Error(LineOf(place, "description"), what, "empty description");
+    }
+    if (intervention.kind() == v1::INTERVENTION_KIND_UNSPECIFIED) {
+      Error(LineOf(place, "kind"), what, "kind is unspecified");
+    } else if (!kinds_.contains(intervention.kind())) {
+      Error(LineOf(place, "kind"), what, "its kind has no `kinds` entry describing it");
+    }
+    if (intervention.status() == v1::INTERVENTION_STATUS_UNSPECIFIED) {
+      Error(LineOf(place, "status"), what, "status is unspecified");
+    }
+    for (int i = 0; i < intervention.need_areas_size(); ++i) {
+      if (intervention.need_areas(i) == probation::common::v1::NEED_AREA_UNSPECIFIED) {
+        Error(LineOf(place, "need_areas", i), what, "need area is unspecified");
+      }
+    }
+    ValidateAvailability(intervention, place, what);
+    std::set<std::string> names;
+    for (int i = 0; i < intervention.criteria_size(); ++i) {
+      ValidateCriterion(intervention.criteria(i), Nested(place, "criteria", i), what, names);
+    }
+    for (int i = 0; i < intervention.related_interventions_size(); ++i) {
+      const std::string& related = intervention.related_interventions(i);
+      if (related == intervention.id()) {
+        Error(LineOf(place, "related_interventions", i), what, "relates to itself");
+      } else if (!intervention_lines_.contains(related)) {
+        Error(LineOf(place, "related_interventions", i), what,
+              absl::StrCat("related intervention \"", related, "\" does not exist"));
+      }
+    }
+    std::set<int> levels;
+    for (int i = 0; i < intervention.complexity_levels_size(); ++i) {
+      const v1::ComplexityLevelDescription& level = intervention.complexity_levels(i);
+      const int line = Nested(place, "complexity_levels", i).entry_line;
+      if (level.level() == probation::common::v1::COMPLEXITY_LEVEL_UNSPECIFIED) {
+        Error(line, what, "complexity level is unspecified");
+      } else if (!levels.insert(level.level()).second) {
+        Error(line, what, "complexity level described twice");
+      }
+      if (IsBlank(level.description())) Error(line, what, "empty complexity level description");
+    }
+  }
+
+  void ValidateAvailability(const v1::Intervention& intervention, const Place& place,
+                            const std::string& what) {
+    const bool lists_regions =
+        intervention.availability_scope() == v1::AVAILABILITY_SCOPE_REGIONAL ||
+        intervention.availability_scope() == v1::AVAILABILITY_SCOPE_LIMITED;
+    if (intervention.availability_scope() == v1::AVAILABILITY_SCOPE_UNSPECIFIED) {
+      Error(LineOf(place, "availability_scope"), what, "availability_scope is unspecified");
+    } else if (lists_regions && intervention.regions().empty()) {
+      Error(LineOf(place, "availability_scope"), what,
+            "a regional or limited availability needs the regions that offer it");
+    } else if (!lists_regions && !intervention.regions().empty()) {
+      Error(LineOf(place, "regions", 0), what,
+            "regions are listed only for REGIONAL or LIMITED availability");
+    }
+    std::set<std::string> seen;
+    for (int i = 0; i < intervention.regions_size(); ++i) {
+      const v1::RegionalAvailability& availability = intervention.regions(i);
+      const int line = Nested(place, "regions", i).entry_line;
+      if (!region_lines_.contains(availability.region())) {
+        Error(line, what, absl::StrCat("unknown region \"", availability.region(), "\""));
+        continue;
+      }
+      if (!seen.insert(availability.region()).second) {
+        Error(line, what, absl::StrCat("region \"", availability.region(), "\" listed twice"));
+      }
+      if (availability.status() != v1::AVAILABILITY_STATUS_OFFERED &&
+          availability.status() != v1::AVAILABILITY_STATUS_OFFERED_IN_PART) {
+        Error(line, what, "list only where it is OFFERED or OFFERED_IN_PART; the rest is derived");
+      }
+      if (availability.status() == v1::AVAILABILITY_STATUS_OFFERED_IN_PART &&
+          availability.pcc_areas().empty()) {
+        Error(line, what, "OFFERED_IN_PART needs the PCC areas that offer it");
+      }
+      for (const std::string& area : availability.pcc_areas()) {
+        auto it = pcc_area_regions_.find(area);
+        if (it == pcc_area_regions_.end()) {
+          Error(line, what, absl::StrCat("unknown PCC area \"", area, "\""));
+        } else if (it->second != availability.region()) {
+          Error(line, what,
+                absl::StrCat("PCC area \"", area, "\" is in region \"", it->second, "\", not \"",
+                             availability.region(), "\""));
+        }
+      }
+    }
+  }
+
+  void ValidateCriterion(const v1::Criterion& criterion, const Place& place,
+                         const std::string& what, std::set<std::string>& sibling_names) {
+    const int line = place.entry_line;
+    const std::string criterion_what = absl::StrCat(what, " criterion \"", criterion.name(), "\"");
+    if (IsBlank(criterion.name())) {
+      Error(line, what, "criterion without a name");
+    } else if (!sibling_names.insert(criterion.name()).second) {
+      Error(line, criterion_what, "duplicate criterion name");
+    }
+    if (IsBlank(criterion.rule())) Error(line, criterion_what, "empty rule");
+    if (criterion.effect() == v1::CRITERION_EFFECT_UNSPECIFIED) {
+      Error(line, criterion_what, "effect is unspecified");
+    }
+    switch (criterion.condition_case()) {
+      case v1::Criterion::CONDITION_NOT_SET:
+        Error(line, criterion_what, "no condition");
+        break;
+      case v1::Criterion::kSex:
+        if (criterion.sex().sex() == probation::common::v1::SEX_UNSPECIFIED) {
+          Error(line, criterion_what, "sex is unspecified");
+        }
+        break;
+      case v1::Criterion::kAge: {
+        const auto& age = criterion.age();
+        if (age.min_years() < 0 || age.max_years() < 0 ||
+            (age.max_years() > 0 && age.max_years() < age.min_years()) ||
+            (age.min_years() == 0 && age.max_years() == 0)) {
+          Error(line, criterion_what, "age range must have a bound and min <= max");
+        }
+        break;
+      }
+      case v1::Criterion::kOffences:
+        if (criterion.offences().any_of().empty() && criterion.offences().none_of().empty()) {
+          Error(line, criterion_what, "offence condition lists no offence categories");
+        }
+        break;
+      case v1::Criterion::kRisk:
+        if (criterion.risk().measure() == v1::RISK_MEASURE_UNSPECIFIED ||
+            criterion.risk().levels().empty()) {
+          Error(line, criterion_what, "risk condition needs a measure and levels");
+        }
+        break;
+      case v1::Criterion::kSentence: {
+        const auto& sentence = criterion.sentence();
+        if (sentence.allowed().empty()) Error(line, criterion_what, "no sentence types allowed");
+        for (int type : sentence.rar_required_for()) {
+          if (std::find(sentence.allowed().begin(), sentence.allowed().end(), type) ==
+              sentence.allowed().end()) {
+            Error(line, criterion_what, "rar_required_for names a sentence type not allowed");
+          }
+        }
+        break;
+      }
+      case v1::Criterion::kFlag:
+        if (criterion.flag().flag() == v1::PROFILE_FLAG_UNSPECIFIED) {
+          Error(line, criterion_what, "flag is unspecified");
+        }
+        break;
+      case v1::Criterion::kNeed:
+        if (criterion.need().any_of().empty()) Error(line, criterion_what, "no need areas");
+        break;
+      case v1::Criterion::kCompletedProgrammes:
+        if (criterion.completed_programmes().any_of().empty()) {
+          Error(line, criterion_what, "no programmes");
+        }
+        for (const std::string& id : criterion.completed_programmes().any_of()) {
+          if (!intervention_lines_.contains(id)) {
+            Error(line, criterion_what, absl::StrCat("unknown programme \"", id, "\""));
+          }
+        }
+        break;
+      case v1::Criterion::kDaysRemaining: {
+        const auto& days = criterion.days_remaining();
+        if (days.min_days() < 0 || days.max_days() < 0 ||
+            (days.min_days() == 0 && days.max_days() == 0) ||
+            (days.max_days() > 0 && days.max_days() < days.min_days())) {
+          Error(line, criterion_what, "days range must have a bound and min <= max");
+        }
+        break;
+      }
+      case v1::Criterion::kNotEligibleForKind:
+        if (criterion.not_eligible_for_kind().kind() == v1::INTERVENTION_KIND_UNSPECIFIED) {
+          Error(line, criterion_what, "kind is unspecified");
+        }
+        break;
+      case v1::Criterion::kApproval:
+        if (IsBlank(criterion.approval().approver())) Error(line, criterion_what, "no approver");
+        break;
+      case v1::Criterion::kAnyOf:
+      case v1::Criterion::kAllOf: {
+        const bool any = criterion.condition_case() == v1::Criterion::kAnyOf;
+        const auto& nested = any ? criterion.any_of().criteria() : criterion.all_of().criteria();
+        if (nested.empty()) Error(line, criterion_what, "no nested criteria");
+        const Place group = Nested(place, any ? "any_of" : "all_of", -1);
+        std::set<std::string> names;
+        for (int i = 0; i < nested.size(); ++i) {
+          ValidateCriterion(nested[i], Nested(group, "criteria", i), criterion_what, names);
+        }
+        break;
+      }
+    }
+  }
+
+  // Derives resource names and spells out every region's availability, so clients never
+  // have to interpret a missing entry.
+  void Complete() {
+    for (v1::Region& region : *catalogue_.mutable_regions()) {
+      region.set_name(absl::StrCat("regions/", region.id()));
+    }
+    for (v1::Intervention& intervention : *catalogue_.mutable_interventions()) {
+      intervention.set_name(absl::StrCat("interventions/", intervention.id()));
+      const v1::AvailabilityScope scope = intervention.availability_scope();
+      if (scope == v1::AVAILABILITY_SCOPE_NATIONAL) continue;
+      std::map<std::string, v1::RegionalAvailability> listed;
+      for (const v1::RegionalAvailability& availability : intervention.regions()) {
+        listed[availability.region()] = availability;
+      }
+      intervention.clear_regions();
+      for (const v1::Region& region : catalogue_.regions()) {
+        v1::RegionalAvailability* availability = intervention.add_regions();
+        if (auto it = listed.find(region.id()); it != listed.end()) {
+          *availability = it->second;
+          continue;
+        }
+        availability->set_region(region.id());
+        const bool not_offered =
+            scope == v1::AVAILABILITY_SCOPE_LIMITED || scope == v1::AVAILABILITY_SCOPE_NONE;
+        availability->set_status(not_offered ? v1::AVAILABILITY_STATUS_NOT_OFFERED
+                                             : v1::AVAILABILITY_STATUS_NOT_LISTED);
+        availability->set_note(intervention.availability_note());
+      }
+    }
+  }
+
+  std::string source_;
+  v1::Catalogue& catalogue_;
+  Place root_;
+  std::vector<std::string> errors_;
+  absl::flat_hash_map<std::string, int> region_lines_;
+  absl::flat_hash_map<std::string, std::string> pcc_area_regions_;
+  absl::flat_hash_map<std::string, int> intervention_lines_;
+  absl::flat_hash_set<int> kinds_;
+};
+
+}  // namespace
+
+absl::StatusOr<v1::Catalogue> LoadCatalogue(absl::string_view text, absl::string_view source) {
+  v1::Catalogue catalogue;
+  TextFormat::Parser parser;
+  SyntaxErrorCollector syntax_errors(source);
+  parser.RecordErrorsTo(&syntax_errors);
+  ParseInfoTree tree;
+  parser.WriteLocationsTo(&tree);
+  if (!parser.ParseFromString(std::string(text), &catalogue)) {
+    return absl::InvalidArgumentError(absl::StrJoin(syntax_errors.errors(), "\n"));
+  }
+  Validator validator(source, catalogue, tree);
+  if (absl::Status status = validator.Run(); !status.ok()) return status;
+  return catalogue;
+}
+
+absl::StatusOr<v1::Catalogue> LoadCatalogueFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot read catalogue file ", path));
+  std::stringstream contents;
+  contents << file.rdbuf();
+  return LoadCatalogue(contents.str(), path);
+}
+
+}  // namespace probation::catalogue

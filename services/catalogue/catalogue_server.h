@@ -1,0 +1,36 @@
+// The gRPC face of the catalogue: decodes requests, asks the Catalogue, maps the status.
+#ifndef PROBATION_SERVICES_CATALOGUE_CATALOGUE_SERVER_H_
+#define PROBATION_SERVICES_CATALOGUE_CATALOGUE_SERVER_H_
+
+#include <memory>
+
+#include "probation/catalogue/v1/catalogue_service.grpc.pb.h"
+#include "services/catalogue/catalogue.h"
+
+namespace probation::catalogue {
+
+class CatalogueServer final : public v1::CatalogueService::CallbackService {
+ public:
+  explicit CatalogueServer(std::shared_ptr<const Catalogue> catalogue)
+      : catalogue_(std::move(catalogue)) {}
+
+  grpc::ServerUnaryReactor* ListInterventions(grpc::CallbackServerContext* context,
+                                              const v1::ListInterventionsRequest* request,
+                                              v1::ListInterventionsResponse* response) override;
+  grpc::ServerUnaryReactor* GetIntervention(grpc::CallbackServerContext* context,
+                                            const v1::GetInterventionRequest* request,
+                                            v1::Intervention* response) override;
+  grpc::ServerUnaryReactor* ListRegions(grpc::CallbackServerContext* context,
+                                        const v1::ListRegionsRequest* request,
+                                        v1::ListRegionsResponse* response) override;
+  grpc::ServerUnaryReactor* GetRegionalOffer(grpc::CallbackServerContext* context,
+                                             const v1::GetRegionalOfferRequest* request,
+                                             v1::RegionalOffer* response) override;
+
+ private:
+  std::shared_ptr<const Catalogue> catalogue_;
+};
+
+}  // namespace probation::catalogue
+
+#endif  // PROBATION_SERVICES_CATALOGUE_CATALOGUE_SERVER_H_

@@ -1,0 +1,88 @@
+// The catalogue service: loads the catalogue (embedded, or --data_file), validates it, and
+// serves probation.catalogue.v1.CatalogueService until SIGTERM.
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "libs/config/flag_environment.h"
+#include "libs/logging/json_log.h"
+#include "libs/server/grpc_server.h"
+#include "services/catalogue/catalogue.h"
+#include "services/catalogue/catalogue_loader.h"
+#include "services/catalogue/catalogue_server.h"
+
+ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
+ABSL_FLAG(int, port, 50051, "Port to listen on (0 picks a free port).");
+ABSL_FLAG(std::string, data_file, "",
+          "Catalogue data file (text-format probation.catalogue.v1.Catalogue); empty uses the "
+          "catalogue built into the binary.");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
+          "On SIGTERM, how long calls in flight may take to finish.");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
+
+namespace {
+
+constexpr absl::string_view kService = "catalogue";
+constexpr absl::string_view kFlags[] = {"host", "port", "data_file", "drain_timeout", "log_level"};
+
+[[noreturn]] void Fail(absl::string_view setting, absl::string_view message) {
+  std::cerr << "invalid setting " << setting << ": " << message << "\n";
+  std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  probation::BlockTerminationSignals();
+  probation::ParseFlagsAndEnvironment(argc, argv, "CATALOGUE_", kFlags);
+  if (absl::Status status = probation::InitJsonLogging(kService, absl::GetFlag(FLAGS_log_level));
+      !status.ok()) {
+    Fail("--log_level (CATALOGUE_LOG_LEVEL)", status.message());
+  }
+  const int port = absl::GetFlag(FLAGS_port);
+  if (port < 0 || port > 65535) Fail("--port (CATALOGUE_PORT)", "must be 0-65535");
+  if (absl::GetFlag(FLAGS_drain_timeout) < absl::ZeroDuration()) {
+    Fail("--drain_timeout (CATALOGUE_DRAIN_TIMEOUT)", "must not be negative");
+  }
+
+  const std::string data_file = absl::GetFlag(FLAGS_data_file);
+  absl::StatusOr<probation::catalogue::v1::Catalogue> data =
+      data_file.empty() ? probation::catalogue::LoadCatalogue(
+                              probation::catalogue::EmbeddedCatalogueText(), "embedded catalogue")
+                        : probation::catalogue::LoadCatalogueFile(data_file);
+  if (!data.ok()) {
+    probation::Log(spdlog::level::critical, "catalogue_invalid",
+                   {{"source", data_file.empty() ? "embedded" : data_file},
+                    {"error", std::string(data.status().message())}});
+    std::cerr << "catalogue not loaded:\n" << data.status().message() << "\n";
+    return 1;
+  }
+  auto catalogue = std::make_shared<const probation::catalogue::Catalogue>(*std::move(data));
+  probation::catalogue::CatalogueServer service(catalogue);
+
+  probation::ServerOptions options;
+  options.address = absl::StrCat(absl::GetFlag(FLAGS_host), ":", port);
+  options.services = {&service};
+  options.health_service_names = {
+      std::string(probation::catalogue::v1::CatalogueService::service_full_name())};
+  absl::StatusOr<std::unique_ptr<probation::GrpcServer>> server =
+      probation::GrpcServer::Start(options);
+  if (!server.ok()) {
+    probation::Log(spdlog::level::critical, "listen_failed",
+                   {{"error", std::string(server.status().message())}});
+    return 1;
+  }
+  probation::Log(spdlog::level::info, "serving",
+                 {{"port", (*server)->port()},
+                  {"interventions", catalogue->data().interventions_size()},
+                  {"regions", catalogue->data().regions_size()}});
+
+  const int signal_number = probation::WaitForTerminationSignal();
+  probation::Log(spdlog::level::info, "draining", {{"signal", signal_number}});
+  (*server)->Shutdown(absl::GetFlag(FLAGS_drain_timeout));
+  probation::Log(spdlog::level::info, "stopped");
+  return 0;
+}

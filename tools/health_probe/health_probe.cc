@@ -1,0 +1,47 @@
+// probation-health-probe: asks a server's grpc.health.v1 service whether it is SERVING, for
+// container health checks and scripts. Exit codes follow grpc_health_probe: 0 serving,
+// 1 bad arguments, 2 connection failure, 3 RPC failure, 4 not serving.
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/time/time.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+
+ABSL_FLAG(std::string, addr, "", "Server address, host:port.");
+ABSL_FLAG(std::string, service, "", "Service name to check; empty checks the whole server.");
+ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(1), "Time allowed to connect.");
+ABSL_FLAG(absl::Duration, rpc_timeout, absl::Seconds(1), "Time allowed for the check.");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("Checks a gRPC server's health: --addr=host:port [--service=...]");
+  absl::ParseCommandLine(argc, argv);
+  const std::string address = absl::GetFlag(FLAGS_addr);
+  if (address.empty()) {
+    std::cerr << "--addr is required\n";
+    return 1;
+  }
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  if (!channel->WaitForConnected(
+          absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_connect_timeout)))) {
+    std::cerr << "cannot connect to " << address << "\n";
+    return 2;
+  }
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_rpc_timeout)));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(absl::GetFlag(FLAGS_service));
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) {
+    std::cerr << "health check failed: " << status.error_message() << "\n";
+    return 3;
+  }
+  const std::string state =
+      grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
+  std::cout << "status: " << state << "\n";
+  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 4;
+}
