@@ -60,7 +60,7 @@ constexpr absl::string_view kValid =
              age { min_years: 18 }
            }
          }
-)pb";
+    )pb";
 
 std::string With(absl::string_view from, absl::string_view to) {
   std::string text(kValid);
