@@ -152,28 +152,14 @@ TEST(CatalogueProcess, IsConfiguredByEnvironmentVariables) {
 }
 
 TEST(CatalogueProcess, RefusesAnInvalidCatalogueNamingTheLine) {
-  const std::string data =
-      WriteTempFile(R"pb(kinds { kind: INTERVENTION_KIND_UNPAID_WORK title: "U" }
-                         regions { id: "only" title: "Only" }
-                         interventions {
-                           id: "x"
-                           title: "X"
-                           summary: "s"
-                           description: "d"
-                           kind: INTERVENTION_KIND_UNPAID_WORK
-                           status: INTERVENTION_STATUS_CURRENT
-                           availability_scope: AVAILABILITY_SCOPE_NATIONAL
-                         }
-                         interventions {
-                           id: "x"
-                           title: "X"
-                           summary: "s"
-                           description: "d"
-                           kind: INTERVENTION_KIND_UNPAID_WORK
-                           status: INTERVENTION_STATUS_CURRENT
-                           availability_scope: AVAILABILITY_SCOPE_NATIONAL
-                         }
-      )pb");
+  // One entry per line (and not a "pb" raw string, which clang-format would re-flow), so the
+  // duplicate is on line 4.
+  const std::string data = WriteTempFile(
+      R"data(kinds { kind: INTERVENTION_KIND_UNPAID_WORK title: "U" }
+regions { id: "only" title: "Only" }
+interventions { id: "x" title: "X" summary: "s" description: "d" kind: INTERVENTION_KIND_UNPAID_WORK status: INTERVENTION_STATUS_CURRENT availability_scope: AVAILABILITY_SCOPE_NATIONAL }
+interventions { id: "x" title: "X" summary: "s" description: "d" kind: INTERVENTION_KIND_UNPAID_WORK status: INTERVENTION_STATUS_CURRENT availability_scope: AVAILABILITY_SCOPE_NATIONAL }
+)data");
   auto process = ChildProcess::Start({CATALOGUE_BINARY, "--port=0", "--data_file=" + data});
   ASSERT_TRUE(process.ok());
   EXPECT_EQ(*(*process)->Wait(absl::Seconds(10)), 1);
