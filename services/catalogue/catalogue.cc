@@ -33,6 +33,9 @@ Catalogue::Catalogue(v1::Catalogue data) : data_(std::move(data)) {
                       "\n")));
   }
   for (int i = 0; i < data_.regions_size(); ++i) region_index_.emplace(data_.regions(i).id(), i);
+  for (const v1::Region& region : data_.regions()) {
+    offers_.emplace(region.id(), BuildRegionalOffer(region));
+  }
 }
 
 const v1::Intervention* Catalogue::FindIntervention(absl::string_view id) const {
@@ -150,8 +153,10 @@ v1::ListRegionsResponse Catalogue::ListRegions() const {
 absl::StatusOr<v1::RegionalOffer> Catalogue::GetRegionalOffer(absl::string_view region) const {
   absl::StatusOr<const v1::Region*> found = ResolveRegion("region", region);
   if (!found.ok()) return found.status();
-  const v1::Region& offer_region = **found;
+  return offers_.at((*found)->id());
+}
 
+v1::RegionalOffer Catalogue::BuildRegionalOffer(const v1::Region& offer_region) const {
   v1::RegionalOffer offer;
   *offer.mutable_region() = offer_region;
   for (const v1::KindInfo& kind : data_.kinds()) {

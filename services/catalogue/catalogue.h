@@ -46,12 +46,15 @@ class Catalogue {
  private:
   absl::StatusOr<const v1::Region*> ResolveRegion(absl::string_view field,
                                                   absl::string_view region) const;
+  v1::RegionalOffer BuildRegionalOffer(const v1::Region& region) const;
 
   v1::Catalogue data_;
   absl::flat_hash_map<std::string, int> intervention_index_;
   absl::flat_hash_map<std::string, int> region_index_;
   // Lower-cased title, short title, summary and description, for free-text search.
   std::vector<std::string> search_text_;
+  // Each region's offer, built once: the catalogue never changes while it is served.
+  absl::flat_hash_map<std::string, v1::RegionalOffer> offers_;
 };
 
 }  // namespace probation::catalogue

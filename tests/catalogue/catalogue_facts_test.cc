@@ -133,6 +133,11 @@ bool ComplexityMentions(const v1::Intervention& intervention, common::v1::Comple
   return false;
 }
 
+bool IsForAdults(const v1::Intervention& intervention) {
+  return HasCriterion(intervention, "age",
+                      [](const v1::Criterion& c) { return c.age().min_years() == 18; });
+}
+
 const InterventionFact kInterventionFacts[] = {
     {"BBR is comprised of 24 group and 5 individual sessions", "building-better-relationships",
      [](const v1::Intervention& i) {
@@ -149,11 +154,7 @@ const InterventionFact kInterventionFacts[] = {
        return HasCriterion(
            i, "sex", [](const v1::Criterion& c) { return c.sex().sex() == common::v1::SEX_MALE; });
      }},
-    {"BBR is for those aged 18+", "building-better-relationships",
-     [](const v1::Intervention& i) {
-       return HasCriterion(i, "age",
-                           [](const v1::Criterion& c) { return c.age().min_years() == 18; });
-     }},
+    {"BBR is for those aged 18+", "building-better-relationships", IsForAdults},
     {"BBR needs an IPV related offence", "building-better-relationships",
      [](const v1::Intervention& i) {
        return HasCriterion(i, "ipv-offence", [](const v1::Criterion& c) {
@@ -170,10 +171,7 @@ const InterventionFact kInterventionFacts[] = {
     {"AAMR lasts at most 120 days", "alcohol-abstinence-monitoring-requirement",
      [](const v1::Intervention& i) { return i.delivery().max_days() == 120; }},
     {"AAMR can only be imposed on those over 18", "alcohol-abstinence-monitoring-requirement",
-     [](const v1::Intervention& i) {
-       return HasCriterion(i, "age",
-                           [](const v1::Criterion& c) { return c.age().min_years() == 18; });
-     }},
+     IsForAdults},
     {"AAMR cannot be used on the alcohol dependent", "alcohol-abstinence-monitoring-requirement",
      [](const v1::Intervention& i) {
        return HasCriterion(i, "not-alcohol-dependent", [](const v1::Criterion& c) {
@@ -199,10 +197,7 @@ const InterventionFact kInterventionFacts[] = {
        });
      }},
     {"Trail monitoring is not a sentencing option for under-18s", "gps-trail-monitoring",
-     [](const v1::Intervention& i) {
-       return HasCriterion(i, "age",
-                           [](const v1::Criterion& c) { return c.age().min_years() == 18; });
-     }},
+     IsForAdults},
     {"Unpaid work is 40 to 300 hours", "unpaid-work",
      [](const v1::Intervention& i) {
        return i.delivery().min_hours() == 40 && i.delivery().max_hours() == 300;
