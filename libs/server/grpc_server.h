@@ -32,7 +32,6 @@ class GrpcServer {
   ~GrpcServer();
 
   int port() const { return port_; }
-  grpc::Server* server() { return server_.get(); }
 
   // Sets every health service name (and the overall "" entry) to SERVING or NOT_SERVING.
   void SetServing(bool serving);
