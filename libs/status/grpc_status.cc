@@ -24,23 +24,25 @@ absl::Status InvalidFieldError(absl::string_view field, absl::string_view descri
   return status;
 }
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
+google::rpc::Status ToRpcStatus(const absl::Status& status) {
+  google::rpc::Status rpc_status;
   // absl and gRPC share the canonical code numbers.
-  const auto code = static_cast<grpc::StatusCode>(status.code());
-  google::rpc::Status details;
-  bool has_details = false;
+  rpc_status.set_code(static_cast<int>(status.code()));
+  rpc_status.set_message(std::string(status.message()));
   status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
-    auto* any = details.add_details();
+    auto* any = rpc_status.add_details();
     any->set_type_url(std::string(type_url));
     any->set_value(std::string(payload));
-    has_details = true;
   });
-  const std::string message(status.message());
-  if (!has_details) return grpc::Status(code, message);
-  details.set_code(static_cast<int>(code));
-  details.set_message(message);
-  return grpc::Status(code, message, details.SerializeAsString());
+  return rpc_status;
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  const google::rpc::Status details = ToRpcStatus(status);
+  if (details.details().empty()) return grpc::Status(code, details.message());
+  return grpc::Status(code, details.message(), details.SerializeAsString());
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
 
 namespace probation {
@@ -16,6 +17,10 @@ absl::Status InvalidFieldError(absl::string_view field, absl::string_view descri
 
 // Same code and message; payloads become google.rpc.Status details.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The google.rpc.Status form, for a status carried inside a message (e.g. one failed item
+// of a stream that goes on).
+google::rpc::Status ToRpcStatus(const absl::Status& status);
 
 // The reverse, for a service that calls another: keeps code, message and details.
 absl::Status FromGrpcStatus(const grpc::Status& status);

@@ -1,9 +1,7 @@
 #include "services/catalogue/catalogue_loader.h"
 
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -11,8 +9,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "libs/textproto/text_proto.h"
 
 namespace probation::catalogue {
 namespace {
@@ -35,22 +33,6 @@ bool IsValidId(absl::string_view id) {
 }
 
 bool IsBlank(absl::string_view text) { return absl::StripAsciiWhitespace(text).empty(); }
-
-class SyntaxErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  explicit SyntaxErrorCollector(absl::string_view source) : source_(source) {}
-
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    errors_.push_back(absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ", message));
-  }
-
-  const std::vector<std::string>& errors() const { return errors_; }
-
- private:
-  std::string source_;
-  std::vector<std::string> errors_;
-};
 
 // A place in the file: a parse tree and the message it describes, so that errors can name the
 // line of the offending field, or of the enclosing entry when the field is missing.
@@ -358,6 +340,21 @@ class Validator {
           Error(line, criterion_what, "kind is unspecified");
         }
         break;
+      case v1::Criterion::kNotEligibleFor:
+        if (criterion.not_eligible_for().interventions().empty()) {
+          Error(line, criterion_what, "no interventions");
+        }
+        for (const std::string& id : criterion.not_eligible_for().interventions()) {
+          if (!intervention_lines_.contains(id)) {
+            Error(line, criterion_what, absl::StrCat("unknown intervention \"", id, "\""));
+          }
+        }
+        break;
+      case v1::Criterion::kRequirementLength:
+        if (criterion.requirement_length().max_days() <= 0) {
+          Error(line, criterion_what, "max_days must be positive");
+        }
+        break;
       case v1::Criterion::kApproval:
         if (IsBlank(criterion.approval().approver())) Error(line, criterion_what, "no approver");
         break;
@@ -421,13 +418,9 @@ class Validator {
 
 absl::StatusOr<v1::Catalogue> LoadCatalogue(absl::string_view text, absl::string_view source) {
   v1::Catalogue catalogue;
-  TextFormat::Parser parser;
-  SyntaxErrorCollector syntax_errors(source);
-  parser.RecordErrorsTo(&syntax_errors);
   ParseInfoTree tree;
-  parser.WriteLocationsTo(&tree);
-  if (!parser.ParseFromString(std::string(text), &catalogue)) {
-    return absl::InvalidArgumentError(absl::StrJoin(syntax_errors.errors(), "\n"));
+  if (absl::Status status = ParseTextProto(text, source, &catalogue, &tree); !status.ok()) {
+    return status;
   }
   Validator validator(source, catalogue, tree);
   if (absl::Status status = validator.Run(); !status.ok()) return status;
@@ -435,11 +428,9 @@ absl::StatusOr<v1::Catalogue> LoadCatalogue(absl::string_view text, absl::string
 }
 
 absl::StatusOr<v1::Catalogue> LoadCatalogueFile(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) return absl::NotFoundError(absl::StrCat("cannot read catalogue file ", path));
-  std::stringstream contents;
-  contents << file.rdbuf();
-  return LoadCatalogue(contents.str(), path);
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  return LoadCatalogue(*text, path);
 }
 
 }  // namespace probation::catalogue

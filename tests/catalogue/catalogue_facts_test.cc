@@ -169,7 +169,12 @@ const InterventionFact kInterventionFacts[] = {
                          "Coercive control") == 1;
      }},
     {"AAMR lasts at most 120 days", "alcohol-abstinence-monitoring-requirement",
-     [](const v1::Intervention& i) { return i.delivery().max_days() == 120; }},
+     [](const v1::Intervention& i) {
+       return i.delivery().max_days() == 120 &&
+              HasCriterion(i, "length", [](const v1::Criterion& c) {
+                return c.requirement_length().max_days() == 120;
+              });
+     }},
     {"AAMR can only be imposed on those over 18", "alcohol-abstinence-monitoring-requirement",
      IsForAdults},
     {"AAMR cannot be used on the alcohol dependent", "alcohol-abstinence-monitoring-requirement",

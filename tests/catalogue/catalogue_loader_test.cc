@@ -185,6 +185,19 @@ TEST(CatalogueLoader, RefusesAnImpossibleAgeRange) {
               HasSubstr("age range must have a bound and min <= max"));
 }
 
+TEST(CatalogueLoader, RefusesNotEligibleForAnUnknownIntervention) {
+  EXPECT_THAT(
+      ErrorOf(With("age { min_years: 18 }", "not_eligible_for { interventions: \"gamma\" }")),
+      HasSubstr("criterion \"age\": unknown intervention \"gamma\""));
+  EXPECT_THAT(ErrorOf(With("age { min_years: 18 }", "not_eligible_for { }")),
+              HasSubstr("criterion \"age\": no interventions"));
+}
+
+TEST(CatalogueLoader, RefusesARequirementLengthWithoutAPositiveLimit) {
+  EXPECT_THAT(ErrorOf(With("age { min_years: 18 }", "requirement_length { max_days: 0 }")),
+              HasSubstr("criterion \"age\": max_days must be positive"));
+}
+
 TEST(CatalogueLoader, RefusesDuplicateCriterionNames) {
   EXPECT_THAT(
       ErrorOf(With("age { min_years: 18 } }",

@@ -1,0 +1,40 @@
+// The gRPC face of the eligibility service: picks the checker over the current catalogue,
+// calls it, maps the status. ScreenCaseload reads and writes concurrently with a bounded
+// queue, so a client can stream a caseload without waiting for each answer.
+#ifndef PROBATION_SERVICES_ELIGIBILITY_ELIGIBILITY_SERVER_H_
+#define PROBATION_SERVICES_ELIGIBILITY_ELIGIBILITY_SERVER_H_
+
+#include <functional>
+#include <memory>
+
+#include "probation/eligibility/v1/eligibility_service.grpc.pb.h"
+#include "services/eligibility/eligibility_checker.h"
+
+namespace probation::eligibility {
+
+// Returns the checker over the latest good catalogue, or null before one is loaded.
+using CheckerSource = std::function<std::shared_ptr<const EligibilityChecker>()>;
+
+// Responses a ScreenCaseload stream may hold unsent before it stops reading.
+inline constexpr int kScreenQueueLimit = 64;
+
+class EligibilityServer final : public v1::EligibilityService::CallbackService {
+ public:
+  explicit EligibilityServer(CheckerSource checker) : checker_(std::move(checker)) {}
+
+  grpc::ServerUnaryReactor* CheckEligibility(grpc::CallbackServerContext* context,
+                                             const v1::CheckEligibilityRequest* request,
+                                             v1::Verdict* response) override;
+  grpc::ServerUnaryReactor* FindEligibleInterventions(
+      grpc::CallbackServerContext* context, const v1::FindEligibleInterventionsRequest* request,
+      v1::FindEligibleInterventionsResponse* response) override;
+  grpc::ServerBidiReactor<v1::ScreenCaseloadRequest, v1::ScreenCaseloadResponse>* ScreenCaseload(
+      grpc::CallbackServerContext* context) override;
+
+ private:
+  CheckerSource checker_;
+};
+
+}  // namespace probation::eligibility
+
+#endif  // PROBATION_SERVICES_ELIGIBILITY_ELIGIBILITY_SERVER_H_
