@@ -29,12 +29,14 @@ inline std::shared_ptr<const catalogue::Catalogue> LoadEmbeddedCatalogue() {
   return std::make_shared<const catalogue::Catalogue>(*std::move(data));
 }
 
-inline RunningCatalogue StartCatalogue(bool serving_at_start = true) {
+// `address` may name a fixed port, to bring a catalogue back where clients expect it.
+inline RunningCatalogue StartCatalogue(bool serving_at_start = true,
+                                       const std::string& address = "127.0.0.1:0") {
   RunningCatalogue running;
   running.catalogue = LoadEmbeddedCatalogue();
   running.service = std::make_unique<catalogue::CatalogueServer>(running.catalogue);
   ServerOptions options;
-  options.address = "127.0.0.1:0";
+  options.address = address;
   options.services = {running.service.get()};
   options.health_service_names = {
       std::string(catalogue::v1::CatalogueService::service_full_name())};
