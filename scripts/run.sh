@@ -1,18 +1,42 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the suite in the foreground until Ctrl-C.
-# Today the suite is the catalogue service, on the catalogue built into the binary.
+# Installs what is missing, builds, and runs the suite in the foreground until Ctrl-C:
+# the catalogue service and the eligibility service, which reads the catalogue over gRPC.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 build_dir=${BUILD_DIR:-build}
-port=${CATALOGUE_PORT:-50051}
+catalogue_port=${CATALOGUE_PORT:-50051}
+eligibility_port=${ELIGIBILITY_PORT:-50052}
+
+pids=()
+stop() {
+  # SIGTERM lets each service drain its calls in flight.
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait
+}
+trap stop EXIT INT TERM
+
+"${build_dir}/services/catalogue/catalogue" --port="${catalogue_port}" &
+pids+=($!)
+"${build_dir}/services/eligibility/eligibility" --port="${eligibility_port}" \
+  --catalogue_address="localhost:${catalogue_port}" &
+pids+=($!)
+
+probe="${build_dir}/tools/health_probe/probation-health-probe"
+for _ in $(seq 50); do
+  if "$probe" --addr="localhost:${eligibility_port}" >/dev/null 2>&1; then break; fi
+  sleep 0.1
+done
 
 cat <<INFO
-Starting the catalogue service on port ${port} (JSON logs below; Ctrl-C stops it).
-  health:      ${build_dir}/tools/health_probe/probation-health-probe --addr=localhost:${port}
-  API:         probation.catalogue.v1.CatalogueService at localhost:${port}; server
-               reflection is on, so any reflection client (grpcurl, Postman, ...) can list
-               and call it without the .proto files.
+
+The suite is running (JSON logs above and below; Ctrl-C stops it):
+  catalogue    probation.catalogue.v1.CatalogueService     localhost:${catalogue_port}
+  eligibility  probation.eligibility.v1.EligibilityService localhost:${eligibility_port}
+  health:      ${probe} --addr=localhost:${eligibility_port}
+Server reflection is on, so any reflection client (grpcurl, Postman, ...) can list and call
+the services without the .proto files.
+
 INFO
-exec "${build_dir}/services/catalogue/catalogue" --port="${port}"
+wait -n
