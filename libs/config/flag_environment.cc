@@ -42,4 +42,11 @@ std::vector<char*> ParseFlagsAndEnvironment(int argc, char** argv, absl::string_
   return absl::ParseCommandLine(argc, argv);
 }
 
+void ExitOnInvalidSetting(absl::string_view env_prefix, absl::string_view flag_name,
+                          absl::string_view message) {
+  std::cerr << "invalid setting --" << flag_name << " ("
+            << EnvironmentVariableFor(env_prefix, flag_name) << "): " << message << "\n";
+  std::exit(2);
+}
+
 }  // namespace probation

@@ -26,6 +26,11 @@ absl::Status ApplyEnvironmentToFlags(absl::string_view env_prefix,
 std::vector<char*> ParseFlagsAndEnvironment(int argc, char** argv, absl::string_view env_prefix,
                                             absl::Span<const absl::string_view> flag_names);
 
+// Prints "invalid setting --flag (PREFIX_FLAG): message" and exits with status 2: how every
+// service refuses a setting it has parsed but cannot use.
+[[noreturn]] void ExitOnInvalidSetting(absl::string_view env_prefix, absl::string_view flag_name,
+                                       absl::string_view message);
+
 }  // namespace probation
 
 #endif  // PROBATION_LIBS_CONFIG_FLAG_ENVIRONMENT_H_

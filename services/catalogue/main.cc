@@ -28,9 +28,8 @@ namespace {
 constexpr absl::string_view kService = "catalogue";
 constexpr absl::string_view kFlags[] = {"host", "port", "data_file", "drain_timeout", "log_level"};
 
-[[noreturn]] void Fail(absl::string_view setting, absl::string_view message) {
-  std::cerr << "invalid setting " << setting << ": " << message << "\n";
-  std::exit(2);
+[[noreturn]] void Fail(absl::string_view flag, absl::string_view message) {
+  probation::ExitOnInvalidSetting("CATALOGUE_", flag, message);
 }
 
 }  // namespace
@@ -40,12 +39,12 @@ int main(int argc, char** argv) {
   probation::ParseFlagsAndEnvironment(argc, argv, "CATALOGUE_", kFlags);
   if (absl::Status status = probation::InitJsonLogging(kService, absl::GetFlag(FLAGS_log_level));
       !status.ok()) {
-    Fail("--log_level (CATALOGUE_LOG_LEVEL)", status.message());
+    Fail("log_level", status.message());
   }
   const int port = absl::GetFlag(FLAGS_port);
-  if (port < 0 || port > 65535) Fail("--port (CATALOGUE_PORT)", "must be 0-65535");
+  if (port < 0 || port > 65535) Fail("port", "must be 0-65535");
   if (absl::GetFlag(FLAGS_drain_timeout) < absl::ZeroDuration()) {
-    Fail("--drain_timeout (CATALOGUE_DRAIN_TIMEOUT)", "must not be negative");
+    Fail("drain_timeout", "must not be negative");
   }
 
   const std::string data_file = absl::GetFlag(FLAGS_data_file);

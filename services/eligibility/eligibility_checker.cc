@@ -82,14 +82,10 @@ absl::StatusOr<v1::Verdict> EligibilityChecker::CheckEligibility(
 
 absl::StatusOr<v1::FindEligibleInterventionsResponse> EligibilityChecker::FindEligibleInterventions(
     const v1::FindEligibleInterventionsRequest& request) const {
-  if (absl::Status status = ValidateFilters(request.kind(), request.need_area(), request.view());
-      !status.ok()) {
-    return status;
-  }
-  absl::StatusOr<ProfileFacts> facts =
-      ValidateProfile(request.person(), "person", *catalogue_, today_());
-  if (!facts.ok()) return facts.status();
-  const Screening screening = engine_.Screen(*facts);
+  absl::StatusOr<Judged> judged =
+      Judge(request.person(), request.kind(), request.need_area(), request.view());
+  if (!judged.ok()) return judged.status();
+  const auto& [facts, screening] = *judged;
   const v1::VerdictView view =
       request.view() == v1::VERDICT_VIEW_UNSPECIFIED ? v1::VERDICT_VIEW_FULL : request.view();
 
@@ -98,7 +94,7 @@ absl::StatusOr<v1::FindEligibleInterventionsResponse> EligibilityChecker::FindEl
   // Pathway position of each intervention, so eligible verdicts follow the pathway.
   std::vector<int> pathway_position(catalogue_->interventions().size(), -1);
   int position = 0;
-  for (auto& [index, step] : Pathway(*facts, screening, request.kind(), request.need_area())) {
+  for (auto& [index, step] : Pathway(facts, screening, request.kind(), request.need_area())) {
     pathway_position[index] = position++;
     *response.add_pathway() = std::move(step);
   }
@@ -112,27 +108,24 @@ absl::StatusOr<v1::FindEligibleInterventionsResponse> EligibilityChecker::FindEl
     const int rank_a = OutcomeRank(screening.outcomes[a]);
     const int rank_b = OutcomeRank(screening.outcomes[b]);
     if (rank_a != rank_b) return rank_a < rank_b;
-    // Within the eligible: pathway steps in pathway order, then the rest.
+    // Within the eligible: pathway steps in pathway order, then the rest (-1 is the largest
+    // unsigned value, so interventions off the pathway sort last).
     const unsigned position_a = static_cast<unsigned>(pathway_position[a]);
     const unsigned position_b = static_cast<unsigned>(pathway_position[b]);
     return position_a < position_b;
   });
   for (int index : order) {
-    *response.add_verdicts() = engine_.Explain(*facts, screening, index, view);
+    *response.add_verdicts() = engine_.Explain(facts, screening, index, view);
   }
   return response;
 }
 
 absl::StatusOr<v1::ScreenCaseloadResponse> EligibilityChecker::Screen(
     const v1::ScreenCaseloadRequest& request) const {
-  if (absl::Status status = ValidateFilters(request.kind(), request.need_area(), request.view());
-      !status.ok()) {
-    return status;
-  }
-  absl::StatusOr<ProfileFacts> facts =
-      ValidateProfile(request.person(), "person", *catalogue_, today_());
-  if (!facts.ok()) return facts.status();
-  const Screening screening = engine_.Screen(*facts);
+  absl::StatusOr<Judged> judged =
+      Judge(request.person(), request.kind(), request.need_area(), request.view());
+  if (!judged.ok()) return judged.status();
+  const auto& [facts, screening] = *judged;
   const v1::VerdictView view =
       request.view() == v1::VERDICT_VIEW_UNSPECIFIED ? v1::VERDICT_VIEW_BASIC : request.view();
 
@@ -143,14 +136,24 @@ absl::StatusOr<v1::ScreenCaseloadResponse> EligibilityChecker::Screen(
     if (!MatchesFilters(catalogue_->interventions()[i], request.kind(), request.need_area())) {
       continue;
     }
-    *response.add_verdicts() = engine_.Explain(*facts, screening, i, view);
+    *response.add_verdicts() = engine_.Explain(facts, screening, i, view);
   }
   if (request.include_pathway()) {
-    for (auto& [index, step] : Pathway(*facts, screening, request.kind(), request.need_area())) {
+    for (auto& [index, step] : Pathway(facts, screening, request.kind(), request.need_area())) {
       *response.add_pathway() = std::move(step);
     }
   }
   return response;
+}
+
+absl::StatusOr<EligibilityChecker::Judged> EligibilityChecker::Judge(
+    const common::v1::PersonProfile& person, catalogue::v1::InterventionKind kind,
+    common::v1::NeedArea need_area, v1::VerdictView view) const {
+  if (absl::Status status = ValidateFilters(kind, need_area, view); !status.ok()) return status;
+  absl::StatusOr<ProfileFacts> facts = ValidateProfile(person, "person", *catalogue_, today_());
+  if (!facts.ok()) return facts.status();
+  Judged judged{*facts, engine_.Screen(*facts)};
+  return judged;
 }
 
 std::vector<std::pair<int, v1::PathwayStep>> EligibilityChecker::Pathway(

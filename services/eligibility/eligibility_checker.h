@@ -37,6 +37,16 @@ class EligibilityChecker {
   absl::StatusOr<v1::ScreenCaseloadResponse> Screen(const v1::ScreenCaseloadRequest& request) const;
 
  private:
+  struct Judged {
+    ProfileFacts facts;
+    Screening screening;
+  };
+
+  // Validates the filters and the profile, then screens the person.
+  absl::StatusOr<Judged> Judge(const common::v1::PersonProfile& person,
+                               catalogue::v1::InterventionKind kind, common::v1::NeedArea need_area,
+                               v1::VerdictView view) const;
+
   // The pathway's steps that pass the filters, each with its intervention's index.
   std::vector<std::pair<int, v1::PathwayStep>> Pathway(const ProfileFacts& facts,
                                                        const Screening& screening,

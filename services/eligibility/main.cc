@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
@@ -45,9 +44,7 @@ constexpr absl::string_view kFlags[] = {"host",
                                         "log_level"};
 
 [[noreturn]] void Fail(absl::string_view flag, absl::string_view message) {
-  std::cerr << "invalid setting --" << flag << " (ELIGIBILITY_" << absl::AsciiStrToUpper(flag)
-            << "): " << message << "\n";
-  std::exit(2);
+  probation::ExitOnInvalidSetting("ELIGIBILITY_", flag, message);
 }
 
 }  // namespace
