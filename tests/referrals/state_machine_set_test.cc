@@ -1,0 +1,272 @@
+// The three referral machines as the workflows describe them, every move of each, who may
+// make it, and the loader refusing machines that cannot work.
+#include "services/referrals/state_machine_set.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace probation::referrals {
+namespace {
+
+using catalogue::v1::InterventionKind;
+using ::testing::HasSubstr;
+
+constexpr InterventionKind kAp = catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME;
+constexpr InterventionKind kSi = catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION;
+constexpr InterventionKind kCrs =
+    catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE;
+constexpr v1::ReferralState kNone = v1::REFERRAL_STATE_UNSPECIFIED;
+
+const StateMachineSet& Machines() {
+  static const StateMachineSet* machines = [] {
+    auto loaded = StateMachineSet::Load(EmbeddedStateMachinesText(), "embedded");
+    EXPECT_TRUE(loaded.ok()) << loaded.status();
+    return new StateMachineSet(*std::move(loaded));
+  }();
+  return *machines;
+}
+
+TEST(StateMachineSet, EveryTransitionOfEveryMachineIsAllowedForItsRolesOnly) {
+  int moves = 0;
+  for (InterventionKind kind : {kAp, kSi, kCrs}) {
+    const v1::StateMachine* machine = Machines().For(kind);
+    ASSERT_NE(machine, nullptr);
+    for (const v1::Transition& transition : machine->transitions()) {
+      for (int from : transition.from()) {
+        const auto state = static_cast<v1::ReferralState>(from);
+        // A release needs the state held from; use each state the machine can hold from.
+        std::vector<v1::ReferralState> targets = {transition.to()};
+        v1::ReferralState held_from = kNone;
+        if (transition.to_held_from()) {
+          targets.clear();
+          for (const v1::Transition& into : machine->transitions()) {
+            if (into.to() != state) continue;
+            for (int source : into.from())
+              targets.push_back(static_cast<v1::ReferralState>(source));
+          }
+          ASSERT_FALSE(targets.empty());
+        }
+        for (v1::ReferralState to : targets) {
+          if (transition.to_held_from()) held_from = to;
+          for (int role = v1::ROLE_PROBATION_PRACTITIONER; role <= v1::ROLE_ADMIN; ++role) {
+            auto found = Machines().Find(kind, state, held_from, to, static_cast<v1::Role>(role));
+            if (RoleMayMake(transition, static_cast<v1::Role>(role))) {
+              ASSERT_TRUE(found.ok()) << transition.action() << " " << found.status();
+              EXPECT_EQ(found->transition->action(), transition.action());
+              EXPECT_EQ(found->to, to);
+            } else {
+              EXPECT_EQ(found.status().code(), absl::StatusCode::kPermissionDenied)
+                  << transition.action() << " by role " << role;
+            }
+          }
+          ++moves;
+        }
+      }
+    }
+  }
+  EXPECT_GT(moves, 60);
+}
+
+TEST(StateMachineSet, TheAccreditedProgrammeWorkflowRunsFromDraftToComplete) {
+  const std::vector<std::pair<v1::ReferralState, v1::Role>> path = {
+      {v1::REFERRAL_STATE_SUBMITTED, v1::ROLE_PROBATION_PRACTITIONER},
+      {v1::REFERRAL_STATE_AWAITING_ASSESSMENT, v1::ROLE_PROGRAMME_TEAM},
+      {v1::REFERRAL_STATE_ASSESSMENT_STARTED, v1::ROLE_PROGRAMME_TEAM},
+      {v1::REFERRAL_STATE_ASSESSED_SUITABLE, v1::ROLE_PROGRAMME_TEAM},
+      {v1::REFERRAL_STATE_ON_PROGRAMME, v1::ROLE_PROGRAMME_TEAM},
+      {v1::REFERRAL_STATE_PROGRAMME_COMPLETE, v1::ROLE_PROGRAMME_TEAM}};
+  v1::ReferralState state = v1::REFERRAL_STATE_DRAFT;
+  for (const auto& [to, role] : path) {
+    ASSERT_TRUE(Machines().Find(kAp, state, kNone, to, role).ok()) << v1::ReferralState_Name(to);
+    state = to;
+  }
+  EXPECT_TRUE(Machines().State(kAp, state)->terminal());
+  EXPECT_TRUE(Machines().Allowed(kAp, state, kNone, v1::ROLE_ADMIN).empty());
+}
+
+TEST(StateMachineSet, AHeldReferralReturnsOnlyToTheStateItLeft) {
+  auto release =
+      Machines().Find(kAp, v1::REFERRAL_STATE_ON_HOLD, v1::REFERRAL_STATE_AWAITING_ASSESSMENT,
+                      v1::REFERRAL_STATE_AWAITING_ASSESSMENT, v1::ROLE_PROBATION_PRACTITIONER);
+  ASSERT_TRUE(release.ok());
+  EXPECT_EQ(release->transition->action(), "release");
+  EXPECT_EQ(Machines()
+                .Find(kAp, v1::REFERRAL_STATE_ON_HOLD, v1::REFERRAL_STATE_AWAITING_ASSESSMENT,
+                      v1::REFERRAL_STATE_SUBMITTED, v1::ROLE_PROBATION_PRACTITIONER)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Holding is only from the three early states.
+  EXPECT_EQ(Machines()
+                .Find(kAp, v1::REFERRAL_STATE_ON_PROGRAMME, kNone, v1::REFERRAL_STATE_ON_HOLD,
+                      v1::ROLE_PROBATION_PRACTITIONER)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(StateMachineSet, DeselectionCanKeepTheReferralOpen) {
+  for (v1::ReferralState to :
+       {v1::REFERRAL_STATE_ASSESSED_SUITABLE, v1::REFERRAL_STATE_SUITABLE_NOT_READY,
+        v1::REFERRAL_STATE_DESELECTED}) {
+    auto deselect =
+        Machines().Find(kAp, v1::REFERRAL_STATE_ON_PROGRAMME, kNone, to, v1::ROLE_PROGRAMME_TEAM);
+    ASSERT_TRUE(deselect.ok()) << v1::ReferralState_Name(to);
+    EXPECT_THAT(deselect->transition->action(), HasSubstr("deselect"));
+    EXPECT_TRUE(deselect->transition->reason_required());
+  }
+}
+
+TEST(StateMachineSet, ReferrersAndProgrammeTeamsHaveTheirOwnMoves) {
+  EXPECT_EQ(Machines()
+                .Find(kAp, v1::REFERRAL_STATE_ASSESSMENT_STARTED, kNone,
+                      v1::REFERRAL_STATE_ASSESSED_SUITABLE, v1::ROLE_PROBATION_PRACTITIONER)
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Machines()
+                .Find(kAp, v1::REFERRAL_STATE_DRAFT, kNone, v1::REFERRAL_STATE_SUBMITTED,
+                      v1::ROLE_PROGRAMME_TEAM)
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
+  std::vector<std::string> referrer_moves;
+  for (const auto& allowed : Machines().Allowed(kAp, v1::REFERRAL_STATE_SUBMITTED, kNone,
+                                                v1::ROLE_PROBATION_PRACTITIONER)) {
+    referrer_moves.push_back(allowed.transition->action());
+  }
+  EXPECT_THAT(referrer_moves, ::testing::UnorderedElementsAre("hold", "withdraw"));
+}
+
+TEST(StateMachineSet, ACrsWithdrawalBeforeDeliveryEndsIsACancellation) {
+  for (v1::ReferralState from : {v1::REFERRAL_STATE_SENT, v1::REFERRAL_STATE_ACTION_PLAN_APPROVED,
+                                 v1::REFERRAL_STATE_IN_DELIVERY}) {
+    auto withdraw = Machines().Find(kCrs, from, kNone, v1::REFERRAL_STATE_CANCELLED,
+                                    v1::ROLE_PROBATION_PRACTITIONER);
+    ASSERT_TRUE(withdraw.ok()) << v1::ReferralState_Name(from);
+    EXPECT_TRUE(withdraw->transition->reason_required());
+  }
+  EXPECT_EQ(Machines()
+                .Find(kCrs, v1::REFERRAL_STATE_END_OF_SERVICE_REPORT_SUBMITTED, kNone,
+                      v1::REFERRAL_STATE_CANCELLED, v1::ROLE_PROBATION_PRACTITIONER)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  // The referrer approves action plans; the provider makes the delivery moves.
+  EXPECT_EQ(Machines()
+                .Find(kCrs, v1::REFERRAL_STATE_ACTION_PLAN_SUBMITTED, kNone,
+                      v1::REFERRAL_STATE_ACTION_PLAN_APPROVED, v1::ROLE_SERVICE_PROVIDER)
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(Machines()
+                  .Find(kCrs, v1::REFERRAL_STATE_ACTION_PLAN_APPROVED, kNone,
+                        v1::REFERRAL_STATE_IN_DELIVERY, v1::ROLE_SERVICE_PROVIDER)
+                  .ok());
+}
+
+TEST(StateMachineSet, ReasonsAndNotesAreCheckedAgainstTheTransition) {
+  auto withdraw = Machines().Find(kSi, v1::REFERRAL_STATE_ALLOCATED, kNone,
+                                  v1::REFERRAL_STATE_WITHDRAWN, v1::ROLE_PROBATION_PRACTITIONER);
+  ASSERT_TRUE(withdraw.ok());
+  EXPECT_THAT(std::string(Machines().CheckReason(kSi, *withdraw, "", "").message()),
+              HasSubstr("reason_code: \"withdraw\" requires a reason code"));
+  EXPECT_THAT(std::string(Machines().CheckReason(kSi, *withdraw, "bored", "").message()),
+              HasSubstr("\"bored\" is not one of: administrative-error"));
+  EXPECT_TRUE(Machines().CheckReason(kSi, *withdraw, "moved-out-of-area", "").ok());
+
+  auto not_suitable = Machines().Find(kSi, v1::REFERRAL_STATE_ALLOCATED, kNone,
+                                      v1::REFERRAL_STATE_NOT_SUITABLE, v1::ROLE_PROGRAMME_TEAM);
+  ASSERT_TRUE(not_suitable.ok());
+  EXPECT_THAT(std::string(Machines().CheckReason(kSi, *not_suitable, "", "  ").message()),
+              HasSubstr("notes: "));
+  EXPECT_THAT(std::string(Machines().CheckReason(kSi, *not_suitable, "other", "x").message()),
+              HasSubstr("takes no reason code"));
+}
+
+TEST(StateMachineSet, DrawsEachMachineAsDot) {
+  const std::string& dot = Machines().For(kAp)->dot();
+  EXPECT_THAT(dot, HasSubstr("digraph \"Referral to an accredited programme\" {"));
+  EXPECT_THAT(dot,
+              HasSubstr("PROGRAMME_COMPLETE [label=\"Programme complete\", shape=doublecircle]"));
+  EXPECT_THAT(dot, HasSubstr("ON_HOLD -> AWAITING_ASSESSMENT "
+                             "[label=\"release\\n(probation_practitioner)\", style=dashed]"));
+  EXPECT_THAT(dot, HasSubstr("DRAFT -> SUBMITTED"));
+}
+
+// A minimal valid machine set; each test below breaks one thing.
+std::string Valid(absl::string_view extra_ap = "",
+                  absl::string_view ap_terminal = "terminal: true") {
+  std::string text;
+  for (absl::string_view kind : {"INTERVENTION_KIND_STRUCTURED_INTERVENTION",
+                                 "INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE"}) {
+    absl::StrAppend(&text, "machines { kind: ", kind,
+                    R"data( title: "m" initial_state: REFERRAL_STATE_DRAFT
+  states { state: REFERRAL_STATE_DRAFT title: "d" }
+  states { state: REFERRAL_STATE_WITHDRAWN title: "w" terminal: true }
+  transitions { action: "withdraw" from: REFERRAL_STATE_DRAFT to: REFERRAL_STATE_WITHDRAWN roles: ROLE_PROBATION_PRACTITIONER }
+}
+)data");
+  }
+  absl::StrAppend(
+      &text,
+      R"data(machines { kind: INTERVENTION_KIND_ACCREDITED_PROGRAMME title: "ap" initial_state: REFERRAL_STATE_DRAFT
+  states { state: REFERRAL_STATE_DRAFT title: "d" }
+  states { state: REFERRAL_STATE_WITHDRAWN title: "w" )data",
+      ap_terminal, R"data( }
+  transitions { action: "withdraw" from: REFERRAL_STATE_DRAFT to: REFERRAL_STATE_WITHDRAWN roles: ROLE_PROBATION_PRACTITIONER }
+  )data",
+      extra_ap, "\n}\n");
+  return text;
+}
+
+std::string ErrorOf(const std::string& text) {
+  auto loaded = StateMachineSet::Load(text, "machines.textproto");
+  EXPECT_FALSE(loaded.ok());
+  return std::string(loaded.status().message());
+}
+
+TEST(StateMachineLoader, AcceptsTheMinimalMachines) {
+  EXPECT_TRUE(StateMachineSet::Load(Valid(), "machines.textproto").ok());
+}
+
+TEST(StateMachineLoader, RefusesMachinesThatCannotWork) {
+  EXPECT_THAT(ErrorOf(Valid("transitions { action: \"go\" from: REFERRAL_STATE_DRAFT to: "
+                            "REFERRAL_STATE_SENT roles: ROLE_ADMIN }")),
+              HasSubstr("machines.textproto: machine INTERVENTION_KIND_ACCREDITED_PROGRAMME: "
+                        "transition \"go\" goes to REFERRAL_STATE_SENT, which is not a state"));
+  EXPECT_THAT(ErrorOf(Valid("states { state: REFERRAL_STATE_SENT title: \"s\" terminal: true }")),
+              HasSubstr("state REFERRAL_STATE_SENT cannot be reached from REFERRAL_STATE_DRAFT"));
+  EXPECT_THAT(ErrorOf(Valid("transitions { action: \"reopen\" from: REFERRAL_STATE_WITHDRAWN to: "
+                            "REFERRAL_STATE_DRAFT roles: ROLE_ADMIN }")),
+              HasSubstr("terminal state REFERRAL_STATE_WITHDRAWN has a transition leaving it "
+                        "(\"reopen\")"));
+  EXPECT_THAT(
+      ErrorOf(Valid("", "")),
+      HasSubstr("state REFERRAL_STATE_WITHDRAWN is not terminal but no transition leaves it"));
+  EXPECT_THAT(ErrorOf(Valid("transitions { action: \"quit\" from: REFERRAL_STATE_DRAFT to: "
+                            "REFERRAL_STATE_WITHDRAWN roles: ROLE_ADMIN reason_codes: \"why\" }")),
+              HasSubstr("uses unknown reason code list \"why\""));
+  EXPECT_THAT(
+      ErrorOf(Valid("transitions { action: \"quit\" from: REFERRAL_STATE_DRAFT to: "
+                    "REFERRAL_STATE_WITHDRAWN roles: ROLE_ADMIN }")),
+      HasSubstr("two transitions go from REFERRAL_STATE_DRAFT to REFERRAL_STATE_WITHDRAWN"));
+  EXPECT_THAT(ErrorOf(Valid("transitions { action: \"back\" from: REFERRAL_STATE_DRAFT "
+                            "to_held_from: true roles: ROLE_ADMIN }")),
+              HasSubstr("REFERRAL_STATE_DRAFT is not a holding state"));
+  EXPECT_THAT(ErrorOf(Valid("transitions { action: \"x\" from: REFERRAL_STATE_DRAFT to: "
+                            "REFERRAL_STATE_DRAFT }")),
+              HasSubstr("transition \"x\" names no role"));
+}
+
+TEST(StateMachineLoader, NeedsOneMachinePerReferrableKind) {
+  std::string text = Valid();
+  text = text.substr(0, text.find("machines { kind: INTERVENTION_KIND_ACCREDITED_PROGRAMME"));
+  EXPECT_THAT(ErrorOf(text), HasSubstr("no machine for INTERVENTION_KIND_ACCREDITED_PROGRAMME"));
+  EXPECT_THAT(ErrorOf(Valid() + "machines { kind: INTERVENTION_KIND_UNPAID_WORK }"),
+              HasSubstr("referrals are made only to accredited programmes"));
+  EXPECT_THAT(ErrorOf("machines { colour: 1 }"), HasSubstr("machines.textproto:1:"));
+}
+
+}  // namespace
+}  // namespace probation::referrals
