@@ -1,0 +1,92 @@
+// Where referrals live: one interface, implemented on SQLite (and PostgreSQL). Every write
+// is one transaction that checks the etag, keeps at most one open referral per person and
+// intervention, appends the history entry and writes the event (the outbox), and is
+// acknowledged only after it commits.
+#ifndef PROBATION_SERVICES_REFERRALS_REFERRAL_STORE_H_
+#define PROBATION_SERVICES_REFERRALS_REFERRAL_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "probation/referrals/v1/referral.pb.h"
+
+namespace probation::referrals {
+
+// A referral as written: the record, whether it is open (not in a closing state) and the
+// history entry and event type the write adds.
+struct ReferralWrite {
+  v1::Referral referral;
+  bool open = true;
+  std::optional<v1::HistoryEntry> history;
+  v1::ReferralEvent::Type event_type = v1::ReferralEvent::TYPE_UNSPECIFIED;
+};
+
+struct CreateResult {
+  v1::Referral referral;
+  // False when the request id had already created it (a retry).
+  bool created = false;
+};
+
+struct ListQuery {
+  v1::ReferralState state = v1::REFERRAL_STATE_UNSPECIFIED;
+  std::string intervention;
+  std::string region;
+  std::string crn;
+  std::string provider;
+  int page_size = 50;
+  // Keyset cursor: the (create time, id) of the last referral of the previous page.
+  std::optional<std::pair<int64_t, std::string>> after;
+};
+
+struct ListPage {
+  std::vector<v1::Referral> referrals;
+  bool more = false;
+  int total_size = 0;
+};
+
+class ReferralStore {
+ public:
+  virtual ~ReferralStore() = default;
+
+  // Stores a new referral (its id, reference, times and etag already set) unless
+  // `request_id` has created one before, in which case that one is returned. ALREADY_EXISTS
+  // naming the open referral when the person already has one to the intervention; ABORTED
+  // if the reference is taken (the caller picks another).
+  virtual absl::StatusOr<CreateResult> Create(const ReferralWrite& write,
+                                              absl::string_view request_id) = 0;
+
+  // NOT_FOUND if there is no such referral.
+  virtual absl::StatusOr<v1::Referral> Get(absl::string_view id) = 0;
+
+  // Replaces the referral if its stored etag is `expected_etag`, else ABORTED. The store
+  // sets the new etag.
+  virtual absl::StatusOr<v1::Referral> Update(const ReferralWrite& write,
+                                              absl::string_view expected_etag) = 0;
+
+  // Newest first, with a tiebreak on id; total_size counts every match.
+  virtual absl::StatusOr<ListPage> List(const ListQuery& query) = 0;
+
+  // Oldest first.
+  virtual absl::StatusOr<std::vector<v1::HistoryEntry>> History(absl::string_view id) = 0;
+
+  // Events with a sequence above `after_sequence`, in order, at most `limit`.
+  virtual absl::StatusOr<std::vector<v1::ReferralEvent>> EventsAfter(int64_t after_sequence,
+                                                                     int limit) = 0;
+
+  // Every referral and event about one person.
+  virtual absl::StatusOr<std::vector<v1::Referral>> ReferralsOfPerson(absl::string_view crn) = 0;
+  virtual absl::StatusOr<std::vector<v1::ReferralEvent>> EventsOfPerson(absl::string_view crn) = 0;
+
+  // Deletes drafts not updated since `cutoff`, writing a PURGED event for each (without the
+  // person's details); returns how many.
+  virtual absl::StatusOr<int> PurgeDraftsUntouchedSince(absl::Time cutoff) = 0;
+};
+
+}  // namespace probation::referrals
+
+#endif  // PROBATION_SERVICES_REFERRALS_REFERRAL_STORE_H_

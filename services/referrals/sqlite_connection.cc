@@ -1,0 +1,134 @@
+#include "services/referrals/sqlite_connection.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace probation::referrals {
+namespace {
+
+absl::Status Error(sqlite3* db, absl::string_view what) {
+  const int code = sqlite3_extended_errcode(db);
+  const std::string message = absl::StrCat(what, ": ", sqlite3_errmsg(db));
+  // A locked or busy database is worth retrying; anything else is a fault.
+  if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) {
+    return absl::UnavailableError(message);
+  }
+  if ((code & 0xff) == SQLITE_CONSTRAINT) return absl::AlreadyExistsError(message);
+  return absl::InternalError(message);
+}
+
+}  // namespace
+
+SqliteStatement::SqliteStatement(sqlite3* db, absl::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &statement_, nullptr) !=
+      SQLITE_OK) {
+    status_ = Error(db, "prepare");
+  }
+}
+
+SqliteStatement::~SqliteStatement() { sqlite3_finalize(statement_); }
+
+SqliteStatement& SqliteStatement::Bind(const std::vector<SqlValue>& values) {
+  if (!status_.ok()) return *this;
+  for (int i = 0; i < static_cast<int>(values.size()); ++i) {
+    const SqlValue& value = values[i];
+    int rc = SQLITE_OK;
+    switch (value.kind) {
+      case SqlValue::Kind::kInteger:
+        rc = sqlite3_bind_int64(statement_, i + 1, value.integer);
+        break;
+      case SqlValue::Kind::kText:
+        rc = sqlite3_bind_text(statement_, i + 1, value.bytes.data(),
+                               static_cast<int>(value.bytes.size()), SQLITE_TRANSIENT);
+        break;
+      case SqlValue::Kind::kBlob:
+        rc = sqlite3_bind_blob(statement_, i + 1, value.bytes.data(),
+                               static_cast<int>(value.bytes.size()), SQLITE_TRANSIENT);
+        break;
+    }
+    if (rc != SQLITE_OK) {
+      status_ = Error(db_, "bind");
+      break;
+    }
+  }
+  return *this;
+}
+
+absl::StatusOr<bool> SqliteStatement::Step() {
+  if (!status_.ok()) return status_;
+  const int rc = sqlite3_step(statement_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  extended_code_ = sqlite3_extended_errcode(db_);
+  return Error(db_, "step");
+}
+
+absl::Status SqliteStatement::Run() {
+  while (true) {
+    absl::StatusOr<bool> row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+  }
+}
+
+int64_t SqliteStatement::Int(int column) const { return sqlite3_column_int64(statement_, column); }
+
+std::string SqliteStatement::Text(int column) const {
+  const auto* text = sqlite3_column_text(statement_, column);
+  return text == nullptr ? std::string()
+                         : std::string(reinterpret_cast<const char*>(text),
+                                       sqlite3_column_bytes(statement_, column));
+}
+
+std::string SqliteStatement::Bytes(int column) const {
+  const void* blob = sqlite3_column_blob(statement_, column);
+  return blob == nullptr ? std::string()
+                         : std::string(static_cast<const char*>(blob),
+                                       sqlite3_column_bytes(statement_, column));
+}
+
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    const std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return absl::FailedPreconditionError(absl::StrCat("cannot open ", path, ": ", message));
+  }
+  std::unique_ptr<SqliteConnection> connection(new SqliteConnection(db));
+  sqlite3_busy_timeout(db, 5000);
+  for (absl::string_view pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+    if (absl::Status status = connection->Exec(pragma); !status.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(path, ": ", status.message()));
+    }
+  }
+  return connection;
+}
+
+SqliteConnection::~SqliteConnection() { sqlite3_close(db_); }
+
+absl::Status SqliteConnection::Exec(absl::string_view sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    absl::Status status = Error(db_, message != nullptr ? message : "exec");
+    sqlite3_free(message);
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+SqliteTransaction::SqliteTransaction(SqliteConnection& connection) : connection_(connection) {
+  begun_ = connection_.Exec("BEGIN IMMEDIATE");
+}
+
+SqliteTransaction::~SqliteTransaction() {
+  if (begun_.ok() && !done_) connection_.Exec("ROLLBACK").IgnoreError();
+}
+
+absl::Status SqliteTransaction::Commit() {
+  absl::Status status = connection_.Exec("COMMIT");
+  done_ = status.ok();
+  return status;
+}
+
+}  // namespace probation::referrals

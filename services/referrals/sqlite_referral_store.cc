@@ -1,0 +1,394 @@
+#include "services/referrals/sqlite_referral_store.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace probation::referrals {
+
+absl::string_view SqliteMigration0001();
+
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+int64_t Micros(const google::protobuf::Timestamp& time) {
+  return TimeUtil::TimestampToMicroseconds(time);
+}
+
+int64_t VersionOf(absl::string_view etag) {
+  int64_t version = 0;
+  return absl::SimpleAtoi(etag, &version) ? version : -1;
+}
+
+// The person's details leave a purged draft's events; what happened stays.
+v1::Referral Redacted(const v1::Referral& referral) {
+  v1::Referral redacted;
+  redacted.set_name(referral.name());
+  redacted.set_id(referral.id());
+  redacted.set_reference(referral.reference());
+  redacted.set_intervention(referral.intervention());
+  redacted.set_kind(referral.kind());
+  redacted.set_state(referral.state());
+  return redacted;
+}
+
+}  // namespace
+
+std::vector<Migration> SqliteMigrations() { return {{1, "0001_referrals", SqliteMigration0001()}}; }
+
+absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
+    const std::string& path) {
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> connection = SqliteConnection::Open(path);
+  if (!connection.ok()) return connection.status();
+  std::unique_ptr<SqliteReferralStore> store(new SqliteReferralStore(*std::move(connection)));
+  if (absl::Status status = store->Migrate(); !status.ok()) return status;
+  return store;
+}
+
+absl::Status SqliteReferralStore::Migrate() {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status status = connection_->Exec(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+          "name TEXT NOT NULL, applied_us INTEGER NOT NULL)");
+      !status.ok()) {
+    return status;
+  }
+  for (const Migration& migration : SqliteMigrations()) {
+    SqliteTransaction transaction(*connection_);
+    if (!transaction.begun().ok()) return transaction.begun();
+    SqliteStatement applied(connection_->db(), "SELECT 1 FROM schema_migrations WHERE version = ?");
+    applied.Bind({int64_t{migration.version}});
+    absl::StatusOr<bool> found = applied.Step();
+    if (!found.ok()) return found.status();
+    if (*found) continue;
+    if (absl::Status status = connection_->Exec(migration.sql); !status.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("migration ", migration.name, ": ", status.message()));
+    }
+    SqliteStatement record(connection_->db(),
+                           "INSERT INTO schema_migrations (version, name, applied_us) "
+                           "VALUES (?, ?, ?)");
+    record.Bind(
+        {int64_t{migration.version}, std::string(migration.name), absl::ToUnixMicros(absl::Now())});
+    if (absl::Status status = record.Run(); !status.ok()) return status;
+    if (absl::Status status = transaction.Commit(); !status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteReferralStore::ExplainConstraint(const v1::Referral& referral,
+                                                    const absl::Status& status) {
+  if (absl::StrContains(status.message(), "referrals.reference")) {
+    return absl::AbortedError("reference already taken");
+  }
+  if (absl::StrContains(status.message(), "referrals.crn")) {
+    SqliteStatement open(connection_->db(),
+                         "SELECT id FROM referrals WHERE crn = ? AND intervention = ? AND "
+                         "is_open = 1");
+    open.Bind({referral.person().crn(), referral.intervention()});
+    absl::StatusOr<bool> row = open.Step();
+    const std::string existing = row.ok() && *row ? open.Text(0) : "";
+    return absl::AlreadyExistsError(absl::StrCat("the person already has an open referral to ",
+                                                 referral.intervention(), ": referrals/",
+                                                 existing));
+  }
+  return status;
+}
+
+absl::Status SqliteReferralStore::AppendHistoryAndEvent(const ReferralWrite& write,
+                                                        const v1::Referral& stored) {
+  if (write.history.has_value()) {
+    SqliteStatement history(connection_->db(),
+                            "INSERT INTO history (referral_id, position, body) VALUES (?, "
+                            "(SELECT COUNT(*) FROM history WHERE referral_id = ?), ?)");
+    history.Bind({stored.id(), stored.id(), Blob{write.history->SerializeAsString()}});
+    if (absl::Status status = history.Run(); !status.ok()) return status;
+  }
+  v1::ReferralEvent event;
+  event.set_type(write.event_type);
+  *event.mutable_referral() = stored;
+  *event.mutable_occurred_at() = stored.update_time();
+  SqliteStatement insert(connection_->db(),
+                         "INSERT INTO events (referral_id, crn, type, occurred_us, body) "
+                         "VALUES (?, ?, ?, ?, ?)");
+  insert.Bind({stored.id(), stored.person().crn(), int64_t{write.event_type},
+               Micros(stored.update_time()), Blob{event.SerializeAsString()}});
+  return insert.Run();
+}
+
+absl::StatusOr<CreateResult> SqliteReferralStore::Create(const ReferralWrite& write,
+                                                         absl::string_view request_id) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction transaction(*connection_);
+  if (!transaction.begun().ok()) return transaction.begun();
+  {
+    SqliteStatement seen(connection_->db(),
+                         "SELECT referral_id FROM request_ids WHERE request_id = ?");
+    seen.Bind({std::string(request_id)});
+    absl::StatusOr<bool> row = seen.Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      absl::StatusOr<v1::Referral> existing = GetLocked(seen.Text(0));
+      if (!existing.ok()) return existing.status();
+      return CreateResult{*std::move(existing), false};
+    }
+  }
+  v1::Referral stored = write.referral;
+  stored.set_etag("1");
+  SqliteStatement insert(
+      connection_->db(),
+      "INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, "
+      "is_open, version, create_time_us, update_time_us, body) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)");
+  insert.Bind({stored.id(), stored.reference(), stored.person().crn(), stored.intervention(),
+               stored.region(), stored.provider(), int64_t{stored.state()},
+               int64_t{write.open ? 1 : 0}, Micros(stored.create_time()),
+               Micros(stored.update_time()), Blob{stored.SerializeAsString()}});
+  if (absl::Status status = insert.Run(); !status.ok()) {
+    return ExplainConstraint(stored, status);
+  }
+  SqliteStatement key(connection_->db(),
+                      "INSERT INTO request_ids (request_id, referral_id) VALUES (?, ?)");
+  key.Bind({std::string(request_id), stored.id()});
+  if (absl::Status status = key.Run(); !status.ok()) return status;
+  if (absl::Status status = AppendHistoryAndEvent(write, stored); !status.ok()) return status;
+  if (absl::Status status = transaction.Commit(); !status.ok()) return status;
+  return CreateResult{std::move(stored), true};
+}
+
+absl::StatusOr<v1::Referral> SqliteReferralStore::Get(absl::string_view id) {
+  absl::MutexLock lock(&mu_);
+  return GetLocked(id);
+}
+
+absl::StatusOr<v1::Referral> SqliteReferralStore::GetLocked(absl::string_view id) {
+  SqliteStatement select(connection_->db(), "SELECT body FROM referrals WHERE id = ?");
+  select.Bind({std::string(id)});
+  absl::StatusOr<bool> row = select.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::NotFoundError(absl::StrCat("no referral referrals/", id));
+  v1::Referral referral;
+  if (!referral.ParseFromString(select.Bytes(0))) {
+    return absl::DataLossError(absl::StrCat("referral ", id, " is unreadable"));
+  }
+  return referral;
+}
+
+absl::StatusOr<v1::Referral> SqliteReferralStore::Update(const ReferralWrite& write,
+                                                         absl::string_view expected_etag) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction transaction(*connection_);
+  if (!transaction.begun().ok()) return transaction.begun();
+  const int64_t expected = VersionOf(expected_etag);
+  v1::Referral stored = write.referral;
+  stored.set_etag(absl::StrCat(expected + 1));
+  SqliteStatement update(connection_->db(),
+                         "UPDATE referrals SET crn = ?, intervention = ?, region = ?, "
+                         "provider = ?, state = ?, is_open = ?, version = version + 1, "
+                         "update_time_us = ?, body = ? WHERE id = ? AND version = ?");
+  update.Bind({stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
+               int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
+               Blob{stored.SerializeAsString()}, stored.id(), expected});
+  if (absl::Status status = update.Run(); !status.ok()) return ExplainConstraint(stored, status);
+  if (sqlite3_changes(connection_->db()) == 0) {
+    absl::StatusOr<v1::Referral> current = GetLocked(stored.id());
+    if (!current.ok()) return current.status();
+    return absl::AbortedError(absl::StrCat("etag \"", expected_etag,
+                                           "\" is stale; the referral is at \"", current->etag(),
+                                           "\": read it again"));
+  }
+  if (absl::Status status = AppendHistoryAndEvent(write, stored); !status.ok()) return status;
+  if (absl::Status status = transaction.Commit(); !status.ok()) return status;
+  return stored;
+}
+
+absl::StatusOr<ListPage> SqliteReferralStore::List(const ListQuery& query) {
+  absl::MutexLock lock(&mu_);
+  std::string where = " WHERE 1 = 1";
+  std::vector<SqlValue> values;
+  const auto filter = [&](absl::string_view column, SqlValue value) {
+    absl::StrAppend(&where, " AND ", column, " = ?");
+    values.push_back(std::move(value));
+  };
+  if (query.state != v1::REFERRAL_STATE_UNSPECIFIED) filter("state", int64_t{query.state});
+  if (!query.intervention.empty()) filter("intervention", query.intervention);
+  if (!query.region.empty()) filter("region", query.region);
+  if (!query.crn.empty()) filter("crn", query.crn);
+  if (!query.provider.empty()) filter("provider", query.provider);
+
+  ListPage page;
+  {
+    SqliteStatement count(connection_->db(), absl::StrCat("SELECT COUNT(*) FROM referrals", where));
+    count.Bind(values);
+    absl::StatusOr<bool> row = count.Step();
+    if (!row.ok()) return row.status();
+    page.total_size = static_cast<int>(count.Int(0));
+  }
+  std::vector<SqlValue> page_values = values;
+  std::string page_where = where;
+  if (query.after.has_value()) {
+    absl::StrAppend(&page_where, " AND (create_time_us < ? OR (create_time_us = ? AND id < ?))");
+    page_values.push_back(query.after->first);
+    page_values.push_back(query.after->first);
+    page_values.push_back(query.after->second);
+  }
+  page_values.push_back(int64_t{query.page_size + 1});
+  SqliteStatement select(connection_->db(),
+                         absl::StrCat("SELECT body FROM referrals", page_where,
+                                      " ORDER BY create_time_us DESC, id DESC LIMIT ?"));
+  select.Bind(page_values);
+  while (true) {
+    absl::StatusOr<bool> row = select.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (static_cast<int>(page.referrals.size()) == query.page_size) {
+      page.more = true;
+      break;
+    }
+    if (!page.referrals.emplace_back().ParseFromString(select.Bytes(0))) {
+      return absl::DataLossError("a stored referral is unreadable");
+    }
+  }
+  return page;
+}
+
+absl::StatusOr<std::vector<v1::HistoryEntry>> SqliteReferralStore::History(absl::string_view id) {
+  absl::MutexLock lock(&mu_);
+  if (absl::StatusOr<v1::Referral> exists = GetLocked(id); !exists.ok()) return exists.status();
+  SqliteStatement select(connection_->db(),
+                         "SELECT body FROM history WHERE referral_id = ? ORDER BY position");
+  select.Bind({std::string(id)});
+  std::vector<v1::HistoryEntry> entries;
+  while (true) {
+    absl::StatusOr<bool> row = select.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return entries;
+    if (!entries.emplace_back().ParseFromString(select.Bytes(0))) {
+      return absl::DataLossError("a history entry is unreadable");
+    }
+  }
+}
+
+namespace {
+
+absl::StatusOr<std::vector<v1::ReferralEvent>> ReadEvents(SqliteStatement& select) {
+  std::vector<v1::ReferralEvent> events;
+  while (true) {
+    absl::StatusOr<bool> row = select.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return events;
+    v1::ReferralEvent& event = events.emplace_back();
+    if (!event.ParseFromString(select.Bytes(1))) {
+      return absl::DataLossError("an event is unreadable");
+    }
+    event.set_sequence(select.Int(0));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<v1::ReferralEvent>> SqliteReferralStore::EventsAfter(
+    int64_t after_sequence, int limit) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement select(connection_->db(),
+                         "SELECT sequence, body FROM events WHERE sequence > ? "
+                         "ORDER BY sequence LIMIT ?");
+  select.Bind({after_sequence, int64_t{limit}});
+  return ReadEvents(select);
+}
+
+absl::StatusOr<std::vector<v1::Referral>> SqliteReferralStore::ReferralsOfPerson(
+    absl::string_view crn) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement select(connection_->db(),
+                         "SELECT body FROM referrals WHERE crn = ? "
+                         "ORDER BY create_time_us, id");
+  select.Bind({std::string(crn)});
+  std::vector<v1::Referral> referrals;
+  while (true) {
+    absl::StatusOr<bool> row = select.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return referrals;
+    if (!referrals.emplace_back().ParseFromString(select.Bytes(0))) {
+      return absl::DataLossError("a stored referral is unreadable");
+    }
+  }
+}
+
+absl::StatusOr<std::vector<v1::ReferralEvent>> SqliteReferralStore::EventsOfPerson(
+    absl::string_view crn) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement select(connection_->db(),
+                         "SELECT sequence, body FROM events WHERE crn = ? ORDER BY sequence");
+  select.Bind({std::string(crn)});
+  return ReadEvents(select);
+}
+
+absl::StatusOr<int> SqliteReferralStore::PurgeDraftsUntouchedSince(absl::Time cutoff) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction transaction(*connection_);
+  if (!transaction.begun().ok()) return transaction.begun();
+  std::vector<v1::Referral> drafts;
+  {
+    SqliteStatement select(connection_->db(),
+                           "SELECT body FROM referrals WHERE state = ? AND update_time_us < ?");
+    select.Bind({int64_t{v1::REFERRAL_STATE_DRAFT}, absl::ToUnixMicros(cutoff)});
+    while (true) {
+      absl::StatusOr<bool> row = select.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      if (!drafts.emplace_back().ParseFromString(select.Bytes(0))) {
+        return absl::DataLossError("a stored referral is unreadable");
+      }
+    }
+  }
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  for (const v1::Referral& draft : drafts) {
+    const v1::Referral redacted = Redacted(draft);
+    // Earlier events keep their place in the sequence but lose the person's details.
+    std::vector<std::pair<int64_t, std::string>> scrubbed;
+    {
+      SqliteStatement select(connection_->db(),
+                             "SELECT sequence, body FROM events WHERE referral_id = ?");
+      select.Bind({draft.id()});
+      absl::StatusOr<std::vector<v1::ReferralEvent>> events = ReadEvents(select);
+      if (!events.ok()) return events.status();
+      for (v1::ReferralEvent& event : *events) {
+        *event.mutable_referral() = redacted;
+        const int64_t sequence = event.sequence();
+        event.clear_sequence();
+        scrubbed.emplace_back(sequence, event.SerializeAsString());
+      }
+    }
+    for (auto& [sequence, body] : scrubbed) {
+      SqliteStatement scrub(connection_->db(),
+                            "UPDATE events SET crn = '', body = ? WHERE sequence = ?");
+      scrub.Bind({Blob{std::move(body)}, sequence});
+      if (absl::Status status = scrub.Run(); !status.ok()) return status;
+    }
+    for (absl::string_view sql :
+         {"DELETE FROM referrals WHERE id = ?", "DELETE FROM history WHERE referral_id = ?",
+          "DELETE FROM request_ids WHERE referral_id = ?"}) {
+      SqliteStatement remove(connection_->db(), sql);
+      remove.Bind({draft.id()});
+      if (absl::Status status = remove.Run(); !status.ok()) return status;
+    }
+    v1::ReferralEvent purged;
+    purged.set_type(v1::ReferralEvent::TYPE_PURGED);
+    *purged.mutable_referral() = redacted;
+    *purged.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(now);
+    SqliteStatement insert(connection_->db(),
+                           "INSERT INTO events (referral_id, crn, type, occurred_us, body) "
+                           "VALUES (?, '', ?, ?, ?)");
+    insert.Bind({draft.id(), int64_t{v1::ReferralEvent::TYPE_PURGED}, now,
+                 Blob{purged.SerializeAsString()}});
+    if (absl::Status status = insert.Run(); !status.ok()) return status;
+  }
+  if (absl::Status status = transaction.Commit(); !status.ok()) return status;
+  return static_cast<int>(drafts.size());
+}
+
+}  // namespace probation::referrals

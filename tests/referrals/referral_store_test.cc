@@ -1,0 +1,291 @@
+// The storage contract every engine keeps, run against a real database file: round trips,
+// idempotent creates, one open referral per person and intervention, etag checks under
+// concurrency, keyset pagination, the event outbox, retention and durability across reopen.
+#include "services/referrals/referral_store.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
+#include "gtest/gtest.h"
+#include "services/referrals/sqlite_referral_store.h"
+
+namespace probation::referrals {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using ::testing::HasSubstr;
+
+// How a test gets a fresh store, and the same store again after a restart.
+struct Engine {
+  std::string name;
+  std::function<std::unique_ptr<ReferralStore>(const std::string& location)> open;
+  std::function<std::string()> fresh_location;
+  std::function<void(const std::string& location)> remove;
+};
+
+std::string TempSqliteFile() {
+  char path[] = "/tmp/referrals-store-XXXXXX";
+  const int fd = mkstemp(path);
+  close(fd);
+  std::remove(path);
+  return absl::StrCat(path, ".db");
+}
+
+Engine Sqlite() {
+  return {"sqlite",
+          [](const std::string& path) -> std::unique_ptr<ReferralStore> {
+            auto store = SqliteReferralStore::Open(path);
+            EXPECT_TRUE(store.ok()) << store.status();
+            return store.ok() ? std::unique_ptr<ReferralStore>(*std::move(store)) : nullptr;
+          },
+          TempSqliteFile,
+          [](const std::string& path) {
+            for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+          }};
+}
+
+class ReferralStoreTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    location_ = GetParam().fresh_location();
+    store_ = GetParam().open(location_);
+    ASSERT_NE(store_, nullptr);
+  }
+
+  void TearDown() override {
+    store_.reset();
+    GetParam().remove(location_);
+  }
+
+  void Reopen() {
+    store_.reset();
+    store_ = GetParam().open(location_);
+    ASSERT_NE(store_, nullptr);
+  }
+
+  // A draft with a unique id and reference, created `age` ago.
+  ReferralWrite Draft(const std::string& crn, const std::string& intervention,
+                      absl::Duration age = absl::ZeroDuration()) {
+    const int n = ++counter_;
+    ReferralWrite write;
+    v1::Referral& referral = write.referral;
+    referral.set_id(absl::StrCat("id", 1000 + n));
+    referral.set_name(absl::StrCat("referrals/", referral.id()));
+    referral.set_reference(absl::StrCat("AB", 1000 + n, "CD"));
+    referral.set_intervention(intervention);
+    referral.mutable_person()->set_crn(crn);
+    referral.set_region("london");
+    referral.set_state(v1::REFERRAL_STATE_DRAFT);
+    const auto time = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now() - age) +
+                                                        n);  // distinct, increasing
+    *referral.mutable_create_time() = time;
+    *referral.mutable_update_time() = time;
+    write.history.emplace();
+    write.history->set_to_state(v1::REFERRAL_STATE_DRAFT);
+    write.history->set_action("create");
+    write.event_type = v1::ReferralEvent::TYPE_CREATED;
+    return write;
+  }
+
+  v1::Referral Create(const ReferralWrite& write) {
+    auto created = store_->Create(write, absl::StrCat("request-", write.referral.id()));
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? created->referral : v1::Referral();
+  }
+
+  ReferralWrite MoveTo(v1::Referral referral, v1::ReferralState state, bool open = true) {
+    ReferralWrite write;
+    referral.set_state(state);
+    write.referral = referral;
+    write.open = open;
+    write.history.emplace();
+    write.history->set_to_state(state);
+    write.event_type = v1::ReferralEvent::TYPE_TRANSITIONED;
+    return write;
+  }
+
+  std::string location_;
+  std::unique_ptr<ReferralStore> store_;
+  int counter_ = 0;
+};
+
+TEST_P(ReferralStoreTest, StoresAndReadsBackAReferralWithItsHistoryAndEvent) {
+  const v1::Referral created = Create(Draft("X000001", "interventions/unpaid-work"));
+  EXPECT_EQ(created.etag(), "1");
+  auto read = store_->Get(created.id());
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->SerializeAsString(), created.SerializeAsString());
+  auto history = store_->History(created.id());
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].action(), "create");
+  auto events = store_->EventsAfter(0, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].type(), v1::ReferralEvent::TYPE_CREATED);
+  EXPECT_EQ((*events)[0].referral().id(), created.id());
+  EXPECT_EQ(store_->Get("nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(ReferralStoreTest, ARetriedCreateReturnsTheSameReferral) {
+  const ReferralWrite write = Draft("X000002", "interventions/unpaid-work");
+  auto first = store_->Create(write, "same-request");
+  ReferralWrite retry = Draft("X000002", "interventions/unpaid-work");  // new id, same key
+  auto second = store_->Create(retry, "same-request");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_TRUE(first->created);
+  EXPECT_FALSE(second->created);
+  EXPECT_EQ(second->referral.id(), first->referral.id());
+}
+
+TEST_P(ReferralStoreTest, KeepsOneOpenReferralPerPersonAndIntervention) {
+  const v1::Referral first = Create(Draft("X000003", "interventions/unpaid-work"));
+  auto second = store_->Create(Draft("X000003", "interventions/unpaid-work"), "another");
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(std::string(second.status().message()), HasSubstr(first.name()));
+  // Another intervention or another person is fine.
+  Create(Draft("X000003", "interventions/moving-on"));
+  Create(Draft("X000004", "interventions/unpaid-work"));
+  // Once the first is closed, a new referral may be made.
+  ASSERT_TRUE(store_->Update(MoveTo(first, v1::REFERRAL_STATE_WITHDRAWN, false), "1").ok());
+  EXPECT_TRUE(store_->Create(Draft("X000003", "interventions/unpaid-work"), "third").ok());
+}
+
+TEST_P(ReferralStoreTest, AStaleEtagIsAborted) {
+  const v1::Referral created = Create(Draft("X000005", "interventions/unpaid-work"));
+  auto updated = store_->Update(MoveTo(created, v1::REFERRAL_STATE_SUBMITTED), "1");
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->etag(), "2");
+  auto stale = store_->Update(MoveTo(created, v1::REFERRAL_STATE_WITHDRAWN, false), "1");
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(std::string(stale.status().message()), HasSubstr("\"2\""));
+  EXPECT_EQ(store_->Get(created.id())->state(), v1::REFERRAL_STATE_SUBMITTED);
+  EXPECT_EQ(store_->Update(MoveTo(created, v1::REFERRAL_STATE_SUBMITTED), "junk").status().code(),
+            absl::StatusCode::kAborted);
+}
+
+TEST_P(ReferralStoreTest, OfFiftyConcurrentConflictingWritesExactlyOneWins) {
+  const v1::Referral created = Create(Draft("X000006", "interventions/unpaid-work"));
+  std::atomic<int> won{0}, aborted{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 50; ++i) {
+    threads.emplace_back([&] {
+      auto result = store_->Update(MoveTo(created, v1::REFERRAL_STATE_SUBMITTED), "1");
+      if (result.ok()) ++won;
+      if (result.status().code() == absl::StatusCode::kAborted) ++aborted;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(aborted.load(), 49);
+  EXPECT_EQ(store_->History(created.id())->size(), 2u);
+}
+
+TEST_P(ReferralStoreTest, TwentyConcurrentCreatesWithOneRequestIdMakeOneReferral) {
+  std::vector<std::thread> threads;
+  std::vector<std::string> ids(20);
+  for (int i = 0; i < 20; ++i) {
+    ReferralWrite write = Draft("X000007", "interventions/unpaid-work");
+    threads.emplace_back([this, &ids, i, write] {
+      auto result = store_->Create(write, "one-request");
+      if (result.ok()) ids[i] = result->referral.id();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const std::string& id : ids) EXPECT_EQ(id, ids[0]);
+  EXPECT_EQ(store_->ReferralsOfPerson("X000007")->size(), 1u);
+}
+
+TEST_P(ReferralStoreTest, ListsNewestFirstWithFiltersAndKeysetPages) {
+  for (int i = 0; i < 7; ++i) Create(Draft(absl::StrCat("Y00000", i), "interventions/unpaid-work"));
+  for (int i = 0; i < 3; ++i) Create(Draft(absl::StrCat("Z00000", i), "interventions/moving-on"));
+  ListQuery query;
+  query.intervention = "interventions/unpaid-work";
+  query.page_size = 3;
+  std::vector<std::string> seen;
+  while (true) {
+    auto page = store_->List(query);
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page->total_size, 7);
+    for (const auto& referral : page->referrals) seen.push_back(referral.person().crn());
+    if (!page->more) break;
+    const v1::Referral& last = page->referrals.back();
+    query.after = {TimeUtil::TimestampToMicroseconds(last.create_time()), last.id()};
+  }
+  EXPECT_THAT(seen, ::testing::ElementsAre("Y000006", "Y000005", "Y000004", "Y000003", "Y000002",
+                                           "Y000001", "Y000000"));
+  ListQuery by_crn;
+  by_crn.crn = "Z000001";
+  EXPECT_EQ(store_->List(by_crn)->referrals.size(), 1u);
+  ListQuery by_state;
+  by_state.state = v1::REFERRAL_STATE_SUBMITTED;
+  EXPECT_EQ(store_->List(by_state)->total_size, 0);
+}
+
+TEST_P(ReferralStoreTest, EventsComeInSequenceWithoutGaps) {
+  const v1::Referral a = Create(Draft("X000008", "interventions/unpaid-work"));
+  ASSERT_TRUE(store_->Update(MoveTo(a, v1::REFERRAL_STATE_SUBMITTED), "1").ok());
+  Create(Draft("X000009", "interventions/unpaid-work"));
+  auto events = store_->EventsAfter(0, 100);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 3u);
+  for (size_t i = 1; i < events->size(); ++i) {
+    EXPECT_EQ((*events)[i].sequence(), (*events)[i - 1].sequence() + 1);
+  }
+  auto after_first = store_->EventsAfter((*events)[0].sequence(), 100);
+  EXPECT_EQ(after_first->size(), 2u);
+  EXPECT_EQ((*after_first)[0].type(), v1::ReferralEvent::TYPE_TRANSITIONED);
+}
+
+TEST_P(ReferralStoreTest, PurgesOldDraftsAndScrubsTheirEvents) {
+  const v1::Referral old_draft =
+      Create(Draft("X000010", "interventions/unpaid-work", absl::Hours(24 * 91)));
+  const v1::Referral fresh_draft = Create(Draft("X000011", "interventions/unpaid-work"));
+  const v1::Referral old_submitted =
+      Create(Draft("X000012", "interventions/unpaid-work", absl::Hours(24 * 91)));
+  ReferralWrite submit = MoveTo(old_submitted, v1::REFERRAL_STATE_SUBMITTED);
+  *submit.referral.mutable_update_time() = old_submitted.update_time();
+  ASSERT_TRUE(store_->Update(submit, "1").ok());
+
+  auto purged = store_->PurgeDraftsUntouchedSince(absl::Now() - absl::Hours(24 * 90));
+  ASSERT_TRUE(purged.ok()) << purged.status();
+  EXPECT_EQ(*purged, 1);
+  EXPECT_EQ(store_->Get(old_draft.id()).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store_->Get(fresh_draft.id()).ok());
+  EXPECT_TRUE(store_->Get(old_submitted.id()).ok());
+  EXPECT_TRUE(store_->EventsOfPerson("X000010")->empty());
+  auto events = store_->EventsAfter(0, 100);
+  ASSERT_TRUE(events.ok());
+  int purged_events = 0;
+  for (const auto& event : *events) {
+    if (event.referral().id() != old_draft.id()) continue;
+    EXPECT_FALSE(event.referral().has_person()) << "the person's details are gone";
+    purged_events += event.type() == v1::ReferralEvent::TYPE_PURGED;
+  }
+  EXPECT_EQ(purged_events, 1);
+}
+
+TEST_P(ReferralStoreTest, EveryAcknowledgedWriteSurvivesAReopen) {
+  const v1::Referral created = Create(Draft("X000013", "interventions/unpaid-work"));
+  ASSERT_TRUE(store_->Update(MoveTo(created, v1::REFERRAL_STATE_SUBMITTED), "1").ok());
+  Reopen();
+  auto read = store_->Get(created.id());
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->state(), v1::REFERRAL_STATE_SUBMITTED);
+  EXPECT_EQ(read->etag(), "2");
+  EXPECT_EQ(store_->EventsAfter(0, 10)->size(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ReferralStoreTest, ::testing::Values(Sqlite()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace probation::referrals
