@@ -12,6 +12,7 @@ namespace probation {
 namespace {
 
 constexpr absl::string_view kTokenVersion = "p1";
+constexpr absl::string_view kKeysetTokenVersion = "k1";
 
 absl::Status BadToken(absl::string_view why) { return InvalidFieldError("page_token", why); }
 
@@ -46,6 +47,32 @@ absl::StatusOr<uint64_t> DecodePageToken(absl::string_view token, uint64_t filte
     return BadToken("the token was issued for a request with different filters");
   }
   return offset;
+}
+
+std::string EncodeKeysetPageToken(const KeysetPosition& last, uint64_t filter_fingerprint) {
+  return absl::WebSafeBase64Escape(absl::StrCat(kKeysetTokenVersion, ":", last.key, ":",
+                                                absl::WebSafeBase64Escape(last.id), ":",
+                                                absl::Hex(filter_fingerprint)));
+}
+
+absl::StatusOr<std::optional<KeysetPosition>> DecodeKeysetPageToken(absl::string_view token,
+                                                                    uint64_t filter_fingerprint) {
+  if (token.empty()) return std::nullopt;
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw)) return BadToken("not a valid page token");
+  std::vector<absl::string_view> parts = absl::StrSplit(raw, ':');
+  KeysetPosition position;
+  uint64_t fingerprint = 0;
+  if (parts.size() != 4 || parts[0] != kKeysetTokenVersion ||
+      !absl::SimpleAtoi(parts[1], &position.key) ||
+      !absl::WebSafeBase64Unescape(parts[2], &position.id) ||
+      !absl::SimpleHexAtoi(parts[3], &fingerprint)) {
+    return BadToken("not a valid page token");
+  }
+  if (fingerprint != filter_fingerprint) {
+    return BadToken("the token was issued for a request with different filters");
+  }
+  return position;
 }
 
 absl::StatusOr<int> ResolvePageSize(int requested) {

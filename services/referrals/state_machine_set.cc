@@ -93,6 +93,12 @@ class MachineValidator {
   }
 
   void CheckTransitions() {
+    const int submissions = static_cast<int>(
+        std::count_if(machine_.transitions().begin(), machine_.transitions().end(),
+                      [](const v1::Transition& transition) { return transition.submission(); }));
+    if (submissions != 1) {
+      Error(absl::StrCat("needs exactly one submission transition, has ", submissions));
+    }
     std::set<std::pair<int, std::string>> actions;
     std::set<std::pair<int, int>> moves;
     for (const v1::Transition& transition : machine_.transitions()) {
@@ -101,6 +107,11 @@ class MachineValidator {
         Error(absl::StrCat(what, ": action must be lower-case words joined by hyphens"));
       }
       if (transition.from().empty()) Error(absl::StrCat(what, " leaves from no state"));
+      if (transition.submission() &&
+          (transition.from_size() != 1 || transition.from(0) != machine_.initial_state())) {
+        Error(
+            absl::StrCat(what, " is the submission, so it must leave from the initial state only"));
+      }
       if (transition.roles().empty()) Error(absl::StrCat(what, " names no role that may make it"));
       for (int role : transition.roles()) {
         if (role == v1::ROLE_UNSPECIFIED) Error(absl::StrCat(what, " names an unspecified role"));
@@ -234,6 +245,15 @@ absl::StatusOr<StateMachineSet> StateMachineSet::LoadFile(const std::string& pat
 const v1::StateMachine* StateMachineSet::For(InterventionKind kind) const {
   auto it = machines_.find(kind);
   return it == machines_.end() ? nullptr : &it->second;
+}
+
+const v1::Transition* StateMachineSet::Submission(InterventionKind kind) const {
+  const v1::StateMachine* machine = For(kind);
+  if (machine == nullptr) return nullptr;
+  for (const v1::Transition& transition : machine->transitions()) {
+    if (transition.submission()) return &transition;
+  }
+  return nullptr;
 }
 
 const v1::StateInfo* StateMachineSet::State(InterventionKind kind, v1::ReferralState state) const {

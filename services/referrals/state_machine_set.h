@@ -35,6 +35,9 @@ class StateMachineSet {
   // The machine for a kind of referral, with its DOT filled in; null if there is none.
   const v1::StateMachine* For(catalogue::v1::InterventionKind kind) const;
 
+  // The move SubmitReferral makes.
+  const v1::Transition* Submission(catalogue::v1::InterventionKind kind) const;
+
   const v1::StateInfo* State(catalogue::v1::InterventionKind kind, v1::ReferralState state) const;
 
   // The moves `role` may make from `state`. `held_from` is the state a held referral

@@ -44,4 +44,22 @@ TEST(PageSize, DefaultsCoercesAndRefusesNegative) {
 }
 
 }  // namespace
+TEST(KeysetPageToken, RoundTripsTheLastRowsKeyAndId) {
+  const std::string token = EncodeKeysetPageToken({1764000000123456, "a:b/c"}, 7);
+  auto position = DecodeKeysetPageToken(token, 7);
+  ASSERT_TRUE(position.ok());
+  ASSERT_TRUE(position->has_value());
+  EXPECT_EQ((*position)->key, 1764000000123456);
+  EXPECT_EQ((*position)->id, "a:b/c");
+  EXPECT_FALSE(DecodeKeysetPageToken("", 7)->has_value());
+}
+
+TEST(KeysetPageToken, RefusesOtherFiltersAndOffsetTokens) {
+  const std::string token = EncodeKeysetPageToken({5, "x"}, 7);
+  EXPECT_EQ(DecodeKeysetPageToken(token, 8).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodeKeysetPageToken(EncodePageToken(5, 7), 7).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodeKeysetPageToken("%%%", 7).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace probation

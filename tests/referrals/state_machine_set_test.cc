@@ -204,7 +204,7 @@ std::string Valid(absl::string_view extra_ap = "",
                     R"data( title: "m" initial_state: REFERRAL_STATE_DRAFT
   states { state: REFERRAL_STATE_DRAFT title: "d" }
   states { state: REFERRAL_STATE_WITHDRAWN title: "w" terminal: true }
-  transitions { action: "withdraw" from: REFERRAL_STATE_DRAFT to: REFERRAL_STATE_WITHDRAWN roles: ROLE_PROBATION_PRACTITIONER }
+  transitions { action: "withdraw" from: REFERRAL_STATE_DRAFT to: REFERRAL_STATE_WITHDRAWN roles: ROLE_PROBATION_PRACTITIONER submission: true }
 }
 )data");
   }
@@ -214,7 +214,7 @@ std::string Valid(absl::string_view extra_ap = "",
   states { state: REFERRAL_STATE_DRAFT title: "d" }
   states { state: REFERRAL_STATE_WITHDRAWN title: "w" )data",
       ap_terminal, R"data( }
-  transitions { action: "withdraw" from: REFERRAL_STATE_DRAFT to: REFERRAL_STATE_WITHDRAWN roles: ROLE_PROBATION_PRACTITIONER }
+  transitions { action: "withdraw" from: REFERRAL_STATE_DRAFT to: REFERRAL_STATE_WITHDRAWN roles: ROLE_PROBATION_PRACTITIONER submission: true }
   )data",
       extra_ap, "\n}\n");
   return text;
@@ -257,6 +257,12 @@ TEST(StateMachineLoader, RefusesMachinesThatCannotWork) {
   EXPECT_THAT(ErrorOf(Valid("transitions { action: \"x\" from: REFERRAL_STATE_DRAFT to: "
                             "REFERRAL_STATE_DRAFT }")),
               HasSubstr("transition \"x\" names no role"));
+}
+
+TEST(StateMachineLoader, NeedsExactlyOneSubmissionFromTheInitialState) {
+  EXPECT_THAT(ErrorOf(Valid("transitions { action: \"send\" from: REFERRAL_STATE_DRAFT to: "
+                            "REFERRAL_STATE_DRAFT roles: ROLE_ADMIN submission: true }")),
+              HasSubstr("needs exactly one submission transition, has 2"));
 }
 
 TEST(StateMachineLoader, NeedsOneMachinePerReferrableKind) {
