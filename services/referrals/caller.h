@@ -1,0 +1,19 @@
+// Who is calling, as the gateway asserts it in request metadata.
+#ifndef PROBATION_SERVICES_REFERRALS_CALLER_H_
+#define PROBATION_SERVICES_REFERRALS_CALLER_H_
+
+#include <string>
+
+#include "probation/referrals/v1/state_machine.pb.h"
+
+namespace probation::referrals {
+
+struct Caller {
+  // The JWT `sub`.
+  std::string actor;
+  v1::Role role = v1::ROLE_UNSPECIFIED;
+};
+
+}  // namespace probation::referrals
+
+#endif  // PROBATION_SERVICES_REFERRALS_CALLER_H_

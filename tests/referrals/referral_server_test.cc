@@ -1,0 +1,487 @@
+// Referrals through a real server, store and dependencies: every transition of every machine
+// and the refused ones, submission with the eligibility check, concurrency, events.
+#include <atomic>
+#include <deque>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/referrals_server_fixture.h"
+
+namespace probation::referrals {
+namespace {
+
+using catalogue::v1::InterventionKind;
+using ::testing::HasSubstr;
+
+constexpr char kPractitioner[] = "probation_practitioner";
+
+struct Call {
+  grpc::ClientContext context;
+  Call(absl::string_view role, absl::string_view actor = "someone") {
+    context.AddMetadata(kActorMetadata, std::string(actor));
+    context.AddMetadata(kRoleMetadata, std::string(role));
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  }
+};
+
+std::string RoleName(v1::Role role) {
+  return absl::AsciiStrToLower(absl::string_view(v1::Role_Name(role)).substr(5));
+}
+
+class ReferralServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { running_ = testing::StartReferrals().release(); }
+  static void TearDownTestSuite() { delete running_; }
+
+  v1::ReferralService::Stub& stub() { return *running_->stub; }
+
+  // A fresh person each time, so the one-open-referral rule never gets in the way.
+  static common::v1::PersonProfile NewPerson() {
+    static std::atomic<int> next{100000};
+    common::v1::PersonProfile person;
+    person.set_crn(absl::StrCat("R", next++));
+    person.set_date_of_birth("1988-04-02");
+    person.set_sex(common::v1::SEX_MALE);
+    person.set_region("london");
+    person.set_sentence(common::v1::SENTENCE_TYPE_COMMUNITY_ORDER);
+    person.set_has_rar(true);
+    person.set_risk_of_reoffending(common::v1::RISK_LEVEL_MEDIUM);
+    person.add_offences(common::v1::OFFENCE_CATEGORY_OTHER);
+    person.add_needs()->set_area(common::v1::NEED_AREA_ATTITUDES_THINKING_BEHAVIOUR);
+    person.add_needs()->set_area(common::v1::NEED_AREA_ACCOMMODATION);
+    return person;
+  }
+
+  static std::string InterventionFor(InterventionKind kind) {
+    switch (kind) {
+      case catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME:
+        return "interventions/thinking-skills-programme";
+      case catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION:
+        return "interventions/positive-pathways";
+      default:
+        return "interventions/crs-accommodation";
+    }
+  }
+
+  v1::Referral CreateDraft(InterventionKind kind,
+                           const common::v1::PersonProfile& person = NewPerson()) {
+    Call call(kPractitioner, "pp-1");
+    v1::CreateReferralRequest request;
+    request.set_request_id(absl::StrCat("create-", person.crn(), "-", kind));
+    request.mutable_referral()->set_intervention(InterventionFor(kind));
+    *request.mutable_referral()->mutable_person() = person;
+    request.mutable_referral()->set_region("london");
+    request.mutable_referral()->set_provider("provider-a");
+    v1::Referral referral;
+    const grpc::Status status = stub().CreateReferral(&call.context, request, &referral);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return referral;
+  }
+
+  v1::Referral Submit(const v1::Referral& draft) {
+    Call call(kPractitioner, "pp-1");
+    v1::SubmitReferralRequest request;
+    request.set_name(draft.name());
+    request.set_etag(draft.etag());
+    request.set_override_reason("The programme team asked for this referral");
+    v1::Referral submitted;
+    const grpc::Status status = stub().SubmitReferral(&call.context, request, &submitted);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return submitted;
+  }
+
+  grpc::Status Transition(const v1::Referral& referral, v1::ReferralState to, v1::Role role,
+                          v1::Referral* result, absl::string_view reason = "",
+                          absl::string_view notes = "") {
+    Call call(RoleName(role), absl::StrCat(RoleName(role), "-actor"));
+    v1::TransitionReferralRequest request;
+    request.set_name(referral.name());
+    request.set_etag(referral.etag());
+    request.set_to_state(to);
+    request.set_reason_code(std::string(reason));
+    request.set_notes(std::string(notes));
+    return stub().TransitionReferral(&call.context, request, result);
+  }
+
+  static testing::RunningReferrals* running_;
+};
+testing::RunningReferrals* ReferralServerTest::running_ = nullptr;
+
+// One step of a walk: the target state, and who makes the move with what reason.
+struct Step {
+  v1::ReferralState to;
+  v1::Role role;
+  std::string reason;
+};
+
+std::string ReasonFor(const v1::StateMachine& machine, const v1::Transition& transition) {
+  for (const auto& list : machine.reason_code_lists()) {
+    if (list.name() == transition.reason_codes()) return list.codes(0).code();
+  }
+  return "";
+}
+
+// The shortest walk (after submission) from the submitted state to `from` with `held_from`.
+std::vector<Step> PathTo(const v1::StateMachine& machine, v1::ReferralState start,
+                         v1::ReferralState from, v1::ReferralState held_from) {
+  using Node = std::pair<v1::ReferralState, v1::ReferralState>;  // (state, held_from)
+  std::map<Node, std::pair<Node, Step>> came_from;
+  std::deque<Node> queue = {{start, v1::REFERRAL_STATE_UNSPECIFIED}};
+  std::set<Node> seen = {queue.front()};
+  const auto holding = [&](v1::ReferralState state) {
+    for (const auto& info : machine.states()) {
+      if (info.state() == state) return info.holding();
+    }
+    return false;
+  };
+  while (!queue.empty()) {
+    const Node node = queue.front();
+    queue.pop_front();
+    if (node == Node{from, held_from}) {
+      std::vector<Step> path;
+      for (Node at = node; at != Node{start, v1::REFERRAL_STATE_UNSPECIFIED};) {
+        path.insert(path.begin(), came_from[at].second);
+        at = came_from[at].first;
+      }
+      return path;
+    }
+    for (const auto& transition : machine.transitions()) {
+      if (transition.submission()) continue;
+      if (std::find(transition.from().begin(), transition.from().end(), node.first) ==
+          transition.from().end()) {
+        continue;
+      }
+      const v1::ReferralState to = transition.to_held_from() ? node.second : transition.to();
+      const Node next{to, holding(to) ? node.first : v1::REFERRAL_STATE_UNSPECIFIED};
+      if (!seen.insert(next).second) continue;
+      came_from[next] = {
+          node, {to, static_cast<v1::Role>(transition.roles(0)), ReasonFor(machine, transition)}};
+      queue.push_back(next);
+    }
+  }
+  ADD_FAILURE() << "no path to " << v1::ReferralState_Name(from);
+  return {};
+}
+
+TEST_F(ReferralServerTest, EveryTransitionOfEveryMachineWorksThroughTheServer) {
+  int walked = 0;
+  for (InterventionKind kind :
+       {catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME,
+        catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION,
+        catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE}) {
+    const v1::StateMachine& machine = *running_->machines.For(kind);
+    for (const v1::Transition& transition : machine.transitions()) {
+      if (transition.submission()) continue;
+      for (int from_value : transition.from()) {
+        const auto from = static_cast<v1::ReferralState>(from_value);
+        // From a holding state, the referral was held from somewhere: a release is walked
+        // once per state it can be held from, any other move from the first of them.
+        std::vector<v1::ReferralState> held_froms;
+        for (const auto& into : machine.transitions()) {
+          if (into.to() != from) continue;
+          for (int source : into.from()) {
+            held_froms.push_back(static_cast<v1::ReferralState>(source));
+          }
+        }
+        const bool holding = running_->machines.State(kind, from)->holding();
+        if (!holding) held_froms = {v1::REFERRAL_STATE_UNSPECIFIED};
+        if (holding && !transition.to_held_from()) held_froms.resize(1);
+        for (v1::ReferralState held_from : held_froms) {
+          SCOPED_TRACE(
+              absl::StrCat(v1::ReferralState_Name(from), " --", transition.action(), "-> "));
+          v1::Referral referral = CreateDraft(kind);
+          if (from != machine.initial_state()) {
+            referral = Submit(referral);
+            for (const Step& step : PathTo(machine, referral.state(), from, held_from)) {
+              v1::Referral next;
+              const grpc::Status status =
+                  Transition(referral, step.to, step.role, &next, step.reason, "walking");
+              ASSERT_TRUE(status.ok()) << status.error_message();
+              referral = next;
+            }
+          }
+          ASSERT_EQ(referral.state(), from);
+          const v1::ReferralState to = transition.to_held_from() ? held_from : transition.to();
+          const auto role = static_cast<v1::Role>(transition.roles(0));
+          const std::string reason = ReasonFor(machine, transition);
+          v1::Referral moved;
+          if (transition.reason_required()) {  // refused without its reason
+            EXPECT_EQ(Transition(referral, to, role, &moved, "", "notes").error_code(),
+                      grpc::StatusCode::INVALID_ARGUMENT);
+          }
+          if (transition.notes_required()) {  // refused without notes
+            EXPECT_EQ(Transition(referral, to, role, &moved, reason, "").error_code(),
+                      grpc::StatusCode::INVALID_ARGUMENT);
+          }
+          for (v1::Role other : {v1::ROLE_PROBATION_PRACTITIONER, v1::ROLE_PROGRAMME_TEAM,
+                                 v1::ROLE_SERVICE_PROVIDER}) {
+            if (RoleMayMake(transition, other)) continue;  // refused for the wrong role
+            EXPECT_EQ(Transition(referral, to, other, &moved, reason, "notes").error_code(),
+                      grpc::StatusCode::PERMISSION_DENIED);
+          }
+          v1::Referral stale = referral;
+          stale.set_etag("999");
+          EXPECT_EQ(Transition(stale, to, role, &moved, reason, "notes").error_code(),
+                    grpc::StatusCode::ABORTED);
+          const grpc::Status status = Transition(referral, to, role, &moved, reason, "notes");
+          ASSERT_TRUE(status.ok()) << status.error_message();
+          EXPECT_EQ(moved.state(), to);
+          ++walked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(walked, 40);
+}
+
+TEST_F(ReferralServerTest, ARefusedMoveFromTheWrongStateIsAFailedPrecondition) {
+  v1::Referral referral =
+      Submit(CreateDraft(catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME));
+  v1::Referral moved;
+  const grpc::Status status =
+      Transition(referral, v1::REFERRAL_STATE_PROGRAMME_COMPLETE, v1::ROLE_PROGRAMME_TEAM, &moved);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("cannot move to REFERRAL_STATE_PROGRAMME_COMPLETE"));
+}
+
+TEST_F(ReferralServerTest, HistoryRecordsEveryChangeWithWhoWhyAndHowLong) {
+  v1::Referral referral =
+      Submit(CreateDraft(catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME));
+  v1::Referral held;
+  ASSERT_TRUE(Transition(referral, v1::REFERRAL_STATE_ON_HOLD, v1::ROLE_PROBATION_PRACTITIONER,
+                         &held, "awaiting-information", "waiting for the PSR")
+                  .ok());
+  EXPECT_EQ(held.held_from(), v1::REFERRAL_STATE_SUBMITTED);
+  v1::Referral released;
+  ASSERT_TRUE(
+      Transition(held, v1::REFERRAL_STATE_SUBMITTED, v1::ROLE_PROBATION_PRACTITIONER, &released)
+          .ok());
+  EXPECT_EQ(released.held_from(), v1::REFERRAL_STATE_UNSPECIFIED);
+
+  Call call(kPractitioner);
+  v1::GetReferralHistoryRequest request;
+  request.set_name(referral.name());
+  v1::GetReferralHistoryResponse history;
+  ASSERT_TRUE(stub().GetReferralHistory(&call.context, request, &history).ok());
+  ASSERT_EQ(history.entries_size(), 4);
+  EXPECT_EQ(history.entries(0).action(), "create");
+  EXPECT_EQ(history.entries(1).action(), "submit");
+  EXPECT_EQ(history.entries(1).actor(), "pp-1");
+  const v1::HistoryEntry& hold = history.entries(2);
+  EXPECT_EQ(hold.from_state(), v1::REFERRAL_STATE_SUBMITTED);
+  EXPECT_EQ(hold.to_state(), v1::REFERRAL_STATE_ON_HOLD);
+  EXPECT_EQ(hold.role(), v1::ROLE_PROBATION_PRACTITIONER);
+  EXPECT_EQ(hold.reason_code(), "awaiting-information");
+  EXPECT_EQ(hold.notes(), "waiting for the PSR");
+  EXPECT_TRUE(hold.has_time_in_previous_state());
+  EXPECT_GE(hold.time_in_previous_state().nanos() + hold.time_in_previous_state().seconds(), 0);
+  EXPECT_EQ(history.entries(3).action(), "release");
+}
+
+TEST_F(ReferralServerTest, SubmissionRefusesANotEligiblePersonUnlessOverridden) {
+  common::v1::PersonProfile woman = NewPerson();
+  woman.set_sex(common::v1::SEX_FEMALE);
+  woman.add_offences(common::v1::OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE);
+  Call create(kPractitioner, "pp-2");
+  v1::CreateReferralRequest create_request;
+  create_request.set_request_id("bbr-woman");
+  create_request.mutable_referral()->set_intervention(
+      "interventions/building-better-relationships");
+  *create_request.mutable_referral()->mutable_person() = woman;
+  create_request.mutable_referral()->set_region("london");
+  v1::Referral draft;
+  ASSERT_TRUE(stub().CreateReferral(&create.context, create_request, &draft).ok());
+  EXPECT_EQ(draft.state(), v1::REFERRAL_STATE_DRAFT);
+  EXPECT_EQ(draft.kind(), catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME);
+  EXPECT_THAT(draft.reference(), ::testing::MatchesRegex("[A-Z]{2}[0-9]{4}[A-Z]{2}"));
+
+  Call refused(kPractitioner, "pp-2");
+  v1::SubmitReferralRequest submit;
+  submit.set_name(draft.name());
+  submit.set_etag(draft.etag());
+  v1::Referral result;
+  const grpc::Status status = stub().SubmitReferral(&refused.context, submit, &result);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("sex: BBR is for men; this person is recorded as female"));
+
+  Call overridden(kPractitioner, "pp-2");
+  submit.set_override_reason("Agreed with the treatment manager");
+  ASSERT_TRUE(stub().SubmitReferral(&overridden.context, submit, &result).ok());
+  EXPECT_EQ(result.state(), v1::REFERRAL_STATE_SUBMITTED);
+  EXPECT_EQ(result.eligibility().outcome(), eligibility::v1::OUTCOME_NOT_ELIGIBLE);
+  EXPECT_EQ(result.override_reason(), "Agreed with the treatment manager");
+}
+
+TEST_F(ReferralServerTest, OfFiftyConcurrentConflictingTransitionsExactlyOneSucceeds) {
+  const v1::Referral referral =
+      Submit(CreateDraft(catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME));
+  std::atomic<int> ok{0}, aborted{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 50; ++i) {
+    threads.emplace_back([&, i] {
+      v1::Referral moved;
+      // Half try one move, half another: they conflict on the etag either way.
+      const auto to =
+          i % 2 == 0 ? v1::REFERRAL_STATE_AWAITING_ASSESSMENT : v1::REFERRAL_STATE_NOT_ELIGIBLE;
+      const grpc::Status status =
+          Transition(referral, to, v1::ROLE_PROGRAMME_TEAM, &moved, "", "concurrent");
+      if (status.ok()) ++ok;
+      if (status.error_code() == grpc::StatusCode::ABORTED) ++aborted;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(aborted.load(), 49);
+}
+
+TEST_F(ReferralServerTest, TwentyConcurrentCreatesWithOneRequestIdMakeOneReferral) {
+  const common::v1::PersonProfile person = NewPerson();
+  std::vector<std::string> names(20);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      Call call(kPractitioner);
+      v1::CreateReferralRequest request;
+      request.set_request_id("twenty-at-once");
+      request.mutable_referral()->set_intervention("interventions/thinking-skills-programme");
+      *request.mutable_referral()->mutable_person() = person;
+      request.mutable_referral()->set_region("london");
+      v1::Referral referral;
+      if (stub().CreateReferral(&call.context, request, &referral).ok()) names[i] = referral.name();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const std::string& name : names) EXPECT_EQ(name, names[0]);
+  Call call(kPractitioner);
+  v1::ListReferralsRequest list;
+  list.set_crn(person.crn());
+  v1::ListReferralsResponse response;
+  ASSERT_TRUE(stub().ListReferrals(&call.context, list, &response).ok());
+  EXPECT_EQ(response.total_size(), 1);
+}
+
+TEST_F(ReferralServerTest, ASecondOpenReferralForThePersonIsAlreadyExists) {
+  const common::v1::PersonProfile person = NewPerson();
+  const v1::Referral first =
+      CreateDraft(catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME, person);
+  Call call(kPractitioner);
+  v1::CreateReferralRequest request;
+  request.set_request_id("a-second-one");
+  request.mutable_referral()->set_intervention("interventions/thinking-skills-programme");
+  *request.mutable_referral()->mutable_person() = person;
+  request.mutable_referral()->set_region("london");
+  v1::Referral second;
+  const grpc::Status status = stub().CreateReferral(&call.context, request, &second);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(status.error_message(), HasSubstr(first.name()));
+}
+
+TEST_F(ReferralServerTest, UpdatesADraftByFieldMaskOnly) {
+  const v1::Referral draft = CreateDraft(catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION);
+  Call call(kPractitioner);
+  v1::UpdateReferralRequest request;
+  *request.mutable_referral() = draft;
+  request.mutable_referral()->set_reason_for_referral("Needs help with thinking skills");
+  request.mutable_referral()->set_region("north-east");  // not in the mask: unchanged
+  request.mutable_update_mask()->add_paths("reason_for_referral");
+  v1::Referral updated;
+  ASSERT_TRUE(stub().UpdateReferral(&call.context, request, &updated).ok());
+  EXPECT_EQ(updated.reason_for_referral(), "Needs help with thinking skills");
+  EXPECT_EQ(updated.region(), "london");
+  EXPECT_NE(updated.etag(), draft.etag());
+
+  Call bad_path(kPractitioner);
+  request.mutable_update_mask()->add_paths("state");
+  *request.mutable_referral()->mutable_etag() = updated.etag();
+  const grpc::Status status = stub().UpdateReferral(&bad_path.context, request, &updated);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("update_mask: \"state\" cannot be changed"));
+
+  const v1::Referral submitted = Submit(updated);
+  Call too_late(kPractitioner);
+  *request.mutable_referral() = submitted;
+  request.mutable_update_mask()->Clear();
+  request.mutable_update_mask()->add_paths("reason_for_referral");
+  EXPECT_EQ(stub().UpdateReferral(&too_late.context, request, &updated).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(ReferralServerTest, CallsWithoutAnIdentityAreUnauthenticated) {
+  grpc::ClientContext context;
+  v1::CreateReferralRequest request;
+  request.set_request_id("anonymous");
+  v1::Referral referral;
+  EXPECT_EQ(stub().CreateReferral(&context, request, &referral).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(ReferralServerTest, OnlyAnAdminExportsAPersonsData) {
+  const common::v1::PersonProfile person = NewPerson();
+  Submit(CreateDraft(catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION, person));
+  v1::ExportPersonDataRequest request;
+  request.set_crn(person.crn());
+  v1::ExportPersonDataResponse response;
+  Call practitioner(kPractitioner);
+  EXPECT_EQ(stub().ExportPersonData(&practitioner.context, request, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  Call admin("admin");
+  ASSERT_TRUE(stub().ExportPersonData(&admin.context, request, &response).ok());
+  ASSERT_EQ(response.referrals_size(), 1);
+  EXPECT_EQ(response.referrals(0).history_size(), 2);
+  EXPECT_EQ(response.events_size(), 2);
+}
+
+TEST_F(ReferralServerTest, WatchReplaysFromASequenceThenStreamsLive) {
+  // Everything so far, then a new event as it happens.
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  v1::WatchReferralEventsRequest request;
+  auto reader = stub().WatchReferralEvents(&context, request);
+  v1::ReferralEvent event;
+  ASSERT_TRUE(reader->Read(&event));
+  int64_t last = event.sequence();
+  EXPECT_EQ(last, 1);
+  const v1::Referral draft = CreateDraft(catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION);
+  while (reader->Read(&event)) {
+    EXPECT_EQ(event.sequence(), last + 1) << "no gaps";
+    last = event.sequence();
+    if (event.referral().id() == draft.id()) break;
+  }
+  EXPECT_EQ(event.referral().id(), draft.id());
+  EXPECT_EQ(event.type(), v1::ReferralEvent::TYPE_CREATED);
+  context.TryCancel();
+  reader->Finish();
+
+  // Resuming after the last sequence seen gives only what came after it.
+  grpc::ClientContext resume;
+  resume.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  request.set_after_sequence(last - 1);
+  auto resumed = stub().WatchReferralEvents(&resume, request);
+  ASSERT_TRUE(resumed->Read(&event));
+  EXPECT_EQ(event.sequence(), last);
+  resume.TryCancel();
+  resumed->Finish();
+}
+
+TEST_F(ReferralServerTest, ServesEachStateMachineWithItsDot) {
+  Call call(kPractitioner);
+  v1::GetStateMachineRequest request;
+  request.set_kind(catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE);
+  v1::StateMachine machine;
+  ASSERT_TRUE(stub().GetStateMachine(&call.context, request, &machine).ok());
+  EXPECT_THAT(machine.dot(), HasSubstr("ACTION_PLAN_SUBMITTED -> ACTION_PLAN_APPROVED"));
+  Call unpaid(kPractitioner);
+  request.set_kind(catalogue::v1::INTERVENTION_KIND_UNPAID_WORK);
+  EXPECT_EQ(stub().GetStateMachine(&unpaid.context, request, &machine).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace probation::referrals

@@ -1,0 +1,94 @@
+// The referrals service as a real gRPC server on loopback, on a real SQLite file, calling a
+// real catalogue server and a real eligibility server: the whole chain a referral needs.
+#ifndef PROBATION_TESTS_SUPPORT_REFERRALS_SERVER_FIXTURE_H_
+#define PROBATION_TESTS_SUPPORT_REFERRALS_SERVER_FIXTURE_H_
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "libs/server/grpc_server.h"
+#include "probation/referrals/v1/referral_service.grpc.pb.h"
+#include "services/referrals/grpc_dependencies.h"
+#include "services/referrals/referral_server.h"
+#include "services/referrals/sqlite_referral_store.h"
+#include "tests/support/catalogue_fixture.h"
+#include "tests/support/eligibility_server_fixture.h"
+
+namespace probation::testing {
+
+struct RunningReferrals {
+  RunningCatalogue catalogue;
+  std::unique_ptr<RunningEligibility> eligibility;
+  std::string database;
+  referrals::StateMachineSet machines;
+  std::unique_ptr<referrals::SqliteReferralStore> store;
+  std::unique_ptr<referrals::GrpcInterventionDirectory> interventions;
+  std::unique_ptr<referrals::GrpcEligibilityGate> gate;
+  std::unique_ptr<referrals::ReferralWorkflow> workflow;
+  referrals::EventBell bell;
+  WorkerPool pool{8};
+  std::unique_ptr<referrals::ReferralServer> service;
+  std::unique_ptr<GrpcServer> server;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<referrals::v1::ReferralService::Stub> stub;
+
+  ~RunningReferrals() {
+    bell.Close();
+    if (server != nullptr) server->Shutdown(absl::Seconds(2));
+    store.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((database + suffix).c_str());
+  }
+};
+
+inline std::unique_ptr<RunningReferrals> StartReferrals() {
+  auto running = std::make_unique<RunningReferrals>();
+  running->catalogue = StartCatalogue();
+  const std::string catalogue_address =
+      absl::StrCat("127.0.0.1:", running->catalogue.server->port());
+  running->eligibility = StartEligibility(catalogue_address);
+  // Wait until eligibility has the catalogue, so submissions can be judged.
+  for (int i = 0; i < 400 && running->eligibility->watcher->current() == nullptr; ++i) {
+    absl::SleepFor(absl::Milliseconds(25));
+  }
+  char path[] = "/tmp/referrals-test-XXXXXX";
+  close(mkstemp(path));
+  std::remove(path);
+  running->database = absl::StrCat(path, ".db");
+  auto machines =
+      referrals::StateMachineSet::Load(referrals::EmbeddedStateMachinesText(), "embedded");
+  EXPECT_TRUE(machines.ok()) << machines.status();
+  running->machines = *std::move(machines);
+  auto store = referrals::SqliteReferralStore::Open(running->database);
+  EXPECT_TRUE(store.ok()) << store.status();
+  running->store = *std::move(store);
+  running->interventions = std::make_unique<referrals::GrpcInterventionDirectory>(
+      running->catalogue.channel, absl::Seconds(5));
+  running->gate = std::make_unique<referrals::GrpcEligibilityGate>(running->eligibility->channel,
+                                                                   absl::Seconds(5));
+  running->workflow = std::make_unique<referrals::ReferralWorkflow>(
+      running->machines, *running->store, *running->interventions, *running->gate);
+  running->service = std::make_unique<referrals::ReferralServer>(
+      *running->workflow, *running->store, running->bell, running->pool);
+  ServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.services = {running->service.get()};
+  options.health_service_names = {std::string(referrals::v1::ReferralService::service_full_name())};
+  auto server = GrpcServer::Start(options);
+  EXPECT_TRUE(server.ok()) << server.status();
+  running->server = *std::move(server);
+  running->channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", running->server->port()),
+                                         grpc::InsecureChannelCredentials());
+  running->stub = referrals::v1::ReferralService::NewStub(running->channel);
+  return running;
+}
+
+}  // namespace probation::testing
+
+#endif  // PROBATION_TESTS_SUPPORT_REFERRALS_SERVER_FIXTURE_H_
