@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the suite in the foreground until Ctrl-C:
-# the catalogue service and the eligibility service, which reads the catalogue over gRPC.
+# the catalogue, eligibility and referrals services (referrals on a SQLite file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -8,6 +8,8 @@ scripts/build.sh
 build_dir=${BUILD_DIR:-build}
 catalogue_port=${CATALOGUE_PORT:-50051}
 eligibility_port=${ELIGIBILITY_PORT:-50052}
+referrals_port=${REFERRALS_PORT:-50053}
+referrals_database=${REFERRALS_DATABASE:-${build_dir}/referrals.db}
 
 pids=()
 stop() {
@@ -22,6 +24,10 @@ pids+=($!)
 "${build_dir}/services/eligibility/eligibility" --port="${eligibility_port}" \
   --catalogue_address="localhost:${catalogue_port}" &
 pids+=($!)
+"${build_dir}/services/referrals/referrals" --port="${referrals_port}" \
+  --database="${referrals_database}" --catalogue_address="localhost:${catalogue_port}" \
+  --eligibility_address="localhost:${eligibility_port}" &
+pids+=($!)
 
 probe="${build_dir}/tools/health_probe/probation-health-probe"
 for _ in $(seq 50); do
@@ -34,6 +40,7 @@ cat <<INFO
 The suite is running (JSON logs above and below; Ctrl-C stops it):
   catalogue    probation.catalogue.v1.CatalogueService     localhost:${catalogue_port}
   eligibility  probation.eligibility.v1.EligibilityService localhost:${eligibility_port}
+  referrals    probation.referrals.v1.ReferralService      localhost:${referrals_port} (data: ${referrals_database})
   health:      ${probe} --addr=localhost:${eligibility_port}
 Server reflection is on, so any reflection client (grpcurl, Postman, ...) can list and call
 the services without the .proto files.
