@@ -4,5 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
+# The storage tests run against PostgreSQL too: a throwaway server, stopped afterwards.
+PROBATION_TEST_POSTGRES="$(scripts/test-postgres.sh start)"
+export PROBATION_TEST_POSTGRES
+trap "$(pwd)/scripts/test-postgres.sh stop" EXIT
 cd "${BUILD_DIR:-build}"
 ctest --output-on-failure --parallel "$(nproc)" --timeout 300

@@ -15,6 +15,7 @@
 #include "libs/logging/json_log.h"
 #include "libs/server/grpc_server.h"
 #include "services/referrals/grpc_dependencies.h"
+#include "services/referrals/postgres_referral_store.h"
 #include "services/referrals/referral_server.h"
 #include "services/referrals/sqlite_referral_store.h"
 
@@ -94,8 +95,13 @@ int main(int argc, char** argv) {
     std::cerr << "state machines not loaded:\n" << machines.status().message() << "\n";
     return 1;
   }
-  absl::StatusOr<std::unique_ptr<referrals::SqliteReferralStore>> store =
-      referrals::SqliteReferralStore::Open(absl::GetFlag(FLAGS_database));
+  const std::string database = absl::GetFlag(FLAGS_database);
+  absl::StatusOr<std::unique_ptr<referrals::ReferralStore>> store;
+  if (referrals::IsPostgresUrl(database)) {
+    store = referrals::PostgresReferralStore::Open(database);
+  } else {
+    store = referrals::SqliteReferralStore::Open(database);
+  }
   if (!store.ok()) {
     probation::Log(spdlog::level::critical, "database_unavailable",
                    {{"error", std::string(store.status().message())}});
@@ -128,7 +134,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   probation::Log(spdlog::level::info, "serving",
-                 {{"port", (*server)->port()}, {"database", absl::GetFlag(FLAGS_database)}});
+                 {{"port", (*server)->port()},
+                  {"database", referrals::IsPostgresUrl(database) ? "postgresql" : "sqlite"}});
 
   // Retention: purge stale drafts now and then.
   absl::Notification stopping;

@@ -49,6 +49,19 @@ struct ListPage {
   int total_size = 0;
 };
 
+// A schema migration compiled into the binary; applied once, in version order.
+struct Migration {
+  int version;
+  absl::string_view name;
+  absl::string_view sql;
+};
+
+// What a purged draft's events keep: what happened, not to whom.
+v1::Referral RedactedForRetention(const v1::Referral& referral);
+
+// The etag is the referral's version number; -1 for anything else (which never matches).
+int64_t VersionOfEtag(absl::string_view etag);
+
 class ReferralStore {
  public:
   virtual ~ReferralStore() = default;

@@ -13,26 +13,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/referrals/sql_value.h"
 
 namespace probation::referrals {
-
-// Bytes to bind as a BLOB.
-struct Blob {
-  std::string bytes;
-};
-
-// A value bound to a `?` parameter: integer, text, or bytes. (A plain struct rather than
-// std::variant, which trips GCC 12's maybe-uninitialized warning in initializer lists.)
-struct SqlValue {
-  enum class Kind { kInteger, kText, kBlob };
-  SqlValue(int64_t value) : kind(Kind::kInteger), integer(value) {}
-  SqlValue(std::string value) : kind(Kind::kText), bytes(std::move(value)) {}
-  SqlValue(Blob value) : kind(Kind::kBlob), bytes(std::move(value.bytes)) {}
-
-  Kind kind;
-  int64_t integer = 0;
-  std::string bytes;
-};
 
 class SqliteStatement {
  public:

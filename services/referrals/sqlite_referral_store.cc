@@ -1,7 +1,6 @@
 #include "services/referrals/sqlite_referral_store.h"
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
@@ -16,23 +15,6 @@ using google::protobuf::util::TimeUtil;
 
 int64_t Micros(const google::protobuf::Timestamp& time) {
   return TimeUtil::TimestampToMicroseconds(time);
-}
-
-int64_t VersionOf(absl::string_view etag) {
-  int64_t version = 0;
-  return absl::SimpleAtoi(etag, &version) ? version : -1;
-}
-
-// The person's details leave a purged draft's events; what happened stays.
-v1::Referral Redacted(const v1::Referral& referral) {
-  v1::Referral redacted;
-  redacted.set_name(referral.name());
-  redacted.set_id(referral.id());
-  redacted.set_reference(referral.reference());
-  redacted.set_intervention(referral.intervention());
-  redacted.set_kind(referral.kind());
-  redacted.set_state(referral.state());
-  return redacted;
 }
 
 }  // namespace
@@ -182,7 +164,7 @@ absl::StatusOr<v1::Referral> SqliteReferralStore::Update(const ReferralWrite& wr
   absl::MutexLock lock(&mu_);
   SqliteTransaction transaction(*connection_);
   if (!transaction.begun().ok()) return transaction.begun();
-  const int64_t expected = VersionOf(expected_etag);
+  const int64_t expected = VersionOfEtag(expected_etag);
   v1::Referral stored = write.referral;
   stored.set_etag(absl::StrCat(expected + 1));
   SqliteStatement update(connection_->db(),
@@ -347,7 +329,7 @@ absl::StatusOr<int> SqliteReferralStore::PurgeDraftsUntouchedSince(absl::Time cu
   }
   const int64_t now = absl::ToUnixMicros(absl::Now());
   for (const v1::Referral& draft : drafts) {
-    const v1::Referral redacted = Redacted(draft);
+    const v1::Referral redacted = RedactedForRetention(draft);
     // Earlier events keep their place in the sequence but lose the person's details.
     std::vector<std::pair<int64_t, std::string>> scrubbed;
     {

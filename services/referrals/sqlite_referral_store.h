@@ -14,11 +14,6 @@
 namespace probation::referrals {
 
 // The migrations compiled into the binary, in order.
-struct Migration {
-  int version;
-  absl::string_view name;
-  absl::string_view sql;
-};
 std::vector<Migration> SqliteMigrations();
 
 class SqliteReferralStore final : public ReferralStore {

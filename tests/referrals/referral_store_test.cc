@@ -15,6 +15,8 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "services/referrals/postgres_connection.h"
+#include "services/referrals/postgres_referral_store.h"
 #include "services/referrals/sqlite_referral_store.h"
 
 namespace probation::referrals {
@@ -52,9 +54,41 @@ Engine Sqlite() {
           }};
 }
 
+// The throwaway server scripts/test-postgres.sh starts; scripts/test.sh always sets it.
+const char* PostgresServer() { return std::getenv("PROBATION_TEST_POSTGRES"); }
+
+// Each test gets a database of its own on the test server.
+Engine Postgres() {
+  return {"postgres",
+          [](const std::string& conninfo) -> std::unique_ptr<ReferralStore> {
+            auto store = PostgresReferralStore::Open(conninfo);
+            EXPECT_TRUE(store.ok()) << store.status();
+            return store.ok() ? std::unique_ptr<ReferralStore>(*std::move(store)) : nullptr;
+          },
+          [] {
+            static std::atomic<int> next{0};
+            const std::string name = absl::StrCat("referrals_test_", getpid(), "_", next++);
+            auto admin = PostgresConnection::Open(PostgresServer());
+            EXPECT_TRUE(admin.ok()) << admin.status();
+            EXPECT_TRUE((*admin)->ExecScript(absl::StrCat("CREATE DATABASE ", name)).ok());
+            return absl::StrCat(PostgresServer(), " dbname=", name);
+          },
+          [](const std::string& conninfo) {
+            auto admin = PostgresConnection::Open(PostgresServer());
+            if (!admin.ok()) return;
+            const std::string name = conninfo.substr(conninfo.rfind('=') + 1);
+            (*admin)
+                ->ExecScript(absl::StrCat("DROP DATABASE IF EXISTS ", name, " WITH (FORCE)"))
+                .IgnoreError();
+          }};
+}
+
 class ReferralStoreTest : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
+    if (GetParam().name == "postgres" && PostgresServer() == nullptr) {
+      GTEST_SKIP() << "PROBATION_TEST_POSTGRES is not set; scripts/test.sh sets it";
+    }
     location_ = GetParam().fresh_location();
     store_ = GetParam().open(location_);
     ASSERT_NE(store_, nullptr);
@@ -62,7 +96,7 @@ class ReferralStoreTest : public ::testing::TestWithParam<Engine> {
 
   void TearDown() override {
     store_.reset();
-    GetParam().remove(location_);
+    if (!location_.empty()) GetParam().remove(location_);
   }
 
   void Reopen() {
@@ -204,6 +238,44 @@ TEST_P(ReferralStoreTest, TwentyConcurrentCreatesWithOneRequestIdMakeOneReferral
   EXPECT_EQ(store_->ReferralsOfPerson("X000007")->size(), 1u);
 }
 
+// Two stores on one database stand for two replicas: the database, not a mutex in one
+// process, must keep the rules.
+TEST_P(ReferralStoreTest, TwoReplicasRacingOnOneDatabaseKeepTheRules) {
+  std::unique_ptr<ReferralStore> other = GetParam().open(location_);
+  ASSERT_NE(other, nullptr);
+  ReferralStore* stores[] = {store_.get(), other.get()};
+  const v1::Referral created = Create(Draft("X000014", "interventions/unpaid-work"));
+  std::atomic<int> won{0}, aborted{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 50; ++i) {
+    threads.emplace_back([&, i] {
+      auto result = stores[i % 2]->Update(MoveTo(created, v1::REFERRAL_STATE_SUBMITTED), "1");
+      if (result.ok()) ++won;
+      if (result.status().code() == absl::StatusCode::kAborted) ++aborted;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(aborted.load(), 49);
+
+  threads.clear();
+  std::vector<std::string> ids(20);
+  for (int i = 0; i < 20; ++i) {
+    ReferralWrite write = Draft("X000015", "interventions/unpaid-work");
+    threads.emplace_back([&, i, write] {
+      auto result = stores[i % 2]->Create(write, "raced-request");
+      if (result.ok()) ids[i] = result->referral.id();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const std::string& id : ids) EXPECT_EQ(id, ids[0]);
+  EXPECT_EQ(store_->ReferralsOfPerson("X000015")->size(), 1u);
+  // Events from both replicas form one gap-free sequence.
+  auto events = store_->EventsAfter(0, 1000);
+  ASSERT_TRUE(events.ok());
+  for (size_t i = 0; i < events->size(); ++i) EXPECT_EQ((*events)[i].sequence(), int64_t(i + 1));
+}
+
 TEST_P(ReferralStoreTest, ListsNewestFirstWithFiltersAndKeysetPages) {
   for (int i = 0; i < 7; ++i) Create(Draft(absl::StrCat("Y00000", i), "interventions/unpaid-work"));
   for (int i = 0; i < 3; ++i) Create(Draft(absl::StrCat("Z00000", i), "interventions/moving-on"));
@@ -284,7 +356,7 @@ TEST_P(ReferralStoreTest, EveryAcknowledgedWriteSurvivesAReopen) {
   EXPECT_EQ(store_->EventsAfter(0, 10)->size(), 2u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, ReferralStoreTest, ::testing::Values(Sqlite()),
+INSTANTIATE_TEST_SUITE_P(Engines, ReferralStoreTest, ::testing::Values(Sqlite(), Postgres()),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -1,0 +1,360 @@
+#include "services/referrals/postgres_referral_store.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace probation::referrals {
+
+absl::string_view PostgresMigration0001();
+
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// Any number, the same in every replica: it names the lock migrations run under.
+constexpr int64_t kMigrationLock = 7243017;
+
+int64_t Micros(const google::protobuf::Timestamp& time) {
+  return TimeUtil::TimestampToMicroseconds(time);
+}
+
+template <typename Message>
+absl::StatusOr<std::vector<Message>> ParseRows(const PostgresResult& result, int column) {
+  std::vector<Message> messages(result.rows());
+  for (int row = 0; row < result.rows(); ++row) {
+    if (!messages[row].ParseFromString(result.Bytes(row, column))) {
+      return absl::DataLossError("a stored record is unreadable");
+    }
+  }
+  return messages;
+}
+
+}  // namespace
+
+std::vector<Migration> PostgresMigrations() {
+  return {{1, "0001_referrals", PostgresMigration0001()}};
+}
+
+bool IsPostgresUrl(absl::string_view database) {
+  return absl::StartsWith(database, "postgres://") || absl::StartsWith(database, "postgresql://");
+}
+
+absl::StatusOr<std::unique_ptr<PostgresReferralStore>> PostgresReferralStore::Open(
+    const std::string& conninfo) {
+  absl::StatusOr<std::unique_ptr<PostgresConnection>> connection =
+      PostgresConnection::Open(conninfo);
+  if (!connection.ok()) return connection.status();
+  std::unique_ptr<PostgresReferralStore> store(new PostgresReferralStore(*std::move(connection)));
+  if (absl::Status status = store->Migrate(); !status.ok()) return status;
+  return store;
+}
+
+absl::Status PostgresReferralStore::Migrate() {
+  absl::MutexLock lock(&mu_);
+  PostgresTransaction transaction(*connection_);
+  if (!transaction.begun().ok()) return transaction.begun();
+  if (auto locked = connection_->Exec("SELECT pg_advisory_xact_lock($1)", {kMigrationLock});
+      !locked.ok()) {
+    return locked.status();
+  }
+  if (absl::Status status = connection_->ExecScript(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+          "name TEXT NOT NULL, applied_us BIGINT NOT NULL)");
+      !status.ok()) {
+    return status;
+  }
+  for (const Migration& migration : PostgresMigrations()) {
+    absl::StatusOr<PostgresResult> applied = connection_->Exec(
+        "SELECT 1 FROM schema_migrations WHERE version = $1", {int64_t{migration.version}});
+    if (!applied.ok()) return applied.status();
+    if (applied->rows() > 0) continue;
+    if (absl::Status status = connection_->ExecScript(migration.sql); !status.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("migration ", migration.name, ": ", status.message()));
+    }
+    if (auto recorded = connection_->Exec(
+            "INSERT INTO schema_migrations (version, name, applied_us) VALUES ($1, $2, $3)",
+            {int64_t{migration.version}, std::string(migration.name),
+             absl::ToUnixMicros(absl::Now())});
+        !recorded.ok()) {
+      return recorded.status();
+    }
+  }
+  return transaction.Commit();
+}
+
+absl::Status PostgresReferralStore::ExplainConstraint(const v1::Referral& referral,
+                                                      const absl::Status& status) {
+  if (absl::StrContains(status.message(), "referrals_reference_key")) {
+    return absl::AbortedError("reference already taken");
+  }
+  if (absl::StrContains(status.message(), "referrals_one_open_per_person")) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("the person already has an open referral to ", referral.intervention()));
+  }
+  return status;
+}
+
+absl::Status PostgresReferralStore::InsertEvent(const v1::ReferralEvent& event,
+                                                absl::string_view referral_id,
+                                                absl::string_view crn, int64_t occurred_us) {
+  // The row lock on event_sequence is held to commit, so sequences commit in order.
+  absl::StatusOr<PostgresResult> next =
+      connection_->Exec("UPDATE event_sequence SET last = last + 1 RETURNING last");
+  if (!next.ok()) return next.status();
+  return connection_
+      ->Exec(
+          "INSERT INTO events (sequence, referral_id, crn, type, occurred_us, body) "
+          "VALUES ($1, $2, $3, $4, $5, $6)",
+          {next->Int(0, 0), std::string(referral_id), std::string(crn), int64_t{event.type()},
+           occurred_us, Blob{event.SerializeAsString()}})
+      .status();
+}
+
+absl::Status PostgresReferralStore::AppendHistoryAndEvent(const ReferralWrite& write,
+                                                          const v1::Referral& stored) {
+  if (write.history.has_value()) {
+    if (auto inserted =
+            connection_->Exec("INSERT INTO history (referral_id, position, body) VALUES ($1, "
+                              "(SELECT COUNT(*) FROM history WHERE referral_id = $1), $2)",
+                              {stored.id(), Blob{write.history->SerializeAsString()}});
+        !inserted.ok()) {
+      return inserted.status();
+    }
+  }
+  v1::ReferralEvent event;
+  event.set_type(write.event_type);
+  *event.mutable_referral() = stored;
+  *event.mutable_occurred_at() = stored.update_time();
+  return InsertEvent(event, stored.id(), stored.person().crn(), Micros(stored.update_time()));
+}
+
+absl::StatusOr<CreateResult> PostgresReferralStore::Create(const ReferralWrite& write,
+                                                           absl::string_view request_id) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<CreateResult> created = CreateInTransaction(write, request_id);
+  if (created.status().code() != absl::StatusCode::kAlreadyExists) return created;
+  // The failed transaction has rolled back; now name the open referral.
+  absl::StatusOr<PostgresResult> open =
+      connection_->Exec("SELECT id FROM referrals WHERE crn = $1 AND intervention = $2 AND is_open",
+                        {write.referral.person().crn(), write.referral.intervention()});
+  return absl::AlreadyExistsError(
+      absl::StrCat(created.status().message(), ": referrals/",
+                   open.ok() && open->rows() > 0 ? open->Text(0, 0) : std::string("?")));
+}
+
+absl::StatusOr<CreateResult> PostgresReferralStore::CreateInTransaction(
+    const ReferralWrite& write, absl::string_view request_id) {
+  v1::Referral stored = write.referral;
+  stored.set_etag("1");
+  PostgresTransaction transaction(*connection_);
+  if (!transaction.begun().ok()) return transaction.begun();
+  // Claim the request id first: a concurrent claim of the same id waits here for ours (or
+  // theirs) to commit, and then sees it.
+  absl::StatusOr<PostgresResult> claimed = connection_->Exec(
+      "INSERT INTO request_ids (request_id, referral_id) VALUES ($1, $2) "
+      "ON CONFLICT (request_id) DO NOTHING",
+      {std::string(request_id), stored.id()});
+  if (!claimed.ok()) return claimed.status();
+  if (claimed->affected() == 0) {
+    absl::StatusOr<PostgresResult> earlier = connection_->Exec(
+        "SELECT referral_id FROM request_ids WHERE request_id = $1", {std::string(request_id)});
+    if (!earlier.ok()) return earlier.status();
+    if (earlier->rows() == 0) return absl::AbortedError("the request id is being used; retry");
+    absl::StatusOr<v1::Referral> existing = GetLocked(earlier->Text(0, 0));
+    if (!existing.ok()) return existing.status();
+    return CreateResult{*std::move(existing), false};
+  }
+  absl::StatusOr<PostgresResult> inserted = connection_->Exec(
+      "INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, "
+      "is_open, version, create_time_us, update_time_us, body) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::int::boolean, 1, $9, $10, $11)",
+      {stored.id(), stored.reference(), stored.person().crn(), stored.intervention(),
+       stored.region(), stored.provider(), int64_t{stored.state()}, int64_t{write.open ? 1 : 0},
+       Micros(stored.create_time()), Micros(stored.update_time()),
+       Blob{stored.SerializeAsString()}});
+  if (!inserted.ok()) return ExplainConstraint(stored, inserted.status());
+  if (absl::Status status = AppendHistoryAndEvent(write, stored); !status.ok()) return status;
+  if (absl::Status status = transaction.Commit(); !status.ok()) return status;
+  return CreateResult{std::move(stored), true};
+}
+
+absl::StatusOr<v1::Referral> PostgresReferralStore::Get(absl::string_view id) {
+  absl::MutexLock lock(&mu_);
+  return GetLocked(id);
+}
+
+absl::StatusOr<v1::Referral> PostgresReferralStore::GetLocked(absl::string_view id) {
+  absl::StatusOr<PostgresResult> result =
+      connection_->Exec("SELECT body FROM referrals WHERE id = $1", {std::string(id)});
+  if (!result.ok()) return result.status();
+  if (result->rows() == 0) return absl::NotFoundError(absl::StrCat("no referral referrals/", id));
+  v1::Referral referral;
+  if (!referral.ParseFromString(result->Bytes(0, 0))) {
+    return absl::DataLossError(absl::StrCat("referral ", id, " is unreadable"));
+  }
+  return referral;
+}
+
+absl::StatusOr<v1::Referral> PostgresReferralStore::Update(const ReferralWrite& write,
+                                                           absl::string_view expected_etag) {
+  absl::MutexLock lock(&mu_);
+  const int64_t expected = VersionOfEtag(expected_etag);
+  v1::Referral stored = write.referral;
+  stored.set_etag(absl::StrCat(expected + 1));
+  PostgresTransaction transaction(*connection_);
+  if (!transaction.begun().ok()) return transaction.begun();
+  absl::StatusOr<PostgresResult> updated = connection_->Exec(
+      "UPDATE referrals SET crn = $1, intervention = $2, region = $3, provider = $4, "
+      "state = $5, is_open = $6::int::boolean, version = version + 1, update_time_us = $7, "
+      "body = $8 WHERE id = $9 AND version = $10",
+      {stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
+       int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
+       Blob{stored.SerializeAsString()}, stored.id(), expected});
+  if (!updated.ok()) return ExplainConstraint(stored, updated.status());
+  if (updated->affected() == 0) {
+    absl::StatusOr<v1::Referral> current = GetLocked(stored.id());
+    if (!current.ok()) return current.status();
+    return absl::AbortedError(absl::StrCat("etag \"", expected_etag,
+                                           "\" is stale; the referral is at \"", current->etag(),
+                                           "\": read it again"));
+  }
+  if (absl::Status status = AppendHistoryAndEvent(write, stored); !status.ok()) return status;
+  if (absl::Status status = transaction.Commit(); !status.ok()) return status;
+  return stored;
+}
+
+absl::StatusOr<ListPage> PostgresReferralStore::List(const ListQuery& query) {
+  absl::MutexLock lock(&mu_);
+  std::string where = " WHERE TRUE";
+  std::vector<SqlValue> values;
+  const auto filter = [&](absl::string_view column, SqlValue value) {
+    values.push_back(std::move(value));
+    absl::StrAppend(&where, " AND ", column, " = $", values.size());
+  };
+  if (query.state != v1::REFERRAL_STATE_UNSPECIFIED) filter("state", int64_t{query.state});
+  if (!query.intervention.empty()) filter("intervention", query.intervention);
+  if (!query.region.empty()) filter("region", query.region);
+  if (!query.crn.empty()) filter("crn", query.crn);
+  if (!query.provider.empty()) filter("provider", query.provider);
+
+  ListPage page;
+  absl::StatusOr<PostgresResult> count =
+      connection_->Exec(absl::StrCat("SELECT COUNT(*) FROM referrals", where), values);
+  if (!count.ok()) return count.status();
+  page.total_size = static_cast<int>(count->Int(0, 0));
+  if (query.after.has_value()) {
+    values.push_back(query.after->first);
+    const size_t key = values.size();
+    values.push_back(query.after->second);
+    absl::StrAppend(&where, " AND (create_time_us, id) < ($", key, ", $", key + 1, ")");
+  }
+  values.push_back(int64_t{query.page_size + 1});
+  absl::StatusOr<PostgresResult> rows = connection_->Exec(
+      absl::StrCat("SELECT body FROM referrals", where,
+                   " ORDER BY create_time_us DESC, id DESC LIMIT $", values.size()),
+      values);
+  if (!rows.ok()) return rows.status();
+  absl::StatusOr<std::vector<v1::Referral>> referrals = ParseRows<v1::Referral>(*rows, 0);
+  if (!referrals.ok()) return referrals.status();
+  page.referrals = *std::move(referrals);
+  if (static_cast<int>(page.referrals.size()) > query.page_size) {
+    page.referrals.pop_back();
+    page.more = true;
+  }
+  return page;
+}
+
+absl::StatusOr<std::vector<v1::HistoryEntry>> PostgresReferralStore::History(absl::string_view id) {
+  absl::MutexLock lock(&mu_);
+  if (absl::StatusOr<v1::Referral> exists = GetLocked(id); !exists.ok()) return exists.status();
+  absl::StatusOr<PostgresResult> rows = connection_->Exec(
+      "SELECT body FROM history WHERE referral_id = $1 ORDER BY position", {std::string(id)});
+  if (!rows.ok()) return rows.status();
+  return ParseRows<v1::HistoryEntry>(*rows, 0);
+}
+
+absl::StatusOr<std::vector<v1::ReferralEvent>> PostgresReferralStore::QueryEvents(
+    absl::string_view sql, const std::vector<SqlValue>& params) {
+  absl::StatusOr<PostgresResult> rows = connection_->Exec(sql, params);
+  if (!rows.ok()) return rows.status();
+  absl::StatusOr<std::vector<v1::ReferralEvent>> events = ParseRows<v1::ReferralEvent>(*rows, 1);
+  if (!events.ok()) return events.status();
+  for (int row = 0; row < rows->rows(); ++row) (*events)[row].set_sequence(rows->Int(row, 0));
+  return events;
+}
+
+absl::StatusOr<std::vector<v1::ReferralEvent>> PostgresReferralStore::EventsAfter(
+    int64_t after_sequence, int limit) {
+  absl::MutexLock lock(&mu_);
+  return QueryEvents(
+      "SELECT sequence, body FROM events WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+      {after_sequence, int64_t{limit}});
+}
+
+absl::StatusOr<std::vector<v1::Referral>> PostgresReferralStore::ReferralsOfPerson(
+    absl::string_view crn) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<PostgresResult> rows = connection_->Exec(
+      "SELECT body FROM referrals WHERE crn = $1 ORDER BY create_time_us, id", {std::string(crn)});
+  if (!rows.ok()) return rows.status();
+  return ParseRows<v1::Referral>(*rows, 0);
+}
+
+absl::StatusOr<std::vector<v1::ReferralEvent>> PostgresReferralStore::EventsOfPerson(
+    absl::string_view crn) {
+  absl::MutexLock lock(&mu_);
+  return QueryEvents("SELECT sequence, body FROM events WHERE crn = $1 ORDER BY sequence",
+                     {std::string(crn)});
+}
+
+absl::StatusOr<int> PostgresReferralStore::PurgeDraftsUntouchedSince(absl::Time cutoff) {
+  absl::MutexLock lock(&mu_);
+  PostgresTransaction transaction(*connection_);
+  if (!transaction.begun().ok()) return transaction.begun();
+  absl::StatusOr<PostgresResult> rows = connection_->Exec(
+      "SELECT body FROM referrals WHERE state = $1 AND update_time_us < $2 FOR UPDATE",
+      {int64_t{v1::REFERRAL_STATE_DRAFT}, absl::ToUnixMicros(cutoff)});
+  if (!rows.ok()) return rows.status();
+  absl::StatusOr<std::vector<v1::Referral>> drafts = ParseRows<v1::Referral>(*rows, 0);
+  if (!drafts.ok()) return drafts.status();
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  for (const v1::Referral& draft : *drafts) {
+    const v1::Referral redacted = RedactedForRetention(draft);
+    // Earlier events keep their place in the sequence but lose the person's details.
+    absl::StatusOr<std::vector<v1::ReferralEvent>> events =
+        QueryEvents("SELECT sequence, body FROM events WHERE referral_id = $1", {draft.id()});
+    if (!events.ok()) return events.status();
+    for (v1::ReferralEvent& event : *events) {
+      const int64_t sequence = event.sequence();
+      event.clear_sequence();
+      *event.mutable_referral() = redacted;
+      if (auto scrubbed =
+              connection_->Exec("UPDATE events SET crn = '', body = $1 WHERE sequence = $2",
+                                {Blob{event.SerializeAsString()}, sequence});
+          !scrubbed.ok()) {
+        return scrubbed.status();
+      }
+    }
+    for (absl::string_view sql :
+         {"DELETE FROM referrals WHERE id = $1", "DELETE FROM history WHERE referral_id = $1",
+          "DELETE FROM request_ids WHERE referral_id = $1"}) {
+      if (auto removed = connection_->Exec(sql, {draft.id()}); !removed.ok()) {
+        return removed.status();
+      }
+    }
+    v1::ReferralEvent purged;
+    purged.set_type(v1::ReferralEvent::TYPE_PURGED);
+    *purged.mutable_referral() = redacted;
+    *purged.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(now);
+    if (absl::Status status = InsertEvent(purged, draft.id(), "", now); !status.ok()) {
+      return status;
+    }
+  }
+  if (absl::Status status = transaction.Commit(); !status.ok()) return status;
+  return static_cast<int>(drafts->size());
+}
+
+}  // namespace probation::referrals

@@ -1,0 +1,67 @@
+// ReferralStore on PostgreSQL (libpq), for several replicas sharing one database: the etag
+// check, the one-open-referral rule and request-id idempotency are enforced by the
+// database, and event sequences are handed out in commit order. Migrations from
+// migrations/postgres are applied at open, under an advisory lock so replicas starting
+// together apply each once.
+#ifndef PROBATION_SERVICES_REFERRALS_POSTGRES_REFERRAL_STORE_H_
+#define PROBATION_SERVICES_REFERRALS_POSTGRES_REFERRAL_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "services/referrals/postgres_connection.h"
+#include "services/referrals/referral_store.h"
+
+namespace probation::referrals {
+
+std::vector<Migration> PostgresMigrations();
+
+// Whether `database` names a PostgreSQL database (a postgres:// or postgresql:// URL) rather
+// than a SQLite file.
+bool IsPostgresUrl(absl::string_view database);
+
+class PostgresReferralStore final : public ReferralStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<PostgresReferralStore>> Open(const std::string& conninfo);
+
+  absl::StatusOr<CreateResult> Create(const ReferralWrite& write,
+                                      absl::string_view request_id) override;
+  absl::StatusOr<v1::Referral> Get(absl::string_view id) override;
+  absl::StatusOr<v1::Referral> Update(const ReferralWrite& write,
+                                      absl::string_view expected_etag) override;
+  absl::StatusOr<ListPage> List(const ListQuery& query) override;
+  absl::StatusOr<std::vector<v1::HistoryEntry>> History(absl::string_view id) override;
+  absl::StatusOr<std::vector<v1::ReferralEvent>> EventsAfter(int64_t after_sequence,
+                                                             int limit) override;
+  absl::StatusOr<std::vector<v1::Referral>> ReferralsOfPerson(absl::string_view crn) override;
+  absl::StatusOr<std::vector<v1::ReferralEvent>> EventsOfPerson(absl::string_view crn) override;
+  absl::StatusOr<int> PurgeDraftsUntouchedSince(absl::Time cutoff) override;
+
+ private:
+  explicit PostgresReferralStore(std::unique_ptr<PostgresConnection> connection)
+      : connection_(std::move(connection)) {}
+  absl::Status Migrate();
+  absl::StatusOr<CreateResult> CreateInTransaction(const ReferralWrite& write,
+                                                   absl::string_view request_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::Referral> GetLocked(absl::string_view id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status AppendHistoryAndEvent(const ReferralWrite& write, const v1::Referral& stored)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status InsertEvent(const v1::ReferralEvent& event, absl::string_view referral_id,
+                           absl::string_view crn, int64_t occurred_us)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ExplainConstraint(const v1::Referral& referral, const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<v1::ReferralEvent>> QueryEvents(absl::string_view sql,
+                                                             const std::vector<SqlValue>& params)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex mu_;
+  std::unique_ptr<PostgresConnection> connection_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace probation::referrals
+
+#endif  // PROBATION_SERVICES_REFERRALS_POSTGRES_REFERRAL_STORE_H_

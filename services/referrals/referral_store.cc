@@ -1,0 +1,23 @@
+#include "services/referrals/referral_store.h"
+
+#include "absl/strings/numbers.h"
+
+namespace probation::referrals {
+
+v1::Referral RedactedForRetention(const v1::Referral& referral) {
+  v1::Referral redacted;
+  redacted.set_name(referral.name());
+  redacted.set_id(referral.id());
+  redacted.set_reference(referral.reference());
+  redacted.set_intervention(referral.intervention());
+  redacted.set_kind(referral.kind());
+  redacted.set_state(referral.state());
+  return redacted;
+}
+
+int64_t VersionOfEtag(absl::string_view etag) {
+  int64_t version = 0;
+  return absl::SimpleAtoi(etag, &version) && version > 0 ? version : -1;
+}
+
+}  // namespace probation::referrals
