@@ -413,6 +413,41 @@ TEST_F(ReferralServerTest, UpdatesADraftByFieldMaskOnly) {
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+TEST_F(ReferralServerTest, ListsPageByPageWithTokensBoundToTheFilters) {
+  const common::v1::PersonProfile person = NewPerson();
+  // One person, three referrals to different interventions.
+  for (InterventionKind kind :
+       {catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME,
+        catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION,
+        catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE}) {
+    CreateDraft(kind, person);
+  }
+  v1::ListReferralsRequest request;
+  request.set_crn(person.crn());
+  request.set_page_size(2);
+  std::vector<std::string> names;
+  std::string first_token;
+  do {
+    Call call(kPractitioner);
+    v1::ListReferralsResponse response;
+    ASSERT_TRUE(stub().ListReferrals(&call.context, request, &response).ok());
+    EXPECT_EQ(response.total_size(), 3);
+    for (const auto& referral : response.referrals()) names.push_back(referral.name());
+    if (first_token.empty()) first_token = response.next_page_token();
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  EXPECT_EQ(names.size(), 3u);
+  EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), 3u);
+
+  Call other_filters(kPractitioner);
+  request.set_page_token(first_token);
+  request.set_state(v1::REFERRAL_STATE_DRAFT);
+  v1::ListReferralsResponse response;
+  const grpc::Status status = stub().ListReferrals(&other_filters.context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("page_token"));
+}
+
 TEST_F(ReferralServerTest, CallsWithoutAnIdentityAreUnauthenticated) {
   grpc::ClientContext context;
   v1::CreateReferralRequest request;
@@ -440,6 +475,7 @@ TEST_F(ReferralServerTest, OnlyAnAdminExportsAPersonsData) {
 
 TEST_F(ReferralServerTest, WatchReplaysFromASequenceThenStreamsLive) {
   // Everything so far, then a new event as it happens.
+  CreateDraft(catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
   v1::WatchReferralEventsRequest request;
