@@ -1,12 +1,14 @@
 #include "libs/server/grpc_server.h"
 
 #include <csignal>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "libs/logging/json_log.h"
 #include "libs/server/call_logging_interceptor.h"
 
 namespace probation {
@@ -68,6 +70,18 @@ int WaitForTerminationSignal() {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   return signal_number;
+}
+
+std::unique_ptr<GrpcServer> StartServerOrExit(const ServerOptions& options, nlohmann::json fields) {
+  absl::StatusOr<std::unique_ptr<GrpcServer>> server = GrpcServer::Start(options);
+  if (!server.ok()) {
+    Log(spdlog::level::critical, "listen_failed",
+        {{"error", std::string(server.status().message())}});
+    std::exit(1);
+  }
+  fields["port"] = (*server)->port();
+  Log(spdlog::level::info, "serving", fields);
+  return *std::move(server);
 }
 
 }  // namespace probation

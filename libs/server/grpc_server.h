@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
+#include "nlohmann/json.hpp"
 
 namespace probation {
 
@@ -49,6 +50,11 @@ class GrpcServer {
   std::vector<std::string> health_service_names_;
   bool shut_down_ = false;
 };
+
+// Starts the server for a service's main(); if it cannot listen, logs `listen_failed` and
+// exits with status 1. Logs `serving` with the port and `fields` once it listens.
+std::unique_ptr<GrpcServer> StartServerOrExit(const ServerOptions& options,
+                                              nlohmann::json fields = nlohmann::json::object());
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts afterwards; call
 // first thing in main so that WaitForTerminationSignal() can receive them synchronously.

@@ -67,21 +67,13 @@ int main(int argc, char** argv) {
   options.services = {&service};
   options.health_service_names = {
       std::string(probation::catalogue::v1::CatalogueService::service_full_name())};
-  absl::StatusOr<std::unique_ptr<probation::GrpcServer>> server =
-      probation::GrpcServer::Start(options);
-  if (!server.ok()) {
-    probation::Log(spdlog::level::critical, "listen_failed",
-                   {{"error", std::string(server.status().message())}});
-    return 1;
-  }
-  probation::Log(spdlog::level::info, "serving",
-                 {{"port", (*server)->port()},
-                  {"interventions", catalogue->data().interventions_size()},
-                  {"regions", catalogue->data().regions_size()}});
+  std::unique_ptr<probation::GrpcServer> server = probation::StartServerOrExit(
+      options, {{"interventions", catalogue->data().interventions_size()},
+                {"regions", catalogue->data().regions_size()}});
 
   const int signal_number = probation::WaitForTerminationSignal();
   probation::Log(spdlog::level::info, "draining", {{"signal", signal_number}});
-  (*server)->Shutdown(absl::GetFlag(FLAGS_drain_timeout));
+  server->Shutdown(absl::GetFlag(FLAGS_drain_timeout));
   probation::Log(spdlog::level::info, "stopped");
   return 0;
 }

@@ -103,17 +103,8 @@ int main(int argc, char** argv) {
   options.health_service_names = {
       std::string(eligibility::v1::EligibilityService::service_full_name())};
   options.serving_at_start = false;
-  absl::StatusOr<std::unique_ptr<probation::GrpcServer>> started =
-      probation::GrpcServer::Start(options);
-  if (!started.ok()) {
-    probation::Log(spdlog::level::critical, "listen_failed",
-                   {{"error", std::string(started.status().message())}});
-    return 1;
-  }
-  server = *std::move(started);
-  probation::Log(
-      spdlog::level::info, "serving",
-      {{"port", server->port()}, {"catalogue_address", absl::GetFlag(FLAGS_catalogue_address)}});
+  server = probation::StartServerOrExit(
+      options, {{"catalogue_address", absl::GetFlag(FLAGS_catalogue_address)}});
   watcher.Start();
 
   const int signal_number = probation::WaitForTerminationSignal();

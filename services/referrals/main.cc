@@ -126,16 +126,8 @@ int main(int argc, char** argv) {
   options.address = absl::StrCat(absl::GetFlag(FLAGS_host), ":", port);
   options.services = {&service};
   options.health_service_names = {std::string(referrals::v1::ReferralService::service_full_name())};
-  absl::StatusOr<std::unique_ptr<probation::GrpcServer>> server =
-      probation::GrpcServer::Start(options);
-  if (!server.ok()) {
-    probation::Log(spdlog::level::critical, "listen_failed",
-                   {{"error", std::string(server.status().message())}});
-    return 1;
-  }
-  probation::Log(spdlog::level::info, "serving",
-                 {{"port", (*server)->port()},
-                  {"database", referrals::IsPostgresUrl(database) ? "postgresql" : "sqlite"}});
+  std::unique_ptr<probation::GrpcServer> server = probation::StartServerOrExit(
+      options, {{"database", referrals::IsPostgresUrl(database) ? "postgresql" : "sqlite"}});
 
   // Retention: purge stale drafts now and then.
   absl::Notification stopping;
@@ -156,7 +148,7 @@ int main(int argc, char** argv) {
   stopping.Notify();
   retention.join();
   bell.Close();
-  (*server)->Shutdown(absl::GetFlag(FLAGS_drain_timeout));
+  server->Shutdown(absl::GetFlag(FLAGS_drain_timeout));
   probation::Log(spdlog::level::info, "stopped");
   return 0;
 }

@@ -217,9 +217,7 @@ absl::StatusOr<v1::Referral> PostgresReferralStore::Update(const ReferralWrite& 
   if (updated->affected() == 0) {
     absl::StatusOr<v1::Referral> current = GetLocked(stored.id());
     if (!current.ok()) return current.status();
-    return absl::AbortedError(absl::StrCat("etag \"", expected_etag,
-                                           "\" is stale; the referral is at \"", current->etag(),
-                                           "\": read it again"));
+    return StaleEtagError(expected_etag, current->etag());
   }
   if (absl::Status status = AppendHistoryAndEvent(write, stored); !status.ok()) return status;
   if (absl::Status status = transaction.Commit(); !status.ok()) return status;

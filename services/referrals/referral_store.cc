@@ -1,6 +1,7 @@
 #include "services/referrals/referral_store.h"
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 
 namespace probation::referrals {
 
@@ -13,6 +14,11 @@ v1::Referral RedactedForRetention(const v1::Referral& referral) {
   redacted.set_kind(referral.kind());
   redacted.set_state(referral.state());
   return redacted;
+}
+
+absl::Status StaleEtagError(absl::string_view given, absl::string_view current) {
+  return absl::AbortedError(absl::StrCat("etag \"", given, "\" is stale; the referral is at \"",
+                                         current, "\": read it again"));
 }
 
 int64_t VersionOfEtag(absl::string_view etag) {

@@ -62,6 +62,9 @@ v1::Referral RedactedForRetention(const v1::Referral& referral);
 // The etag is the referral's version number; -1 for anything else (which never matches).
 int64_t VersionOfEtag(absl::string_view etag);
 
+// ABORTED: a write named etag `given` but the referral is at `current` (AIP-154).
+absl::Status StaleEtagError(absl::string_view given, absl::string_view current);
+
 class ReferralStore {
  public:
   virtual ~ReferralStore() = default;

@@ -91,9 +91,7 @@ std::string NewReference() {
 
 // A write names the version it read (AIP-154); anything else is a lost update.
 absl::Status CheckEtag(const v1::Referral& current, absl::string_view etag) {
-  if (current.etag() == etag) return absl::OkStatus();
-  return absl::AbortedError(absl::StrCat("etag \"", etag, "\" is stale; the referral is at \"",
-                                         current.etag(), "\": read it again"));
+  return current.etag() == etag ? absl::OkStatus() : StaleEtagError(etag, current.etag());
 }
 
 // What a draft must hold, whoever wrote it.

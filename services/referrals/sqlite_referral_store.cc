@@ -178,9 +178,7 @@ absl::StatusOr<v1::Referral> SqliteReferralStore::Update(const ReferralWrite& wr
   if (sqlite3_changes(connection_->db()) == 0) {
     absl::StatusOr<v1::Referral> current = GetLocked(stored.id());
     if (!current.ok()) return current.status();
-    return absl::AbortedError(absl::StrCat("etag \"", expected_etag,
-                                           "\" is stale; the referral is at \"", current->etag(),
-                                           "\": read it again"));
+    return StaleEtagError(expected_etag, current->etag());
   }
   if (absl::Status status = AppendHistoryAndEvent(write, stored); !status.ok()) return status;
   if (absl::Status status = transaction.Commit(); !status.ok()) return status;
