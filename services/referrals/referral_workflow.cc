@@ -332,8 +332,11 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::SubmitReferral(
   }
   if (absl::Status status = CheckEtag(*referral, request.etag()); !status.ok()) return status;
 
+  // The referral's region is where it is made; it stands for the person's if that is unset.
+  common::v1::PersonProfile person = referral->person();
+  if (person.region().empty()) person.set_region(referral->region());
   absl::StatusOr<eligibility::v1::Verdict> verdict =
-      eligibility_.CheckEligibility(referral->person(), referral->intervention());
+      eligibility_.CheckEligibility(person, referral->intervention());
   if (!verdict.ok()) return verdict.status();
   const bool overridden = !absl::StripAsciiWhitespace(request.override_reason()).empty();
   if (verdict->outcome() == eligibility::v1::OUTCOME_NOT_ELIGIBLE && !overridden) {

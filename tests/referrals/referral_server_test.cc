@@ -319,6 +319,17 @@ TEST_F(ReferralServerTest, SubmissionRefusesANotEligiblePersonUnlessOverridden) 
   EXPECT_EQ(result.override_reason(), "Agreed with the treatment manager");
 }
 
+TEST_F(ReferralServerTest, TheReferralsRegionStandsForAnUnrecordedPersonRegion) {
+  common::v1::PersonProfile person = NewPerson();
+  person.clear_region();
+  person.set_risk_of_reoffending(common::v1::RISK_LEVEL_LOW);
+  // Positive Pathways runs in London only: judged in London it is ELIGIBLE, not unknown.
+  const v1::Referral submitted =
+      Submit(CreateDraft(catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION, person));
+  EXPECT_EQ(submitted.eligibility().outcome(), eligibility::v1::OUTCOME_ELIGIBLE);
+  EXPECT_TRUE(submitted.person().region().empty()) << "the stored profile is left as given";
+}
+
 TEST_F(ReferralServerTest, OfFiftyConcurrentConflictingTransitionsExactlyOneSucceeds) {
   const v1::Referral referral =
       Submit(CreateDraft(catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME));
