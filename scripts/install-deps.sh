@@ -9,6 +9,7 @@ packages=(
   libabsl-dev libspdlog-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libpq-dev postgresql
+  libjwt-dev libssl-dev
   clang-format
 )
 

@@ -1,0 +1,135 @@
+#include "libs/auth/jwt.h"
+
+#include <jwt.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
+namespace probation {
+namespace {
+
+// Tokens larger than this are refused before any parsing.
+constexpr size_t kMaxTokenBytes = 8 * 1024;
+
+using JwtPtr = std::unique_ptr<jwt_t, decltype(&jwt_free)>;
+
+jwt_alg_t LibjwtAlgorithm(JwtAlgorithm algorithm) {
+  return algorithm == JwtAlgorithm::kRs256 ? JWT_ALG_RS256 : JWT_ALG_HS256;
+}
+
+absl::Status Unauthenticated(absl::string_view why) {
+  return absl::UnauthenticatedError(absl::StrCat("bearer token rejected: ", why));
+}
+
+}  // namespace
+
+bool Principal::HasRole(absl::string_view role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+absl::StatusOr<JwtVerifier> JwtVerifier::Create(JwtKey key, std::string issuer,
+                                                absl::Duration leeway) {
+  if (issuer.empty()) return absl::InvalidArgumentError("the token issuer is required");
+  if (key.algorithm == JwtAlgorithm::kHs256 && key.material.size() < kMinHs256SecretBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("an HS256 secret needs at least ", kMinHs256SecretBytes, " bytes"));
+  }
+  if (key.algorithm == JwtAlgorithm::kRs256 &&
+      !absl::StrContains(key.material, "-----BEGIN PUBLIC KEY-----")) {
+    return absl::InvalidArgumentError("an RS256 key must be a PEM public key");
+  }
+  if (leeway < absl::ZeroDuration()) return absl::InvalidArgumentError("negative leeway");
+  return JwtVerifier(std::move(key), std::move(issuer), leeway);
+}
+
+absl::StatusOr<Principal> JwtVerifier::Verify(absl::string_view token, absl::Time now) const {
+  if (token.empty()) return Unauthenticated("no token");
+  if (token.size() > kMaxTokenBytes) return Unauthenticated("too large");
+  jwt_t* raw = nullptr;
+  const std::string text(token);
+  if (jwt_decode(&raw, text.c_str(), reinterpret_cast<const unsigned char*>(key_.material.data()),
+                 static_cast<int>(key_.material.size())) != 0 ||
+      raw == nullptr) {
+    return Unauthenticated("malformed, or the signature does not verify");
+  }
+  JwtPtr jwt(raw, &jwt_free);
+  // The algorithm is ours to choose, not the token's.
+  if (jwt_get_alg(jwt.get()) != LibjwtAlgorithm(key_.algorithm)) {
+    return Unauthenticated("signed with an algorithm this service does not accept");
+  }
+  char* body = jwt_get_grants_json(jwt.get(), nullptr);
+  if (body == nullptr) return Unauthenticated("no claims");
+  const nlohmann::json claims = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  free(body);
+  if (!claims.is_object()) return Unauthenticated("claims are not a JSON object");
+
+  if (!claims.contains("exp") || !claims["exp"].is_number_integer()) {
+    return Unauthenticated("no expiry (exp)");
+  }
+  const absl::Time expires = absl::FromUnixSeconds(claims["exp"].get<int64_t>());
+  if (now > expires + leeway_) return Unauthenticated("expired");
+  if (claims.contains("nbf") && claims["nbf"].is_number_integer() &&
+      now + leeway_ < absl::FromUnixSeconds(claims["nbf"].get<int64_t>())) {
+    return Unauthenticated("not valid yet (nbf)");
+  }
+  if (!claims.contains("iss") || !claims["iss"].is_string() ||
+      claims["iss"].get<std::string>() != issuer_) {
+    return Unauthenticated("issued by someone this service does not trust (iss)");
+  }
+  Principal principal;
+  principal.expires = expires;
+  if (!claims.contains("sub") || !claims["sub"].is_string() ||
+      claims["sub"].get<std::string>().empty()) {
+    return Unauthenticated("no subject (sub)");
+  }
+  principal.subject = claims["sub"].get<std::string>();
+  if (claims.contains("roles")) {
+    if (!claims["roles"].is_array()) return Unauthenticated("roles is not a list");
+    for (const auto& role : claims["roles"]) {
+      if (!role.is_string()) return Unauthenticated("roles holds something other than names");
+      principal.roles.push_back(role.get<std::string>());
+    }
+  }
+  for (auto [field, target] :
+       {std::pair{"region", &principal.region}, std::pair{"provider", &principal.provider}}) {
+    if (!claims.contains(field)) continue;
+    if (!claims[field].is_string()) return Unauthenticated(absl::StrCat(field, " is not a string"));
+    *target = claims[field].get<std::string>();
+  }
+  return principal;
+}
+
+absl::StatusOr<std::string> MintJwt(const JwtKey& signing_key, absl::string_view issuer,
+                                    const Principal& principal, absl::Time now,
+                                    absl::Duration ttl) {
+  jwt_t* raw = nullptr;
+  if (jwt_new(&raw) != 0) return absl::InternalError("jwt_new failed");
+  JwtPtr jwt(raw, &jwt_free);
+  nlohmann::json claims = {{"iss", std::string(issuer)},
+                           {"sub", principal.subject},
+                           {"iat", absl::ToUnixSeconds(now)},
+                           {"exp", absl::ToUnixSeconds(now + ttl)},
+                           {"roles", principal.roles}};
+  if (!principal.region.empty()) claims["region"] = principal.region;
+  if (!principal.provider.empty()) claims["provider"] = principal.provider;
+  if (jwt_add_grants_json(jwt.get(), claims.dump().c_str()) != 0) {
+    return absl::InternalError("cannot add the claims");
+  }
+  if (jwt_set_alg(jwt.get(), LibjwtAlgorithm(signing_key.algorithm),
+                  reinterpret_cast<const unsigned char*>(signing_key.material.data()),
+                  static_cast<int>(signing_key.material.size())) != 0) {
+    return absl::InvalidArgumentError("the signing key does not suit the algorithm");
+  }
+  char* encoded = jwt_encode_str(jwt.get());
+  if (encoded == nullptr) return absl::InvalidArgumentError("cannot sign with this key");
+  std::string token(encoded);
+  free(encoded);
+  return token;
+}
+
+}  // namespace probation

@@ -1,0 +1,66 @@
+// Bearer tokens (JWT) for the public API, verified and minted with libjwt (Debian's
+// libjwt-dev): RS256 with a configured public key, or HS256 with a shared secret for local
+// use. Verification checks the algorithm is the configured one (so neither `alg: none` nor
+// an HS256 token keyed with the public key gets through), the signature, expiry and issuer.
+#ifndef PROBATION_LIBS_AUTH_JWT_H_
+#define PROBATION_LIBS_AUTH_JWT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace probation {
+
+// Who a verified token says the caller is.
+struct Principal {
+  std::string subject;
+  // probation_practitioner, programme_team, service_provider, admin.
+  std::vector<std::string> roles;
+  // For staff: the region they work in.
+  std::string region;
+  // For service providers: the provider they work for.
+  std::string provider;
+  absl::Time expires;
+
+  bool HasRole(absl::string_view role) const;
+};
+
+enum class JwtAlgorithm { kRs256, kHs256 };
+
+struct JwtKey {
+  JwtAlgorithm algorithm = JwtAlgorithm::kRs256;
+  // RS256: a PEM public key to verify (or private key to sign); HS256: the shared secret.
+  std::string material;
+};
+
+// The shortest HS256 secret accepted: 256 bits, as RFC 7518 asks.
+inline constexpr size_t kMinHs256SecretBytes = 32;
+
+class JwtVerifier {
+ public:
+  // INVALID_ARGUMENT naming what is wrong with the key or issuer.
+  static absl::StatusOr<JwtVerifier> Create(JwtKey key, std::string issuer,
+                                            absl::Duration leeway = absl::Seconds(30));
+
+  // UNAUTHENTICATED, saying why, unless the token is good at `now`.
+  absl::StatusOr<Principal> Verify(absl::string_view token, absl::Time now) const;
+
+ private:
+  JwtVerifier(JwtKey key, std::string issuer, absl::Duration leeway)
+      : key_(std::move(key)), issuer_(std::move(issuer)), leeway_(leeway) {}
+
+  JwtKey key_;
+  std::string issuer_;
+  absl::Duration leeway_;
+};
+
+// A signed token for `principal`, valid from `now` for `ttl`: for local use and tests.
+absl::StatusOr<std::string> MintJwt(const JwtKey& signing_key, absl::string_view issuer,
+                                    const Principal& principal, absl::Time now, absl::Duration ttl);
+
+}  // namespace probation
+
+#endif  // PROBATION_LIBS_AUTH_JWT_H_
