@@ -10,6 +10,8 @@ catalogue_port=${CATALOGUE_PORT:-50051}
 eligibility_port=${ELIGIBILITY_PORT:-50052}
 referrals_port=${REFERRALS_PORT:-50053}
 referrals_database=${REFERRALS_DATABASE:-${build_dir}/referrals.db}
+# The services trust only identities signed with this secret (the gateway will hold it too).
+internal_secret=${PROBATION_INTERNAL_SECRET:-$(head -c 32 /dev/urandom | base64)}
 
 pids=()
 stop() {
@@ -26,7 +28,8 @@ pids+=($!)
 pids+=($!)
 "${build_dir}/services/referrals/referrals" --port="${referrals_port}" \
   --database="${referrals_database}" --catalogue_address="localhost:${catalogue_port}" \
-  --eligibility_address="localhost:${eligibility_port}" &
+  --eligibility_address="localhost:${eligibility_port}" \
+  --internal_secret="${internal_secret}" &
 pids+=($!)
 
 probe="${build_dir}/tools/health_probe/probation-health-probe"

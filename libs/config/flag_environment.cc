@@ -1,5 +1,6 @@
 #include "libs/config/flag_environment.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -7,6 +8,7 @@
 #include "absl/flags/reflection.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace probation {
 
@@ -40,6 +42,28 @@ std::vector<char*> ParseFlagsAndEnvironment(int argc, char** argv, absl::string_
     std::exit(2);
   }
   return absl::ParseCommandLine(argc, argv);
+}
+
+std::vector<std::string> FlagsDefinedIn(absl::string_view file) {
+  // Abseil reports a flag's file with any leading "/" or "./" removed.
+  const auto normalized = [](absl::string_view path) {
+    while (absl::ConsumePrefix(&path, "/") || absl::ConsumePrefix(&path, "./")) {
+    }
+    return path;
+  };
+  std::vector<std::string> names;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (normalized(flag->Filename()) == normalized(file)) names.emplace_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<char*> ParseFlagsAndEnvironment(int argc, char** argv, absl::string_view env_prefix,
+                                            absl::string_view file) {
+  const std::vector<std::string> names = FlagsDefinedIn(file);
+  const std::vector<absl::string_view> views(names.begin(), names.end());
+  return ParseFlagsAndEnvironment(argc, argv, env_prefix, views);
 }
 
 void ExitOnInvalidSetting(absl::string_view env_prefix, absl::string_view flag_name,

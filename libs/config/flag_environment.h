@@ -26,6 +26,14 @@ absl::Status ApplyEnvironmentToFlags(absl::string_view env_prefix,
 std::vector<char*> ParseFlagsAndEnvironment(int argc, char** argv, absl::string_view env_prefix,
                                             absl::Span<const absl::string_view> flag_names);
 
+// The names of the flags defined in `file` (pass __FILE__ from a service's main.cc), so every
+// setting a service defines is also read from the environment without a list to maintain.
+std::vector<std::string> FlagsDefinedIn(absl::string_view file);
+
+// ParseFlagsAndEnvironment for every flag defined in `file`.
+std::vector<char*> ParseFlagsAndEnvironment(int argc, char** argv, absl::string_view env_prefix,
+                                            absl::string_view file);
+
 // Prints "invalid setting --flag (PREFIX_FLAG): message" and exits with status 2: how every
 // service refuses a setting it has parsed but cannot use.
 [[noreturn]] void ExitOnInvalidSetting(absl::string_view env_prefix, absl::string_view flag_name,

@@ -26,8 +26,6 @@ ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, crit
 namespace {
 
 constexpr absl::string_view kService = "catalogue";
-constexpr absl::string_view kFlags[] = {"host", "port", "data_file", "drain_timeout", "log_level"};
-
 [[noreturn]] void Fail(absl::string_view flag, absl::string_view message) {
   probation::ExitOnInvalidSetting("CATALOGUE_", flag, message);
 }
@@ -36,7 +34,7 @@ constexpr absl::string_view kFlags[] = {"host", "port", "data_file", "drain_time
 
 int main(int argc, char** argv) {
   probation::BlockTerminationSignals();
-  probation::ParseFlagsAndEnvironment(argc, argv, "CATALOGUE_", kFlags);
+  probation::ParseFlagsAndEnvironment(argc, argv, "CATALOGUE_", __FILE__);
   if (absl::Status status = probation::InitJsonLogging(kService, absl::GetFlag(FLAGS_log_level));
       !status.ok()) {
     Fail("log_level", status.message());

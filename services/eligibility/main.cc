@@ -34,15 +34,6 @@ ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, crit
 namespace {
 
 constexpr absl::string_view kService = "eligibility";
-constexpr absl::string_view kFlags[] = {"host",
-                                        "port",
-                                        "catalogue_address",
-                                        "catalogue_refresh_interval",
-                                        "catalogue_timeout",
-                                        "pathway_policy_file",
-                                        "drain_timeout",
-                                        "log_level"};
-
 [[noreturn]] void Fail(absl::string_view flag, absl::string_view message) {
   probation::ExitOnInvalidSetting("ELIGIBILITY_", flag, message);
 }
@@ -51,7 +42,7 @@ constexpr absl::string_view kFlags[] = {"host",
 
 int main(int argc, char** argv) {
   probation::BlockTerminationSignals();
-  probation::ParseFlagsAndEnvironment(argc, argv, "ELIGIBILITY_", kFlags);
+  probation::ParseFlagsAndEnvironment(argc, argv, "ELIGIBILITY_", __FILE__);
   if (absl::Status status = probation::InitJsonLogging(kService, absl::GetFlag(FLAGS_log_level));
       !status.ok()) {
     Fail("log_level", status.message());

@@ -12,6 +12,9 @@ struct Caller {
   // The JWT `sub`.
   std::string actor;
   v1::Role role = v1::ROLE_UNSPECIFIED;
+  // For staff: their region; for service providers: their provider.
+  std::string region;
+  std::string provider;
 };
 
 }  // namespace probation::referrals

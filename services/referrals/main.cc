@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "libs/auth/internal_identity.h"
 #include "libs/config/flag_environment.h"
 #include "libs/logging/json_log.h"
 #include "libs/server/grpc_server.h"
@@ -32,6 +33,9 @@ ABSL_FLAG(std::string, state_machines_file, "",
           "machines built into the binary.");
 ABSL_FLAG(absl::Duration, retention_interval, absl::Hours(1),
           "How often drafts untouched for 90 days are purged.");
+ABSL_FLAG(std::string, internal_secret, "",
+          "The secret (at least 32 bytes) the gateway signs callers' identities with; calls "
+          "without a valid signed identity are refused.");
 ABSL_FLAG(int, workers, 16,
           "Threads that run calls, which block on the database and on the other services.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
@@ -41,17 +45,6 @@ ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, crit
 namespace {
 
 constexpr absl::string_view kService = "referrals";
-constexpr absl::string_view kFlags[] = {"host",
-                                        "port",
-                                        "database",
-                                        "catalogue_address",
-                                        "eligibility_address",
-                                        "dependency_timeout",
-                                        "state_machines_file",
-                                        "retention_interval",
-                                        "drain_timeout",
-                                        "log_level"};
-
 [[noreturn]] void Fail(absl::string_view flag, absl::string_view message) {
   probation::ExitOnInvalidSetting("REFERRALS_", flag, message);
 }
@@ -61,7 +54,7 @@ constexpr absl::string_view kFlags[] = {"host",
 int main(int argc, char** argv) {
   namespace referrals = probation::referrals;
   probation::BlockTerminationSignals();
-  probation::ParseFlagsAndEnvironment(argc, argv, "REFERRALS_", kFlags);
+  probation::ParseFlagsAndEnvironment(argc, argv, "REFERRALS_", __FILE__);
   if (absl::Status status = probation::InitJsonLogging(kService, absl::GetFlag(FLAGS_log_level));
       !status.ok()) {
     Fail("log_level", status.message());
@@ -76,6 +69,11 @@ int main(int argc, char** argv) {
   }
   if (absl::GetFlag(FLAGS_retention_interval) < absl::Seconds(1)) {
     Fail("retention_interval", "must be at least 1s");
+  }
+  if (absl::GetFlag(FLAGS_internal_secret).size() < probation::kMinIdentitySecretBytes) {
+    Fail("internal_secret",
+         absl::StrCat("is required: at least ", probation::kMinIdentitySecretBytes,
+                      " bytes, shared with the gateway"));
   }
   if (absl::GetFlag(FLAGS_workers) < 1 || absl::GetFlag(FLAGS_workers) > 1024) {
     Fail("workers", "must be 1-1024");
@@ -120,7 +118,8 @@ int main(int argc, char** argv) {
   referrals::ReferralWorkflow workflow(*machines, **store, interventions, eligibility);
   referrals::EventBell bell;
   probation::WorkerPool pool(absl::GetFlag(FLAGS_workers));
-  referrals::ReferralServer service(workflow, **store, bell, pool);
+  referrals::ReferralServer service(workflow, **store, bell, pool,
+                                    absl::GetFlag(FLAGS_internal_secret));
 
   probation::ServerOptions options;
   options.address = absl::StrCat(absl::GetFlag(FLAGS_host), ":", port);

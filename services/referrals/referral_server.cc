@@ -3,6 +3,8 @@
 #include <thread>
 
 #include "absl/strings/ascii.h"
+#include "absl/time/clock.h"
+#include "libs/auth/internal_identity.h"
 #include "libs/status/grpc_status.h"
 
 namespace probation::referrals {
@@ -10,44 +12,37 @@ namespace {
 
 constexpr int kWatchBatch = 100;
 
-std::string Metadata(const grpc::CallbackServerContext* context, absl::string_view key) {
+absl::StatusOr<Caller> CallerFrom(const grpc::CallbackServerContext* context,
+                                  absl::string_view secret) {
   const auto& metadata = context->client_metadata();
-  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
-  return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
-}
-
-Caller CallerFrom(const grpc::CallbackServerContext* context) {
+  absl::StatusOr<InternalIdentity> identity = VerifyIdentity(
+      [&](absl::string_view key) {
+        auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+        return it == metadata.end() ? std::string()
+                                    : std::string(it->second.data(), it->second.size());
+      },
+      secret, absl::Now());
+  if (!identity.ok()) return identity.status();
   Caller caller;
-  caller.actor = Metadata(context, kActorMetadata);
-  const std::string role = absl::AsciiStrToUpper(Metadata(context, kRoleMetadata));
-  v1::Role parsed = v1::ROLE_UNSPECIFIED;
-  if (!role.empty() && v1::Role_Parse("ROLE_" + role, &parsed)) caller.role = parsed;
+  caller.actor = identity->actor;
+  caller.region = identity->region;
+  caller.provider = identity->provider;
+  v1::Role role = v1::ROLE_UNSPECIFIED;
+  if (v1::Role_Parse("ROLE_" + absl::AsciiStrToUpper(identity->role), &role)) caller.role = role;
   return caller;
-}
-
-// Runs `work` (which blocks on the store or other services) on the worker pool and
-// finishes the call with its result; rings the bell after a successful write.
-template <typename Response, typename Work>
-grpc::ServerUnaryReactor* Offload(WorkerPool& pool, grpc::CallbackServerContext* context,
-                                  Response* response, Work work, EventBell* bell = nullptr) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  pool.Schedule([reactor, response, work = std::move(work), bell]() mutable {
-    absl::StatusOr<Response> result = work();
-    if (result.ok()) {
-      *response = *std::move(result);
-      if (bell != nullptr) bell->Ring();
-    }
-    reactor->Finish(ToGrpcStatus(result.status()));
-  });
-  return reactor;
 }
 
 // Streams events from `after_sequence`, then live. A thread per watcher reads the store and
 // waits on the bell; the reactor hands it each write's completion.
 class WatchReactor final : public grpc::ServerWriteReactor<v1::ReferralEvent> {
  public:
-  WatchReactor(ReferralStore& store, EventBell& bell, int64_t after_sequence)
+  WatchReactor(ReferralStore& store, EventBell& bell, int64_t after_sequence,
+               const absl::Status& caller)
       : store_(store), bell_(bell), after_(after_sequence) {
+    if (!caller.ok()) {
+      Finish(ToGrpcStatus(caller));
+      return;
+    }
     if (after_sequence < 0) {
       Finish(ToGrpcStatus(InvalidFieldError("after_sequence", "must not be negative")));
       return;
@@ -122,97 +117,113 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ReferralEvent> {
 
 }  // namespace
 
+template <typename Response, typename Work>
+grpc::ServerUnaryReactor* ReferralServer::Handle(grpc::CallbackServerContext* context,
+                                                 Response* response, Work work, bool writes) {
+  absl::StatusOr<Caller> caller = CallerFrom(context, identity_secret_);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  pool_.Schedule([this, reactor, response, work = std::move(work), caller = *std::move(caller),
+                  writes]() mutable {
+    absl::StatusOr<Response> result = work(caller);
+    if (result.ok()) {
+      *response = *std::move(result);
+      if (writes) bell_.Ring();
+    }
+    reactor->Finish(ToGrpcStatus(result.status()));
+  });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* ReferralServer::CreateReferral(grpc::CallbackServerContext* context,
                                                          const v1::CreateReferralRequest* request,
                                                          v1::Referral* response) {
-  return Offload(
-      pool_, context, response,
-      [this, request, caller = CallerFrom(context)] {
-        return workflow_.CreateReferral(*request, caller);
-      },
-      &bell_);
-}
-
-grpc::ServerUnaryReactor* ReferralServer::GetReferral(grpc::CallbackServerContext* context,
-                                                      const v1::GetReferralRequest* request,
-                                                      v1::Referral* response) {
-  return Offload(pool_, context, response,
-                 [this, request] { return workflow_.GetReferral(*request); });
-}
-
-grpc::ServerUnaryReactor* ReferralServer::ListReferrals(grpc::CallbackServerContext* context,
-                                                        const v1::ListReferralsRequest* request,
-                                                        v1::ListReferralsResponse* response) {
-  return Offload(pool_, context, response,
-                 [this, request] { return workflow_.ListReferrals(*request); });
+  return Handle(
+      context, response,
+      [this, request](const Caller& caller) { return workflow_.CreateReferral(*request, caller); },
+      true);
 }
 
 grpc::ServerUnaryReactor* ReferralServer::UpdateReferral(grpc::CallbackServerContext* context,
                                                          const v1::UpdateReferralRequest* request,
                                                          v1::Referral* response) {
-  return Offload(
-      pool_, context, response,
-      [this, request, caller = CallerFrom(context)] {
-        return workflow_.UpdateReferral(*request, caller);
-      },
-      &bell_);
+  return Handle(
+      context, response,
+      [this, request](const Caller& caller) { return workflow_.UpdateReferral(*request, caller); },
+      true);
 }
 
 grpc::ServerUnaryReactor* ReferralServer::SubmitReferral(grpc::CallbackServerContext* context,
                                                          const v1::SubmitReferralRequest* request,
                                                          v1::Referral* response) {
-  return Offload(
-      pool_, context, response,
-      [this, request, caller = CallerFrom(context)] {
-        return workflow_.SubmitReferral(*request, caller);
-      },
-      &bell_);
+  return Handle(
+      context, response,
+      [this, request](const Caller& caller) { return workflow_.SubmitReferral(*request, caller); },
+      true);
 }
 
 grpc::ServerUnaryReactor* ReferralServer::TransitionReferral(
     grpc::CallbackServerContext* context, const v1::TransitionReferralRequest* request,
     v1::Referral* response) {
-  return Offload(
-      pool_, context, response,
-      [this, request, caller = CallerFrom(context)] {
+  return Handle(
+      context, response,
+      [this, request](const Caller& caller) {
         return workflow_.TransitionReferral(*request, caller);
       },
-      &bell_);
+      true);
 }
 
 grpc::ServerUnaryReactor* ReferralServer::ListAllowedTransitions(
     grpc::CallbackServerContext* context, const v1::ListAllowedTransitionsRequest* request,
     v1::ListAllowedTransitionsResponse* response) {
-  return Offload(pool_, context, response, [this, request, caller = CallerFrom(context)] {
+  return Handle(context, response, [this, request](const Caller& caller) {
     return workflow_.ListAllowedTransitions(*request, caller);
   });
-}
-
-grpc::ServerUnaryReactor* ReferralServer::GetReferralHistory(
-    grpc::CallbackServerContext* context, const v1::GetReferralHistoryRequest* request,
-    v1::GetReferralHistoryResponse* response) {
-  return Offload(pool_, context, response,
-                 [this, request] { return workflow_.GetReferralHistory(*request); });
-}
-
-grpc::ServerUnaryReactor* ReferralServer::GetStateMachine(grpc::CallbackServerContext* context,
-                                                          const v1::GetStateMachineRequest* request,
-                                                          v1::StateMachine* response) {
-  return Offload(pool_, context, response,
-                 [this, request] { return workflow_.GetStateMachine(*request); });
 }
 
 grpc::ServerUnaryReactor* ReferralServer::ExportPersonData(
     grpc::CallbackServerContext* context, const v1::ExportPersonDataRequest* request,
     v1::ExportPersonDataResponse* response) {
-  return Offload(pool_, context, response, [this, request, caller = CallerFrom(context)] {
+  return Handle(context, response, [this, request](const Caller& caller) {
     return workflow_.ExportPersonData(*request, caller);
   });
 }
 
+grpc::ServerUnaryReactor* ReferralServer::GetReferral(grpc::CallbackServerContext* context,
+                                                      const v1::GetReferralRequest* request,
+                                                      v1::Referral* response) {
+  return Handle(context, response,
+                [this, request](const Caller&) { return workflow_.GetReferral(*request); });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::ListReferrals(grpc::CallbackServerContext* context,
+                                                        const v1::ListReferralsRequest* request,
+                                                        v1::ListReferralsResponse* response) {
+  return Handle(context, response,
+                [this, request](const Caller&) { return workflow_.ListReferrals(*request); });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::GetReferralHistory(
+    grpc::CallbackServerContext* context, const v1::GetReferralHistoryRequest* request,
+    v1::GetReferralHistoryResponse* response) {
+  return Handle(context, response,
+                [this, request](const Caller&) { return workflow_.GetReferralHistory(*request); });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::GetStateMachine(grpc::CallbackServerContext* context,
+                                                          const v1::GetStateMachineRequest* request,
+                                                          v1::StateMachine* response) {
+  return Handle(context, response,
+                [this, request](const Caller&) { return workflow_.GetStateMachine(*request); });
+}
+
 grpc::ServerWriteReactor<v1::ReferralEvent>* ReferralServer::WatchReferralEvents(
-    grpc::CallbackServerContext* /*context*/, const v1::WatchReferralEventsRequest* request) {
-  return new WatchReactor(store_, bell_, request->after_sequence());
+    grpc::CallbackServerContext* context, const v1::WatchReferralEventsRequest* request) {
+  return new WatchReactor(store_, bell_, request->after_sequence(),
+                          CallerFrom(context, identity_secret_).status());
 }
 
 }  // namespace probation::referrals

@@ -1,5 +1,7 @@
-// The gRPC face of the referrals service: reads the caller from metadata (x-actor, x-role),
-// calls the workflow, maps the status, and streams events to watchers.
+// The gRPC face of the referrals service: verifies the caller's identity, which the gateway
+// signs into the metadata (libs/auth/internal_identity.h), calls the workflow, maps the
+// status, and streams events to watchers. A call without a valid signed identity is
+// UNAUTHENTICATED, so no client can act as someone else by writing the headers itself.
 #ifndef PROBATION_SERVICES_REFERRALS_REFERRAL_SERVER_H_
 #define PROBATION_SERVICES_REFERRALS_REFERRAL_SERVER_H_
 
@@ -11,19 +13,20 @@
 
 namespace probation::referrals {
 
-// Metadata keys the gateway sets.
-inline constexpr char kActorMetadata[] = "x-actor";
-inline constexpr char kRoleMetadata[] = "x-role";
-
 // How often a watch checks the store for events written elsewhere.
 inline constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(250);
 
 class ReferralServer final : public v1::ReferralService::CallbackService {
  public:
   // Calls block on the store and on other services, so they run on `pool`.
+  // `identity_secret` is the secret the gateway signs identities with.
   ReferralServer(ReferralWorkflow& workflow, ReferralStore& store, EventBell& bell,
-                 WorkerPool& pool)
-      : workflow_(workflow), store_(store), bell_(bell), pool_(pool) {}
+                 WorkerPool& pool, std::string identity_secret)
+      : workflow_(workflow),
+        store_(store),
+        bell_(bell),
+        pool_(pool),
+        identity_secret_(std::move(identity_secret)) {}
 
   grpc::ServerUnaryReactor* CreateReferral(grpc::CallbackServerContext* context,
                                            const v1::CreateReferralRequest* request,
@@ -59,10 +62,17 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
       grpc::CallbackServerContext* context, const v1::WatchReferralEventsRequest* request) override;
 
  private:
+  // Verifies the signed identity on the call; runs `work` with the caller on the worker pool
+  // and finishes with its result, or finishes UNAUTHENTICATED at once.
+  template <typename Response, typename Work>
+  grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* context, Response* response,
+                                   Work work, bool writes = false);
+
   ReferralWorkflow& workflow_;
   ReferralStore& store_;
   EventBell& bell_;
   WorkerPool& pool_;
+  const std::string identity_secret_;
 };
 
 }  // namespace probation::referrals

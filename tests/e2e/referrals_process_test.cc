@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "libs/auth/internal_identity.h"
 #include "nlohmann/json.hpp"
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
 #include "services/referrals/postgres_connection.h"
@@ -41,15 +42,20 @@ std::unique_ptr<ChildProcess> Start(std::vector<std::string> argv,
   return *std::move(process);
 }
 
+constexpr char kSecret[] = "e2e-identity-secret-0123456789abcdefgh";
+
 class ReferralsClient {
  public:
   explicit ReferralsClient(int port)
       : stub_(referrals::v1::ReferralService::NewStub(grpc::CreateChannel(
             absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()))) {}
 
+  // Signs the caller's identity into the call, as the gateway does.
   void Prepare(grpc::ClientContext& context, absl::string_view role = "probation_practitioner") {
-    context.AddMetadata("x-actor", "e2e");
-    context.AddMetadata("x-role", std::string(role));
+    auto headers =
+        SignIdentity({"e2e", std::string(role), "", "", absl::Now() + absl::Minutes(5)}, kSecret);
+    ASSERT_TRUE(headers.ok()) << headers.status();
+    for (const auto& [key, value] : *headers) context.AddMetadata(key, value);
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   }
 
@@ -125,6 +131,7 @@ TEST_P(ReferralsProcess, EveryAcknowledgedWriteSurvivesASigkill) {
       {"REFERRALS_HOST", "127.0.0.1"},
       {"REFERRALS_PORT", "0"},
       {"REFERRALS_DATABASE", database},
+      {"REFERRALS_INTERNAL_SECRET", kSecret},
       {"REFERRALS_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
       {"REFERRALS_ELIGIBILITY_ADDRESS", absl::StrCat("127.0.0.1:", eligibility_port)}};
   auto referrals = Start({REFERRALS_BINARY}, referrals_env);

@@ -1,8 +1,10 @@
 #include "libs/config/flag_environment.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
 #include "gtest/gtest.h"
 
 ABSL_FLAG(int, test_port, 1, "A flag for the test.");
@@ -43,4 +45,12 @@ TEST(FlagEnvironment, AnInvalidValueNamesTheVariable) {
 }
 
 }  // namespace
+TEST(FlagEnvironment, FindsEveryFlagAFileDefines) {
+  const std::vector<std::string> names = FlagsDefinedIn(__FILE__);
+  EXPECT_FALSE(names.empty());
+  EXPECT_NE(std::find(names.begin(), names.end(), "test_port"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "test_name"), names.end());
+  EXPECT_TRUE(FlagsDefinedIn("no/such/file.cc").empty());
+}
+
 }  // namespace probation

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/auth/internal_identity.h"
 #include "tests/support/referrals_server_fixture.h"
 
 namespace probation::referrals {
@@ -20,11 +21,15 @@ using ::testing::HasSubstr;
 
 constexpr char kPractitioner[] = "probation_practitioner";
 
+// A call made as the gateway makes it: the caller's identity signed into the metadata.
 struct Call {
   grpc::ClientContext context;
   Call(absl::string_view role, absl::string_view actor = "someone") {
-    context.AddMetadata(kActorMetadata, std::string(actor));
-    context.AddMetadata(kRoleMetadata, std::string(role));
+    auto headers = SignIdentity(
+        {std::string(actor), std::string(role), "london", "", absl::Now() + absl::Minutes(5)},
+        testing::kTestIdentitySecret);
+    EXPECT_TRUE(headers.ok()) << headers.status();
+    for (const auto& [key, value] : *headers) context.AddMetadata(key, value);
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
   }
 };
@@ -459,13 +464,35 @@ TEST_F(ReferralServerTest, ListsPageByPageWithTokensBoundToTheFilters) {
   EXPECT_THAT(status.error_message(), HasSubstr("page_token"));
 }
 
-TEST_F(ReferralServerTest, CallsWithoutAnIdentityAreUnauthenticated) {
-  grpc::ClientContext context;
+TEST_F(ReferralServerTest, CallsWithoutASignedIdentityAreUnauthenticated) {
   v1::CreateReferralRequest request;
   request.set_request_id("anonymous");
   v1::Referral referral;
-  EXPECT_EQ(stub().CreateReferral(&context, request, &referral).error_code(),
+  grpc::ClientContext anonymous;
+  EXPECT_EQ(stub().CreateReferral(&anonymous, request, &referral).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+  // Headers a client writes itself, unsigned or signed with a guess, get nowhere.
+  grpc::ClientContext forged;
+  forged.AddMetadata("x-actor", "intruder");
+  forged.AddMetadata("x-role", "admin");
+  forged.AddMetadata("x-identity-expires", "9999999999");
+  forged.AddMetadata("x-identity-signature", "AAAA");
+  v1::GetStateMachineRequest machine_request;
+  machine_request.set_kind(catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME);
+  v1::StateMachine machine;
+  EXPECT_EQ(stub().GetStateMachine(&forged, machine_request, &machine).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext wrong_secret;
+  auto headers = SignIdentity({"intruder", "admin", "", "", absl::Now() + absl::Minutes(5)},
+                              std::string(40, 'g'));
+  for (const auto& [key, value] : *headers) wrong_secret.AddMetadata(key, value);
+  EXPECT_EQ(stub().GetStateMachine(&wrong_secret, machine_request, &machine).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext watch;
+  auto reader = stub().WatchReferralEvents(&watch, {});
+  v1::ReferralEvent event;
+  EXPECT_FALSE(reader->Read(&event));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(ReferralServerTest, OnlyAnAdminExportsAPersonsData) {
@@ -487,8 +514,8 @@ TEST_F(ReferralServerTest, OnlyAnAdminExportsAPersonsData) {
 TEST_F(ReferralServerTest, WatchReplaysFromASequenceThenStreamsLive) {
   // Everything so far, then a new event as it happens.
   CreateDraft(catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  Call watcher("admin");
+  grpc::ClientContext& context = watcher.context;
   v1::WatchReferralEventsRequest request;
   auto reader = stub().WatchReferralEvents(&context, request);
   v1::ReferralEvent event;
@@ -507,8 +534,8 @@ TEST_F(ReferralServerTest, WatchReplaysFromASequenceThenStreamsLive) {
   reader->Finish();
 
   // Resuming after the last sequence seen gives only what came after it.
-  grpc::ClientContext resume;
-  resume.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  Call resumer("admin");
+  grpc::ClientContext& resume = resumer.context;
   request.set_after_sequence(last - 1);
   auto resumed = stub().WatchReferralEvents(&resume, request);
   ASSERT_TRUE(resumed->Read(&event));

@@ -23,6 +23,9 @@
 
 namespace probation::testing {
 
+// The secret tests sign callers' identities with, as the gateway does.
+inline constexpr char kTestIdentitySecret[] = "test-identity-secret-0123456789abcdef";
+
 struct RunningReferrals {
   RunningCatalogue catalogue;
   std::unique_ptr<RunningEligibility> eligibility;
@@ -75,7 +78,7 @@ inline std::unique_ptr<RunningReferrals> StartReferrals() {
   running->workflow = std::make_unique<referrals::ReferralWorkflow>(
       running->machines, *running->store, *running->interventions, *running->gate);
   running->service = std::make_unique<referrals::ReferralServer>(
-      *running->workflow, *running->store, running->bell, running->pool);
+      *running->workflow, *running->store, running->bell, running->pool, kTestIdentitySecret);
   ServerOptions options;
   options.address = "127.0.0.1:0";
   options.services = {running->service.get()};

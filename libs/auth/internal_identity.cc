@@ -1,0 +1,91 @@
+#include "libs/auth/internal_identity.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace probation {
+namespace {
+
+// What is signed: a version tag and every field, one per line, so none can be moved into
+// another.
+std::string Canonical(const InternalIdentity& identity) {
+  return absl::StrCat("probation-identity-v1\n", identity.actor, "\n", identity.role, "\n",
+                      identity.region, "\n", identity.provider, "\n",
+                      absl::ToUnixSeconds(identity.expires));
+}
+
+std::string Mac(absl::string_view secret, absl::string_view message) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+bool HasLineBreak(const InternalIdentity& identity) {
+  for (const std::string* field :
+       {&identity.actor, &identity.role, &identity.region, &identity.provider}) {
+    if (absl::StrContains(*field, '\n') || absl::StrContains(*field, '\r')) return true;
+  }
+  return false;
+}
+
+absl::Status Unauthenticated(absl::string_view why) {
+  return absl::UnauthenticatedError(absl::StrCat("call the suite through its gateway: ", why));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SignIdentity(
+    const InternalIdentity& identity, absl::string_view secret) {
+  if (secret.size() < kMinIdentitySecretBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the identity secret needs at least ", kMinIdentitySecretBytes, " bytes"));
+  }
+  if (HasLineBreak(identity))
+    return absl::InvalidArgumentError("identity fields hold a line break");
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {kActorHeader, identity.actor},
+      {kRoleHeader, identity.role},
+      {kIdentityExpiresHeader, absl::StrCat(absl::ToUnixSeconds(identity.expires))},
+      {kIdentitySignatureHeader, absl::WebSafeBase64Escape(Mac(secret, Canonical(identity)))}};
+  if (!identity.region.empty()) headers.emplace_back(kRegionHeader, identity.region);
+  if (!identity.provider.empty()) headers.emplace_back(kProviderHeader, identity.provider);
+  return headers;
+}
+
+absl::StatusOr<InternalIdentity> VerifyIdentity(
+    absl::FunctionRef<std::string(absl::string_view name)> header, absl::string_view secret,
+    absl::Time now) {
+  InternalIdentity identity;
+  identity.actor = header(kActorHeader);
+  identity.role = header(kRoleHeader);
+  identity.region = header(kRegionHeader);
+  identity.provider = header(kProviderHeader);
+  const std::string signature = header(kIdentitySignatureHeader);
+  if (identity.actor.empty() || identity.role.empty() || signature.empty()) {
+    return Unauthenticated("the caller's identity is missing");
+  }
+  int64_t expires = 0;
+  if (!absl::SimpleAtoi(header(kIdentityExpiresHeader), &expires)) {
+    return Unauthenticated("the identity has no expiry");
+  }
+  identity.expires = absl::FromUnixSeconds(expires);
+  if (HasLineBreak(identity)) return Unauthenticated("the identity is malformed");
+  std::string given;
+  const std::string expected = Mac(secret, Canonical(identity));
+  if (!absl::WebSafeBase64Unescape(signature, &given) || given.size() != expected.size() ||
+      CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) {
+    return Unauthenticated("the identity is not signed by the suite");
+  }
+  if (now > identity.expires) return Unauthenticated("the identity has expired");
+  return identity;
+}
+
+}  // namespace probation

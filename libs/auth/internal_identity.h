@@ -1,0 +1,51 @@
+// How the gateway tells the services who is calling, in request metadata they can trust:
+// the identity it verified (actor, role, region, provider) with an expiry, signed with
+// HMAC-SHA256 under a secret only the suite's services hold. A client that writes these
+// headers itself cannot sign them, so it cannot skip the gateway by forging an identity.
+#ifndef PROBATION_LIBS_AUTH_INTERNAL_IDENTITY_H_
+#define PROBATION_LIBS_AUTH_INTERNAL_IDENTITY_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace probation {
+
+inline constexpr char kActorHeader[] = "x-actor";
+inline constexpr char kRoleHeader[] = "x-role";
+inline constexpr char kRegionHeader[] = "x-region";
+inline constexpr char kProviderHeader[] = "x-provider";
+inline constexpr char kIdentityExpiresHeader[] = "x-identity-expires";
+inline constexpr char kIdentitySignatureHeader[] = "x-identity-signature";
+
+// The shortest secret accepted: 256 bits.
+inline constexpr size_t kMinIdentitySecretBytes = 32;
+
+struct InternalIdentity {
+  std::string actor;
+  // probation_practitioner, programme_team, service_provider or admin.
+  std::string role;
+  std::string region;
+  std::string provider;
+  absl::Time expires;
+};
+
+// The metadata entries to send with a call. INVALID_ARGUMENT if a field holds a line break
+// or the secret is too short.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SignIdentity(
+    const InternalIdentity& identity, absl::string_view secret);
+
+// Reads the entries with `header` (empty when absent) and checks them: UNAUTHENTICATED,
+// saying why, unless they are present, signed with `secret` and not expired at `now`.
+absl::StatusOr<InternalIdentity> VerifyIdentity(
+    absl::FunctionRef<std::string(absl::string_view name)> header, absl::string_view secret,
+    absl::Time now);
+
+}  // namespace probation
+
+#endif  // PROBATION_LIBS_AUTH_INTERNAL_IDENTITY_H_

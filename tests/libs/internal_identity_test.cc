@@ -1,0 +1,74 @@
+#include "libs/auth/internal_identity.h"
+
+#include <map>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace probation {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kSecret(32, 'k');
+const absl::Time kNow = absl::FromUnixSeconds(1'790'000'000);
+
+std::map<std::string, std::string> Signed(const InternalIdentity& identity,
+                                          const std::string& secret = kSecret) {
+  auto headers = SignIdentity(identity, secret);
+  EXPECT_TRUE(headers.ok()) << headers.status();
+  return {headers->begin(), headers->end()};
+}
+
+absl::StatusOr<InternalIdentity> Verify(const std::map<std::string, std::string>& headers,
+                                        absl::Time now = kNow) {
+  return VerifyIdentity(
+      [&](absl::string_view name) {
+        auto it = headers.find(std::string(name));
+        return it == headers.end() ? std::string() : it->second;
+      },
+      kSecret, now);
+}
+
+InternalIdentity Provider() {
+  return {"sp-7", "service_provider", "", "nacro", kNow + absl::Minutes(5)};
+}
+
+TEST(InternalIdentity, ASignedIdentityVerifies) {
+  auto identity = Verify(Signed(Provider()));
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_EQ(identity->actor, "sp-7");
+  EXPECT_EQ(identity->role, "service_provider");
+  EXPECT_EQ(identity->provider, "nacro");
+}
+
+TEST(InternalIdentity, AForgedOrAlteredIdentityIsRefused) {
+  auto headers = Signed(Provider());
+  headers["x-provider"] = "someone-else";
+  EXPECT_THAT(std::string(Verify(headers).status().message()), HasSubstr("not signed"));
+  headers = Signed(Provider());
+  headers["x-role"] = "admin";
+  EXPECT_EQ(Verify(headers).status().code(), absl::StatusCode::kUnauthenticated);
+  headers = Signed(Provider(), std::string(32, 'x'));
+  EXPECT_EQ(Verify(headers).status().code(), absl::StatusCode::kUnauthenticated);
+  headers = Signed(Provider());
+  headers.erase("x-identity-signature");
+  EXPECT_THAT(std::string(Verify(headers).status().message()), HasSubstr("missing"));
+  EXPECT_EQ(Verify({{"x-actor", "a"}, {"x-role", "admin"}}).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST(InternalIdentity, AnExpiredIdentityIsRefused) {
+  EXPECT_THAT(std::string(Verify(Signed(Provider()), kNow + absl::Minutes(6)).status().message()),
+              HasSubstr("expired"));
+}
+
+TEST(InternalIdentity, RefusesWeakSecretsAndLineBreaks) {
+  EXPECT_EQ(SignIdentity(Provider(), "short").status().code(), absl::StatusCode::kInvalidArgument);
+  InternalIdentity sneaky = Provider();
+  sneaky.actor = "a\nadmin";
+  EXPECT_EQ(SignIdentity(sneaky, kSecret).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace probation
