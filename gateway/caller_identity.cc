@@ -1,0 +1,65 @@
+#include "gateway/caller_identity.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "libs/auth/internal_identity.h"
+
+namespace probation::gateway {
+namespace {
+
+constexpr absl::string_view kBearer = "Bearer ";
+constexpr char kRequestIdHeader[] = "x-request-id";
+
+std::string Metadata(const grpc::CallbackServerContext& context, absl::string_view key) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+  return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+absl::StatusOr<Principal> Authenticate(const grpc::CallbackServerContext& context,
+                                       const JwtVerifier& verifier, absl::Time now) {
+  const std::string authorization = Metadata(context, "authorization");
+  if (authorization.empty()) {
+    return absl::UnauthenticatedError("send `authorization: Bearer <token>`");
+  }
+  if (!absl::StartsWith(authorization, kBearer)) {
+    return absl::UnauthenticatedError("the authorization scheme must be Bearer");
+  }
+  return verifier.Verify(absl::string_view(authorization).substr(kBearer.size()), now);
+}
+
+std::string ActingRole(const Principal& principal) {
+  if (principal.HasRole("admin")) return "admin";
+  return principal.roles.empty() ? std::string() : principal.roles.front();
+}
+
+absl::StatusOr<std::unique_ptr<grpc::ClientContext>> BackendContext(
+    const grpc::CallbackServerContext& incoming, const Principal& principal,
+    const BackendCallOptions& options) {
+  const absl::Time now = absl::Now();
+  // The caller's remaining time, never more than the configured default.
+  absl::Time deadline = now + options.default_timeout;
+  const auto incoming_deadline = incoming.deadline();
+  if (incoming_deadline != std::chrono::system_clock::time_point::max()) {
+    deadline = std::min(deadline, absl::FromChrono(incoming_deadline));
+  }
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(deadline));
+  const std::string request_id = Metadata(incoming, kRequestIdHeader);
+  if (!request_id.empty()) context->AddMetadata(kRequestIdHeader, request_id);
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> identity = SignIdentity(
+      {principal.subject, ActingRole(principal), principal.region, principal.provider,
+       // Long enough for this call, short enough that a captured header is soon useless.
+       deadline + absl::Seconds(30)},
+      options.internal_secret);
+  if (!identity.ok()) return identity.status();
+  for (const auto& [key, value] : *identity) context->AddMetadata(key, value);
+  return context;
+}
+
+}  // namespace probation::gateway

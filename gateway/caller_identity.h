@@ -1,0 +1,39 @@
+// Who is calling the gateway, from the bearer token, and how that identity travels on to
+// the services: a backend ClientContext with the caller's remaining deadline (capped), the
+// request id, and the identity signed with the suite's internal secret.
+#ifndef PROBATION_GATEWAY_CALLER_IDENTITY_H_
+#define PROBATION_GATEWAY_CALLER_IDENTITY_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/server_context.h"
+#include "libs/auth/jwt.h"
+
+namespace probation::gateway {
+
+struct BackendCallOptions {
+  // The longest a backend call may take, whatever the caller's own deadline.
+  absl::Duration default_timeout = absl::Seconds(5);
+  // Signs the caller's identity for the services (libs/auth/internal_identity.h).
+  std::string internal_secret;
+};
+
+// The caller, from `authorization: Bearer <token>`; UNAUTHENTICATED without a good token.
+absl::StatusOr<Principal> Authenticate(const grpc::CallbackServerContext& context,
+                                       const JwtVerifier& verifier, absl::Time now);
+
+// The role the caller acts in: admin if the token grants it, else its first role.
+std::string ActingRole(const Principal& principal);
+
+// A context for one backend call made on behalf of `principal` during `incoming`.
+absl::StatusOr<std::unique_ptr<grpc::ClientContext>> BackendContext(
+    const grpc::CallbackServerContext& incoming, const Principal& principal,
+    const BackendCallOptions& options);
+
+}  // namespace probation::gateway
+
+#endif  // PROBATION_GATEWAY_CALLER_IDENTITY_H_

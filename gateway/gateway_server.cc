@@ -1,0 +1,194 @@
+#include "gateway/gateway_server.h"
+
+#include <atomic>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "libs/status/grpc_status.h"
+
+namespace probation::gateway {
+namespace {
+
+// The catalogue's largest page; FindInterventions follows page tokens past it.
+constexpr int kCataloguePage = 100;
+
+// State of one FindInterventions call: the catalogue pages and the verdicts arrive
+// concurrently; whichever finishes last joins them and finishes the call.
+struct FindCall {
+  FindCall(grpc::ServerUnaryReactor* reactor, v1::FindInterventionsResponse* response,
+           std::unique_ptr<grpc::ClientContext> catalogue_context,
+           std::unique_ptr<grpc::ClientContext> eligibility_context)
+      : reactor(reactor),
+        response(response),
+        catalogue_context(std::move(catalogue_context)),
+        eligibility_context(std::move(eligibility_context)) {}
+
+  grpc::ServerUnaryReactor* reactor;
+  v1::FindInterventionsResponse* response;
+  std::unique_ptr<grpc::ClientContext> catalogue_context;
+  std::unique_ptr<grpc::ClientContext> eligibility_context;
+  catalogue::v1::ListInterventionsRequest catalogue_request;
+  catalogue::v1::ListInterventionsResponse catalogue_page;
+  eligibility::v1::FindEligibleInterventionsRequest eligibility_request;
+  eligibility::v1::FindEligibleInterventionsResponse verdicts;
+  absl::flat_hash_map<std::string, catalogue::v1::Intervention> interventions;
+  grpc::Status catalogue_status;
+  grpc::Status eligibility_status;
+  std::atomic<int> pending{2};
+
+  void Done() {
+    if (--pending > 0) return;
+    if (!eligibility_status.ok()) {
+      reactor->Finish(eligibility_status);
+    } else if (!catalogue_status.ok()) {
+      reactor->Finish(catalogue_status);
+    } else {
+      // Verdicts come eligible first, in pathway order: keep that order.
+      for (eligibility::v1::Verdict& verdict : *verdicts.mutable_verdicts()) {
+        auto it = interventions.find(verdict.intervention());
+        if (it == interventions.end()) continue;  // changed between the two reads
+        v1::InterventionMatch* match = response->add_matches();
+        *match->mutable_intervention() = std::move(it->second);
+        *match->mutable_verdict() = std::move(verdict);
+      }
+      *response->mutable_pathway() = std::move(*verdicts.mutable_pathway());
+      reactor->Finish(grpc::Status::OK);
+    }
+    delete this;
+  }
+};
+
+void FetchCataloguePage(catalogue::v1::CatalogueService::Stub* stub, FindCall* call) {
+  stub->async()->ListInterventions(
+      call->catalogue_context.get(), &call->catalogue_request, &call->catalogue_page,
+      [stub, call](grpc::Status status) {
+        if (!status.ok()) {
+          call->catalogue_status = status;
+          return call->Done();
+        }
+        for (catalogue::v1::Intervention& intervention :
+             *call->catalogue_page.mutable_interventions()) {
+          call->interventions.emplace(intervention.name(), std::move(intervention));
+        }
+        if (call->catalogue_page.next_page_token().empty()) return call->Done();
+        // A ClientContext serves one call: the next page needs a fresh one, same deadline.
+        auto next = std::make_unique<grpc::ClientContext>();
+        next->set_deadline(call->catalogue_context->deadline());
+        call->catalogue_context = std::move(next);
+        call->catalogue_request.set_page_token(call->catalogue_page.next_page_token());
+        call->catalogue_page.Clear();
+        FetchCataloguePage(stub, call);
+      });
+}
+
+}  // namespace
+
+GatewayServer::GatewayServer(JwtVerifier verifier, BackendCallOptions options,
+                             const Backends& backends)
+    : verifier_(std::move(verifier)),
+      options_(std::move(options)),
+      catalogue_(catalogue::v1::CatalogueService::NewStub(backends.catalogue)),
+      eligibility_(eligibility::v1::EligibilityService::NewStub(backends.eligibility)) {}
+
+template <typename Request, typename Response, typename Start>
+grpc::ServerUnaryReactor* GatewayServer::Forward(grpc::CallbackServerContext* context,
+                                                 const Request* request, Response* response,
+                                                 Start start) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Principal> principal = Authenticate(*context, verifier_, absl::Now());
+  if (!principal.ok()) {
+    reactor->Finish(ToGrpcStatus(principal.status()));
+    return reactor;
+  }
+  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> backend =
+      BackendContext(*context, *principal, options_);
+  if (!backend.ok()) {
+    reactor->Finish(ToGrpcStatus(backend.status()));
+    return reactor;
+  }
+  grpc::ClientContext* backend_context = backend->release();
+  start(backend_context, request, response, [reactor, backend_context](grpc::Status status) {
+    delete backend_context;
+    reactor->Finish(status);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GatewayServer::ListInterventions(
+    grpc::CallbackServerContext* context, const catalogue::v1::ListInterventionsRequest* request,
+    catalogue::v1::ListInterventionsResponse* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    catalogue_->async()->ListInterventions(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetIntervention(
+    grpc::CallbackServerContext* context, const catalogue::v1::GetInterventionRequest* request,
+    catalogue::v1::Intervention* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    catalogue_->async()->GetIntervention(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::ListRegions(
+    grpc::CallbackServerContext* context, const catalogue::v1::ListRegionsRequest* request,
+    catalogue::v1::ListRegionsResponse* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    catalogue_->async()->ListRegions(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetRegionalOffer(
+    grpc::CallbackServerContext* context, const catalogue::v1::GetRegionalOfferRequest* request,
+    catalogue::v1::RegionalOffer* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    catalogue_->async()->GetRegionalOffer(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::CheckEligibility(
+    grpc::CallbackServerContext* context, const eligibility::v1::CheckEligibilityRequest* request,
+    eligibility::v1::Verdict* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    eligibility_->async()->CheckEligibility(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::FindInterventions(
+    grpc::CallbackServerContext* context, const v1::FindInterventionsRequest* request,
+    v1::FindInterventionsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Principal> principal = Authenticate(*context, verifier_, absl::Now());
+  if (!principal.ok()) {
+    reactor->Finish(ToGrpcStatus(principal.status()));
+    return reactor;
+  }
+  auto catalogue_context = BackendContext(*context, *principal, options_);
+  auto eligibility_context = BackendContext(*context, *principal, options_);
+  if (!catalogue_context.ok() || !eligibility_context.ok()) {
+    reactor->Finish(ToGrpcStatus(catalogue_context.ok() ? eligibility_context.status()
+                                                        : catalogue_context.status()));
+    return reactor;
+  }
+  auto* call = new FindCall(reactor, response, *std::move(catalogue_context),
+                            *std::move(eligibility_context));
+  call->catalogue_request.set_page_size(kCataloguePage);
+  call->catalogue_request.set_kind(request->kind());
+  call->catalogue_request.set_need_area(request->need_area());
+  *call->eligibility_request.mutable_person() = request->person();
+  call->eligibility_request.set_kind(request->kind());
+  call->eligibility_request.set_need_area(request->need_area());
+  call->eligibility_request.set_view(eligibility::v1::VERDICT_VIEW_FULL);
+  // Both backends at once.
+  FetchCataloguePage(catalogue_.get(), call);
+  eligibility_->async()->FindEligibleInterventions(call->eligibility_context.get(),
+                                                   &call->eligibility_request, &call->verdicts,
+                                                   [call](grpc::Status status) {
+                                                     call->eligibility_status = status;
+                                                     call->Done();
+                                                   });
+  return reactor;
+}
+
+}  // namespace probation::gateway
