@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "libs/auth/internal_identity.h"
 #include "libs/status/grpc_status.h"
+#include "services/referrals/referral_scope.h"
 
 namespace probation::referrals {
 namespace {
@@ -37,10 +38,16 @@ absl::StatusOr<Caller> CallerFrom(const grpc::CallbackServerContext* context,
 class WatchReactor final : public grpc::ServerWriteReactor<v1::ReferralEvent> {
  public:
   WatchReactor(ReferralStore& store, EventBell& bell, int64_t after_sequence,
-               const absl::Status& caller)
+               absl::StatusOr<Caller> caller)
       : store_(store), bell_(bell), after_(after_sequence) {
     if (!caller.ok()) {
-      Finish(ToGrpcStatus(caller));
+      Finish(ToGrpcStatus(caller.status()));
+      return;
+    }
+    caller_ = *std::move(caller);
+    if (ScopeOfRole(caller_.role) == ReferralScope::kNothing) {
+      Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                          "your role may not watch referral events"));
       return;
     }
     if (after_sequence < 0) {
@@ -79,7 +86,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ReferralEvent> {
           store_.EventsAfter(after_, kWatchBatch);
       if (!events.ok()) return Finish(ToGrpcStatus(events.status()));
       for (const v1::ReferralEvent& event : *events) {
-        if (!Write(event)) return Finish(grpc::Status::CANCELLED);
+        // The sequence still advances past events the caller may not see.
+        if (InScope(caller_, event.referral()) && !Write(event)) {
+          return Finish(grpc::Status::CANCELLED);
+        }
         after_ = event.sequence();
       }
       if (events->size() < static_cast<size_t>(kWatchBatch)) {
@@ -108,6 +118,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ReferralEvent> {
   ReferralStore& store_;
   EventBell& bell_;
   int64_t after_;
+  Caller caller_;
   std::thread thread_;
   absl::Mutex mu_;
   bool write_done_ ABSL_GUARDED_BY(mu_) = false;
@@ -195,22 +206,25 @@ grpc::ServerUnaryReactor* ReferralServer::ExportPersonData(
 grpc::ServerUnaryReactor* ReferralServer::GetReferral(grpc::CallbackServerContext* context,
                                                       const v1::GetReferralRequest* request,
                                                       v1::Referral* response) {
-  return Handle(context, response,
-                [this, request](const Caller&) { return workflow_.GetReferral(*request); });
+  return Handle(context, response, [this, request](const Caller& caller) {
+    return workflow_.GetReferral(*request, caller);
+  });
 }
 
 grpc::ServerUnaryReactor* ReferralServer::ListReferrals(grpc::CallbackServerContext* context,
                                                         const v1::ListReferralsRequest* request,
                                                         v1::ListReferralsResponse* response) {
-  return Handle(context, response,
-                [this, request](const Caller&) { return workflow_.ListReferrals(*request); });
+  return Handle(context, response, [this, request](const Caller& caller) {
+    return workflow_.ListReferrals(*request, caller);
+  });
 }
 
 grpc::ServerUnaryReactor* ReferralServer::GetReferralHistory(
     grpc::CallbackServerContext* context, const v1::GetReferralHistoryRequest* request,
     v1::GetReferralHistoryResponse* response) {
-  return Handle(context, response,
-                [this, request](const Caller&) { return workflow_.GetReferralHistory(*request); });
+  return Handle(context, response, [this, request](const Caller& caller) {
+    return workflow_.GetReferralHistory(*request, caller);
+  });
 }
 
 grpc::ServerUnaryReactor* ReferralServer::GetStateMachine(grpc::CallbackServerContext* context,
@@ -223,7 +237,7 @@ grpc::ServerUnaryReactor* ReferralServer::GetStateMachine(grpc::CallbackServerCo
 grpc::ServerWriteReactor<v1::ReferralEvent>* ReferralServer::WatchReferralEvents(
     grpc::CallbackServerContext* context, const v1::WatchReferralEventsRequest* request) {
   return new WatchReactor(store_, bell_, request->after_sequence(),
-                          CallerFrom(context, identity_secret_).status());
+                          CallerFrom(context, identity_secret_));
 }
 
 }  // namespace probation::referrals

@@ -12,6 +12,9 @@ v1::Referral RedactedForRetention(const v1::Referral& referral) {
   redacted.set_reference(referral.reference());
   redacted.set_intervention(referral.intervention());
   redacted.set_kind(referral.kind());
+  // Where it was, so event watchers can still be limited to their own region or provider.
+  redacted.set_region(referral.region());
+  redacted.set_provider(referral.provider());
   redacted.set_state(referral.state());
   return redacted;
 }

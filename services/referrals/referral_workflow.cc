@@ -13,6 +13,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/pagination/page_token.h"
 #include "libs/status/grpc_status.h"
+#include "services/referrals/referral_scope.h"
 
 namespace probation::referrals {
 namespace {
@@ -149,10 +150,15 @@ ReferralWorkflow::ReferralWorkflow(const StateMachineSet& machines, ReferralStor
       eligibility_(eligibility),
       now_(now ? std::move(now) : [] { return absl::Now(); }) {}
 
-absl::StatusOr<v1::Referral> ReferralWorkflow::Load(absl::string_view name) {
-  absl::StatusOr<std::string> id = IdFromName("name", name);
+absl::StatusOr<v1::Referral> ReferralWorkflow::Load(absl::string_view field, absl::string_view name,
+                                                    const Caller& caller) {
+  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
+  absl::StatusOr<std::string> id = IdFromName(field, name);
   if (!id.ok()) return id.status();
-  return store_.Get(*id);
+  absl::StatusOr<v1::Referral> referral = store_.Get(*id);
+  if (!referral.ok()) return referral.status();
+  if (absl::Status status = CheckInScope(caller, *referral); !status.ok()) return status;
+  return referral;
 }
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
@@ -193,6 +199,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
   referral.set_complexity_level(proposed.complexity_level());
   *referral.mutable_desired_outcomes() = proposed.desired_outcomes();
   if (absl::Status status = ValidateDraft(referral); !status.ok()) return status;
+  if (absl::Status status = CheckMayCreate(caller, referral); !status.ok()) return status;
   referral.set_id(NewId());
   referral.set_name(absl::StrCat(kReferralPrefix, referral.id()));
   referral.set_state(machine->initial_state());
@@ -220,12 +227,14 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
   }
 }
 
-absl::StatusOr<v1::Referral> ReferralWorkflow::GetReferral(const v1::GetReferralRequest& request) {
-  return Load(request.name());
+absl::StatusOr<v1::Referral> ReferralWorkflow::GetReferral(const v1::GetReferralRequest& request,
+                                                           const Caller& caller) {
+  return Load("name", request.name(), caller);
 }
 
 absl::StatusOr<v1::ListReferralsResponse> ReferralWorkflow::ListReferrals(
-    const v1::ListReferralsRequest& request) {
+    const v1::ListReferralsRequest& request, const Caller& caller) {
+  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
   absl::StatusOr<int> page_size = ResolvePageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
   if (!v1::ReferralState_IsValid(request.state())) {
@@ -247,6 +256,7 @@ absl::StatusOr<v1::ListReferralsResponse> ReferralWorkflow::ListReferrals(
   query.region = request.region();
   query.crn = request.crn();
   query.provider = request.provider();
+  if (absl::Status status = NarrowToScope(caller, query); !status.ok()) return status;
   query.page_size = *page_size;
   if (after->has_value()) query.after = std::make_pair((*after)->key, (*after)->id);
   absl::StatusOr<ListPage> page = store_.List(query);
@@ -279,9 +289,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::UpdateReferral(
                                       absl::StrJoin(kUpdatableFields, ", ")));
     }
   }
-  absl::StatusOr<std::string> id = IdFromName("referral.name", changes.name());
-  if (!id.ok()) return id.status();
-  absl::StatusOr<v1::Referral> current = store_.Get(*id);
+  absl::StatusOr<v1::Referral> current = Load("referral.name", changes.name(), caller);
   if (!current.ok()) return current.status();
   if (absl::Status status = CheckEtag(*current, changes.etag()); !status.ok()) return status;
   const v1::StateMachine* machine = machines_.For(current->kind());
@@ -305,6 +313,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::UpdateReferral(
       *referral.mutable_desired_outcomes() = changes.desired_outcomes();
   }
   if (absl::Status status = ValidateDraft(referral); !status.ok()) return status;
+  if (absl::Status status = CheckMayCreate(caller, referral); !status.ok()) return status;
   *referral.mutable_update_time() = ToTimestamp(now_());
   write.event_type = v1::ReferralEvent::TYPE_UPDATED;
   return store_.Update(write, changes.etag());
@@ -318,7 +327,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::SubmitReferral(
     return InvalidFieldError("override_reason",
                              absl::StrCat("at most ", kMaxTextLength, " characters"));
   }
-  absl::StatusOr<v1::Referral> referral = Load(request.name());
+  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
   if (!referral.ok()) return referral.status();
   const v1::Transition* submission = machines_.Submission(referral->kind());
   if (!RoleMayMake(*submission, caller.role)) {
@@ -364,7 +373,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::TransitionReferral(
   if (request.notes().size() > kMaxTextLength) {
     return InvalidFieldError("notes", absl::StrCat("at most ", kMaxTextLength, " characters"));
   }
-  absl::StatusOr<v1::Referral> referral = Load(request.name());
+  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
   if (!referral.ok()) return referral.status();
   if (absl::Status status = CheckEtag(*referral, request.etag()); !status.ok()) return status;
   absl::StatusOr<ResolvedTransition> transition = machines_.Find(
@@ -422,7 +431,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::Move(v1::Referral referral,
 absl::StatusOr<v1::ListAllowedTransitionsResponse> ReferralWorkflow::ListAllowedTransitions(
     const v1::ListAllowedTransitionsRequest& request, const Caller& caller) {
   if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
-  absl::StatusOr<v1::Referral> referral = Load(request.name());
+  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
   if (!referral.ok()) return referral.status();
   const v1::StateMachine* machine = machines_.For(referral->kind());
   v1::ListAllowedTransitionsResponse response;
@@ -444,10 +453,10 @@ absl::StatusOr<v1::ListAllowedTransitionsResponse> ReferralWorkflow::ListAllowed
 }
 
 absl::StatusOr<v1::GetReferralHistoryResponse> ReferralWorkflow::GetReferralHistory(
-    const v1::GetReferralHistoryRequest& request) {
-  absl::StatusOr<std::string> id = IdFromName("name", request.name());
-  if (!id.ok()) return id.status();
-  absl::StatusOr<std::vector<v1::HistoryEntry>> entries = store_.History(*id);
+    const v1::GetReferralHistoryRequest& request, const Caller& caller) {
+  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
+  if (!referral.ok()) return referral.status();
+  absl::StatusOr<std::vector<v1::HistoryEntry>> entries = store_.History(referral->id());
   if (!entries.ok()) return entries.status();
   v1::GetReferralHistoryResponse response;
   for (v1::HistoryEntry& entry : *entries) *response.add_entries() = std::move(entry);

@@ -28,8 +28,10 @@ class ReferralWorkflow {
 
   absl::StatusOr<v1::Referral> CreateReferral(const v1::CreateReferralRequest& request,
                                               const Caller& caller);
-  absl::StatusOr<v1::Referral> GetReferral(const v1::GetReferralRequest& request);
-  absl::StatusOr<v1::ListReferralsResponse> ListReferrals(const v1::ListReferralsRequest& request);
+  absl::StatusOr<v1::Referral> GetReferral(const v1::GetReferralRequest& request,
+                                           const Caller& caller);
+  absl::StatusOr<v1::ListReferralsResponse> ListReferrals(const v1::ListReferralsRequest& request,
+                                                          const Caller& caller);
   absl::StatusOr<v1::Referral> UpdateReferral(const v1::UpdateReferralRequest& request,
                                               const Caller& caller);
   absl::StatusOr<v1::Referral> SubmitReferral(const v1::SubmitReferralRequest& request,
@@ -39,7 +41,7 @@ class ReferralWorkflow {
   absl::StatusOr<v1::ListAllowedTransitionsResponse> ListAllowedTransitions(
       const v1::ListAllowedTransitionsRequest& request, const Caller& caller);
   absl::StatusOr<v1::GetReferralHistoryResponse> GetReferralHistory(
-      const v1::GetReferralHistoryRequest& request);
+      const v1::GetReferralHistoryRequest& request, const Caller& caller);
   absl::StatusOr<v1::StateMachine> GetStateMachine(const v1::GetStateMachineRequest& request);
   absl::StatusOr<v1::ExportPersonDataResponse> ExportPersonData(
       const v1::ExportPersonDataRequest& request, const Caller& caller);
@@ -48,7 +50,9 @@ class ReferralWorkflow {
   absl::StatusOr<int> PurgeStaleDrafts();
 
  private:
-  absl::StatusOr<v1::Referral> Load(absl::string_view name);
+  // The referral `name` (read from request field `field`), if it is in the caller's scope.
+  absl::StatusOr<v1::Referral> Load(absl::string_view field, absl::string_view name,
+                                    const Caller& caller);
   // Moves `referral` by `transition`, recording who, why and how long it sat in its state.
   absl::StatusOr<v1::Referral> Move(v1::Referral referral, const ResolvedTransition& transition,
                                     absl::string_view etag, const Caller& caller,

@@ -5,9 +5,11 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/auth/internal_identity.h"
@@ -22,12 +24,14 @@ using ::testing::HasSubstr;
 constexpr char kPractitioner[] = "probation_practitioner";
 
 // A call made as the gateway makes it: the caller's identity signed into the metadata.
+// Staff work in london; service providers for provider-a, unless a test says otherwise.
 struct Call {
   grpc::ClientContext context;
-  Call(absl::string_view role, absl::string_view actor = "someone") {
-    auto headers = SignIdentity(
-        {std::string(actor), std::string(role), "london", "", absl::Now() + absl::Minutes(5)},
-        testing::kTestIdentitySecret);
+  Call(absl::string_view role, absl::string_view actor = "someone",
+       absl::string_view region = "london", absl::string_view provider = "provider-a") {
+    auto headers = SignIdentity({std::string(actor), std::string(role), std::string(region),
+                                 std::string(provider), absl::Now() + absl::Minutes(5)},
+                                testing::kTestIdentitySecret);
     EXPECT_TRUE(headers.ok()) << headers.status();
     for (const auto& [key, value] : *headers) context.AddMetadata(key, value);
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
@@ -542,6 +546,111 @@ TEST_F(ReferralServerTest, WatchReplaysFromASequenceThenStreamsLive) {
   EXPECT_EQ(event.sequence(), last);
   resume.TryCancel();
   resumed->Finish();
+}
+
+TEST_F(ReferralServerTest, CallersSeeOnlyReferralsOfTheirRegionOrProvider) {
+  const v1::Referral london =
+      Submit(CreateDraft(catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION));
+  v1::GetReferralRequest get;
+  get.set_name(london.name());
+  v1::Referral read;
+
+  // Staff of the region and provider-a, to which it was sent, see it; the admin too.
+  for (auto [role, region, provider] :
+       {std::tuple{kPractitioner, "london", ""}, std::tuple{"programme_team", "london", ""},
+        std::tuple{"service_provider", "", "provider-a"}, std::tuple{"admin", "", ""}}) {
+    Call call(role, "reader", region, provider);
+    EXPECT_TRUE(stub().GetReferral(&call.context, get, &read).ok()) << role;
+  }
+  // Another region's staff and another provider are told it does not exist, for reads and
+  // writes alike, exactly as for a missing referral.
+  Call missing(kPractitioner, "reader", "london");
+  v1::GetReferralRequest no_such;
+  no_such.set_name("referrals/0000");
+  const grpc::Status not_there = stub().GetReferral(&missing.context, no_such, &read);
+  for (auto [role, region, provider] :
+       {std::tuple{kPractitioner, "wales", ""}, std::tuple{"programme_team", "", ""},
+        std::tuple{"service_provider", "london", "provider-b"}}) {
+    Call call(role, "outsider", region, provider);
+    const grpc::Status status = stub().GetReferral(&call.context, get, &read);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << role;
+    EXPECT_EQ(status.error_message(),
+              absl::StrReplaceAll(not_there.error_message(), {{"0000", london.id()}}));
+    Call history(role, "outsider", region, provider);
+    v1::GetReferralHistoryRequest history_request;
+    history_request.set_name(london.name());
+    v1::GetReferralHistoryResponse entries;
+    EXPECT_EQ(stub().GetReferralHistory(&history.context, history_request, &entries).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  Call welsh(kPractitioner, "outsider", "wales");
+  v1::TransitionReferralRequest withdraw;
+  withdraw.set_name(london.name());
+  withdraw.set_etag(london.etag());
+  withdraw.set_to_state(v1::REFERRAL_STATE_WITHDRAWN);
+  withdraw.set_reason_code("other");
+  EXPECT_EQ(stub().TransitionReferral(&welsh.context, withdraw, &read).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // Creating belongs to one's own region.
+  Call create(kPractitioner, "pp-2", "wales");
+  v1::CreateReferralRequest elsewhere;
+  elsewhere.set_request_id("create-elsewhere");
+  elsewhere.mutable_referral()->set_intervention(
+      InterventionFor(catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION));
+  *elsewhere.mutable_referral()->mutable_person() = NewPerson();
+  elsewhere.mutable_referral()->set_region("london");
+  const grpc::Status refused = stub().CreateReferral(&create.context, elsewhere, &read);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("referral.region"));
+
+  // Lists are narrowed to the caller's scope; asking for another region is refused.
+  v1::ListReferralsRequest list;
+  list.set_crn(london.person().crn());
+  v1::ListReferralsResponse listed;
+  Call welsh_list(kPractitioner, "outsider", "wales");
+  ASSERT_TRUE(stub().ListReferrals(&welsh_list.context, list, &listed).ok());
+  EXPECT_EQ(listed.total_size(), 0);
+  Call provider_list("service_provider", "provider", "", "provider-a");
+  ASSERT_TRUE(stub().ListReferrals(&provider_list.context, list, &listed).ok());
+  EXPECT_EQ(listed.total_size(), 1);
+  list.set_region("london");
+  Call nosy(kPractitioner, "outsider", "wales");
+  const grpc::Status nosy_status = stub().ListReferrals(&nosy.context, list, &listed);
+  EXPECT_EQ(nosy_status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(nosy_status.error_message(), HasSubstr("region"));
+}
+
+TEST_F(ReferralServerTest, WatchersSeeOnlyEventsOfTheirScope) {
+  const v1::Referral london = CreateDraft(catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME);
+  // A Welsh referral after it, so the London watcher has something to skip.
+  Call welsh(kPractitioner, "pp-wales", "wales");
+  v1::CreateReferralRequest create;
+  create.set_request_id("welsh-referral");
+  create.mutable_referral()->set_intervention(
+      InterventionFor(catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION));
+  common::v1::PersonProfile person = NewPerson();
+  person.set_region("wales");
+  *create.mutable_referral()->mutable_person() = person;
+  create.mutable_referral()->set_region("wales");
+  v1::Referral wales;
+  ASSERT_TRUE(stub().CreateReferral(&welsh.context, create, &wales).ok());
+  const v1::Referral marker = CreateDraft(catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME);
+
+  Call watcher(kPractitioner, "watcher", "london");
+  auto reader = stub().WatchReferralEvents(&watcher.context, {});
+  v1::ReferralEvent event;
+  bool saw_london = false;
+  while (reader->Read(&event)) {
+    EXPECT_EQ(event.referral().region(), "london");
+    EXPECT_NE(event.referral().id(), wales.id());
+    saw_london = saw_london || event.referral().id() == london.id();
+    if (event.referral().id() == marker.id()) break;
+  }
+  EXPECT_TRUE(saw_london);
+  EXPECT_EQ(event.referral().id(), marker.id());
+  watcher.context.TryCancel();
+  reader->Finish();
 }
 
 TEST_F(ReferralServerTest, ServesEachStateMachineWithItsDot) {

@@ -1,0 +1,94 @@
+// Who may see which referrals, and how lists are narrowed, without a network.
+#include "services/referrals/referral_scope.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace probation::referrals {
+namespace {
+
+using ::testing::HasSubstr;
+
+Caller MakeCaller(v1::Role role, std::string region, std::string provider) {
+  Caller caller;
+  caller.actor = "someone";
+  caller.role = role;
+  caller.region = std::move(region);
+  caller.provider = std::move(provider);
+  return caller;
+}
+
+v1::Referral MakeReferral(std::string region, std::string provider) {
+  v1::Referral referral;
+  referral.set_name("referrals/abc");
+  referral.set_region(std::move(region));
+  referral.set_provider(std::move(provider));
+  return referral;
+}
+
+TEST(ReferralScopeTest, EachRoleSeesItsOwnShare) {
+  const v1::Referral referral = MakeReferral("london", "nacro");
+  EXPECT_TRUE(InScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "london", ""), referral));
+  EXPECT_FALSE(InScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "wales", ""), referral));
+  EXPECT_TRUE(InScope(MakeCaller(v1::ROLE_PROGRAMME_TEAM, "london", ""), referral));
+  EXPECT_TRUE(InScope(MakeCaller(v1::ROLE_SERVICE_PROVIDER, "", "nacro"), referral));
+  EXPECT_FALSE(InScope(MakeCaller(v1::ROLE_SERVICE_PROVIDER, "london", "other"), referral));
+  EXPECT_TRUE(InScope(MakeCaller(v1::ROLE_ADMIN, "", ""), referral));
+  EXPECT_FALSE(InScope(MakeCaller(v1::ROLE_UNSPECIFIED, "london", "nacro"), referral));
+}
+
+TEST(ReferralScopeTest, AnEmptyRegionOrProviderMatchesNothing) {
+  // A referral with no provider must not be visible to a provider token without one.
+  EXPECT_FALSE(InScope(MakeCaller(v1::ROLE_SERVICE_PROVIDER, "", ""), MakeReferral("london", "")));
+  EXPECT_FALSE(
+      InScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "", ""), MakeReferral("", "nacro")));
+}
+
+TEST(ReferralScopeTest, OutOfScopeReadsAsMissing) {
+  const absl::Status status = CheckInScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "wales", ""),
+                                           MakeReferral("london", ""));
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(), "no referral referrals/abc");
+}
+
+TEST(ReferralScopeTest, StaffCreateOnlyInTheirRegion) {
+  EXPECT_TRUE(CheckMayCreate(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "london", ""),
+                             MakeReferral("london", ""))
+                  .ok());
+  const absl::Status elsewhere = CheckMayCreate(
+      MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "london", ""), MakeReferral("wales", ""));
+  EXPECT_EQ(elsewhere.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(elsewhere.message(), HasSubstr("referral.region"));
+  EXPECT_TRUE(CheckMayCreate(MakeCaller(v1::ROLE_ADMIN, "", ""), MakeReferral("wales", "")).ok());
+}
+
+TEST(ReferralScopeTest, ListsAreNarrowedToTheCallersScope) {
+  ListQuery query;
+  ASSERT_TRUE(NarrowToScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "london", ""), query).ok());
+  EXPECT_EQ(query.region, "london");
+
+  ListQuery by_provider;
+  by_provider.region = "wales";
+  ASSERT_TRUE(NarrowToScope(MakeCaller(v1::ROLE_SERVICE_PROVIDER, "", "nacro"), by_provider).ok());
+  EXPECT_EQ(by_provider.provider, "nacro");
+  EXPECT_EQ(by_provider.region, "wales") << "a provider may still filter by region";
+
+  ListQuery other_region;
+  other_region.region = "wales";
+  const absl::Status refused =
+      NarrowToScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "london", ""), other_region);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(refused.message(), HasSubstr("region"));
+
+  ListQuery everything;
+  ASSERT_TRUE(NarrowToScope(MakeCaller(v1::ROLE_ADMIN, "", ""), everything).ok());
+  EXPECT_TRUE(everything.region.empty());
+  EXPECT_TRUE(everything.provider.empty());
+
+  ListQuery anything;
+  EXPECT_EQ(NarrowToScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "", ""), anything).code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace probation::referrals
