@@ -21,10 +21,11 @@ stop() {
 }
 trap stop EXIT INT TERM
 
-"${build_dir}/services/catalogue/catalogue" --port="${catalogue_port}" &
+"${build_dir}/services/catalogue/catalogue" --port="${catalogue_port}" \
+  --internal_secret="${internal_secret}" &
 pids+=($!)
 "${build_dir}/services/eligibility/eligibility" --port="${eligibility_port}" \
-  --catalogue_address="localhost:${catalogue_port}" &
+  --catalogue_address="localhost:${catalogue_port}" --internal_secret="${internal_secret}" &
 pids+=($!)
 "${build_dir}/services/referrals/referrals" --port="${referrals_port}" \
   --database="${referrals_database}" --catalogue_address="localhost:${catalogue_port}" \

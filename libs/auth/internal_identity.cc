@@ -42,11 +42,18 @@ absl::Status Unauthenticated(absl::string_view why) {
 
 }  // namespace
 
+absl::Status CheckIdentitySecret(absl::string_view secret) {
+  if (secret.size() < kMinIdentitySecretBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "is required: at least ", kMinIdentitySecretBytes, " bytes, the same in every service"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SignIdentity(
     const InternalIdentity& identity, absl::string_view secret) {
-  if (secret.size() < kMinIdentitySecretBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the identity secret needs at least ", kMinIdentitySecretBytes, " bytes"));
+  if (absl::Status status = CheckIdentitySecret(secret); !status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("the identity secret ", status.message()));
   }
   if (HasLineBreak(identity))
     return absl::InvalidArgumentError("identity fields hold a line break");

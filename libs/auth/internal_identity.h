@@ -35,6 +35,9 @@ struct InternalIdentity {
   absl::Time expires;
 };
 
+// INVALID_ARGUMENT unless `secret` is long enough to sign with.
+absl::Status CheckIdentitySecret(absl::string_view secret);
+
 // The metadata entries to send with a call. INVALID_ARGUMENT if a field holds a line break
 // or the secret is too short.
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SignIdentity(

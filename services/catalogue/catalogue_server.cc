@@ -1,51 +1,57 @@
 #include "services/catalogue/catalogue_server.h"
 
+#include "libs/auth/grpc_identity.h"
 #include "libs/status/grpc_status.h"
 
 namespace probation::catalogue {
-namespace {
 
-// Copies a successful result into the response and finishes the call with its status.
-template <typename Result, typename Response>
-grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
-                                 absl::StatusOr<Result> result, Response* response) {
+template <typename Compute, typename Response>
+grpc::ServerUnaryReactor* CatalogueServer::Answer(grpc::CallbackServerContext* context,
+                                                  Compute compute, Response* response) const {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (result.ok()) {
-    if constexpr (std::is_pointer_v<Result>) {
-      *response = **result;
-    } else {
-      *response = *std::move(result);
+  absl::Status status = VerifiedCaller(*context, identity_secret_).status();
+  if (status.ok()) {
+    auto result = compute();
+    status = result.status();
+    if (result.ok()) {
+      if constexpr (std::is_pointer_v<std::decay_t<decltype(*result)>>) {
+        *response = **result;
+      } else {
+        *response = *std::move(result);
+      }
     }
   }
-  reactor->Finish(ToGrpcStatus(result.status()));
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
-
-}  // namespace
 
 grpc::ServerUnaryReactor* CatalogueServer::ListInterventions(
     grpc::CallbackServerContext* context, const v1::ListInterventionsRequest* request,
     v1::ListInterventionsResponse* response) {
-  return Finish(context, catalogue_->ListInterventions(*request), response);
+  return Answer(
+      context, [&] { return catalogue_->ListInterventions(*request); }, response);
 }
 
 grpc::ServerUnaryReactor* CatalogueServer::GetIntervention(
     grpc::CallbackServerContext* context, const v1::GetInterventionRequest* request,
     v1::Intervention* response) {
-  return Finish(context, catalogue_->GetIntervention(request->name()), response);
+  return Answer(
+      context, [&] { return catalogue_->GetIntervention(request->name()); }, response);
 }
 
 grpc::ServerUnaryReactor* CatalogueServer::ListRegions(grpc::CallbackServerContext* context,
                                                        const v1::ListRegionsRequest* /*request*/,
                                                        v1::ListRegionsResponse* response) {
-  return Finish(context, absl::StatusOr<v1::ListRegionsResponse>(catalogue_->ListRegions()),
-                response);
+  return Answer(
+      context, [&] { return absl::StatusOr<v1::ListRegionsResponse>(catalogue_->ListRegions()); },
+      response);
 }
 
 grpc::ServerUnaryReactor* CatalogueServer::GetRegionalOffer(
     grpc::CallbackServerContext* context, const v1::GetRegionalOfferRequest* request,
     v1::RegionalOffer* response) {
-  return Finish(context, catalogue_->GetRegionalOffer(request->region()), response);
+  return Answer(
+      context, [&] { return catalogue_->GetRegionalOffer(request->region()); }, response);
 }
 
 }  // namespace probation::catalogue

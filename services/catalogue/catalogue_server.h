@@ -3,6 +3,7 @@
 #define PROBATION_SERVICES_CATALOGUE_CATALOGUE_SERVER_H_
 
 #include <memory>
+#include <string>
 
 #include "probation/catalogue/v1/catalogue_service.grpc.pb.h"
 #include "services/catalogue/catalogue.h"
@@ -11,8 +12,9 @@ namespace probation::catalogue {
 
 class CatalogueServer final : public v1::CatalogueService::CallbackService {
  public:
-  explicit CatalogueServer(std::shared_ptr<const Catalogue> catalogue)
-      : catalogue_(std::move(catalogue)) {}
+  // Calls must carry an identity signed with `identity_secret` (libs/auth/grpc_identity.h).
+  CatalogueServer(std::shared_ptr<const Catalogue> catalogue, std::string identity_secret)
+      : catalogue_(std::move(catalogue)), identity_secret_(std::move(identity_secret)) {}
 
   grpc::ServerUnaryReactor* ListInterventions(grpc::CallbackServerContext* context,
                                               const v1::ListInterventionsRequest* request,
@@ -28,7 +30,14 @@ class CatalogueServer final : public v1::CatalogueService::CallbackService {
                                              v1::RegionalOffer* response) override;
 
  private:
+  // Finishes the call with what `compute` returns, if the caller is the gateway or another
+  // service of the suite (a signed identity); UNAUTHENTICATED otherwise.
+  template <typename Compute, typename Response>
+  grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, Compute compute,
+                                   Response* response) const;
+
   std::shared_ptr<const Catalogue> catalogue_;
+  std::string identity_secret_;
 };
 
 }  // namespace probation::catalogue

@@ -7,6 +7,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "libs/auth/internal_identity.h"
 #include "libs/config/flag_environment.h"
 #include "libs/logging/json_log.h"
 #include "libs/server/grpc_server.h"
@@ -19,6 +20,9 @@ ABSL_FLAG(int, port, 50051, "Port to listen on (0 picks a free port).");
 ABSL_FLAG(std::string, data_file, "",
           "Catalogue data file (text-format probation.catalogue.v1.Catalogue); empty uses the "
           "catalogue built into the binary.");
+ABSL_FLAG(std::string, internal_secret, "",
+          "The secret (at least 32 bytes) the suite's services sign identities with; calls "
+          "without a valid signed identity are refused.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long calls in flight may take to finish.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
@@ -41,6 +45,10 @@ int main(int argc, char** argv) {
   }
   const int port = absl::GetFlag(FLAGS_port);
   if (port < 0 || port > 65535) Fail("port", "must be 0-65535");
+  if (absl::Status status = probation::CheckIdentitySecret(absl::GetFlag(FLAGS_internal_secret));
+      !status.ok()) {
+    Fail("internal_secret", status.message());
+  }
   if (absl::GetFlag(FLAGS_drain_timeout) < absl::ZeroDuration()) {
     Fail("drain_timeout", "must not be negative");
   }
@@ -58,7 +66,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto catalogue = std::make_shared<const probation::catalogue::Catalogue>(*std::move(data));
-  probation::catalogue::CatalogueServer service(catalogue);
+  probation::catalogue::CatalogueServer service(catalogue, absl::GetFlag(FLAGS_internal_secret));
 
   probation::ServerOptions options;
   options.address = absl::StrCat(absl::GetFlag(FLAGS_host), ":", port);

@@ -4,6 +4,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "libs/auth/grpc_identity.h"
 #include "libs/status/grpc_status.h"
 
 namespace probation::eligibility {
@@ -30,12 +31,12 @@ class ScreenReactor final
     : public grpc::ServerBidiReactor<v1::ScreenCaseloadRequest, v1::ScreenCaseloadResponse> {
  public:
   // The checker is pinned for the whole stream so one screening uses one catalogue.
-  explicit ScreenReactor(std::shared_ptr<const EligibilityChecker> checker)
-      : checker_(std::move(checker)) {
-    if (checker_ == nullptr) {
-      Finish(ToGrpcStatus(NotLoaded()));
+  explicit ScreenReactor(absl::StatusOr<std::shared_ptr<const EligibilityChecker>> checker) {
+    if (!checker.ok()) {
+      Finish(ToGrpcStatus(checker.status()));
       return;
     }
+    checker_ = *std::move(checker);
     StartRead(&request_);
   }
 
@@ -140,29 +141,40 @@ class ScreenReactor final
 
 }  // namespace
 
+absl::StatusOr<std::shared_ptr<const EligibilityChecker>> EligibilityServer::CheckerFor(
+    const grpc::CallbackServerContext& context) const {
+  if (absl::StatusOr<InternalIdentity> caller = VerifiedCaller(context, identity_secret_);
+      !caller.ok()) {
+    return caller.status();
+  }
+  std::shared_ptr<const EligibilityChecker> checker = checker_();
+  if (checker == nullptr) return NotLoaded();
+  return checker;
+}
+
 grpc::ServerUnaryReactor* EligibilityServer::CheckEligibility(
     grpc::CallbackServerContext* context, const v1::CheckEligibilityRequest* request,
     v1::Verdict* response) {
-  std::shared_ptr<const EligibilityChecker> checker = checker_();
-  if (checker == nullptr)
-    return Finish(context, absl::StatusOr<v1::Verdict>(NotLoaded()), response);
-  return Finish(context, checker->CheckEligibility(*request), response);
+  auto checker = CheckerFor(*context);
+  if (!checker.ok())
+    return Finish(context, absl::StatusOr<v1::Verdict>(checker.status()), response);
+  return Finish(context, (*checker)->CheckEligibility(*request), response);
 }
 
 grpc::ServerUnaryReactor* EligibilityServer::FindEligibleInterventions(
     grpc::CallbackServerContext* context, const v1::FindEligibleInterventionsRequest* request,
     v1::FindEligibleInterventionsResponse* response) {
-  std::shared_ptr<const EligibilityChecker> checker = checker_();
-  if (checker == nullptr) {
-    return Finish(context, absl::StatusOr<v1::FindEligibleInterventionsResponse>(NotLoaded()),
+  auto checker = CheckerFor(*context);
+  if (!checker.ok()) {
+    return Finish(context, absl::StatusOr<v1::FindEligibleInterventionsResponse>(checker.status()),
                   response);
   }
-  return Finish(context, checker->FindEligibleInterventions(*request), response);
+  return Finish(context, (*checker)->FindEligibleInterventions(*request), response);
 }
 
 grpc::ServerBidiReactor<v1::ScreenCaseloadRequest, v1::ScreenCaseloadResponse>*
-EligibilityServer::ScreenCaseload(grpc::CallbackServerContext* /*context*/) {
-  return new ScreenReactor(checker_());
+EligibilityServer::ScreenCaseload(grpc::CallbackServerContext* context) {
+  return new ScreenReactor(CheckerFor(*context));
 }
 
 }  // namespace probation::eligibility

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "probation/eligibility/v1/eligibility_service.grpc.pb.h"
 #include "services/eligibility/eligibility_checker.h"
@@ -20,7 +21,9 @@ inline constexpr int kScreenQueueLimit = 64;
 
 class EligibilityServer final : public v1::EligibilityService::CallbackService {
  public:
-  explicit EligibilityServer(CheckerSource checker) : checker_(std::move(checker)) {}
+  // Calls must carry an identity signed with `identity_secret` (libs/auth/grpc_identity.h).
+  EligibilityServer(CheckerSource checker, std::string identity_secret)
+      : checker_(std::move(checker)), identity_secret_(std::move(identity_secret)) {}
 
   grpc::ServerUnaryReactor* CheckEligibility(grpc::CallbackServerContext* context,
                                              const v1::CheckEligibilityRequest* request,
@@ -32,7 +35,12 @@ class EligibilityServer final : public v1::EligibilityService::CallbackService {
       grpc::CallbackServerContext* context) override;
 
  private:
+  // The checker for a call from a trusted caller: UNAUTHENTICATED or UNAVAILABLE otherwise.
+  absl::StatusOr<std::shared_ptr<const EligibilityChecker>> CheckerFor(
+      const grpc::CallbackServerContext& context) const;
+
   CheckerSource checker_;
+  std::string identity_secret_;
 };
 
 }  // namespace probation::eligibility

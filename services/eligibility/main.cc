@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "libs/auth/grpc_identity.h"
 #include "libs/config/flag_environment.h"
 #include "libs/logging/json_log.h"
 #include "libs/server/grpc_server.h"
@@ -27,6 +28,9 @@ ABSL_FLAG(absl::Duration, catalogue_timeout, absl::Seconds(5),
 ABSL_FLAG(std::string, pathway_policy_file, "",
           "Pathway policy (text-format probation.eligibility.v1.PathwayPolicy); empty uses the "
           "policy built into the binary.");
+ABSL_FLAG(std::string, internal_secret, "",
+          "The secret (at least 32 bytes) the suite's services sign identities with; calls "
+          "without a valid signed identity are refused.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long calls in flight may take to finish.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
@@ -56,6 +60,10 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_catalogue_timeout) <= absl::ZeroDuration()) {
     Fail("catalogue_timeout", "must be positive");
   }
+  if (absl::Status status = probation::CheckIdentitySecret(absl::GetFlag(FLAGS_internal_secret));
+      !status.ok()) {
+    Fail("internal_secret", status.message());
+  }
   if (absl::GetFlag(FLAGS_drain_timeout) < absl::ZeroDuration()) {
     Fail("drain_timeout", "must not be negative");
   }
@@ -78,15 +86,17 @@ int main(int argc, char** argv) {
   eligibility::CatalogueWatcherOptions watcher_options;
   watcher_options.refresh_interval = absl::GetFlag(FLAGS_catalogue_refresh_interval);
   watcher_options.rpc_timeout = absl::GetFlag(FLAGS_catalogue_timeout);
-  eligibility::CatalogueWatcher watcher(grpc::CreateChannel(absl::GetFlag(FLAGS_catalogue_address),
-                                                            grpc::InsecureChannelCredentials()),
-                                        pathway, watcher_options, [&server] {
-                                          // The server starts before the watcher, so it is set by
-                                          // the time this runs.
-                                          server->SetServing(true);
-                                          probation::Log(spdlog::level::info, "ready");
-                                        });
-  eligibility::EligibilityServer service([&watcher] { return watcher.current(); });
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> catalogue_channel = probation::CreateSignedChannel(
+      absl::GetFlag(FLAGS_catalogue_address), kService, absl::GetFlag(FLAGS_internal_secret));
+  if (!catalogue_channel.ok()) Fail("internal_secret", catalogue_channel.status().message());
+  eligibility::CatalogueWatcher watcher(*catalogue_channel, pathway, watcher_options, [&server] {
+    // The server starts before the watcher, so it is set by
+    // the time this runs.
+    server->SetServing(true);
+    probation::Log(spdlog::level::info, "ready");
+  });
+  eligibility::EligibilityServer service([&watcher] { return watcher.current(); },
+                                         absl::GetFlag(FLAGS_internal_secret));
 
   probation::ServerOptions options;
   options.address = absl::StrCat(absl::GetFlag(FLAGS_host), ":", port);

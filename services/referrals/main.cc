@@ -11,7 +11,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "libs/auth/internal_identity.h"
+#include "libs/auth/grpc_identity.h"
 #include "libs/config/flag_environment.h"
 #include "libs/logging/json_log.h"
 #include "libs/server/grpc_server.h"
@@ -34,7 +34,7 @@ ABSL_FLAG(std::string, state_machines_file, "",
 ABSL_FLAG(absl::Duration, retention_interval, absl::Hours(1),
           "How often drafts untouched for 90 days are purged.");
 ABSL_FLAG(std::string, internal_secret, "",
-          "The secret (at least 32 bytes) the gateway signs callers' identities with; calls "
+          "The secret (at least 32 bytes) the suite's services sign identities with; calls "
           "without a valid signed identity are refused.");
 ABSL_FLAG(int, workers, 16,
           "Threads that run calls, which block on the database and on the other services.");
@@ -70,10 +70,9 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_retention_interval) < absl::Seconds(1)) {
     Fail("retention_interval", "must be at least 1s");
   }
-  if (absl::GetFlag(FLAGS_internal_secret).size() < probation::kMinIdentitySecretBytes) {
-    Fail("internal_secret",
-         absl::StrCat("is required: at least ", probation::kMinIdentitySecretBytes,
-                      " bytes, shared with the gateway"));
+  if (absl::Status status = probation::CheckIdentitySecret(absl::GetFlag(FLAGS_internal_secret));
+      !status.ok()) {
+    Fail("internal_secret", status.message());
   }
   if (absl::GetFlag(FLAGS_workers) < 1 || absl::GetFlag(FLAGS_workers) > 1024) {
     Fail("workers", "must be 1-1024");
@@ -107,14 +106,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   const absl::Duration timeout = absl::GetFlag(FLAGS_dependency_timeout);
-  referrals::GrpcInterventionDirectory interventions(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_catalogue_address),
-                          grpc::InsecureChannelCredentials()),
-      timeout);
-  referrals::GrpcEligibilityGate eligibility(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_eligibility_address),
-                          grpc::InsecureChannelCredentials()),
-      timeout);
+  const std::string secret = absl::GetFlag(FLAGS_internal_secret);
+  auto catalogue_channel =
+      probation::CreateSignedChannel(absl::GetFlag(FLAGS_catalogue_address), kService, secret);
+  auto eligibility_channel =
+      probation::CreateSignedChannel(absl::GetFlag(FLAGS_eligibility_address), kService, secret);
+  if (!catalogue_channel.ok()) Fail("internal_secret", catalogue_channel.status().message());
+  if (!eligibility_channel.ok()) Fail("internal_secret", eligibility_channel.status().message());
+  referrals::GrpcInterventionDirectory interventions(*catalogue_channel, timeout);
+  referrals::GrpcEligibilityGate eligibility(*eligibility_channel, timeout);
   referrals::ReferralWorkflow workflow(*machines, **store, interventions, eligibility);
   referrals::EventBell bell;
   probation::WorkerPool pool(absl::GetFlag(FLAGS_workers));

@@ -4,7 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
-#include "libs/auth/internal_identity.h"
+#include "libs/auth/grpc_identity.h"
 #include "libs/status/grpc_status.h"
 #include "services/referrals/referral_scope.h"
 
@@ -15,14 +15,7 @@ constexpr int kWatchBatch = 100;
 
 absl::StatusOr<Caller> CallerFrom(const grpc::CallbackServerContext* context,
                                   absl::string_view secret) {
-  const auto& metadata = context->client_metadata();
-  absl::StatusOr<InternalIdentity> identity = VerifyIdentity(
-      [&](absl::string_view key) {
-        auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
-        return it == metadata.end() ? std::string()
-                                    : std::string(it->second.data(), it->second.size());
-      },
-      secret, absl::Now());
+  absl::StatusOr<InternalIdentity> identity = VerifiedCaller(*context, secret);
   if (!identity.ok()) return identity.status();
   Caller caller;
   caller.actor = identity->actor;

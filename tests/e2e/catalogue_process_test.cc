@@ -15,6 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "probation/catalogue/v1/catalogue_service.grpc.pb.h"
 #include "tests/support/child_process.h"
+#include "tests/support/test_identity.h"
 
 namespace probation {
 namespace {
@@ -37,6 +38,7 @@ std::pair<std::unique_ptr<ChildProcess>, int> StartCatalogue(
     argv.push_back("--port=0");
   }
   argv.push_back("--host=127.0.0.1");
+  environment.emplace_back("CATALOGUE_INTERNAL_SECRET", testing::kTestIdentitySecret);
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   auto process = ChildProcess::Start(argv, environment);
   EXPECT_TRUE(process.ok()) << process.status();
@@ -69,7 +71,7 @@ TEST(CatalogueProcess, ServesHealthReflectionAndTheApiThenDrainsOnSigterm) {
   EXPECT_THAT((*probe)->Output(), HasSubstr("SERVING"));
 
   {  // Clients are closed before SIGTERM: an idle open connection holds the drain ~5 s.
-    auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+    auto channel = testing::SignedTestChannel(address);
 
     // Reflection lists the services, so grpcurl-style tools work without the protos.
     auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(channel);
@@ -102,6 +104,13 @@ TEST(CatalogueProcess, ServesHealthReflectionAndTheApiThenDrainsOnSigterm) {
     request.set_name("interventions/building-better-relationships");
     catalogue::v1::Intervention intervention;
     ASSERT_TRUE(stub->GetIntervention(&context, request, &intervention).ok());
+
+    // A client that is not one of the suite's services (or the gateway) is refused.
+    auto unsigned_stub = catalogue::v1::CatalogueService::NewStub(
+        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext anonymous;
+    EXPECT_EQ(unsigned_stub->GetIntervention(&anonymous, request, &intervention).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
     EXPECT_EQ(intervention.short_title(), "BBR");
   }
 
@@ -162,7 +171,9 @@ regions { id: "only" title: "Only" }
 interventions { id: "x" title: "X" summary: "s" description: "d" kind: INTERVENTION_KIND_UNPAID_WORK status: INTERVENTION_STATUS_CURRENT availability_scope: AVAILABILITY_SCOPE_NATIONAL }
 interventions { id: "x" title: "X" summary: "s" description: "d" kind: INTERVENTION_KIND_UNPAID_WORK status: INTERVENTION_STATUS_CURRENT availability_scope: AVAILABILITY_SCOPE_NATIONAL }
 )data");
-  auto process = ChildProcess::Start({CATALOGUE_BINARY, "--port=0", "--data_file=" + data});
+  auto process =
+      ChildProcess::Start({CATALOGUE_BINARY, "--port=0", "--data_file=" + data,
+                           absl::StrCat("--internal_secret=", testing::kTestIdentitySecret)});
   ASSERT_TRUE(process.ok());
   EXPECT_EQ(*(*process)->Wait(absl::Seconds(10)), 1);
   EXPECT_THAT((*process)->Output(),
@@ -185,6 +196,11 @@ TEST(CatalogueProcess, RefusesAnInvalidSettingNamingIt) {
   ASSERT_TRUE(bad_level.ok());
   EXPECT_EQ(*(*bad_level)->Wait(absl::Seconds(10)), 2);
   EXPECT_THAT((*bad_level)->Output(), HasSubstr("log_level"));
+
+  auto short_secret = ChildProcess::Start({CATALOGUE_BINARY}, {{"CATALOGUE_INTERNAL_SECRET", "x"}});
+  ASSERT_TRUE(short_secret.ok());
+  EXPECT_EQ(*(*short_secret)->Wait(absl::Seconds(10)), 2);
+  EXPECT_THAT((*short_secret)->Output(), HasSubstr("CATALOGUE_INTERNAL_SECRET"));
 }
 
 TEST(CatalogueProcess, HealthProbeFailsWhenNothingListens) {

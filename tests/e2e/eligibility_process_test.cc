@@ -15,6 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "probation/eligibility/v1/eligibility_service.grpc.pb.h"
 #include "tests/support/child_process.h"
+#include "tests/support/test_identity.h"
 
 namespace probation {
 namespace {
@@ -34,9 +35,10 @@ int PortFromServingLine(ChildProcess& process) {
 }
 
 std::unique_ptr<ChildProcess> StartCatalogue(int port) {
-  auto process = ChildProcess::Start(
-      {CATALOGUE_BINARY},
-      {{"CATALOGUE_HOST", "127.0.0.1"}, {"CATALOGUE_PORT", std::to_string(port)}});
+  auto process = ChildProcess::Start({CATALOGUE_BINARY},
+                                     {{"CATALOGUE_HOST", "127.0.0.1"},
+                                      {"CATALOGUE_PORT", std::to_string(port)},
+                                      {"CATALOGUE_INTERNAL_SECRET", testing::kTestIdentitySecret}});
   EXPECT_TRUE(process.ok()) << process.status();
   return *std::move(process);
 }
@@ -65,7 +67,8 @@ TEST(EligibilityProcess, ServesOnceTheCatalogueServiceIsReachable) {
        {"ELIGIBILITY_PORT", "0"},
        {"ELIGIBILITY_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
        {"ELIGIBILITY_CATALOGUE_REFRESH_INTERVAL", "2s"},
-       {"ELIGIBILITY_CATALOGUE_TIMEOUT", "500ms"}});
+       {"ELIGIBILITY_CATALOGUE_TIMEOUT", "500ms"},
+       {"ELIGIBILITY_INTERNAL_SECRET", testing::kTestIdentitySecret}});
   ASSERT_TRUE(eligibility.ok());
   const int port = PortFromServingLine(**eligibility);
   ASSERT_GT(port, 0);
@@ -81,7 +84,7 @@ TEST(EligibilityProcess, ServesOnceTheCatalogueServiceIsReachable) {
 
   {
     auto stub = eligibility::v1::EligibilityService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+        testing::SignedTestChannel(absl::StrCat("127.0.0.1:", port)));
     grpc::ClientContext context;
     eligibility::v1::FindEligibleInterventionsRequest request;
     request.mutable_person()->set_crn("Q765432");
@@ -145,7 +148,8 @@ TEST(EligibilityProcess, RefusesAnInvalidPathwayPolicyNamingTheLine) {
   std::ofstream(path) << "stages { name: \"a\" kind: INTERVENTION_KIND_UNPAID_WORK }\n"
                          "stages { name: \"b\" colour: \"red\" }\n";
   auto process =
-      ChildProcess::Start({ELIGIBILITY_BINARY, std::string("--pathway_policy_file=") + path});
+      ChildProcess::Start({ELIGIBILITY_BINARY, std::string("--pathway_policy_file=") + path,
+                           absl::StrCat("--internal_secret=", testing::kTestIdentitySecret)});
   ASSERT_TRUE(process.ok());
   EXPECT_EQ(*(*process)->Wait(absl::Seconds(10)), 1);
   EXPECT_THAT((*process)->Output(), HasSubstr(absl::StrCat(path, ":2:")));

@@ -52,8 +52,8 @@ class ReferralsClient {
 
   // Signs the caller's identity into the call, as the gateway does.
   void Prepare(grpc::ClientContext& context, absl::string_view role = "probation_practitioner") {
-    auto headers =
-        SignIdentity({"e2e", std::string(role), "london", "", absl::Now() + absl::Minutes(5)}, kSecret);
+    auto headers = SignIdentity(
+        {"e2e", std::string(role), "london", "", absl::Now() + absl::Minutes(5)}, kSecret);
     ASSERT_TRUE(headers.ok()) << headers.status();
     for (const auto& [key, value] : *headers) context.AddMetadata(key, value);
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
@@ -113,14 +113,16 @@ class ReferralsProcess : public ::testing::TestWithParam<std::string> {
 TEST_P(ReferralsProcess, EveryAcknowledgedWriteSurvivesASigkill) {
   const std::string database = database_;
 
-  auto catalogue =
-      Start({CATALOGUE_BINARY}, {{"CATALOGUE_HOST", "127.0.0.1"}, {"CATALOGUE_PORT", "0"}});
+  auto catalogue = Start({CATALOGUE_BINARY}, {{"CATALOGUE_HOST", "127.0.0.1"},
+                                              {"CATALOGUE_PORT", "0"},
+                                              {"CATALOGUE_INTERNAL_SECRET", kSecret}});
   const int catalogue_port = ServingPort(*catalogue);
   auto eligibility =
       Start({ELIGIBILITY_BINARY},
             {{"ELIGIBILITY_HOST", "127.0.0.1"},
              {"ELIGIBILITY_PORT", "0"},
-             {"ELIGIBILITY_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)}});
+             {"ELIGIBILITY_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
+             {"ELIGIBILITY_INTERNAL_SECRET", kSecret}});
   const int eligibility_port = ServingPort(*eligibility);
   ASSERT_TRUE(
       eligibility

@@ -17,7 +17,7 @@ using ::testing::HasSubstr;
 
 constexpr char kIssuer[] = "probation-local";
 const std::string kTokenSecret(40, 't');
-const std::string kInternalSecret(40, 'i');
+const std::string kInternalSecret = testing::kTestIdentitySecret;
 
 class GatewayServerTest : public ::testing::Test {
  protected:

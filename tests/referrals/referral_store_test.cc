@@ -33,6 +33,9 @@ struct Engine {
   std::function<void(const std::string& location)> remove;
 };
 
+// Names the engine in test listings instead of dumping its bytes.
+void PrintTo(const Engine& engine, std::ostream* out) { *out << engine.name; }
+
 std::string TempSqliteFile() {
   char path[] = "/tmp/referrals-store-XXXXXX";
   const int fd = mkstemp(path);

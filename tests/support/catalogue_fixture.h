@@ -12,6 +12,7 @@
 #include "services/catalogue/catalogue.h"
 #include "services/catalogue/catalogue_loader.h"
 #include "services/catalogue/catalogue_server.h"
+#include "tests/support/test_identity.h"
 
 namespace probation::testing {
 
@@ -34,7 +35,8 @@ inline RunningCatalogue StartCatalogue(bool serving_at_start = true,
                                        const std::string& address = "127.0.0.1:0") {
   RunningCatalogue running;
   running.catalogue = LoadEmbeddedCatalogue();
-  running.service = std::make_unique<catalogue::CatalogueServer>(running.catalogue);
+  running.service =
+      std::make_unique<catalogue::CatalogueServer>(running.catalogue, kTestIdentitySecret);
   ServerOptions options;
   options.address = address;
   options.services = {running.service.get()};
@@ -44,8 +46,7 @@ inline RunningCatalogue StartCatalogue(bool serving_at_start = true,
   auto server = GrpcServer::Start(options);
   EXPECT_TRUE(server.ok()) << server.status();
   running.server = *std::move(server);
-  running.channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", running.server->port()),
-                                        grpc::InsecureChannelCredentials());
+  running.channel = SignedTestChannel(absl::StrCat("127.0.0.1:", running.server->port()));
   running.stub = catalogue::v1::CatalogueService::NewStub(running.channel);
   return running;
 }

@@ -14,6 +14,7 @@
 #include "services/eligibility/catalogue_watcher.h"
 #include "services/eligibility/eligibility_server.h"
 #include "tests/support/eligibility_fixture.h"
+#include "tests/support/test_identity.h"
 
 namespace probation::testing {
 
@@ -37,10 +38,10 @@ inline std::unique_ptr<RunningEligibility> StartEligibility(
   auto running = std::make_unique<RunningEligibility>();
   RunningEligibility* raw = running.get();
   running->watcher = std::make_unique<eligibility::CatalogueWatcher>(
-      grpc::CreateChannel(catalogue_address, grpc::InsecureChannelCredentials()), EmbeddedPathway(),
-      options, [raw] { raw->server->SetServing(true); });
-  running->service =
-      std::make_unique<eligibility::EligibilityServer>([raw] { return raw->watcher->current(); });
+      SignedTestChannel(catalogue_address), EmbeddedPathway(), options,
+      [raw] { raw->server->SetServing(true); });
+  running->service = std::make_unique<eligibility::EligibilityServer>(
+      [raw] { return raw->watcher->current(); }, kTestIdentitySecret);
   ServerOptions server_options;
   server_options.address = "127.0.0.1:0";
   server_options.services = {running->service.get()};
@@ -50,8 +51,7 @@ inline std::unique_ptr<RunningEligibility> StartEligibility(
   auto server = GrpcServer::Start(server_options);
   EXPECT_TRUE(server.ok()) << server.status();
   running->server = *std::move(server);
-  running->channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", running->server->port()),
-                                         grpc::InsecureChannelCredentials());
+  running->channel = SignedTestChannel(absl::StrCat("127.0.0.1:", running->server->port()));
   running->stub = eligibility::v1::EligibilityService::NewStub(running->channel);
   running->watcher->Start();
   return running;

@@ -20,11 +20,9 @@
 #include "services/referrals/sqlite_referral_store.h"
 #include "tests/support/catalogue_fixture.h"
 #include "tests/support/eligibility_server_fixture.h"
+#include "tests/support/test_identity.h"
 
 namespace probation::testing {
-
-// The secret tests sign callers' identities with, as the gateway does.
-inline constexpr char kTestIdentitySecret[] = "test-identity-secret-0123456789abcdef";
 
 struct RunningReferrals {
   RunningCatalogue catalogue;

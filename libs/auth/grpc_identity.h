@@ -1,0 +1,35 @@
+// The signed internal identity (internal_identity.h) on gRPC calls: servers read and check it
+// from a call's metadata; a service's own clients sign every call with the service's name.
+#ifndef PROBATION_LIBS_AUTH_GRPC_IDENTITY_H_
+#define PROBATION_LIBS_AUTH_GRPC_IDENTITY_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/channel_arguments.h"
+#include "libs/auth/internal_identity.h"
+
+namespace probation {
+
+// The role a service signs its own calls with, as opposed to a person's role.
+inline constexpr char kServiceRole[] = "service";
+
+// The identity the call carries; UNAUTHENTICATED, saying why, unless it is signed with
+// `secret` and unexpired.
+absl::StatusOr<InternalIdentity> VerifiedCaller(const grpc::ServerContextBase& context,
+                                                absl::string_view secret);
+
+// A channel to `address` whose calls carry `service_name`'s identity, signed with `secret`,
+// unless the call already carries one (the gateway signs each caller's own).
+// INVALID_ARGUMENT if the secret is too short.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> CreateSignedChannel(
+    const std::string& address, absl::string_view service_name, absl::string_view secret,
+    const grpc::ChannelArguments& arguments = grpc::ChannelArguments());
+
+}  // namespace probation
+
+#endif  // PROBATION_LIBS_AUTH_GRPC_IDENTITY_H_
