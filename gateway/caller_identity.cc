@@ -40,22 +40,28 @@ std::string ActingRole(const Principal& principal) {
 
 absl::StatusOr<std::unique_ptr<grpc::ClientContext>> BackendContext(
     const grpc::CallbackServerContext& incoming, const Principal& principal,
-    const BackendCallOptions& options) {
+    const BackendCallOptions& options, BackendCallKind kind) {
   const absl::Time now = absl::Now();
-  // The caller's remaining time, never more than the configured default.
-  absl::Time deadline = now + options.default_timeout;
-  const auto incoming_deadline = incoming.deadline();
-  if (incoming_deadline != std::chrono::system_clock::time_point::max()) {
-    deadline = std::min(deadline, absl::FromChrono(incoming_deadline));
-  }
   auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(absl::ToChronoTime(deadline));
+  const auto incoming_deadline = incoming.deadline();
+  const bool caller_has_deadline =
+      incoming_deadline != std::chrono::system_clock::time_point::max();
+  // The identity is checked when a call starts, so a stream's may expire while it runs.
+  absl::Time identity_expires = now + options.default_timeout;
+  if (kind == BackendCallKind::kUnary) {
+    absl::Time deadline = now + options.default_timeout;
+    if (caller_has_deadline) deadline = std::min(deadline, absl::FromChrono(incoming_deadline));
+    context->set_deadline(absl::ToChronoTime(deadline));
+    identity_expires = deadline;
+  } else if (caller_has_deadline) {
+    context->set_deadline(incoming_deadline);
+  }
   const std::string request_id = Metadata(incoming, kRequestIdHeader);
   if (!request_id.empty()) context->AddMetadata(kRequestIdHeader, request_id);
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> identity = SignIdentity(
       {principal.subject, ActingRole(principal), principal.region, principal.provider,
        // Long enough for this call, short enough that a captured header is soon useless.
-       deadline + absl::Seconds(30)},
+       identity_expires + absl::Seconds(30)},
       options.internal_secret);
   if (!identity.ok()) return identity.status();
   for (const auto& [key, value] : *identity) context->AddMetadata(key, value);

@@ -29,10 +29,14 @@ absl::StatusOr<Principal> Authenticate(const grpc::CallbackServerContext& contex
 // The role the caller acts in: admin if the token grants it, else its first role.
 std::string ActingRole(const Principal& principal);
 
+// How long a backend call may last: a unary call gets the caller's remaining time capped by
+// the default timeout; a stream lives as long as the caller's own call.
+enum class BackendCallKind { kUnary, kStream };
+
 // A context for one backend call made on behalf of `principal` during `incoming`.
 absl::StatusOr<std::unique_ptr<grpc::ClientContext>> BackendContext(
     const grpc::CallbackServerContext& incoming, const Principal& principal,
-    const BackendCallOptions& options);
+    const BackendCallOptions& options, BackendCallKind kind = BackendCallKind::kUnary);
 
 }  // namespace probation::gateway
 

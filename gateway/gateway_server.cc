@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "gateway/stream_proxies.h"
 #include "libs/status/grpc_status.h"
 
 namespace probation::gateway {
@@ -82,6 +83,48 @@ void FetchCataloguePage(catalogue::v1::CatalogueService::Stub* stub, FindCall* c
       });
 }
 
+// State of one GetReferral call: the referral first, then its intervention's title and the
+// caller's allowed transitions, both at once.
+struct GetReferralCall {
+  GetReferralCall(grpc::ServerUnaryReactor* reactor, referrals::v1::Referral* response,
+                  std::unique_ptr<grpc::ClientContext> referral_context,
+                  std::unique_ptr<grpc::ClientContext> transitions_context,
+                  std::unique_ptr<grpc::ClientContext> title_context)
+      : reactor(reactor),
+        response(response),
+        referral_context(std::move(referral_context)),
+        transitions_context(std::move(transitions_context)),
+        title_context(std::move(title_context)) {}
+
+  grpc::ServerUnaryReactor* reactor;
+  referrals::v1::Referral* response;
+  std::unique_ptr<grpc::ClientContext> referral_context;
+  std::unique_ptr<grpc::ClientContext> transitions_context;
+  std::unique_ptr<grpc::ClientContext> title_context;
+  referrals::v1::GetReferralRequest request;
+  referrals::v1::ListAllowedTransitionsRequest transitions_request;
+  referrals::v1::ListAllowedTransitionsResponse transitions;
+  catalogue::v1::GetInterventionRequest intervention_request;
+  catalogue::v1::Intervention intervention;
+  grpc::Status transitions_status;
+  std::atomic<int> pending{2};
+
+  void Finish(const grpc::Status& status) {
+    reactor->Finish(status);
+    delete this;
+  }
+
+  void Done() {
+    if (--pending > 0) return;
+    if (!transitions_status.ok()) return Finish(transitions_status);
+    // The title is a convenience: a referral without it beats no referral while the
+    // catalogue is unreachable.
+    response->set_intervention_title(intervention.title());
+    *response->mutable_allowed_transitions() = std::move(*transitions.mutable_transitions());
+    Finish(grpc::Status::OK);
+  }
+};
+
 }  // namespace
 
 GatewayServer::GatewayServer(JwtVerifier verifier, BackendCallOptions options,
@@ -89,7 +132,8 @@ GatewayServer::GatewayServer(JwtVerifier verifier, BackendCallOptions options,
     : verifier_(std::move(verifier)),
       options_(std::move(options)),
       catalogue_(catalogue::v1::CatalogueService::NewStub(backends.catalogue)),
-      eligibility_(eligibility::v1::EligibilityService::NewStub(backends.eligibility)) {}
+      eligibility_(eligibility::v1::EligibilityService::NewStub(backends.eligibility)),
+      referrals_(referrals::v1::ReferralService::NewStub(backends.referrals)) {}
 
 template <typename Request, typename Response, typename Start>
 grpc::ServerUnaryReactor* GatewayServer::Forward(grpc::CallbackServerContext* context,
@@ -189,6 +233,142 @@ grpc::ServerUnaryReactor* GatewayServer::FindInterventions(
                                                      call->Done();
                                                    });
   return reactor;
+}
+
+grpc::ServerUnaryReactor* GatewayServer::CreateReferral(
+    grpc::CallbackServerContext* context, const referrals::v1::CreateReferralRequest* request,
+    referrals::v1::Referral* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->CreateReferral(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::ListReferrals(
+    grpc::CallbackServerContext* context, const referrals::v1::ListReferralsRequest* request,
+    referrals::v1::ListReferralsResponse* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->ListReferrals(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::UpdateReferral(
+    grpc::CallbackServerContext* context, const referrals::v1::UpdateReferralRequest* request,
+    referrals::v1::Referral* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->UpdateReferral(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::SubmitReferral(
+    grpc::CallbackServerContext* context, const referrals::v1::SubmitReferralRequest* request,
+    referrals::v1::Referral* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->SubmitReferral(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::TransitionReferral(
+    grpc::CallbackServerContext* context, const referrals::v1::TransitionReferralRequest* request,
+    referrals::v1::Referral* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->TransitionReferral(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::ListAllowedTransitions(
+    grpc::CallbackServerContext* context,
+    const referrals::v1::ListAllowedTransitionsRequest* request,
+    referrals::v1::ListAllowedTransitionsResponse* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->ListAllowedTransitions(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetReferralHistory(
+    grpc::CallbackServerContext* context, const referrals::v1::GetReferralHistoryRequest* request,
+    referrals::v1::GetReferralHistoryResponse* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->GetReferralHistory(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetStateMachine(
+    grpc::CallbackServerContext* context, const referrals::v1::GetStateMachineRequest* request,
+    referrals::v1::StateMachine* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->GetStateMachine(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::ExportPersonData(
+    grpc::CallbackServerContext* context, const referrals::v1::ExportPersonDataRequest* request,
+    referrals::v1::ExportPersonDataResponse* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->ExportPersonData(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetReferral(
+    grpc::CallbackServerContext* context, const referrals::v1::GetReferralRequest* request,
+    referrals::v1::Referral* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Principal> principal = Authenticate(*context, verifier_, absl::Now());
+  if (!principal.ok()) {
+    reactor->Finish(ToGrpcStatus(principal.status()));
+    return reactor;
+  }
+  std::unique_ptr<grpc::ClientContext> contexts[3];
+  for (auto& backend : contexts) {
+    absl::StatusOr<std::unique_ptr<grpc::ClientContext>> made =
+        BackendContext(*context, *principal, options_);
+    if (!made.ok()) {
+      reactor->Finish(ToGrpcStatus(made.status()));
+      return reactor;
+    }
+    backend = *std::move(made);
+  }
+  auto* call = new GetReferralCall(reactor, response, std::move(contexts[0]),
+                                   std::move(contexts[1]), std::move(contexts[2]));
+  call->request = *request;
+  referrals_->async()->GetReferral(
+      call->referral_context.get(), &call->request, response, [this, call](grpc::Status status) {
+        if (!status.ok()) return call->Finish(status);
+        call->transitions_request.set_name(call->response->name());
+        call->intervention_request.set_name(call->response->intervention());
+        referrals_->async()->ListAllowedTransitions(
+            call->transitions_context.get(), &call->transitions_request, &call->transitions,
+            [call](grpc::Status transitions_status) {
+              call->transitions_status = std::move(transitions_status);
+              call->Done();
+            });
+        catalogue_->async()->GetIntervention(call->title_context.get(), &call->intervention_request,
+                                             &call->intervention,
+                                             [call](grpc::Status) { call->Done(); });
+      });
+  return reactor;
+}
+
+absl::StatusOr<std::unique_ptr<grpc::ClientContext>> GatewayServer::StreamContext(
+    const grpc::CallbackServerContext& context) {
+  absl::StatusOr<Principal> principal = Authenticate(context, verifier_, absl::Now());
+  if (!principal.ok()) return principal.status();
+  return BackendContext(context, *principal, options_, BackendCallKind::kStream);
+}
+
+grpc::ServerBidiReactor<eligibility::v1::ScreenCaseloadRequest,
+                        eligibility::v1::ScreenCaseloadResponse>*
+GatewayServer::ScreenCaseload(grpc::CallbackServerContext* context) {
+  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> backend = StreamContext(*context);
+  return StartScreenProxy(eligibility_.get(), backend.ok() ? *std::move(backend) : nullptr,
+                          backend.status());
+}
+
+grpc::ServerWriteReactor<referrals::v1::ReferralEvent>* GatewayServer::WatchReferralEvents(
+    grpc::CallbackServerContext* context,
+    const referrals::v1::WatchReferralEventsRequest* request) {
+  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> backend = StreamContext(*context);
+  return StartWatchProxy(referrals_.get(), backend.ok() ? *std::move(backend) : nullptr, *request,
+                         backend.status());
 }
 
 }  // namespace probation::gateway

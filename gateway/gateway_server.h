@@ -1,6 +1,7 @@
 // The gRPC face of the gateway: authenticates each call's bearer token, forwards it to the
-// service behind with the caller's deadline and signed identity, and joins the catalogue
-// with eligibility for FindInterventions. Backend calls are asynchronous, so no gateway
+// service behind with the caller's deadline and signed identity (the services decide what
+// the caller's role and region or provider allow), joins the catalogue with eligibility for
+// FindInterventions and enriches GetReferral. Backend calls are asynchronous, so no gateway
 // thread waits on a backend.
 #ifndef PROBATION_GATEWAY_GATEWAY_SERVER_H_
 #define PROBATION_GATEWAY_GATEWAY_SERVER_H_
@@ -13,12 +14,14 @@
 #include "probation/catalogue/v1/catalogue_service.grpc.pb.h"
 #include "probation/eligibility/v1/eligibility_service.grpc.pb.h"
 #include "probation/gateway/v1/gateway_service.grpc.pb.h"
+#include "probation/referrals/v1/referral_service.grpc.pb.h"
 
 namespace probation::gateway {
 
 struct Backends {
   std::shared_ptr<grpc::Channel> catalogue;
   std::shared_ptr<grpc::Channel> eligibility;
+  std::shared_ptr<grpc::Channel> referrals;
 };
 
 class GatewayServer final : public v1::InterventionsGateway::CallbackService {
@@ -40,9 +43,48 @@ class GatewayServer final : public v1::InterventionsGateway::CallbackService {
   grpc::ServerUnaryReactor* CheckEligibility(
       grpc::CallbackServerContext* context, const eligibility::v1::CheckEligibilityRequest* request,
       eligibility::v1::Verdict* response) override;
+  grpc::ServerBidiReactor<eligibility::v1::ScreenCaseloadRequest,
+                          eligibility::v1::ScreenCaseloadResponse>*
+  ScreenCaseload(grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* FindInterventions(grpc::CallbackServerContext* context,
                                               const v1::FindInterventionsRequest* request,
                                               v1::FindInterventionsResponse* response) override;
+
+  grpc::ServerUnaryReactor* CreateReferral(grpc::CallbackServerContext* context,
+                                           const referrals::v1::CreateReferralRequest* request,
+                                           referrals::v1::Referral* response) override;
+  // The referral with its intervention's title and the moves the caller may make now.
+  grpc::ServerUnaryReactor* GetReferral(grpc::CallbackServerContext* context,
+                                        const referrals::v1::GetReferralRequest* request,
+                                        referrals::v1::Referral* response) override;
+  grpc::ServerUnaryReactor* ListReferrals(grpc::CallbackServerContext* context,
+                                          const referrals::v1::ListReferralsRequest* request,
+                                          referrals::v1::ListReferralsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateReferral(grpc::CallbackServerContext* context,
+                                           const referrals::v1::UpdateReferralRequest* request,
+                                           referrals::v1::Referral* response) override;
+  grpc::ServerUnaryReactor* SubmitReferral(grpc::CallbackServerContext* context,
+                                           const referrals::v1::SubmitReferralRequest* request,
+                                           referrals::v1::Referral* response) override;
+  grpc::ServerUnaryReactor* TransitionReferral(
+      grpc::CallbackServerContext* context, const referrals::v1::TransitionReferralRequest* request,
+      referrals::v1::Referral* response) override;
+  grpc::ServerUnaryReactor* ListAllowedTransitions(
+      grpc::CallbackServerContext* context,
+      const referrals::v1::ListAllowedTransitionsRequest* request,
+      referrals::v1::ListAllowedTransitionsResponse* response) override;
+  grpc::ServerUnaryReactor* GetReferralHistory(
+      grpc::CallbackServerContext* context, const referrals::v1::GetReferralHistoryRequest* request,
+      referrals::v1::GetReferralHistoryResponse* response) override;
+  grpc::ServerWriteReactor<referrals::v1::ReferralEvent>* WatchReferralEvents(
+      grpc::CallbackServerContext* context,
+      const referrals::v1::WatchReferralEventsRequest* request) override;
+  grpc::ServerUnaryReactor* GetStateMachine(grpc::CallbackServerContext* context,
+                                            const referrals::v1::GetStateMachineRequest* request,
+                                            referrals::v1::StateMachine* response) override;
+  grpc::ServerUnaryReactor* ExportPersonData(
+      grpc::CallbackServerContext* context, const referrals::v1::ExportPersonDataRequest* request,
+      referrals::v1::ExportPersonDataResponse* response) override;
 
  private:
   // Authenticates and forwards one unary call; `start` begins the backend call.
@@ -50,10 +92,15 @@ class GatewayServer final : public v1::InterventionsGateway::CallbackService {
   grpc::ServerUnaryReactor* Forward(grpc::CallbackServerContext* context, const Request* request,
                                     Response* response, Start start);
 
+  // The authenticated caller's context for a backend stream, or why there is none.
+  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> StreamContext(
+      const grpc::CallbackServerContext& context);
+
   JwtVerifier verifier_;
   BackendCallOptions options_;
   std::unique_ptr<catalogue::v1::CatalogueService::Stub> catalogue_;
   std::unique_ptr<eligibility::v1::EligibilityService::Stub> eligibility_;
+  std::unique_ptr<referrals::v1::ReferralService::Stub> referrals_;
 };
 
 }  // namespace probation::gateway

@@ -43,12 +43,17 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-      const auto* metadata = methods->GetRecvInitialMetadata();
+      auto* metadata = methods->GetRecvInitialMetadata();
       if (auto it = metadata->find(kRequestIdHeader); it != metadata->end()) {
         // Bound what a client can make us log.
         request_id_.assign(it->second.data(), std::min<size_t>(it->second.size(), 128));
       }
-      if (request_id_.empty()) request_id_ = NewRequestId();
+      if (request_id_.empty()) {
+        request_id_ = NewRequestId();
+        // The handler sees the new id as if the client had sent it, so it can pass it on to
+        // the services it calls. The map holds references: request_id_ outlives the call.
+        metadata->emplace(grpc::string_ref(kRequestIdHeader), grpc::string_ref(request_id_));
+      }
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       if (request_id_.empty()) request_id_ = NewRequestId();

@@ -1,14 +1,18 @@
-// The gateway in front of real catalogue and eligibility servers on loopback: bearer tokens
-// are required and checked, calls are forwarded with the caller's identity and deadline,
-// and FindInterventions joins the catalogue with the person's verdicts.
+// The gateway in front of real catalogue, eligibility and referrals servers on loopback:
+// bearer tokens are required and checked, calls are forwarded with the caller's identity and
+// deadline, FindInterventions joins the catalogue with the person's verdicts, referrals are
+// seen only by those whose region or provider they belong to, and streams are relayed.
 #include "gateway/gateway_server.h"
+
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gateway/backend_channel.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/support/catalogue_fixture.h"
-#include "tests/support/eligibility_server_fixture.h"
+#include "tests/support/referrals_server_fixture.h"
 
 namespace probation::gateway {
 namespace {
@@ -22,18 +26,22 @@ const std::string kInternalSecret = testing::kTestIdentitySecret;
 class GatewayServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    catalogue_ = testing::StartCatalogue();
-    eligibility_ = testing::StartEligibility(absl::StrCat("127.0.0.1:", catalogue_.server->port()));
-    for (int i = 0; i < 400 && eligibility_->watcher->current() == nullptr; ++i) {
-      absl::SleepFor(absl::Milliseconds(25));
-    }
+    running_ = testing::StartReferrals();
     auto verifier = JwtVerifier::Create({JwtAlgorithm::kHs256, kTokenSecret}, kIssuer);
     ASSERT_TRUE(verifier.ok());
     BackendCallOptions options;
     options.internal_secret = kInternalSecret;
     options.default_timeout = absl::Seconds(2);
-    service_ = std::make_unique<GatewayServer>(*std::move(verifier), options,
-                                               Backends{catalogue_.channel, eligibility_->channel});
+    // Channels as the gateway binary makes them, to the real servers.
+    const BackendChannelOptions channel_options;
+    const Backends backends{
+        CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->catalogue.server->port()),
+                             CatalogueReadMethods(), channel_options),
+        CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->eligibility->server->port()),
+                             EligibilityReadMethods(), channel_options),
+        CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->server->port()),
+                             ReferralsReadMethods(), channel_options)};
+    service_ = std::make_unique<GatewayServer>(*std::move(verifier), options, backends);
     ServerOptions server_options;
     server_options.address = "127.0.0.1:0";
     server_options.services = {service_.get()};
@@ -46,14 +54,16 @@ class GatewayServerTest : public ::testing::Test {
 
   void TearDown() override {
     server_->Shutdown(absl::Seconds(1));
-    eligibility_.reset();
+    running_.reset();
   }
 
-  static std::string Token() {
+  static std::string Token(absl::string_view role = "probation_practitioner",
+                           absl::string_view region = "london", absl::string_view provider = "") {
     Principal principal;
-    principal.subject = "pp-1";
-    principal.roles = {"probation_practitioner"};
-    principal.region = "london";
+    principal.subject = absl::StrCat(role, "-1");
+    principal.roles = {std::string(role)};
+    principal.region = std::string(region);
+    principal.provider = std::string(provider);
     auto token = MintJwt({JwtAlgorithm::kHs256, kTokenSecret}, kIssuer, principal, absl::Now(),
                          absl::Minutes(10));
     EXPECT_TRUE(token.ok());
@@ -80,8 +90,33 @@ class GatewayServerTest : public ::testing::Test {
     return person;
   }
 
-  testing::RunningCatalogue catalogue_;
-  std::unique_ptr<testing::RunningEligibility> eligibility_;
+  // A referral made and submitted by a London practitioner, to provider-a for CRS.
+  referrals::v1::Referral CreateAndSubmit(const common::v1::PersonProfile& person,
+                                          absl::string_view intervention) {
+    grpc::ClientContext create_context;
+    Authorise(create_context);
+    referrals::v1::CreateReferralRequest create;
+    create.set_request_id(absl::StrCat("gateway-", person.crn(), "-", intervention));
+    create.mutable_referral()->set_intervention(std::string(intervention));
+    *create.mutable_referral()->mutable_person() = person;
+    create.mutable_referral()->set_region("london");
+    create.mutable_referral()->set_provider("provider-a");
+    referrals::v1::Referral draft;
+    grpc::Status status = stub_->CreateReferral(&create_context, create, &draft);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    grpc::ClientContext submit_context;
+    Authorise(submit_context);
+    referrals::v1::SubmitReferralRequest submit;
+    submit.set_name(draft.name());
+    submit.set_etag(draft.etag());
+    submit.set_override_reason("Agreed with the programme team");
+    referrals::v1::Referral submitted;
+    status = stub_->SubmitReferral(&submit_context, submit, &submitted);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return submitted;
+  }
+
+  std::unique_ptr<testing::RunningReferrals> running_;
   std::unique_ptr<GatewayServer> service_;
   std::unique_ptr<GrpcServer> server_;
   std::unique_ptr<v1::InterventionsGateway::Stub> stub_;
@@ -139,7 +174,7 @@ TEST_F(GatewayServerTest, FindInterventionsJoinsTheCatalogueWithVerdictsInPathwa
   v1::FindInterventionsResponse response;
   const grpc::Status status = stub_->FindInterventions(&context, request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(response.matches_size(), catalogue_.catalogue->data().interventions_size());
+  EXPECT_EQ(response.matches_size(), running_->catalogue.catalogue->data().interventions_size());
   for (const auto& match : response.matches()) {
     EXPECT_EQ(match.intervention().name(), match.verdict().intervention());
     EXPECT_FALSE(match.intervention().description().empty());
@@ -152,7 +187,7 @@ TEST_F(GatewayServerTest, FindInterventionsJoinsTheCatalogueWithVerdictsInPathwa
 }
 
 TEST_F(GatewayServerTest, FindInterventionsIsUnavailableQuicklyWhenEligibilityIsDown) {
-  eligibility_->server->Shutdown(absl::ZeroDuration());
+  running_->eligibility->server->Shutdown(absl::ZeroDuration());
   grpc::ClientContext context;
   Authorise(context);
   v1::FindInterventionsRequest request;
@@ -173,6 +208,158 @@ TEST_F(GatewayServerTest, TheCallersDeadlineBindsTheBackendCall) {
   v1::FindInterventionsResponse response;
   EXPECT_EQ(stub_->FindInterventions(&context, request, &response).error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+TEST_F(GatewayServerTest, GetReferralAddsTheTitleAndTheCallersAllowedMoves) {
+  const referrals::v1::Referral submitted =
+      CreateAndSubmit(Person(), "interventions/thinking-skills-programme");
+  referrals::v1::GetReferralRequest request;
+  request.set_name(submitted.name());
+
+  grpc::ClientContext practitioner;
+  Authorise(practitioner);
+  referrals::v1::Referral referral;
+  grpc::Status status = stub_->GetReferral(&practitioner, request, &referral);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(referral.intervention_title(), "Thinking Skills Programme");
+  std::vector<std::string> actions;
+  for (const auto& allowed : referral.allowed_transitions()) actions.push_back(allowed.action());
+  EXPECT_THAT(actions, ::testing::Contains("withdraw"));
+
+  // The programme team of the region may move it on; the practitioner may not do that.
+  grpc::ClientContext team;
+  Authorise(team, Token("programme_team", "london"));
+  status = stub_->GetReferral(&team, request, &referral);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<referrals::v1::ReferralState> targets;
+  for (const auto& allowed : referral.allowed_transitions()) targets.push_back(allowed.to_state());
+  EXPECT_THAT(targets, ::testing::Contains(referrals::v1::REFERRAL_STATE_AWAITING_ASSESSMENT));
+  EXPECT_THAT(actions, ::testing::Not(::testing::Contains("await-assessment")));
+}
+
+TEST_F(GatewayServerTest, ReferralsAreVisibleOnlyWithinTheCallersRegionOrProvider) {
+  const referrals::v1::Referral submitted =
+      CreateAndSubmit(Person(), "interventions/crs-accommodation");
+  referrals::v1::GetReferralRequest request;
+  request.set_name(submitted.name());
+  referrals::v1::Referral referral;
+  struct Case {
+    std::string token;
+    grpc::StatusCode expected;
+  };
+  const Case cases[] = {
+      {Token("probation_practitioner", "london"), grpc::StatusCode::OK},
+      {Token("probation_practitioner", "wales"), grpc::StatusCode::NOT_FOUND},
+      {Token("service_provider", "", "provider-a"), grpc::StatusCode::OK},
+      {Token("service_provider", "", "provider-b"), grpc::StatusCode::NOT_FOUND},
+      {Token("admin", ""), grpc::StatusCode::OK},
+  };
+  for (const Case& item : cases) {
+    grpc::ClientContext context;
+    Authorise(context, item.token);
+    EXPECT_EQ(stub_->GetReferral(&context, request, &referral).error_code(), item.expected);
+  }
+
+  // Writes outside the scope are refused the same way, and creating in another region too.
+  grpc::ClientContext welsh;
+  Authorise(welsh, Token("probation_practitioner", "wales"));
+  referrals::v1::TransitionReferralRequest withdraw;
+  withdraw.set_name(submitted.name());
+  withdraw.set_etag(submitted.etag());
+  withdraw.set_to_state(referrals::v1::REFERRAL_STATE_CANCELLED);
+  withdraw.set_reason_code("other");
+  EXPECT_EQ(stub_->TransitionReferral(&welsh, withdraw, &referral).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext elsewhere;
+  Authorise(elsewhere, Token("probation_practitioner", "wales"));
+  referrals::v1::CreateReferralRequest create;
+  create.set_request_id("gateway-elsewhere");
+  create.mutable_referral()->set_intervention("interventions/positive-pathways");
+  *create.mutable_referral()->mutable_person() = Person();
+  create.mutable_referral()->set_region("london");
+  EXPECT_EQ(stub_->CreateReferral(&elsewhere, create, &referral).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(GatewayServerTest, RelaysTheEventStreamLimitedToTheCallersScope) {
+  const referrals::v1::Referral first =
+      CreateAndSubmit(Person(), "interventions/thinking-skills-programme");
+  grpc::ClientContext provider;
+  Authorise(provider, Token("service_provider", "", "provider-b"));
+  provider.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(700)));
+  auto empty = stub_->WatchReferralEvents(&provider, {});
+  referrals::v1::ReferralEvent event;
+  EXPECT_FALSE(empty->Read(&event)) << "provider-b has no referrals";
+  EXPECT_EQ(empty->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+
+  grpc::ClientContext practitioner;
+  Authorise(practitioner);
+  auto reader = stub_->WatchReferralEvents(&practitioner, {});
+  std::vector<referrals::v1::ReferralEvent::Type> types;
+  while (types.size() < 2 && reader->Read(&event)) {
+    EXPECT_EQ(event.referral().id(), first.id());
+    types.push_back(event.type());
+  }
+  EXPECT_THAT(types, ::testing::ElementsAre(referrals::v1::ReferralEvent::TYPE_CREATED,
+                                            referrals::v1::ReferralEvent::TYPE_SUBMITTED));
+  // Live: a new referral's events arrive on the open stream.
+  common::v1::PersonProfile other = Person();
+  other.set_crn("G654321");
+  const referrals::v1::Referral second =
+      CreateAndSubmit(other, "interventions/thinking-skills-programme");
+  ASSERT_TRUE(reader->Read(&event));
+  EXPECT_EQ(event.referral().id(), second.id());
+  practitioner.TryCancel();
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(GatewayServerTest, RelaysACaseloadScreeningBothWays) {
+  grpc::ClientContext context;
+  Authorise(context);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  auto stream = stub_->ScreenCaseload(&context);
+  constexpr int kPeople = 2000;
+  std::thread writer([&] {
+    for (int i = 0; i < kPeople; ++i) {
+      eligibility::v1::ScreenCaseloadRequest request;
+      *request.mutable_person() = Person();
+      request.mutable_person()->set_crn(absl::StrCat("S", 100000 + i));
+      // One bad profile in the middle gets its own error and the stream carries on.
+      if (i == kPeople / 2) request.mutable_person()->set_date_of_birth("yesterday");
+      request.set_eligible_only(true);
+      if (!stream->Write(request)) break;
+    }
+    stream->WritesDone();
+  });
+  int answers = 0;
+  int errors = 0;
+  eligibility::v1::ScreenCaseloadResponse response;
+  while (stream->Read(&response)) {
+    EXPECT_EQ(response.crn(), absl::StrCat("S", 100000 + answers));
+    errors += response.has_error() ? 1 : 0;
+    if (!response.has_error()) {
+      EXPECT_FALSE(response.verdicts().empty());
+    }
+    ++answers;
+  }
+  writer.join();
+  const grpc::Status status = stream->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(answers, kPeople);
+  EXPECT_EQ(errors, 1);
+}
+
+TEST_F(GatewayServerTest, StreamsNeedABearerTokenToo) {
+  grpc::ClientContext context;
+  auto stream = stub_->ScreenCaseload(&context);
+  eligibility::v1::ScreenCaseloadResponse response;
+  EXPECT_FALSE(stream->Read(&response));
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext watch;
+  auto reader = stub_->WatchReferralEvents(&watch, {});
+  referrals::v1::ReferralEvent event;
+  EXPECT_FALSE(reader->Read(&event));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 }  // namespace

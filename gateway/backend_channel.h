@@ -1,0 +1,36 @@
+// Channels from the gateway to the services: bounded message sizes, quick reconnection once
+// a service is back, and retries with backoff for the calls that only read, so a brief
+// restart of a service costs a caller nothing.
+#ifndef PROBATION_GATEWAY_BACKEND_CHANNEL_H_
+#define PROBATION_GATEWAY_BACKEND_CHANNEL_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grpcpp/channel.h"
+
+namespace probation::gateway {
+
+struct BackendChannelOptions {
+  int max_message_bytes = 4 * 1024 * 1024;
+  // Attempts for a read-only call, the first included.
+  int max_read_attempts = 3;
+};
+
+// The gRPC service config that retries `read_methods` (full names "pkg.Service/Method", or
+// "pkg.Service" for every method of it) on UNAVAILABLE.
+std::string RetryingServiceConfig(const std::vector<std::string>& read_methods, int max_attempts);
+
+std::shared_ptr<grpc::Channel> CreateBackendChannel(const std::string& address,
+                                                    const std::vector<std::string>& read_methods,
+                                                    const BackendChannelOptions& options);
+
+// The read-only methods of each service.
+const std::vector<std::string>& CatalogueReadMethods();
+const std::vector<std::string>& EligibilityReadMethods();
+const std::vector<std::string>& ReferralsReadMethods();
+
+}  // namespace probation::gateway
+
+#endif  // PROBATION_GATEWAY_BACKEND_CHANNEL_H_
