@@ -6,12 +6,12 @@
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "libs/auth/internal_identity.h"
+#include "libs/logging/request_id.h"
 
 namespace probation::gateway {
 namespace {
 
 constexpr absl::string_view kBearer = "Bearer ";
-constexpr char kRequestIdHeader[] = "x-request-id";
 
 std::string Metadata(const grpc::CallbackServerContext& context, absl::string_view key) {
   const auto& metadata = context.client_metadata();

@@ -8,6 +8,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/client_interceptor.h"
+#include "libs/logging/request_id.h"
 
 namespace probation {
 namespace {
@@ -25,6 +26,10 @@ class SigningInterceptor final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       std::multimap<std::string, std::string>* metadata = methods->GetSendInitialMetadata();
+      if (const absl::string_view request_id = CurrentRequestId();
+          !request_id.empty() && metadata->find(kRequestIdHeader) == metadata->end()) {
+        metadata->emplace(kRequestIdHeader, std::string(request_id));
+      }
       if (metadata->find(kIdentitySignatureHeader) == metadata->end()) {
         absl::StatusOr<std::vector<std::pair<std::string, std::string>>> headers =
             SignIdentity({actor_, kServiceRole, "", "", absl::Now() + kSignatureLifetime}, secret_);

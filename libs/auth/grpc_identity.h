@@ -24,7 +24,8 @@ absl::StatusOr<InternalIdentity> VerifiedCaller(const grpc::ServerContextBase& c
                                                 absl::string_view secret);
 
 // A channel to `address` whose calls carry `service_name`'s identity, signed with `secret`,
-// unless the call already carries one (the gateway signs each caller's own).
+// unless the call already carries one (the gateway signs each caller's own), and the request
+// id of the call the thread is serving (libs/logging/request_id.h).
 // INVALID_ARGUMENT if the secret is too short.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> CreateSignedChannel(
     const std::string& address, absl::string_view service_name, absl::string_view secret,

@@ -6,10 +6,9 @@
 #include <string>
 
 #include "grpcpp/support/server_interceptor.h"
+#include "libs/logging/request_id.h"
 
 namespace probation {
-
-inline constexpr char kRequestIdHeader[] = "x-request-id";
 
 // A fresh random request id (32 hex digits).
 std::string NewRequestId();

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
 #include "libs/auth/grpc_identity.h"
+#include "libs/logging/request_id.h"
 #include "libs/status/grpc_status.h"
 #include "services/referrals/referral_scope.h"
 
@@ -130,8 +131,15 @@ grpc::ServerUnaryReactor* ReferralServer::Handle(grpc::CallbackServerContext* co
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
+  std::string request_id;
+  const auto& metadata = context->client_metadata();
+  if (auto it = metadata.find(kRequestIdHeader); it != metadata.end()) {
+    request_id.assign(it->second.data(), it->second.size());
+  }
   pool_.Schedule([this, reactor, response, work = std::move(work), caller = *std::move(caller),
-                  writes]() mutable {
+                  writes, request_id = std::move(request_id)]() mutable {
+    // Calls to the catalogue and eligibility services carry the same request id.
+    ScopedRequestId scoped_request_id(std::move(request_id));
     absl::StatusOr<Response> result = work(caller);
     if (result.ok()) {
       *response = *std::move(result);

@@ -107,10 +107,15 @@ absl::Status ValidateDraft(const v1::Referral& referral) {
   if (!IsLowerHyphenated(referral.region())) {
     return InvalidFieldError("referral.region", "is required: a region id, e.g. \"london\"");
   }
-  if (referral.kind() == catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE &&
-      !IsLowerHyphenated(referral.provider())) {
+  const bool crs =
+      referral.kind() == catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE;
+  if (crs && !IsLowerHyphenated(referral.provider())) {
     return InvalidFieldError("referral.provider",
                              "is required for a CRS referral: a provider id, e.g. \"nacro\"");
+  }
+  // Only CRS are delivered by providers, who see the referrals sent to them.
+  if (!crs && !referral.provider().empty()) {
+    return InvalidFieldError("referral.provider", "only a CRS referral is sent to a provider");
   }
   if (referral.reason_for_referral().size() > kMaxTextLength) {
     return InvalidFieldError("referral.reason_for_referral",

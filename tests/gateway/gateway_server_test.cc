@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gateway/backend_channel.h"
@@ -100,7 +101,8 @@ class GatewayServerTest : public ::testing::Test {
     create.mutable_referral()->set_intervention(std::string(intervention));
     *create.mutable_referral()->mutable_person() = person;
     create.mutable_referral()->set_region("london");
-    create.mutable_referral()->set_provider("provider-a");
+    if (absl::StrContains(intervention, "crs-"))
+      create.mutable_referral()->set_provider("provider-a");
     referrals::v1::Referral draft;
     grpc::Status status = stub_->CreateReferral(&create_context, create, &draft);
     EXPECT_TRUE(status.ok()) << status.error_message();

@@ -85,7 +85,9 @@ class ReferralServerTest : public ::testing::Test {
     request.mutable_referral()->set_intervention(InterventionFor(kind));
     *request.mutable_referral()->mutable_person() = person;
     request.mutable_referral()->set_region("london");
-    request.mutable_referral()->set_provider("provider-a");
+    if (kind == catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE) {
+      request.mutable_referral()->set_provider("provider-a");
+    }
     v1::Referral referral;
     const grpc::Status status = stub().CreateReferral(&call.context, request, &referral);
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -230,8 +232,13 @@ TEST_F(ReferralServerTest, EveryTransitionOfEveryMachineWorksThroughTheServer) {
           for (v1::Role other : {v1::ROLE_PROBATION_PRACTITIONER, v1::ROLE_PROGRAMME_TEAM,
                                  v1::ROLE_SERVICE_PROVIDER}) {
             if (RoleMayMake(transition, other)) continue;  // refused for the wrong role
+            // Providers only see the CRS referrals sent to them.
+            const bool sees =
+                other != v1::ROLE_SERVICE_PROVIDER ||
+                referral.kind() ==
+                    catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE;
             EXPECT_EQ(Transition(referral, to, other, &moved, reason, "notes").error_code(),
-                      grpc::StatusCode::PERMISSION_DENIED);
+                      sees ? grpc::StatusCode::PERMISSION_DENIED : grpc::StatusCode::NOT_FOUND);
           }
           v1::Referral stale = referral;
           stale.set_etag("999");
@@ -550,7 +557,7 @@ TEST_F(ReferralServerTest, WatchReplaysFromASequenceThenStreamsLive) {
 
 TEST_F(ReferralServerTest, CallersSeeOnlyReferralsOfTheirRegionOrProvider) {
   const v1::Referral london =
-      Submit(CreateDraft(catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION));
+      Submit(CreateDraft(catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE));
   v1::GetReferralRequest get;
   get.set_name(london.name());
   v1::Referral read;
