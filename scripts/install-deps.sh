@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libpq-dev postgresql
   libjwt-dev libssl-dev
+  python3 python3-grpcio python3-protobuf
   clang-format
 )
 

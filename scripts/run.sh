@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the suite in the foreground until Ctrl-C:
-# the catalogue, eligibility and referrals services (referrals on a SQLite file).
+# Installs what is missing, builds, and runs the whole suite in the foreground until Ctrl-C:
+# the catalogue, eligibility and referrals services (referrals on a SQLite file) behind the
+# gateway, the one public API. Prints how to call it, with a local token to do so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 build_dir=${BUILD_DIR:-build}
+gateway_port=${GATEWAY_PORT:-50050}
 catalogue_port=${CATALOGUE_PORT:-50051}
 eligibility_port=${ELIGIBILITY_PORT:-50052}
 referrals_port=${REFERRALS_PORT:-50053}
 referrals_database=${REFERRALS_DATABASE:-${build_dir}/referrals.db}
-# The services trust only identities signed with this secret (the gateway will hold it too).
+# The services trust only identities signed with this secret; only the suite holds it.
 internal_secret=${PROBATION_INTERNAL_SECRET:-$(head -c 32 /dev/urandom | base64)}
+# Local bearer tokens are HS256 with this secret (production uses RS256 and a public key).
+jwt_secret=${PROBATION_JWT_SECRET:-$(head -c 32 /dev/urandom | base64)}
+jwt_issuer=${GATEWAY_JWT_ISSUER:-probation-local}
 
 pids=()
 stop() {
@@ -32,22 +37,46 @@ pids+=($!)
   --eligibility_address="localhost:${eligibility_port}" \
   --internal_secret="${internal_secret}" &
 pids+=($!)
+"${build_dir}/gateway/gateway" --port="${gateway_port}" \
+  --catalogue_address="localhost:${catalogue_port}" \
+  --eligibility_address="localhost:${eligibility_port}" \
+  --referrals_address="localhost:${referrals_port}" \
+  --jwt_issuer="${jwt_issuer}" --jwt_hs256_secret="${jwt_secret}" \
+  --internal_secret="${internal_secret}" &
+pids+=($!)
 
 probe="${build_dir}/tools/health_probe/probation-health-probe"
-for _ in $(seq 50); do
-  if "$probe" --addr="localhost:${eligibility_port}" >/dev/null 2>&1; then break; fi
+for _ in $(seq 100); do
+  if "$probe" --addr="localhost:${gateway_port}" >/dev/null 2>&1; then break; fi
   sleep 0.1
 done
 
+cli="${build_dir}/tools/probation/probation"
+token=$(PROBATION_JWT_SECRET="${jwt_secret}" "$cli" token --issuer="${jwt_issuer}" \
+  --sub=local-practitioner --roles=probation_practitioner --region=london)
+
 cat <<INFO
 
-The suite is running (JSON logs above and below; Ctrl-C stops it):
-  catalogue    probation.catalogue.v1.CatalogueService     localhost:${catalogue_port}
-  eligibility  probation.eligibility.v1.EligibilityService localhost:${eligibility_port}
-  referrals    probation.referrals.v1.ReferralService      localhost:${referrals_port} (data: ${referrals_database})
-  health:      ${probe} --addr=localhost:${eligibility_port}
-Server reflection is on, so any reflection client (grpcurl, Postman, ...) can list and call
-the services without the .proto files.
+The suite is running (JSON logs above and below; Ctrl-C stops it). Call the gateway:
+  probation.gateway.v1.InterventionsGateway   localhost:${gateway_port}
+  health:  ${probe} --addr=localhost:${gateway_port}
+
+A token for a London probation practitioner, valid 8 hours:
+  export PROBATION_TOKEN=${token}
+Mint others (roles: probation_practitioner, programme_team, service_provider, admin):
+  PROBATION_JWT_SECRET='${jwt_secret}' ${cli} token --issuer=${jwt_issuer} \\
+    --sub=me --roles=programme_team --region=london
+  PROBATION_JWT_SECRET='${jwt_secret}' ${cli} token --issuer=${jwt_issuer} \\
+    --sub=me --roles=service_provider --provider=provider-a
+
+Then, for example:
+  ${cli} interventions list --region=london
+  ${cli} find --crn=X123456 --date_of_birth=1990-01-01 --sex=male --person_region=london \\
+    --sentence=community-order --risk_of_reoffending=medium --needs=accommodation
+  ${cli} referrals list
+Any gRPC client works too: send "authorization: Bearer \$PROBATION_TOKEN" metadata.
+The services behind it (${catalogue_port}, ${eligibility_port}, ${referrals_port}) accept only calls
+signed by the gateway.
 
 INFO
 wait -n

@@ -1,0 +1,539 @@
+#include "tools/probation/commands.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "absl/random/random.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "grpcpp/client_context.h"
+#include "libs/auth/jwt.h"
+#include "tools/probation/enum_names.h"
+#include "tools/probation/output.h"
+#include "tools/probation/profile_flags.h"
+#include "tools/probation/referral_update.h"
+#include "tools/probation/resource_names.h"
+
+namespace probation::cli {
+namespace {
+
+using Gateway = gateway::v1::InterventionsGateway::StubInterface;
+
+template <typename Request, typename Response>
+using UnaryMethod = grpc::Status (Gateway::*)(grpc::ClientContext*, const Request&, Response*);
+
+constexpr char kJwtSecretVariable[] = "PROBATION_JWT_SECRET";
+
+std::unique_ptr<grpc::ClientContext> NewCallContext(const CallSettings& settings,
+                                                    std::optional<absl::Duration> timeout) {
+  auto call = std::make_unique<grpc::ClientContext>();
+  if (timeout) call->set_deadline(absl::ToChronoTime(absl::Now() + *timeout));
+  if (!settings.token.empty()) call->AddMetadata("authorization", "Bearer " + settings.token);
+  if (!settings.request_id.empty()) call->AddMetadata("x-request-id", settings.request_id);
+  return call;
+}
+
+int UsageFailure(CommandContext& context, const absl::Status& status) {
+  *context.err << "error: " << status.message() << "\n";
+  return kExitUsage;
+}
+
+int CallFailure(CommandContext& context, const grpc::Status& status) {
+  *context.err << ErrorText(status);
+  return kExitCallFailed;
+}
+
+template <typename Request, typename Response>
+grpc::Status Call(CommandContext& context, UnaryMethod<Request, Response> method,
+                  const Request& request, Response& response) {
+  const std::unique_ptr<grpc::ClientContext> call =
+      NewCallContext(context.settings, context.settings.timeout);
+  return (context.gateway->*method)(call.get(), request, &response);
+}
+
+template <typename Request, typename Response>
+int CallAndPrint(CommandContext& context, UnaryMethod<Request, Response> method,
+                 const Request& request) {
+  Response response;
+  if (const grpc::Status status = Call(context, method, request, response); !status.ok()) {
+    return CallFailure(context, status);
+  }
+  *context.out << Render(response, context.settings.json);
+  return kExitOk;
+}
+
+// The referral named by the first argument.
+absl::StatusOr<std::string> ReferralArgument(const CommandContext& context) {
+  return ReferralName(context.arguments.at(0), "referral");
+}
+
+// The etag to write with: --etag, or else the referral's current one, read first.
+grpc::Status ResolveEtag(CommandContext& context, const std::string& name, std::string& etag) {
+  etag = OptionReader(context.options).String("etag");
+  if (!etag.empty()) return grpc::Status::OK;
+  referrals::v1::GetReferralRequest request;
+  request.set_name(name);
+  referrals::v1::Referral current;
+  grpc::Status status = Call(context, &Gateway::GetReferral, request, current);
+  etag = current.etag();
+  return status;
+}
+
+void ReadCatalogueFilters(OptionReader& reader, catalogue::v1::ListInterventionsRequest& request) {
+  request.set_kind(reader.Enum<catalogue::v1::InterventionKind>("kind"));
+  request.set_region(reader.String("region"));
+  request.set_need_area(reader.Enum<common::v1::NeedArea>("need_area"));
+  request.set_page_size(reader.Int("page_size"));
+  request.set_page_token(reader.String("page_token"));
+}
+
+std::vector<std::string> With(std::vector<std::string> flags,
+                              const std::vector<std::string>& more) {
+  flags.insert(flags.end(), more.begin(), more.end());
+  return flags;
+}
+
+}  // namespace
+
+std::string NewRequestId() {
+  absl::BitGen random;
+  uint64_t high = absl::Uniform<uint64_t>(random);
+  uint64_t low = absl::Uniform<uint64_t>(random);
+  // RFC 4122: version 4 (random), variant 10.
+  high = (high & ~uint64_t{0xf000}) | uint64_t{0x4000};
+  low = (low & ~(uint64_t{0x3} << 62)) | (uint64_t{0x2} << 62);
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", high >> 32, (high >> 16) & 0xffff,
+                         high & 0xffff, low >> 48, low & 0xffffffffffff);
+}
+
+int InterventionsList(CommandContext& context) {
+  OptionReader reader(context.options);
+  catalogue::v1::ListInterventionsRequest request;
+  ReadCatalogueFilters(reader, request);
+  request.set_query(reader.String("query"));
+  if (!reader.status().ok()) return UsageFailure(context, reader.status());
+  return CallAndPrint(context, &Gateway::ListInterventions, request);
+}
+
+int InterventionsSearch(CommandContext& context) {
+  OptionReader reader(context.options);
+  catalogue::v1::ListInterventionsRequest request;
+  ReadCatalogueFilters(reader, request);
+  request.set_query(absl::StrJoin(context.arguments, " "));
+  if (!reader.status().ok()) return UsageFailure(context, reader.status());
+  return CallAndPrint(context, &Gateway::ListInterventions, request);
+}
+
+int InterventionsGet(CommandContext& context) {
+  absl::StatusOr<std::string> name = InterventionName(context.arguments.at(0), "intervention");
+  if (!name.ok()) return UsageFailure(context, name.status());
+  catalogue::v1::GetInterventionRequest request;
+  request.set_name(*name);
+  return CallAndPrint(context, &Gateway::GetIntervention, request);
+}
+
+int RegionsList(CommandContext& context) {
+  return CallAndPrint(context, &Gateway::ListRegions, catalogue::v1::ListRegionsRequest());
+}
+
+int RegionsOffer(CommandContext& context) {
+  catalogue::v1::GetRegionalOfferRequest request;
+  request.set_region(context.arguments.at(0));
+  return CallAndPrint(context, &Gateway::GetRegionalOffer, request);
+}
+
+int Find(CommandContext& context) {
+  OptionReader reader(context.options);
+  gateway::v1::FindInterventionsRequest request;
+  request.set_kind(reader.Enum<catalogue::v1::InterventionKind>("kind"));
+  request.set_need_area(reader.Enum<common::v1::NeedArea>("need_area"));
+  if (!reader.status().ok()) return UsageFailure(context, reader.status());
+  absl::StatusOr<common::v1::PersonProfile> person =
+      ProfileFromOptions(context.options, *context.in);
+  if (!person.ok()) return UsageFailure(context, person.status());
+  *request.mutable_person() = *std::move(person);
+  return CallAndPrint(context, &Gateway::FindInterventions, request);
+}
+
+int EligibilityCheck(CommandContext& context) {
+  absl::StatusOr<std::string> name = InterventionName(context.arguments.at(0), "intervention");
+  if (!name.ok()) return UsageFailure(context, name.status());
+  OptionReader reader(context.options);
+  eligibility::v1::CheckEligibilityRequest request;
+  request.set_intervention(*name);
+  request.set_requirement_days(reader.Int("requirement_days"));
+  if (!reader.status().ok()) return UsageFailure(context, reader.status());
+  absl::StatusOr<common::v1::PersonProfile> person =
+      ProfileFromOptions(context.options, *context.in);
+  if (!person.ok()) return UsageFailure(context, person.status());
+  *request.mutable_person() = *std::move(person);
+  return CallAndPrint(context, &Gateway::CheckEligibility, request);
+}
+
+int ReferralsCreate(CommandContext& context) {
+  OptionReader reader(context.options);
+  if (!reader.Has("intervention")) {
+    return UsageFailure(context, InvalidFlag("intervention", "required"));
+  }
+  absl::StatusOr<std::string> intervention =
+      InterventionName(reader.String("intervention"), "--intervention");
+  if (!intervention.ok()) return UsageFailure(context, intervention.status());
+  referrals::v1::CreateReferralRequest request;
+  referrals::v1::Referral& referral = *request.mutable_referral();
+  referral.set_intervention(*intervention);
+  referral.set_region(reader.String("region"));
+  referral.set_provider(reader.String("provider"));
+  referral.set_reason_for_referral(reader.String("reason_for_referral"));
+  referral.set_complexity_level(reader.Enum<common::v1::ComplexityLevel>("complexity_level"));
+  for (std::string& outcome : reader.List("desired_outcomes", kDesiredOutcomesSeparator)) {
+    referral.add_desired_outcomes(std::move(outcome));
+  }
+  if (!reader.status().ok()) return UsageFailure(context, reader.status());
+  absl::StatusOr<common::v1::PersonProfile> person =
+      ProfileFromOptions(context.options, *context.in);
+  if (!person.ok()) return UsageFailure(context, person.status());
+  *referral.mutable_person() = *std::move(person);
+  const bool generated = context.settings.request_id.empty();
+  request.set_request_id(generated ? NewRequestId() : context.settings.request_id);
+
+  referrals::v1::Referral created;
+  const grpc::Status status = Call(context, &Gateway::CreateReferral, request, created);
+  if (!status.ok()) {
+    const int exit_code = CallFailure(context, status);
+    // The referral may have been created all the same; the same key finds it, not a second.
+    if (generated && (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
+      *context.err << "to retry without creating it twice: --request_id=" << request.request_id()
+                   << "\n";
+    }
+    return exit_code;
+  }
+  *context.out << Render(created, context.settings.json);
+  return kExitOk;
+}
+
+int ReferralsGet(CommandContext& context) {
+  absl::StatusOr<std::string> name = ReferralArgument(context);
+  if (!name.ok()) return UsageFailure(context, name.status());
+  referrals::v1::GetReferralRequest request;
+  request.set_name(*name);
+  return CallAndPrint(context, &Gateway::GetReferral, request);
+}
+
+int ReferralsList(CommandContext& context) {
+  OptionReader reader(context.options);
+  referrals::v1::ListReferralsRequest request;
+  request.set_state(reader.Enum<referrals::v1::ReferralState>("state"));
+  request.set_region(reader.String("region"));
+  request.set_crn(reader.String("crn"));
+  request.set_provider(reader.String("provider"));
+  request.set_page_size(reader.Int("page_size"));
+  request.set_page_token(reader.String("page_token"));
+  if (!reader.status().ok()) return UsageFailure(context, reader.status());
+  if (reader.Has("intervention")) {
+    absl::StatusOr<std::string> intervention =
+        InterventionName(reader.String("intervention"), "--intervention");
+    if (!intervention.ok()) return UsageFailure(context, intervention.status());
+    request.set_intervention(*intervention);
+  }
+  return CallAndPrint(context, &Gateway::ListReferrals, request);
+}
+
+int ReferralsUpdate(CommandContext& context) {
+  absl::StatusOr<std::string> name = ReferralArgument(context);
+  if (!name.ok()) return UsageFailure(context, name.status());
+  absl::StatusOr<referrals::v1::UpdateReferralRequest> request =
+      BuildUpdateReferralRequest(*name, context.options, *context.in);
+  if (!request.ok()) return UsageFailure(context, request.status());
+  if (NeedsCurrentReferral(context.options, *request)) {
+    referrals::v1::GetReferralRequest get;
+    get.set_name(*name);
+    referrals::v1::Referral current;
+    if (const grpc::Status status = Call(context, &Gateway::GetReferral, get, current);
+        !status.ok()) {
+      return CallFailure(context, status);
+    }
+    if (absl::Status status = CompleteFromCurrentReferral(context.options, current, *request);
+        !status.ok()) {
+      return UsageFailure(context, status);
+    }
+  }
+  return CallAndPrint(context, &Gateway::UpdateReferral, *request);
+}
+
+int ReferralsSubmit(CommandContext& context) {
+  absl::StatusOr<std::string> name = ReferralArgument(context);
+  if (!name.ok()) return UsageFailure(context, name.status());
+  referrals::v1::SubmitReferralRequest request;
+  request.set_name(*name);
+  request.set_override_reason(OptionReader(context.options).String("override_reason"));
+  if (const grpc::Status status = ResolveEtag(context, *name, *request.mutable_etag());
+      !status.ok()) {
+    return CallFailure(context, status);
+  }
+  return CallAndPrint(context, &Gateway::SubmitReferral, request);
+}
+
+int ReferralsTransition(CommandContext& context) {
+  absl::StatusOr<std::string> name = ReferralArgument(context);
+  if (!name.ok()) return UsageFailure(context, name.status());
+  OptionReader reader(context.options);
+  if (!reader.Has("to")) return UsageFailure(context, InvalidFlag("to", "required"));
+  referrals::v1::TransitionReferralRequest request;
+  request.set_name(*name);
+  request.set_to_state(reader.Enum<referrals::v1::ReferralState>("to"));
+  request.set_reason_code(reader.String("reason_code"));
+  request.set_notes(reader.String("notes"));
+  if (!reader.status().ok()) return UsageFailure(context, reader.status());
+  if (const grpc::Status status = ResolveEtag(context, *name, *request.mutable_etag());
+      !status.ok()) {
+    return CallFailure(context, status);
+  }
+  return CallAndPrint(context, &Gateway::TransitionReferral, request);
+}
+
+int ReferralsTransitions(CommandContext& context) {
+  absl::StatusOr<std::string> name = ReferralArgument(context);
+  if (!name.ok()) return UsageFailure(context, name.status());
+  referrals::v1::ListAllowedTransitionsRequest request;
+  request.set_name(*name);
+  return CallAndPrint(context, &Gateway::ListAllowedTransitions, request);
+}
+
+int ReferralsHistory(CommandContext& context) {
+  absl::StatusOr<std::string> name = ReferralArgument(context);
+  if (!name.ok()) return UsageFailure(context, name.status());
+  referrals::v1::GetReferralHistoryRequest request;
+  request.set_name(*name);
+  return CallAndPrint(context, &Gateway::GetReferralHistory, request);
+}
+
+int ReferralsStateMachine(CommandContext& context) {
+  absl::StatusOr<catalogue::v1::InterventionKind> kind =
+      ParseEnum<catalogue::v1::InterventionKind>(context.arguments.at(0));
+  if (!kind.ok()) {
+    return UsageFailure(
+        context, absl::InvalidArgumentError(absl::StrCat("kind: ", kind.status().message())));
+  }
+  referrals::v1::GetStateMachineRequest request;
+  request.set_kind(*kind);
+  return CallAndPrint(context, &Gateway::GetStateMachine, request);
+}
+
+int ReferralsWatch(CommandContext& context) {
+  OptionReader reader(context.options);
+  referrals::v1::WatchReferralEventsRequest request;
+  if (reader.Has("after")) {
+    int64_t after = 0;
+    if (!absl::SimpleAtoi(reader.String("after"), &after) || after < 0) {
+      return UsageFailure(context, InvalidFlag("after", "expected an event sequence number"));
+    }
+    request.set_after_sequence(after);
+  }
+  const std::unique_ptr<grpc::ClientContext> call =
+      NewCallContext(context.settings, context.settings.stream_timeout);
+  std::unique_ptr<grpc::ClientReaderInterface<referrals::v1::ReferralEvent>> reader_stream =
+      context.gateway->WatchReferralEvents(call.get(), request);
+  referrals::v1::ReferralEvent event;
+  while (reader_stream->Read(&event)) {
+    // Flushed per event, so a pipe sees each as it happens.
+    *context.out << Render(event, context.settings.json) << std::flush;
+  }
+  const grpc::Status status = reader_stream->Finish();
+  // A timeout asked for on a watch is how it is meant to end.
+  if (status.ok() || (context.settings.stream_timeout &&
+                      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
+    return kExitOk;
+  }
+  return CallFailure(context, status);
+}
+
+int Token(CommandContext& context) {
+  OptionReader reader(context.options);
+  std::string secret = reader.String("secret");
+  if (!reader.Has("secret")) {
+    if (const char* value = std::getenv(kJwtSecretVariable)) secret = value;
+  }
+  if (secret.empty()) {
+    return UsageFailure(context,
+                        InvalidFlag("secret", absl::StrCat("required (or ", kJwtSecretVariable,
+                                                           "): the gateway's HS256 secret")));
+  }
+  if (secret.size() < kMinHs256SecretBytes) {
+    return UsageFailure(context,
+                        InvalidFlag("secret", absl::StrCat("an HS256 secret needs at least ",
+                                                           kMinHs256SecretBytes, " bytes")));
+  }
+  Principal principal;
+  principal.subject = reader.String("sub");
+  if (principal.subject.empty()) return UsageFailure(context, InvalidFlag("sub", "required"));
+  for (const std::string& text : reader.List("roles")) {
+    absl::StatusOr<referrals::v1::Role> role = ParseEnum<referrals::v1::Role>(text);
+    if (!role.ok()) return UsageFailure(context, InvalidFlag("roles", role.status().message()));
+    // Tokens name roles as the services do: probation_practitioner.
+    principal.roles.push_back(absl::StrReplaceAll(FriendlyName(*role), {{"-", "_"}}));
+  }
+  principal.region = reader.String("region");
+  principal.provider = reader.String("provider");
+  absl::Duration ttl = absl::Hours(8);
+  if (reader.Has("ttl")) {
+    if (!absl::ParseDuration(reader.String("ttl"), &ttl) || ttl <= absl::ZeroDuration()) {
+      return UsageFailure(context, InvalidFlag("ttl", "expected a positive duration, e.g. 8h"));
+    }
+  }
+  const std::string issuer = reader.Has("issuer") ? reader.String("issuer") : "probation-local";
+  absl::StatusOr<std::string> token =
+      MintJwt(JwtKey{JwtAlgorithm::kHs256, secret}, issuer, principal, absl::Now(), ttl);
+  if (!token.ok()) return UsageFailure(context, token.status());
+  *context.out << *token << "\n";
+  return kExitOk;
+}
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command>* commands = [] {
+    const std::vector<std::string> filters = {"kind", "region", "need_area"};
+    const std::vector<std::string> pages = {"page_size", "page_token"};
+    const std::vector<std::string>& referral_fields = ReferralFieldFlags();
+    const std::string roles = absl::StrJoin(AcceptedNames(*referrals::v1::Role_descriptor()), ", ");
+    return new std::vector<Command>{
+        {.spec = {.command = "interventions",
+                  .subcommand = "list",
+                  .summary = "Lists the catalogue's interventions, filtered, a page at a time.",
+                  .flags = With(With(filters, {"query"}), pages)},
+         .run = &InterventionsList},
+        {.spec = {.command = "interventions",
+                  .subcommand = "search",
+                  .arguments = "<text>...",
+                  .summary = "Lists the interventions whose title, abbreviation, summary or "
+                             "description hold every word of the text.",
+                  .flags = With(filters, pages),
+                  .min_arguments = 1,
+                  .max_arguments = -1},
+         .run = &InterventionsSearch},
+        {.spec = {.command = "interventions",
+                  .subcommand = "get",
+                  .arguments = "<intervention>",
+                  .summary = "Shows one intervention: its criteria and where it is offered.",
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &InterventionsGet},
+        {.spec = {.command = "regions",
+                  .subcommand = "list",
+                  .summary = "Lists the 12 probation regions and their PCC areas."},
+         .run = &RegionsList},
+        {.spec = {.command = "regions",
+                  .subcommand = "offer",
+                  .arguments = "<region>",
+                  .summary = "Shows everything a region delivers, by kind.",
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &RegionsOffer},
+        {.spec = {.command = "find",
+                  .summary = "Judges the person against the catalogue: each intervention's "
+                             "outcome, why it is not eligible, and the recommended pathway.",
+                  .flags = {"kind", "need_area"},
+                  .takes_profile = true},
+         .run = &Find},
+        {.spec = {.command = "eligibility",
+                  .subcommand = "check",
+                  .arguments = "<intervention>",
+                  .summary = "Judges the person for one intervention, criterion by criterion.",
+                  .flags = {"requirement_days"},
+                  .takes_profile = true,
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &EligibilityCheck},
+        {.spec = {.command = "referrals",
+                  .subcommand = "create",
+                  .summary = "Creates a draft referral of the person (--intervention is "
+                             "required; --desired_outcomes is a ;-separated list). A retry "
+                             "with the same --request_id returns the same referral.",
+                  .flags = With({"intervention"}, referral_fields),
+                  .takes_profile = true},
+         .run = &ReferralsCreate},
+        {.spec = {.command = "referrals",
+                  .subcommand = "get",
+                  .arguments = "<referral>",
+                  .summary = "Shows a referral and the moves you may make now.",
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ReferralsGet},
+        {.spec = {.command = "referrals",
+                  .subcommand = "list",
+                  .summary = "Lists the referrals you may see, newest first.",
+                  .flags = With({"state", "intervention", "region", "crn", "provider"}, pages)},
+         .run = &ReferralsList},
+        {.spec = {.command = "referrals",
+                  .subcommand = "update",
+                  .arguments = "<referral>",
+                  .summary = "Changes a draft: only the fields given, the person flags over the "
+                             "current person. Without --etag the current etag is read first.",
+                  .flags = With({"etag"}, referral_fields),
+                  .takes_profile = true,
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ReferralsUpdate},
+        {.spec = {.command = "referrals",
+                  .subcommand = "submit",
+                  .arguments = "<referral>",
+                  .summary = "Submits a draft after the eligibility check; --override_reason "
+                             "says why to go ahead despite a not-eligible verdict. Without "
+                             "--etag the current etag is read first.",
+                  .flags = {"etag", "override_reason"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ReferralsSubmit},
+        {.spec = {.command = "referrals",
+                  .subcommand = "transition",
+                  .arguments = "<referral>",
+                  .summary = "Moves a referral to the state --to (required). Without --etag "
+                             "the current etag is read first.",
+                  .flags = {"to", "reason_code", "notes", "etag"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ReferralsTransition},
+        {.spec = {.command = "referrals",
+                  .subcommand = "transitions",
+                  .arguments = "<referral>",
+                  .summary = "Lists the moves you may make now, with their reason codes.",
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ReferralsTransitions},
+        {.spec = {.command = "referrals",
+                  .subcommand = "history",
+                  .arguments = "<referral>",
+                  .summary = "Shows every change of state, oldest first.",
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ReferralsHistory},
+        {.spec = {.command = "referrals",
+                  .subcommand = "state-machine",
+                  .arguments = "<kind>",
+                  .summary = "Shows the states and transitions of a kind's referrals.",
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ReferralsStateMachine},
+        {.spec = {.command = "referrals",
+                  .subcommand = "watch",
+                  .summary = "Prints the referral events after sequence --after (default 0: "
+                             "all), then new ones as they happen, until interrupted.",
+                  .flags = {"after"}},
+         .run = &ReferralsWatch},
+        {.spec = {.command = "token",
+                  .summary = absl::StrCat(
+                      "Prints an HS256 bearer token for local use, signed with --secret (or ",
+                      kJwtSecretVariable, "). --sub is required; --roles is a comma list of ",
+                      roles, "; --issuer defaults to probation-local, --ttl to 8h."),
+                  .flags = {"secret", "issuer", "sub", "roles", "region", "provider", "ttl"}},
+         .run = &Token},
+    };
+  }();
+  return *commands;
+}
+
+}  // namespace probation::cli

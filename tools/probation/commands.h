@@ -1,0 +1,76 @@
+// The commands of the probation CLI, one function each: it builds its request from the
+// command line, calls the gateway and prints the answer, and returns the exit status.
+#ifndef PROBATION_TOOLS_PROBATION_COMMANDS_H_
+#define PROBATION_TOOLS_PROBATION_COMMANDS_H_
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "probation/gateway/v1/gateway_service.grpc.pb.h"
+#include "tools/probation/command_line.h"
+
+namespace probation::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitCallFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+// How every call is made, from the global flags.
+struct CallSettings {
+  std::string token;
+  // Sent as x-request-id when set; also the idempotency key of a referral being created.
+  std::string request_id;
+  absl::Duration timeout = absl::Seconds(10);
+  // A watch runs until interrupted unless a timeout was asked for.
+  std::optional<absl::Duration> stream_timeout;
+  bool json = false;
+};
+
+struct CommandContext {
+  gateway::v1::InterventionsGateway::StubInterface* gateway = nullptr;
+  CallSettings settings;
+  // The positional arguments after the command's words.
+  std::vector<std::string> arguments;
+  Options options;
+  std::istream* in = nullptr;
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
+};
+
+int InterventionsList(CommandContext& context);
+int InterventionsSearch(CommandContext& context);
+int InterventionsGet(CommandContext& context);
+int RegionsList(CommandContext& context);
+int RegionsOffer(CommandContext& context);
+int Find(CommandContext& context);
+int EligibilityCheck(CommandContext& context);
+int ReferralsCreate(CommandContext& context);
+int ReferralsGet(CommandContext& context);
+int ReferralsList(CommandContext& context);
+int ReferralsUpdate(CommandContext& context);
+int ReferralsSubmit(CommandContext& context);
+int ReferralsTransition(CommandContext& context);
+int ReferralsTransitions(CommandContext& context);
+int ReferralsHistory(CommandContext& context);
+int ReferralsStateMachine(CommandContext& context);
+int ReferralsWatch(CommandContext& context);
+// Needs no gateway: mints a local HS256 token.
+int Token(CommandContext& context);
+
+struct Command {
+  CommandSpec spec;
+  int (*run)(CommandContext& context);
+};
+
+// Every command, in the order the usage text lists them.
+const std::vector<Command>& Commands();
+
+// A random (version 4) UUID, the idempotency key of a referral created without --request_id.
+std::string NewRequestId();
+
+}  // namespace probation::cli
+
+#endif  // PROBATION_TOOLS_PROBATION_COMMANDS_H_

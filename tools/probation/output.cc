@@ -1,0 +1,391 @@
+#include "tools/probation/output.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "tools/probation/enum_names.h"
+
+namespace probation::cli {
+namespace {
+
+using Field = std::pair<std::string, std::string>;
+
+constexpr absl::string_view kBadRequestType = "google.rpc.BadRequest";
+
+// `key: value` lines with the values aligned, leaving out empty values.
+std::string Fields(const std::vector<Field>& fields, size_t indent = 2) {
+  size_t width = 0;
+  for (const auto& [key, value] : fields) {
+    if (!value.empty()) width = std::max(width, key.size());
+  }
+  std::string text;
+  for (const auto& [key, value] : fields) {
+    if (value.empty()) continue;
+    absl::StrAppend(&text, std::string(indent, ' '), key, ":", std::string(width - key.size(), ' '),
+                    " ", value, "\n");
+  }
+  return text;
+}
+
+std::string Time(const google::protobuf::Timestamp& time) {
+  if (time.seconds() == 0 && time.nanos() == 0) return "";
+  return google::protobuf::util::TimeUtil::ToString(time);
+}
+
+std::string Length(const google::protobuf::Duration& duration) {
+  if (duration.seconds() == 0 && duration.nanos() == 0) return "";
+  return absl::FormatDuration(absl::Seconds(duration.seconds()) +
+                              absl::Nanoseconds(duration.nanos()));
+}
+
+std::string ShortIntervention(absl::string_view name) {
+  absl::ConsumePrefix(&name, "interventions/");
+  return std::string(name);
+}
+
+template <typename E, typename List>
+std::string FriendlyList(const List& values) {
+  std::vector<std::string> names;
+  for (const int value : values) names.push_back(FriendlyName(static_cast<E>(value)));
+  return absl::StrJoin(names, ", ");
+}
+
+std::string Footer(int shown, int total, absl::string_view noun,
+                   const std::string& next_page_token) {
+  std::string text = absl::StrCat(shown, " of ", total, " ", noun);
+  if (!next_page_token.empty())
+    absl::StrAppend(&text, "; next page: --page_token=", next_page_token);
+  return text + "\n";
+}
+
+std::string ReasonTable(const eligibility::v1::Verdict& verdict) {
+  std::vector<std::vector<std::string>> rows = {{"RESULT", "CRITERION", "EXPLANATION"}};
+  for (const eligibility::v1::CriterionResult& reason : verdict.reasons()) {
+    std::string criterion = reason.criterion();
+    if (reason.effect() == catalogue::v1::CRITERION_EFFECT_PRIORITY) criterion += " (priority)";
+    rows.push_back({FriendlyName(reason.result()), criterion, reason.explanation()});
+  }
+  return rows.size() > 1 ? Table(rows, 4) : "";
+}
+
+// One line per criterion that is not met or not known: why a verdict is not ELIGIBLE.
+std::string UnmetReasons(const eligibility::v1::Verdict& verdict) {
+  std::string text;
+  for (const eligibility::v1::CriterionResult& reason : verdict.reasons()) {
+    if (reason.result() == eligibility::v1::RESULT_MET) continue;
+    absl::StrAppend(&text, "    ", FriendlyName(reason.result()), " ", reason.criterion(), ": ",
+                    reason.explanation(), "\n");
+  }
+  return text;
+}
+
+std::string Title(absl::string_view title, absl::string_view name) {
+  return title.empty() ? std::string(name) : absl::StrCat(title, " (", name, ")");
+}
+
+}  // namespace
+
+std::string JsonLine(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = false;
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) {
+    return absl::StrCat("{\"error\":\"cannot print ", message.GetTypeName(), " as JSON\"}\n");
+  }
+  return json + "\n";
+}
+
+std::string Table(const std::vector<std::vector<std::string>>& rows, size_t indent) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string text;
+  for (const auto& row : rows) {
+    std::string line(indent, ' ');
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) line += "  ";
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size(), ' ');
+    }
+    absl::StrAppend(&text, absl::StripTrailingAsciiWhitespace(line), "\n");
+  }
+  return text;
+}
+
+std::string ErrorText(const grpc::Status& status) {
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  std::string text =
+      absl::StrCat("error: ", absl::StatusCodeToString(code), ": ", status.error_message(), "\n");
+  google::rpc::Status details;
+  if (status.error_details().empty() || !details.ParseFromString(status.error_details())) {
+    return text;
+  }
+  for (const google::protobuf::Any& any : details.details()) {
+    google::rpc::BadRequest bad_request;
+    if (!absl::EndsWith(any.type_url(), kBadRequestType) || !any.UnpackTo(&bad_request)) continue;
+    for (const auto& violation : bad_request.field_violations()) {
+      const std::string line = absl::StrCat(violation.field(), ": ", violation.description());
+      // The usual message is the one violation already (libs/status InvalidFieldError).
+      if (line == status.error_message()) continue;
+      absl::StrAppend(&text, "  ", line, "\n");
+    }
+  }
+  return text;
+}
+
+std::string HumanText(const catalogue::v1::ListInterventionsResponse& response) {
+  if (response.interventions().empty()) return "no interventions match\n";
+  std::vector<std::vector<std::string>> rows = {{"ID", "TITLE", "KIND"}};
+  for (const catalogue::v1::Intervention& intervention : response.interventions()) {
+    rows.push_back({intervention.id(), intervention.title(), FriendlyName(intervention.kind())});
+  }
+  return Table(rows) + Footer(response.interventions_size(), response.total_size(), "interventions",
+                              response.next_page_token());
+}
+
+std::string HumanText(const catalogue::v1::Intervention& intervention) {
+  std::string title = intervention.title();
+  if (!intervention.short_title().empty())
+    absl::StrAppend(&title, " (", intervention.short_title(), ")");
+  std::vector<std::string> regions;
+  for (const catalogue::v1::RegionalAvailability& region : intervention.regions()) {
+    std::string entry = absl::StrCat(region.region(), ": ", FriendlyName(region.status()));
+    if (!region.pcc_areas().empty()) {
+      absl::StrAppend(&entry, " (", absl::StrJoin(region.pcc_areas(), ", "), ")");
+    }
+    regions.push_back(entry);
+  }
+  std::string text = absl::StrCat(intervention.name(), "\n");
+  absl::StrAppend(
+      &text, Fields({{"title", title},
+                     {"kind", FriendlyName(intervention.kind())},
+                     {"status", FriendlyName(intervention.status())},
+                     {"availability", FriendlyName(intervention.availability_scope())},
+                     {"need areas", FriendlyList<common::v1::NeedArea>(intervention.need_areas())},
+                     {"summary", intervention.summary()},
+                     {"regions", absl::StrJoin(regions, "; ")}}));
+  if (!intervention.criteria().empty()) {
+    std::vector<std::vector<std::string>> rows = {{"CRITERION", "EFFECT", "RULE"}};
+    for (const catalogue::v1::Criterion& criterion : intervention.criteria()) {
+      rows.push_back({criterion.name(), FriendlyName(criterion.effect()), criterion.rule()});
+    }
+    absl::StrAppend(&text, "  criteria:\n", Table(rows, 4));
+  }
+  return text;
+}
+
+std::string HumanText(const catalogue::v1::ListRegionsResponse& response) {
+  std::vector<std::vector<std::string>> rows = {{"ID", "TITLE", "PCC AREAS"}};
+  for (const catalogue::v1::Region& region : response.regions()) {
+    std::vector<std::string> areas;
+    for (const catalogue::v1::PccArea& area : region.pcc_areas()) areas.push_back(area.id());
+    rows.push_back({region.id(), region.title(), absl::StrJoin(areas, ", ")});
+  }
+  return Table(rows);
+}
+
+std::string HumanText(const catalogue::v1::RegionalOffer& offer) {
+  std::string text = absl::StrCat(Title(offer.region().title(), offer.region().id()), "\n");
+  for (const catalogue::v1::OfferGroup& group : offer.groups()) {
+    const std::string kind = FriendlyName(group.kind());
+    absl::StrAppend(&text, "\n", group.title().empty() ? kind : group.title(), ":\n");
+    std::vector<std::vector<std::string>> rows = {{"ID", "TITLE"}};
+    for (const catalogue::v1::Intervention& intervention : group.interventions()) {
+      rows.push_back({intervention.id(), intervention.title()});
+    }
+    absl::StrAppend(&text, Table(rows, 2));
+  }
+  if (!offer.not_listed().empty()) {
+    absl::StrAppend(&text, "\nnot listed in this region:\n");
+    for (const std::string& need : offer.not_listed()) absl::StrAppend(&text, "  ", need, "\n");
+  }
+  return text;
+}
+
+std::string HumanText(const eligibility::v1::Verdict& verdict) {
+  std::string text = absl::StrCat(Title(verdict.intervention_title(), verdict.intervention()), ": ",
+                                  FriendlyName(verdict.outcome()), "\n");
+  if (verdict.prioritised()) absl::StrAppend(&text, "  prioritised\n");
+  if (!verdict.approvals_needed().empty()) {
+    absl::StrAppend(&text, "  approvals needed: ", absl::StrJoin(verdict.approvals_needed(), ", "),
+                    "\n");
+  }
+  return text + ReasonTable(verdict);
+}
+
+std::string HumanText(const gateway::v1::FindInterventionsResponse& response) {
+  if (response.matches().empty()) return "no interventions match\n";
+  std::vector<std::vector<std::string>> rows = {{"OUTCOME", "ID", "TITLE", "KIND"}};
+  std::string reasons;
+  for (const gateway::v1::InterventionMatch& match : response.matches()) {
+    const eligibility::v1::Verdict& verdict = match.verdict();
+    const std::string id = match.intervention().id().empty()
+                               ? ShortIntervention(verdict.intervention())
+                               : match.intervention().id();
+    std::string outcome = FriendlyName(verdict.outcome());
+    if (verdict.prioritised()) outcome += " (prioritised)";
+    const std::string& title = match.intervention().title().empty() ? verdict.intervention_title()
+                                                                    : match.intervention().title();
+    rows.push_back({outcome, id, title, FriendlyName(verdict.kind())});
+    const std::string unmet = UnmetReasons(verdict);
+    if (verdict.outcome() != eligibility::v1::OUTCOME_ELIGIBLE && !unmet.empty()) {
+      absl::StrAppend(&reasons, "  ", id, ": ", FriendlyName(verdict.outcome()), "\n", unmet);
+    }
+  }
+  std::string text = Table(rows);
+  if (!response.pathway().empty()) {
+    absl::StrAppend(&text, "\npathway:\n");
+    int step = 0;
+    for (const eligibility::v1::PathwayStep& pathway_step : response.pathway()) {
+      absl::StrAppend(&text, "  ", ++step, ". ",
+                      Title(pathway_step.intervention_title(), pathway_step.intervention()));
+      if (!pathway_step.stage().empty()) absl::StrAppend(&text, " [", pathway_step.stage(), "]");
+      absl::StrAppend(&text, "\n");
+      if (!pathway_step.rationale().empty()) {
+        absl::StrAppend(&text, "     ", pathway_step.rationale(), "\n");
+      }
+    }
+  }
+  if (!reasons.empty()) absl::StrAppend(&text, "\nwhy not:\n", reasons);
+  return text;
+}
+
+std::string HumanText(const referrals::v1::Referral& referral) {
+  std::string state = FriendlyName(referral.state());
+  if (referral.held_from() != referrals::v1::REFERRAL_STATE_UNSPECIFIED) {
+    absl::StrAppend(&state, " (held from ", FriendlyName(referral.held_from()), ")");
+  }
+  std::string intervention = Title(referral.intervention_title(), referral.intervention());
+  if (referral.kind() != catalogue::v1::INTERVENTION_KIND_UNSPECIFIED) {
+    absl::StrAppend(&intervention, ", ", FriendlyName(referral.kind()));
+  }
+  std::string created = Time(referral.create_time());
+  if (!referral.created_by().empty()) absl::StrAppend(&created, " by ", referral.created_by());
+  std::string eligibility;
+  if (referral.has_eligibility()) eligibility = FriendlyName(referral.eligibility().outcome());
+  std::vector<std::string> transitions;
+  for (const referrals::v1::AllowedTransition& transition : referral.allowed_transitions()) {
+    transitions.push_back(
+        absl::StrCat(transition.action(), " -> ", FriendlyName(transition.to_state())));
+  }
+  std::string text = absl::StrCat(referral.name(), referral.reference().empty() ? "" : " ",
+                                  referral.reference(), "\n");
+  return text + Fields({{"state", state},
+                        {"intervention", intervention},
+                        {"crn", referral.person().crn()},
+                        {"region", referral.region()},
+                        {"provider", referral.provider()},
+                        {"reason", referral.reason_for_referral()},
+                        {"complexity", referral.complexity_level() == 0
+                                           ? ""
+                                           : FriendlyName(referral.complexity_level())},
+                        {"desired outcomes", absl::StrJoin(referral.desired_outcomes(), "; ")},
+                        {"eligibility", eligibility},
+                        {"override reason", referral.override_reason()},
+                        {"etag", referral.etag()},
+                        {"created", created},
+                        {"updated", Time(referral.update_time())},
+                        {"submitted", Time(referral.submit_time())},
+                        {"in state since", Time(referral.state_time())},
+                        {"you may", absl::StrJoin(transitions, ", ")}});
+}
+
+std::string HumanText(const referrals::v1::ListReferralsResponse& response) {
+  if (response.referrals().empty()) return "no referrals match\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "REFERENCE", "STATE", "INTERVENTION", "REGION", "CRN"}};
+  for (const referrals::v1::Referral& referral : response.referrals()) {
+    rows.push_back({referral.id(), referral.reference(), FriendlyName(referral.state()),
+                    ShortIntervention(referral.intervention()), referral.region(),
+                    referral.person().crn()});
+  }
+  return Table(rows) + Footer(response.referrals_size(), response.total_size(), "referrals",
+                              response.next_page_token());
+}
+
+std::string HumanText(const referrals::v1::ListAllowedTransitionsResponse& response) {
+  if (response.transitions().empty()) return "no moves you may make now\n";
+  std::vector<std::vector<std::string>> rows = {{"ACTION", "TO", "TITLE", "NOTES", "REASON CODES"}};
+  for (const referrals::v1::AllowedTransition& transition : response.transitions()) {
+    std::vector<std::string> codes;
+    for (const referrals::v1::ReasonCode& code : transition.reason_codes()) {
+      codes.push_back(code.code());
+    }
+    std::string reasons = absl::StrJoin(codes, ", ");
+    if (transition.reason_required()) reasons = absl::StrCat("required: ", reasons);
+    rows.push_back({transition.action(), FriendlyName(transition.to_state()), transition.title(),
+                    transition.notes_required() ? "required" : "", reasons});
+  }
+  return Table(rows);
+}
+
+std::string HumanText(const referrals::v1::GetReferralHistoryResponse& response) {
+  if (response.entries().empty()) return "no history\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"TIME", "ACTION", "FROM", "TO", "AFTER", "ACTOR", "ROLE", "REASON", "NOTES"}};
+  for (const referrals::v1::HistoryEntry& entry : response.entries()) {
+    rows.push_back({Time(entry.occurred_at()), entry.action(),
+                    entry.from_state() == 0 ? "" : FriendlyName(entry.from_state()),
+                    FriendlyName(entry.to_state()), Length(entry.time_in_previous_state()),
+                    entry.actor(), entry.role() == 0 ? "" : FriendlyName(entry.role()),
+                    entry.reason_code(), entry.notes()});
+  }
+  return Table(rows);
+}
+
+std::string HumanText(const referrals::v1::StateMachine& machine) {
+  std::string text = absl::StrCat(Title(machine.title(), FriendlyName(machine.kind())),
+                                  "; starts in ", FriendlyName(machine.initial_state()), "\n");
+  std::vector<std::vector<std::string>> states = {{"STATE", "TITLE", ""}};
+  for (const referrals::v1::StateInfo& state : machine.states()) {
+    std::vector<std::string> marks;
+    if (state.terminal()) marks.push_back("terminal");
+    if (state.holding()) marks.push_back("holding");
+    states.push_back({FriendlyName(state.state()), state.title(), absl::StrJoin(marks, ", ")});
+  }
+  absl::StrAppend(&text, "\nstates:\n", Table(states, 2));
+  std::vector<std::vector<std::string>> transitions = {
+      {"ACTION", "TO", "ROLES", "REASON", "NOTES", "FROM"}};
+  for (const referrals::v1::Transition& transition : machine.transitions()) {
+    std::string reason = transition.reason_codes();
+    if (transition.reason_required()) absl::StrAppend(&reason, " (required)");
+    // FROM goes last: a transition such as withdraw leaves from most states.
+    transitions.push_back(
+        {transition.action(),
+         transition.to_held_from() ? "(held from)" : FriendlyName(transition.to()),
+         FriendlyList<referrals::v1::Role>(transition.roles()),
+         std::string(absl::StripAsciiWhitespace(reason)),
+         transition.notes_required() ? "required" : "",
+         FriendlyList<referrals::v1::ReferralState>(transition.from())});
+  }
+  absl::StrAppend(&text, "\ntransitions:\n", Table(transitions, 2));
+  return text;
+}
+
+std::string HumanText(const referrals::v1::ReferralEvent& event) {
+  const referrals::v1::Referral& referral = event.referral();
+  std::vector<std::string> parts = {absl::StrCat(event.sequence()),
+                                    Time(event.occurred_at()),
+                                    FriendlyName(event.type()),
+                                    referral.name(),
+                                    referral.reference(),
+                                    FriendlyName(referral.state()),
+                                    ShortIntervention(referral.intervention())};
+  parts.erase(std::remove(parts.begin(), parts.end(), std::string()), parts.end());
+  return absl::StrJoin(parts, "  ") + "\n";
+}
+
+}  // namespace probation::cli

@@ -1,0 +1,54 @@
+// What the CLI prints. With --json every response message is one line of protobuf JSON (a
+// stream, one line per message), for scripts; otherwise short text for people: aligned tables
+// for lists, a verdict with its reasons, a referral's key fields. Errors go to stderr as
+// `error: CODE: message` with any google.rpc.BadRequest field violations under it.
+#ifndef PROBATION_TOOLS_PROBATION_OUTPUT_H_
+#define PROBATION_TOOLS_PROBATION_OUTPUT_H_
+
+#include <string>
+#include <vector>
+
+#include "google/protobuf/message.h"
+#include "grpcpp/support/status.h"
+#include "probation/catalogue/v1/catalogue_service.pb.h"
+#include "probation/eligibility/v1/verdict.pb.h"
+#include "probation/gateway/v1/gateway_service.pb.h"
+#include "probation/referrals/v1/referral.pb.h"
+#include "probation/referrals/v1/referral_service.pb.h"
+#include "probation/referrals/v1/state_machine.pb.h"
+
+namespace probation::cli {
+
+// One line of protobuf JSON, newline included.
+std::string JsonLine(const google::protobuf::Message& message);
+
+// Rows with their columns aligned; the first row is the header. Each line starts with
+// `indent` spaces and has no trailing blanks.
+std::string Table(const std::vector<std::vector<std::string>>& rows, size_t indent = 0);
+
+// `error: CODE: message`, then one indented `field: description` line per field violation.
+std::string ErrorText(const grpc::Status& status);
+
+std::string HumanText(const catalogue::v1::ListInterventionsResponse& response);
+std::string HumanText(const catalogue::v1::Intervention& intervention);
+std::string HumanText(const catalogue::v1::ListRegionsResponse& response);
+std::string HumanText(const catalogue::v1::RegionalOffer& offer);
+std::string HumanText(const eligibility::v1::Verdict& verdict);
+std::string HumanText(const gateway::v1::FindInterventionsResponse& response);
+std::string HumanText(const referrals::v1::Referral& referral);
+std::string HumanText(const referrals::v1::ListReferralsResponse& response);
+std::string HumanText(const referrals::v1::ListAllowedTransitionsResponse& response);
+std::string HumanText(const referrals::v1::GetReferralHistoryResponse& response);
+std::string HumanText(const referrals::v1::StateMachine& machine);
+// One line per event, as a watch prints them.
+std::string HumanText(const referrals::v1::ReferralEvent& event);
+
+// A response as --json asks.
+template <typename M>
+std::string Render(const M& message, bool json) {
+  return json ? JsonLine(message) : HumanText(message);
+}
+
+}  // namespace probation::cli
+
+#endif  // PROBATION_TOOLS_PROBATION_OUTPUT_H_

@@ -1,0 +1,36 @@
+#include "tools/probation/resource_names.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace probation::cli {
+namespace {
+
+absl::StatusOr<std::string> IdIn(absl::string_view collection, absl::string_view text,
+                                 absl::string_view what) {
+  absl::string_view id = absl::StripAsciiWhitespace(text);
+  absl::ConsumePrefix(&id, absl::StrCat(collection, "/"));
+  if (id.empty() || absl::StrContains(id, '/') || absl::StrContains(id, ' ')) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": expected an id or ", collection, "/<id>, got '", text, "'"));
+  }
+  return std::string(id);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReferralName(absl::string_view text, absl::string_view what) {
+  absl::StatusOr<std::string> id = IdIn("referrals", text, what);
+  if (!id.ok()) return id.status();
+  return absl::StrCat("referrals/", *id);
+}
+
+absl::StatusOr<std::string> InterventionName(absl::string_view text, absl::string_view what) {
+  absl::StatusOr<std::string> id = IdIn("interventions", text, what);
+  if (!id.ok()) return id.status();
+  return absl::StrCat("interventions/", *id);
+}
+
+}  // namespace probation::cli
