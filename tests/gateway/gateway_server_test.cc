@@ -13,6 +13,7 @@
 #include "gateway/backend_channel.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/support/referrals_server_fixture.h"
 
 namespace probation::gateway {
@@ -362,6 +363,44 @@ TEST_F(GatewayServerTest, StreamsNeedABearerTokenToo) {
   referrals::v1::ReferralEvent event;
   EXPECT_FALSE(reader->Read(&event));
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(GatewayServerTest, AnOversizedMessageIsRefusedAndTheGatewayCarriesOn) {
+  grpc::ClientContext context;
+  Authorise(context);
+  referrals::v1::CreateReferralRequest create;
+  create.set_request_id("oversized");
+  create.mutable_referral()->set_reason_for_referral(std::string(5 * 1024 * 1024, 'x'));
+  referrals::v1::Referral referral;
+  EXPECT_EQ(stub_->CreateReferral(&context, create, &referral).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  grpc::ClientContext after;
+  Authorise(after);
+  catalogue::v1::ListRegionsResponse regions;
+  EXPECT_TRUE(stub_->ListRegions(&after, {}, &regions).ok());
+}
+
+TEST(BackendChannelTest, RetriesOnlyTheReadsOnUnavailable) {
+  const nlohmann::json config =
+      nlohmann::json::parse(RetryingServiceConfig(ReferralsReadMethods(), 3));
+  const nlohmann::json& method_config = config["methodConfig"][0];
+  EXPECT_EQ(method_config["retryPolicy"]["maxAttempts"], 3);
+  EXPECT_EQ(method_config["retryPolicy"]["retryableStatusCodes"],
+            nlohmann::json::array({"UNAVAILABLE"}));
+  std::vector<std::string> methods;
+  for (const auto& name : method_config["name"]) {
+    EXPECT_EQ(name["service"], "probation.referrals.v1.ReferralService");
+    methods.push_back(name["method"]);
+  }
+  EXPECT_THAT(methods, ::testing::Contains("GetReferral"));
+  for (const char* write : {"CreateReferral", "UpdateReferral", "SubmitReferral",
+                            "TransitionReferral", "WatchReferralEvents"}) {
+    EXPECT_THAT(methods, ::testing::Not(::testing::Contains(write)));
+  }
+  // A whole service is named without a method.
+  const nlohmann::json catalogue =
+      nlohmann::json::parse(RetryingServiceConfig(CatalogueReadMethods(), 3));
+  EXPECT_FALSE(catalogue["methodConfig"][0]["name"][0].contains("method"));
 }
 
 }  // namespace

@@ -186,13 +186,7 @@ int ReferralsCreate(CommandContext& context) {
   referrals::v1::CreateReferralRequest request;
   referrals::v1::Referral& referral = *request.mutable_referral();
   referral.set_intervention(*intervention);
-  referral.set_region(reader.String("region"));
-  referral.set_provider(reader.String("provider"));
-  referral.set_reason_for_referral(reader.String("reason_for_referral"));
-  referral.set_complexity_level(reader.Enum<common::v1::ComplexityLevel>("complexity_level"));
-  for (std::string& outcome : reader.List("desired_outcomes", kDesiredOutcomesSeparator)) {
-    referral.add_desired_outcomes(std::move(outcome));
-  }
+  ReadReferralFields(reader, referral);
   if (!reader.status().ok()) return UsageFailure(context, reader.status());
   absl::StatusOr<common::v1::PersonProfile> person =
       ProfileFromOptions(context.options, *context.in);

@@ -27,6 +27,16 @@ const std::vector<std::string>& ReferralFieldFlags() {
   return *flags;
 }
 
+void ReadReferralFields(OptionReader& reader, Referral& referral) {
+  referral.set_region(reader.String("region"));
+  referral.set_provider(reader.String("provider"));
+  referral.set_reason_for_referral(reader.String("reason_for_referral"));
+  referral.set_complexity_level(reader.Enum<common::v1::ComplexityLevel>("complexity_level"));
+  for (std::string& outcome : reader.List("desired_outcomes", kDesiredOutcomesSeparator)) {
+    referral.add_desired_outcomes(std::move(outcome));
+  }
+}
+
 absl::StatusOr<UpdateReferralRequest> BuildUpdateReferralRequest(absl::string_view name,
                                                                  const Options& options,
                                                                  std::istream& standard_input) {
@@ -35,13 +45,7 @@ absl::StatusOr<UpdateReferralRequest> BuildUpdateReferralRequest(absl::string_vi
   Referral& referral = *request.mutable_referral();
   referral.set_name(std::string(name));
   referral.set_etag(reader.String("etag"));
-  referral.set_region(reader.String("region"));
-  referral.set_provider(reader.String("provider"));
-  referral.set_reason_for_referral(reader.String("reason_for_referral"));
-  referral.set_complexity_level(reader.Enum<common::v1::ComplexityLevel>("complexity_level"));
-  for (std::string& outcome : reader.List("desired_outcomes", kDesiredOutcomesSeparator)) {
-    referral.add_desired_outcomes(std::move(outcome));
-  }
+  ReadReferralFields(reader, referral);
   if (!reader.status().ok()) return reader.status();
   // Paths go in the Referral message's field order, whatever order the flags were typed in.
   if (HasProfileOptions(options)) {

@@ -20,6 +20,10 @@ const std::vector<std::string>& ReferralFieldFlags();
 // Desired outcomes are sentences, which may hold commas.
 inline constexpr char kDesiredOutcomesSeparator = ';';
 
+// Sets the ReferralFieldFlags() fields of `referral` from the flags; a bad value is left in
+// `reader`'s status.
+void ReadReferralFields(OptionReader& reader, referrals::v1::Referral& referral);
+
 // The request for referral `name` from the flags alone: --etag, the referral fields, and the
 // person from --person and the profile flags. INVALID_ARGUMENT naming the flag for a bad value,
 // or when no flag changes anything.
