@@ -40,7 +40,12 @@ std::shared_ptr<grpc::Channel> CreateBackendChannel(const std::string& address,
   arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
+  if (options.metrics != nullptr) {
+    factories.push_back(std::make_unique<RpcMetricsClientInterceptorFactory>(options.metrics));
+  }
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      address, grpc::InsecureChannelCredentials(), arguments, std::move(factories));
 }
 
 const std::vector<std::string>& CatalogueReadMethods() {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "grpcpp/channel.h"
+#include "libs/metrics/rpc_metrics.h"
 
 namespace probation::gateway {
 
@@ -16,6 +17,8 @@ struct BackendChannelOptions {
   int max_message_bytes = 4 * 1024 * 1024;
   // Attempts for a read-only call, the first included.
   int max_read_attempts = 3;
+  // Where each backend call is counted, if anywhere; must outlive the channel.
+  RpcMetrics* metrics = nullptr;
 };
 
 // The gRPC service config that retries `read_methods` (full names "pkg.Service/Method", or

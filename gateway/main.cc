@@ -14,11 +14,15 @@
 #include "libs/auth/jwt.h"
 #include "libs/config/flag_environment.h"
 #include "libs/logging/json_log.h"
+#include "libs/metrics/metrics_endpoint.h"
+#include "libs/metrics/rpc_metrics.h"
 #include "libs/server/grpc_server.h"
 #include "libs/textproto/text_proto.h"
 
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
 ABSL_FLAG(int, port, 50050, "Port to listen on (0 picks a free port).");
+ABSL_FLAG(int, metrics_port, 9460,
+          "Port of the Prometheus endpoint, GET /metrics (0 picks a free port).");
 ABSL_FLAG(std::string, catalogue_address, "localhost:50051", "host:port of the catalogue service.");
 ABSL_FLAG(std::string, eligibility_address, "localhost:50052",
           "host:port of the eligibility service.");
@@ -73,6 +77,8 @@ int main(int argc, char** argv) {
   }
   const int port = absl::GetFlag(FLAGS_port);
   if (port < 0 || port > 65535) Fail("port", "must be 0-65535");
+  const int metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  if (metrics_port < 0 || metrics_port > 65535) Fail("metrics_port", "must be 0-65535");
   for (const auto& [flag, value] :
        {std::pair{"catalogue_address", absl::GetFlag(FLAGS_catalogue_address)},
         std::pair{"eligibility_address", absl::GetFlag(FLAGS_eligibility_address)},
@@ -102,9 +108,15 @@ int main(int argc, char** argv) {
       TokenKeyOrExit(), absl::GetFlag(FLAGS_jwt_issuer), absl::GetFlag(FLAGS_jwt_leeway));
   if (!verifier.ok()) Fail("jwt_public_key_file", verifier.status().message());
 
+  std::unique_ptr<probation::MetricsEndpoint> metrics =
+      probation::StartMetricsOrExit(absl::StrCat(absl::GetFlag(FLAGS_host), ":", metrics_port));
+  probation::RpcMetrics served(metrics->registry(), probation::RpcMetrics::Side::kServer);
+  probation::RpcMetrics backend_calls(metrics->registry(), probation::RpcMetrics::Side::kClient);
+
   namespace gateway = probation::gateway;
   gateway::BackendChannelOptions channel_options;
   channel_options.max_message_bytes = max_message_bytes;
+  channel_options.metrics = &backend_calls;
   const gateway::Backends backends{
       gateway::CreateBackendChannel(absl::GetFlag(FLAGS_catalogue_address),
                                     gateway::CatalogueReadMethods(), channel_options),
@@ -118,6 +130,7 @@ int main(int argc, char** argv) {
   gateway::GatewayServer service(*std::move(verifier), call_options, backends);
 
   probation::ServerOptions options;
+  options.metrics = &served;
   options.address = absl::StrCat(absl::GetFlag(FLAGS_host), ":", port);
   options.services = {&service};
   options.health_service_names = {

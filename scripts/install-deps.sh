@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libpq-dev postgresql
   libjwt-dev libssl-dev
-  python3 python3-grpcio python3-protobuf
+  python3 python3-grpcio python3-protobuf curl prometheus-cpp-dev
   clang-format
 )
 

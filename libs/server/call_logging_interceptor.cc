@@ -1,6 +1,7 @@
 #include "libs/server/call_logging_interceptor.h"
 
 #include "absl/random/random.h"
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -13,33 +14,10 @@ namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 
-// The names of grpc::StatusCode, as gRPC's documentation spells them.
-absl::string_view StatusCodeName(grpc::StatusCode code) {
-  static constexpr absl::string_view kNames[] = {"OK",
-                                                 "CANCELLED",
-                                                 "UNKNOWN",
-                                                 "INVALID_ARGUMENT",
-                                                 "DEADLINE_EXCEEDED",
-                                                 "NOT_FOUND",
-                                                 "ALREADY_EXISTS",
-                                                 "PERMISSION_DENIED",
-                                                 "RESOURCE_EXHAUSTED",
-                                                 "FAILED_PRECONDITION",
-                                                 "ABORTED",
-                                                 "OUT_OF_RANGE",
-                                                 "UNIMPLEMENTED",
-                                                 "INTERNAL",
-                                                 "UNAVAILABLE",
-                                                 "DATA_LOSS",
-                                                 "UNAUTHENTICATED"};
-  const int index = static_cast<int>(code);
-  return index >= 0 && index < static_cast<int>(std::size(kNames)) ? kNames[index] : "UNKNOWN";
-}
-
 class CallLoggingInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit CallLoggingInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : method_(info->method()), start_(absl::Now()) {}
+  CallLoggingInterceptor(grpc::experimental::ServerRpcInfo* info, RpcMetrics* metrics)
+      : method_(info->method()), metrics_(metrics), start_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
@@ -61,10 +39,12 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
-      const double latency_ms = absl::ToDoubleMilliseconds(absl::Now() - start_);
+      const absl::Duration latency = absl::Now() - start_;
+      const double latency_ms = absl::ToDoubleMilliseconds(latency);
+      if (metrics_ != nullptr) metrics_->Record(method_, status.error_code(), latency);
       Log(status.ok() ? spdlog::level::info : spdlog::level::warn, "rpc",
           {{"method", method_},
-           {"status", StatusCodeName(status.error_code())},
+           {"status", absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))},
            {"latency_ms", latency_ms},
            {"request_id", request_id_}});
     }
@@ -73,6 +53,7 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
 
  private:
   std::string method_;
+  RpcMetrics* metrics_;
   absl::Time start_;
   std::string request_id_;
 };
@@ -89,7 +70,7 @@ std::string NewRequestId() {
 
 grpc::experimental::Interceptor* CallLoggingInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new CallLoggingInterceptor(info);
+  return new CallLoggingInterceptor(info, metrics_);
 }
 
 }  // namespace probation

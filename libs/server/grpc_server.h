@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
+#include "libs/metrics/rpc_metrics.h"
 #include "nlohmann/json.hpp"
 
 namespace probation {
@@ -24,6 +25,8 @@ struct ServerOptions {
   // Whether the services are ready as soon as the server starts; a server that must first
   // load something starts NOT_SERVING and calls SetServing(true) later.
   bool serving_at_start = true;
+  // Where every call is counted, if anywhere (libs/metrics); must outlive the server.
+  RpcMetrics* metrics = nullptr;
 };
 
 class GrpcServer {

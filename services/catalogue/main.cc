@@ -10,6 +10,8 @@
 #include "libs/auth/internal_identity.h"
 #include "libs/config/flag_environment.h"
 #include "libs/logging/json_log.h"
+#include "libs/metrics/metrics_endpoint.h"
+#include "libs/metrics/rpc_metrics.h"
 #include "libs/server/grpc_server.h"
 #include "services/catalogue/catalogue.h"
 #include "services/catalogue/catalogue_loader.h"
@@ -17,6 +19,8 @@
 
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
 ABSL_FLAG(int, port, 50051, "Port to listen on (0 picks a free port).");
+ABSL_FLAG(int, metrics_port, 9461,
+          "Port of the Prometheus endpoint, GET /metrics (0 picks a free port).");
 ABSL_FLAG(std::string, data_file, "",
           "Catalogue data file (text-format probation.catalogue.v1.Catalogue); empty uses the "
           "catalogue built into the binary.");
@@ -45,6 +49,8 @@ int main(int argc, char** argv) {
   }
   const int port = absl::GetFlag(FLAGS_port);
   if (port < 0 || port > 65535) Fail("port", "must be 0-65535");
+  const int metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  if (metrics_port < 0 || metrics_port > 65535) Fail("metrics_port", "must be 0-65535");
   if (absl::Status status = probation::CheckIdentitySecret(absl::GetFlag(FLAGS_internal_secret));
       !status.ok()) {
     Fail("internal_secret", status.message());
@@ -68,7 +74,11 @@ int main(int argc, char** argv) {
   auto catalogue = std::make_shared<const probation::catalogue::Catalogue>(*std::move(data));
   probation::catalogue::CatalogueServer service(catalogue, absl::GetFlag(FLAGS_internal_secret));
 
+  std::unique_ptr<probation::MetricsEndpoint> metrics =
+      probation::StartMetricsOrExit(absl::StrCat(absl::GetFlag(FLAGS_host), ":", metrics_port));
+  probation::RpcMetrics served(metrics->registry(), probation::RpcMetrics::Side::kServer);
   probation::ServerOptions options;
+  options.metrics = &served;
   options.address = absl::StrCat(absl::GetFlag(FLAGS_host), ":", port);
   options.services = {&service};
   options.health_service_names = {

@@ -13,6 +13,8 @@
 #include "libs/auth/grpc_identity.h"
 #include "libs/config/flag_environment.h"
 #include "libs/logging/json_log.h"
+#include "libs/metrics/metrics_endpoint.h"
+#include "libs/metrics/rpc_metrics.h"
 #include "libs/server/grpc_server.h"
 #include "services/eligibility/catalogue_watcher.h"
 #include "services/eligibility/eligibility_server.h"
@@ -20,6 +22,8 @@
 
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
 ABSL_FLAG(int, port, 50052, "Port to listen on (0 picks a free port).");
+ABSL_FLAG(int, metrics_port, 9462,
+          "Port of the Prometheus endpoint, GET /metrics (0 picks a free port).");
 ABSL_FLAG(std::string, catalogue_address, "localhost:50051", "host:port of the catalogue service.");
 ABSL_FLAG(absl::Duration, catalogue_refresh_interval, absl::Minutes(1),
           "How often to fetch the catalogue again; the last good one serves meanwhile.");
@@ -53,6 +57,8 @@ int main(int argc, char** argv) {
   }
   const int port = absl::GetFlag(FLAGS_port);
   if (port < 0 || port > 65535) Fail("port", "must be 0-65535");
+  const int metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  if (metrics_port < 0 || metrics_port > 65535) Fail("metrics_port", "must be 0-65535");
   if (absl::GetFlag(FLAGS_catalogue_address).empty()) Fail("catalogue_address", "is required");
   if (absl::GetFlag(FLAGS_catalogue_refresh_interval) < absl::Seconds(1)) {
     Fail("catalogue_refresh_interval", "must be at least 1s");
@@ -98,7 +104,11 @@ int main(int argc, char** argv) {
   eligibility::EligibilityServer service([&watcher] { return watcher.current(); },
                                          absl::GetFlag(FLAGS_internal_secret));
 
+  std::unique_ptr<probation::MetricsEndpoint> metrics =
+      probation::StartMetricsOrExit(absl::StrCat(absl::GetFlag(FLAGS_host), ":", metrics_port));
+  probation::RpcMetrics served(metrics->registry(), probation::RpcMetrics::Side::kServer);
   probation::ServerOptions options;
+  options.metrics = &served;
   options.address = absl::StrCat(absl::GetFlag(FLAGS_host), ":", port);
   options.services = {&service};
   options.health_service_names = {

@@ -14,14 +14,19 @@
 #include "libs/auth/grpc_identity.h"
 #include "libs/config/flag_environment.h"
 #include "libs/logging/json_log.h"
+#include "libs/metrics/metrics_endpoint.h"
+#include "libs/metrics/rpc_metrics.h"
 #include "libs/server/grpc_server.h"
 #include "services/referrals/grpc_dependencies.h"
 #include "services/referrals/postgres_referral_store.h"
 #include "services/referrals/referral_server.h"
+#include "services/referrals/referral_state_metrics.h"
 #include "services/referrals/sqlite_referral_store.h"
 
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
 ABSL_FLAG(int, port, 50053, "Port to listen on (0 picks a free port).");
+ABSL_FLAG(int, metrics_port, 9463,
+          "Port of the Prometheus endpoint, GET /metrics (0 picks a free port).");
 ABSL_FLAG(std::string, database, "referrals.db", "The SQLite database file (created if missing).");
 ABSL_FLAG(std::string, catalogue_address, "localhost:50051", "host:port of the catalogue service.");
 ABSL_FLAG(std::string, eligibility_address, "localhost:50052",
@@ -61,6 +66,8 @@ int main(int argc, char** argv) {
   }
   const int port = absl::GetFlag(FLAGS_port);
   if (port < 0 || port > 65535) Fail("port", "must be 0-65535");
+  const int metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  if (metrics_port < 0 || metrics_port > 65535) Fail("metrics_port", "must be 0-65535");
   if (absl::GetFlag(FLAGS_database).empty()) Fail("database", "is required");
   if (absl::GetFlag(FLAGS_catalogue_address).empty()) Fail("catalogue_address", "is required");
   if (absl::GetFlag(FLAGS_eligibility_address).empty()) Fail("eligibility_address", "is required");
@@ -121,7 +128,13 @@ int main(int argc, char** argv) {
   referrals::ReferralServer service(workflow, **store, bell, pool,
                                     absl::GetFlag(FLAGS_internal_secret));
 
+  std::unique_ptr<probation::MetricsEndpoint> metrics =
+      probation::StartMetricsOrExit(absl::StrCat(absl::GetFlag(FLAGS_host), ":", metrics_port));
+  probation::RpcMetrics served(metrics->registry(), probation::RpcMetrics::Side::kServer);
+  auto state_metrics = std::make_shared<referrals::ReferralStateMetrics>(**store);
+  metrics->Add(state_metrics);
   probation::ServerOptions options;
+  options.metrics = &served;
   options.address = absl::StrCat(absl::GetFlag(FLAGS_host), ":", port);
   options.services = {&service};
   options.health_service_names = {std::string(referrals::v1::ReferralService::service_full_name())};

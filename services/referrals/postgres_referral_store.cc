@@ -308,6 +308,21 @@ absl::StatusOr<std::vector<v1::ReferralEvent>> PostgresReferralStore::EventsOfPe
                      {std::string(crn)});
 }
 
+absl::StatusOr<std::vector<StateCount>> PostgresReferralStore::CountByState() {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<PostgresResult> rows = connection_->Exec(
+      "SELECT intervention, state, COUNT(*) FROM referrals "
+      "GROUP BY intervention, state ORDER BY intervention, state",
+      {});
+  if (!rows.ok()) return rows.status();
+  std::vector<StateCount> counts;
+  for (int row = 0; row < rows->rows(); ++row) {
+    counts.push_back(
+        {rows->Text(row, 0), static_cast<v1::ReferralState>(rows->Int(row, 1)), rows->Int(row, 2)});
+  }
+  return counts;
+}
+
 absl::StatusOr<int> PostgresReferralStore::PurgeDraftsUntouchedSince(absl::Time cutoff) {
   absl::MutexLock lock(&mu_);
   PostgresTransaction transaction(*connection_);

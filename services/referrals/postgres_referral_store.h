@@ -37,6 +37,7 @@ class PostgresReferralStore final : public ReferralStore {
                                                              int limit) override;
   absl::StatusOr<std::vector<v1::Referral>> ReferralsOfPerson(absl::string_view crn) override;
   absl::StatusOr<std::vector<v1::ReferralEvent>> EventsOfPerson(absl::string_view crn) override;
+  absl::StatusOr<std::vector<StateCount>> CountByState() override;
   absl::StatusOr<int> PurgeDraftsUntouchedSince(absl::Time cutoff) override;
 
  private:

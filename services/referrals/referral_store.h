@@ -43,6 +43,13 @@ struct ListQuery {
   std::optional<std::pair<int64_t, std::string>> after;
 };
 
+// How many referrals to one intervention are in one state.
+struct StateCount {
+  std::string intervention;
+  v1::ReferralState state = v1::REFERRAL_STATE_UNSPECIFIED;
+  int64_t count = 0;
+};
+
 struct ListPage {
   std::vector<v1::Referral> referrals;
   bool more = false;
@@ -97,6 +104,9 @@ class ReferralStore {
   // Every referral and event about one person.
   virtual absl::StatusOr<std::vector<v1::Referral>> ReferralsOfPerson(absl::string_view crn) = 0;
   virtual absl::StatusOr<std::vector<v1::ReferralEvent>> EventsOfPerson(absl::string_view crn) = 0;
+
+  // Every (intervention, state) that has referrals, with how many.
+  virtual absl::StatusOr<std::vector<StateCount>> CountByState() = 0;
 
   // Deletes drafts not updated since `cutoff`, writing a PURGED event for each (without the
   // person's details); returns how many.

@@ -307,6 +307,21 @@ absl::StatusOr<std::vector<v1::ReferralEvent>> SqliteReferralStore::EventsOfPers
   return ReadEvents(select);
 }
 
+absl::StatusOr<std::vector<StateCount>> SqliteReferralStore::CountByState() {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement select(connection_->db(),
+                         "SELECT intervention, state, COUNT(*) FROM referrals "
+                         "GROUP BY intervention, state ORDER BY intervention, state");
+  std::vector<StateCount> counts;
+  while (true) {
+    absl::StatusOr<bool> row = select.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return counts;
+    counts.push_back(
+        {select.Text(0), static_cast<v1::ReferralState>(select.Int(1)), select.Int(2)});
+  }
+}
+
 absl::StatusOr<int> SqliteReferralStore::PurgeDraftsUntouchedSince(absl::Time cutoff) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction transaction(*connection_);

@@ -36,6 +36,7 @@ std::pair<std::unique_ptr<ChildProcess>, int> StartCatalogue(
   if (std::none_of(environment.begin(), environment.end(),
                    [](const auto& entry) { return entry.first == "CATALOGUE_PORT"; })) {
     argv.push_back("--port=0");
+    argv.push_back("--metrics_port=0");
   }
   argv.push_back("--host=127.0.0.1");
   environment.emplace_back("CATALOGUE_INTERNAL_SECRET", testing::kTestIdentitySecret);
@@ -172,7 +173,7 @@ interventions { id: "x" title: "X" summary: "s" description: "d" kind: INTERVENT
 interventions { id: "x" title: "X" summary: "s" description: "d" kind: INTERVENTION_KIND_UNPAID_WORK status: INTERVENTION_STATUS_CURRENT availability_scope: AVAILABILITY_SCOPE_NATIONAL }
 )data");
   auto process =
-      ChildProcess::Start({CATALOGUE_BINARY, "--port=0", "--data_file=" + data,
+      ChildProcess::Start({CATALOGUE_BINARY, "--port=0", "--metrics_port=0", "--data_file=" + data,
                            absl::StrCat("--internal_secret=", testing::kTestIdentitySecret)});
   ASSERT_TRUE(process.ok());
   EXPECT_EQ(*(*process)->Wait(absl::Seconds(10)), 1);

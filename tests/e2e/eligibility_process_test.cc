@@ -38,6 +38,7 @@ std::unique_ptr<ChildProcess> StartCatalogue(int port) {
   auto process = ChildProcess::Start({CATALOGUE_BINARY},
                                      {{"CATALOGUE_HOST", "127.0.0.1"},
                                       {"CATALOGUE_PORT", std::to_string(port)},
+                                      {"CATALOGUE_METRICS_PORT", "0"},
                                       {"CATALOGUE_INTERNAL_SECRET", testing::kTestIdentitySecret}});
   EXPECT_TRUE(process.ok()) << process.status();
   return *std::move(process);
@@ -65,6 +66,7 @@ TEST(EligibilityProcess, ServesOnceTheCatalogueServiceIsReachable) {
       {ELIGIBILITY_BINARY},
       {{"ELIGIBILITY_HOST", "127.0.0.1"},
        {"ELIGIBILITY_PORT", "0"},
+       {"ELIGIBILITY_METRICS_PORT", "0"},
        {"ELIGIBILITY_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
        {"ELIGIBILITY_CATALOGUE_REFRESH_INTERVAL", "2s"},
        {"ELIGIBILITY_CATALOGUE_TIMEOUT", "500ms"},

@@ -291,6 +291,37 @@ TEST_F(GatewayProcessTest, CompleteFlowsThroughTheGatewayWithRoleChecksBothWays)
   ASSERT_TRUE(stub_->ListReferrals(stranger_list.get(), {}, &listed).ok());
   EXPECT_EQ(listed.total_size(), 0);
 
+  // Each service's Prometheus endpoint, fetched with curl as Prometheus would, shows the
+  // calls made: by method and code, backend calls from the gateway, referrals by state.
+  const std::map<std::string, std::vector<std::string>> expected_metrics = {
+      {"gateway",
+       {"grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"TransitionReferral\","
+        "grpc_service=\"probation.gateway.v1.InterventionsGateway\"}",
+        "grpc_server_handled_total{grpc_code=\"PERMISSION_DENIED\",grpc_method="
+        "\"TransitionReferral\"",
+        "grpc_client_handled_total{grpc_code=\"OK\",grpc_method=\"FindEligibleInterventions\","
+        "grpc_service=\"probation.eligibility.v1.EligibilityService\"}",
+        "grpc_server_handling_seconds_bucket{grpc_method=\"FindInterventions\""}},
+      {"catalogue", {"grpc_method=\"ListInterventions\""}},
+      {"eligibility", {"grpc_method=\"CheckEligibility\""}},
+      {"referrals",
+       {"probation_referrals{intervention=\"" +
+            referable.at(catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE)
+                .first +
+            "\",state=\"CONCLUDED\"} 1",
+        "grpc_method=\"SubmitReferral\""}}};
+  for (const auto& [service, needles] : expected_metrics) {
+    auto curl = testing::ChildProcess::Start(
+        {"/usr/bin/curl", "--silent", "--show-error", "--max-time", "5",
+         absl::StrCat("http://127.0.0.1:", suite_->metrics_ports.at(service), "/metrics")});
+    ASSERT_TRUE(curl.ok()) << curl.status();
+    ASSERT_EQ(*(*curl)->Wait(absl::Seconds(10)), 0) << service << (*curl)->Output();
+    (void)(*curl)->WaitForLine([](const std::string&) { return false; }, absl::Seconds(5));
+    for (const std::string& needle : needles) {
+      EXPECT_THAT((*curl)->Output(), HasSubstr(needle)) << service;
+    }
+  }
+
   // One request id, in the logs of every service the request touched; and no service logged
   // the person's CRN or date of birth.
   const std::string submit_id = absl::StrCat("\"request_id\":\"e2e-submit-request-",

@@ -115,12 +115,14 @@ TEST_P(ReferralsProcess, EveryAcknowledgedWriteSurvivesASigkill) {
 
   auto catalogue = Start({CATALOGUE_BINARY}, {{"CATALOGUE_HOST", "127.0.0.1"},
                                               {"CATALOGUE_PORT", "0"},
+                                              {"CATALOGUE_METRICS_PORT", "0"},
                                               {"CATALOGUE_INTERNAL_SECRET", kSecret}});
   const int catalogue_port = ServingPort(*catalogue);
   auto eligibility =
       Start({ELIGIBILITY_BINARY},
             {{"ELIGIBILITY_HOST", "127.0.0.1"},
              {"ELIGIBILITY_PORT", "0"},
+             {"ELIGIBILITY_METRICS_PORT", "0"},
              {"ELIGIBILITY_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
              {"ELIGIBILITY_INTERNAL_SECRET", kSecret}});
   const int eligibility_port = ServingPort(*eligibility);
@@ -132,6 +134,7 @@ TEST_P(ReferralsProcess, EveryAcknowledgedWriteSurvivesASigkill) {
   const std::vector<std::pair<std::string, std::string>> referrals_env = {
       {"REFERRALS_HOST", "127.0.0.1"},
       {"REFERRALS_PORT", "0"},
+      {"REFERRALS_METRICS_PORT", "0"},
       {"REFERRALS_DATABASE", database},
       {"REFERRALS_INTERNAL_SECRET", kSecret},
       {"REFERRALS_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -32,9 +33,9 @@ inline bool IsLogEvent(const std::string& line, absl::string_view event) {
   return absl::StrContains(line, absl::StrCat("\"event\":\"", event, "\""));
 }
 
-// The port a service reports in its `serving` log line.
-inline int ServingPortOf(ChildProcess& process) {
-  auto line = process.WaitForLine([](const std::string& l) { return IsLogEvent(l, "serving"); },
+// The port a service reports in its `serving` (or another) log line.
+inline int ServingPortOf(ChildProcess& process, absl::string_view event = "serving") {
+  auto line = process.WaitForLine([&](const std::string& l) { return IsLogEvent(l, event); },
                                   absl::Seconds(20));
   EXPECT_TRUE(line.ok()) << line.status() << process.Output();
   return line.ok() ? nlohmann::json::parse(*line).value("port", 0) : 0;
@@ -73,22 +74,27 @@ class RunningSuite {
     catalogue =
         StartProcess(binaries_.catalogue, {{"CATALOGUE_HOST", "127.0.0.1"},
                                            {"CATALOGUE_PORT", "0"},
+                                           {"CATALOGUE_METRICS_PORT", "0"},
                                            {"CATALOGUE_INTERNAL_SECRET", kSuiteInternalSecret}});
     catalogue_port = ServingPortOf(*catalogue);
+    metrics_ports["catalogue"] = ServingPortOf(*catalogue, "metrics_serving");
     StartEligibility(0);
     referrals = StartProcess(
         binaries_.referrals,
         {{"REFERRALS_HOST", "127.0.0.1"},
          {"REFERRALS_PORT", "0"},
+         {"REFERRALS_METRICS_PORT", "0"},
          {"REFERRALS_DATABASE", database_},
          {"REFERRALS_INTERNAL_SECRET", kSuiteInternalSecret},
          {"REFERRALS_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
          {"REFERRALS_ELIGIBILITY_ADDRESS", absl::StrCat("127.0.0.1:", eligibility_port)}});
     referrals_port = ServingPortOf(*referrals);
+    metrics_ports["referrals"] = ServingPortOf(*referrals, "metrics_serving");
     gateway =
         StartProcess(binaries_.gateway,
                      {{"GATEWAY_HOST", "127.0.0.1"},
                       {"GATEWAY_PORT", "0"},
+                      {"GATEWAY_METRICS_PORT", "0"},
                       {"GATEWAY_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
                       {"GATEWAY_ELIGIBILITY_ADDRESS", absl::StrCat("127.0.0.1:", eligibility_port)},
                       {"GATEWAY_REFERRALS_ADDRESS", absl::StrCat("127.0.0.1:", referrals_port)},
@@ -98,6 +104,7 @@ class RunningSuite {
                       {"GATEWAY_HEALTH_CHECK_INTERVAL", "200ms"},
                       {"GATEWAY_BACKEND_TIMEOUT", "3s"}});
     gateway_port = ServingPortOf(*gateway);
+    metrics_ports["gateway"] = ServingPortOf(*gateway, "metrics_serving");
     auto ready = gateway->WaitForLine([](const std::string& l) { return IsLogEvent(l, "ready"); },
                                       absl::Seconds(30));
     EXPECT_TRUE(ready.ok()) << ready.status() << gateway->Output();
@@ -109,9 +116,11 @@ class RunningSuite {
         StartProcess(binaries_.eligibility,
                      {{"ELIGIBILITY_HOST", "127.0.0.1"},
                       {"ELIGIBILITY_PORT", std::to_string(port)},
+                      {"ELIGIBILITY_METRICS_PORT", "0"},
                       {"ELIGIBILITY_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
                       {"ELIGIBILITY_INTERNAL_SECRET", kSuiteInternalSecret}});
     eligibility_port = ServingPortOf(*eligibility);
+    metrics_ports["eligibility"] = ServingPortOf(*eligibility, "metrics_serving");
     auto ready = eligibility->WaitForLine(
         [](const std::string& l) { return IsLogEvent(l, "ready"); }, absl::Seconds(30));
     EXPECT_TRUE(ready.ok()) << ready.status() << eligibility->Output();
@@ -136,6 +145,8 @@ class RunningSuite {
   int eligibility_port = 0;
   int referrals_port = 0;
   int gateway_port = 0;
+  // Each service's Prometheus endpoint, by service name.
+  std::map<std::string, int> metrics_ports;
 
  private:
   SuiteBinaries binaries_;

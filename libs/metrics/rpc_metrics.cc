@@ -1,0 +1,75 @@
+#include "libs/metrics/rpc_metrics.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+
+namespace probation {
+namespace {
+
+// From half a millisecond (a cached read) to ten seconds (beyond any deadline we set).
+const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
+  static const auto* const kBuckets = new prometheus::Histogram::BucketBoundaries{
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return *kBuckets;
+}
+
+std::string Prefix(RpcMetrics::Side side) {
+  return side == RpcMetrics::Side::kServer ? "grpc_server_" : "grpc_client_";
+}
+
+class ClientInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  ClientInterceptor(RpcMetrics* metrics, std::string method)
+      : metrics_(metrics), method_(std::move(method)), start_(absl::Now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::POST_RECV_STATUS)) {
+      metrics_->Record(method_, methods->GetRecvStatus()->error_code(), absl::Now() - start_);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  RpcMetrics* metrics_;
+  std::string method_;
+  absl::Time start_;
+};
+
+}  // namespace
+
+RpcMetrics::RpcMetrics(prometheus::Registry& registry, Side side)
+    : handled_(prometheus::BuildCounter()
+                   .Name(Prefix(side) + "handled_total")
+                   .Help(side == Side::kServer ? "gRPC calls served, by method and status code"
+                                               : "gRPC calls made, by method and status code")
+                   .Register(registry)),
+      handling_seconds_(prometheus::BuildHistogram()
+                            .Name(Prefix(side) + "handling_seconds")
+                            .Help("Latency of gRPC calls until their status, in seconds")
+                            .Register(registry)) {}
+
+void RpcMetrics::Record(absl::string_view full_method, grpc::StatusCode code,
+                        absl::Duration latency) {
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(absl::StripPrefix(full_method, "/"), absl::MaxSplits('/', 1));
+  const std::string service(parts[0]);
+  const std::string method(parts.size() > 1 ? parts[1] : "");
+  handled_
+      .Add({{"grpc_service", service},
+            {"grpc_method", method},
+            {"grpc_code", absl::StatusCodeToString(static_cast<absl::StatusCode>(code))}})
+      .Increment();
+  handling_seconds_.Add({{"grpc_service", service}, {"grpc_method", method}}, LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(latency));
+}
+
+grpc::experimental::Interceptor* RpcMetricsClientInterceptorFactory::CreateClientInterceptor(
+    grpc::experimental::ClientRpcInfo* info) {
+  return new ClientInterceptor(metrics_, info->method());
+}
+
+}  // namespace probation
