@@ -1,18 +1,32 @@
 #!/usr/bin/env bash
-# Installs, from Debian 12's packages, everything the suite needs to build, run and test.
-# Safe to run repeatedly: it only calls apt-get when something is missing.
+# Installs, from Debian 12's packages, everything the suite needs. Safe to run repeatedly:
+# it only calls apt-get when something is missing.
+#   scripts/install-deps.sh          build, run and test (a developer machine, CI)
+#   scripts/install-deps.sh build    only what compiling the services needs (image build stage)
 set -euo pipefail
 
-packages=(
+build_packages=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
-  libabsl-dev libspdlog-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  libsqlite3-dev libpq-dev postgresql
-  libjwt-dev libssl-dev
-  python3 python3-grpcio python3-protobuf curl prometheus-cpp-dev
-  clang-format
+  libabsl-dev libspdlog-dev nlohmann-json3-dev prometheus-cpp-dev
+  libsqlite3-dev libpq-dev libjwt-dev libssl-dev
 )
+test_packages=(
+  libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql
+  clang-format
+  python3 python3-grpcio python3-protobuf python3-yaml
+  curl iproute2 graphviz
+)
+
+case "${1:-all}" in
+  build) packages=("${build_packages[@]}") ;;
+  all) packages=("${build_packages[@]}" "${test_packages[@]}") ;;
+  *)
+    echo "usage: $0 [build|all]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do

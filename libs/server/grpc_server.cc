@@ -44,6 +44,8 @@ void GrpcServer::SetServing(bool serving) {
   if (health == nullptr) return;
   health->SetServingStatus(serving);
   for (const std::string& name : health_service_names_) health->SetServingStatus(name, serving);
+  // Setting the overall status sets every name; liveness stays SERVING until shutdown.
+  health->SetServingStatus(kLivenessServiceName, !shut_down_);
 }
 
 void GrpcServer::Shutdown(absl::Duration drain) {

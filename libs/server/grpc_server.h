@@ -15,6 +15,11 @@
 
 namespace probation {
 
+// The health service name that is SERVING for as long as the process serves at all, whether
+// or not it is ready: for liveness probes, which must not restart a server that is only
+// waiting for a dependency.
+inline constexpr char kLivenessServiceName[] = "liveness";
+
 struct ServerOptions {
   // "host:port"; port 0 picks a free port (tests).
   std::string address = "0.0.0.0:0";
@@ -37,7 +42,8 @@ class GrpcServer {
 
   int port() const { return port_; }
 
-  // Sets every health service name (and the overall "" entry) to SERVING or NOT_SERVING.
+  // Sets every health service name (and the overall "" entry, which readiness probes ask
+  // about) to SERVING or NOT_SERVING; kLivenessServiceName stays SERVING.
   void SetServing(bool serving);
 
   // Stops accepting calls, lets calls in flight finish until `drain` has passed, then

@@ -1,6 +1,7 @@
 #include "libs/server/grpc_server.h"
 
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "prometheus/text_serializer.h"
 #include "gtest/gtest.h"
 #include "tests/support/catalogue_fixture.h"
 
@@ -29,9 +30,45 @@ TEST(GrpcServer, HealthFollowsSetServing) {
   testing::RunningCatalogue running = testing::StartCatalogue(/*serving_at_start=*/false);
   EXPECT_EQ(Check(running.channel.get(), ""), HealthCheckResponse::NOT_SERVING);
   EXPECT_EQ(Check(running.channel.get(), kCatalogueService), HealthCheckResponse::NOT_SERVING);
+  // Alive all the same: a liveness probe must not restart a server waiting to be ready.
+  EXPECT_EQ(Check(running.channel.get(), kLivenessServiceName), HealthCheckResponse::SERVING);
   running.server->SetServing(true);
   EXPECT_EQ(Check(running.channel.get(), ""), HealthCheckResponse::SERVING);
   EXPECT_EQ(Check(running.channel.get(), kCatalogueService), HealthCheckResponse::SERVING);
+  running.server->SetServing(false);
+  EXPECT_EQ(Check(running.channel.get(), kLivenessServiceName), HealthCheckResponse::SERVING);
+}
+
+TEST(GrpcServer, CountsEveryCallInItsMetrics) {
+  prometheus::Registry registry;
+  RpcMetrics metrics(registry, RpcMetrics::Side::kServer);
+  auto catalogue = testing::LoadEmbeddedCatalogue();
+  catalogue::CatalogueServer service(catalogue, testing::kTestIdentitySecret);
+  ServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.services = {&service};
+  options.metrics = &metrics;
+  auto server = GrpcServer::Start(options);
+  ASSERT_TRUE(server.ok());
+  auto stub = catalogue::v1::CatalogueService::NewStub(
+      testing::SignedTestChannel(absl::StrCat("127.0.0.1:", (*server)->port())));
+  for (const char* name : {"interventions/unpaid-work", "interventions/nothing"}) {
+    grpc::ClientContext context;
+    catalogue::v1::GetInterventionRequest request;
+    request.set_name(name);
+    catalogue::v1::Intervention intervention;
+    stub->GetIntervention(&context, request, &intervention);
+  }
+  const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  EXPECT_NE(text.find("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"GetIntervention\","
+                      "grpc_service=\"probation.catalogue.v1.CatalogueService\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("grpc_code=\"NOT_FOUND\",grpc_method=\"GetIntervention\""),
+            std::string::npos);
+  EXPECT_NE(text.find("grpc_server_handling_seconds_count{grpc_method=\"GetIntervention\","
+                      "grpc_service=\"probation.catalogue.v1.CatalogueService\"} 2"),
+            std::string::npos);
 }
 
 TEST(GrpcServer, EchoesTheCallersRequestId) {

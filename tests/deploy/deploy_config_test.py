@@ -1,0 +1,334 @@
+"""Checks the deployment files against the binaries they deploy, with no container engine:
+every environment variable compose.yaml and the Kubernetes manifests set is a setting the
+service accepts (read from the binary's own flag list), every port and probe matches the
+service, the images' build and runtime stages name only Debian 12 packages, the runtime
+packages provide every shared library the binary loads, and the README documents every
+setting.
+
+Usage: deploy_config_test.py --repo DIR --binary NAME=PATH ... (NAME: catalogue, eligibility,
+referrals, gateway).
+"""
+
+import argparse
+import functools
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import yaml
+
+ARGS = None
+
+SERVICES = {
+    "catalogue": {"prefix": "CATALOGUE", "dockerfile": "services/catalogue/Dockerfile",
+                  "health": "probation.catalogue.v1.CatalogueService"},
+    "eligibility": {"prefix": "ELIGIBILITY", "dockerfile": "services/eligibility/Dockerfile",
+                    "health": "probation.eligibility.v1.EligibilityService"},
+    "referrals": {"prefix": "REFERRALS", "dockerfile": "services/referrals/Dockerfile",
+                  "health": "probation.referrals.v1.ReferralService"},
+    "gateway": {"prefix": "GATEWAY", "dockerfile": "gateway/Dockerfile",
+                "health": "probation.gateway.v1.InterventionsGateway"},
+}
+
+
+@functools.lru_cache(maxsize=None)
+def flags_of(service):
+    """The flags the service's main.cc defines, with their defaults, from --helpfull."""
+    output = subprocess.run([ARGS.binaries[service], "--helpfull"], capture_output=True,
+                            text=True, check=False).stdout
+    section = re.search(r"Flags from \S*main\.cc:\n(.*?)(\n\n|\Z)", output, re.S)
+    assert section, f"{service}: no flags from main.cc in --helpfull"
+    flags = {}
+    for entry in re.split(r"^    --", section.group(1), flags=re.M)[1:]:
+        entry = " ".join(entry.split())
+        name = entry.split(" ", 1)[0]
+        flags[name] = re.search(r"default: (.*);$", entry).group(1).strip('"')
+    return flags
+
+
+def accepted_variables(service):
+    prefix = SERVICES[service]["prefix"]
+    return {f"{prefix}_{flag.upper()}" for flag in flags_of(service)}
+
+
+def repo_path(*parts):
+    return os.path.join(ARGS.repo, *parts)
+
+
+def load_compose():
+    with open(repo_path("compose.yaml"), encoding="utf-8") as file:
+        return yaml.safe_load(file)
+
+
+def load_manifests():
+    documents = []
+    for path in sorted(glob.glob(repo_path("deploy", "k8s", "*.yaml"))):
+        with open(path, encoding="utf-8") as file:
+            documents += [(os.path.basename(path), doc) for doc in yaml.safe_load_all(file) if doc]
+    return documents
+
+
+def port_of(address):
+    return int(address.rsplit(":", 1)[1])
+
+
+class ComposeTest(unittest.TestCase):
+    def setUp(self):
+        self.compose = load_compose()["services"]
+
+    def test_every_variable_is_a_setting_the_service_accepts(self):
+        for service in SERVICES:
+            with self.subTest(service=service):
+                variables = set(self.compose[service]["environment"])
+                self.assertTrue(variables, "configured by the environment")
+                self.assertLessEqual(variables, accepted_variables(service))
+
+    def test_ports_health_checks_and_dependencies_match_the_services(self):
+        for service, facts in SERVICES.items():
+            with self.subTest(service=service):
+                spec = self.compose[service]
+                port = int(spec["environment"][f"{facts['prefix']}_PORT"])
+                probe = spec["healthcheck"]["test"]
+                self.assertEqual(probe[1], "probation-health-probe")
+                self.assertEqual(port_of(probe[2].split("=", 1)[1]), port)
+                self.assertTrue(spec["read_only"])
+                self.assertEqual(spec["build"]["dockerfile"], facts["dockerfile"])
+                self.assertTrue(os.path.exists(repo_path(facts["dockerfile"])))
+                for dependency in spec.get("depends_on", {}).values():
+                    self.assertEqual(dependency["condition"], "service_healthy")
+                # Addresses of other services name their service and its port.
+                for name, value in spec["environment"].items():
+                    if name.endswith("_ADDRESS"):
+                        host, target_port = value.split(":")
+                        other = SERVICES[host]["prefix"]
+                        self.assertEqual(
+                            int(target_port),
+                            int(self.compose[host]["environment"][f"{other}_PORT"]))
+
+    def test_only_the_gateway_is_published(self):
+        published = [name for name, spec in self.compose.items() if spec.get("ports")]
+        self.assertEqual(published, ["gateway"])
+
+    def test_referrals_keep_their_data_on_a_named_volume_or_postgres(self):
+        referrals = self.compose["referrals"]
+        self.assertIn("referrals-data:/var/lib/probation", referrals["volumes"])
+        self.assertIn("referrals-data", load_compose()["volumes"])
+        self.assertEqual(self.compose["postgres"]["profiles"], ["postgres"])
+        self.assertFalse(referrals["depends_on"]["postgres"]["required"])
+
+
+class KubernetesTest(unittest.TestCase):
+    def setUp(self):
+        self.documents = load_manifests()
+        self.config_maps = {doc["metadata"]["name"]: doc["data"]
+                            for _, doc in self.documents if doc["kind"] == "ConfigMap"}
+
+    def deployment(self, service):
+        for _, doc in self.documents:
+            if doc["kind"] == "Deployment" and doc["metadata"]["name"] == service:
+                return doc
+        self.fail(f"no Deployment {service}")
+
+    def environment(self, container):
+        variables = {}
+        for source in container.get("envFrom", []):
+            variables.update(self.config_maps[source["configMapRef"]["name"]])
+        for entry in container.get("env", []):
+            variables[entry["name"]] = entry.get("value", entry.get("valueFrom"))
+        return variables
+
+    def test_every_variable_is_a_setting_the_service_accepts(self):
+        for service in SERVICES:
+            with self.subTest(service=service):
+                container = self.deployment(service)["spec"]["template"]["spec"]["containers"][0]
+                self.assertLessEqual(set(self.environment(container)),
+                                     accepted_variables(service))
+
+    def test_ports_probes_and_limits_match_the_services(self):
+        for service, facts in SERVICES.items():
+            with self.subTest(service=service):
+                pod = self.deployment(service)["spec"]["template"]["spec"]
+                container = pod["containers"][0]
+                variables = self.environment(container)
+                port = int(variables[f"{facts['prefix']}_PORT"])
+                metrics_port = int(variables[f"{facts['prefix']}_METRICS_PORT"])
+                ports = {entry["name"]: entry["containerPort"] for entry in container["ports"]}
+                self.assertEqual(ports, {"grpc": port, "metrics": metrics_port})
+                self.assertEqual(container["livenessProbe"]["grpc"],
+                                 {"port": port, "service": "liveness"})
+                self.assertEqual(container["readinessProbe"]["grpc"],
+                                 {"port": port, "service": facts["health"]})
+                self.assertEqual(container["startupProbe"]["grpc"]["port"], port)
+                for kind in ("requests", "limits"):
+                    self.assertEqual(set(container["resources"][kind]), {"cpu", "memory"})
+                self.assertTrue(container["securityContext"]["readOnlyRootFilesystem"])
+                self.assertTrue(pod["securityContext"]["runAsNonRoot"])
+
+    def test_services_route_to_named_container_ports(self):
+        for _, doc in self.documents:
+            if doc["kind"] != "Service" or doc["metadata"]["name"] not in SERVICES:
+                continue
+            container = self.deployment(doc["metadata"]["name"])["spec"]["template"]["spec"][
+                "containers"][0]
+            names = {entry["name"] for entry in container["ports"]}
+            for entry in doc["spec"]["ports"]:
+                self.assertIn(entry["targetPort"], names)
+
+    def test_secrets_come_from_secrets_and_referrals_share_postgres(self):
+        referrals = self.deployment("referrals")
+        self.assertGreater(referrals["spec"]["replicas"], 1)
+        container = referrals["spec"]["template"]["spec"]["containers"][0]
+        secret_variables = {entry["name"] for entry in container["env"] if "valueFrom" in entry}
+        self.assertEqual(secret_variables, {"REFERRALS_INTERNAL_SECRET", "REFERRALS_DATABASE"})
+        for name, data in self.config_maps.items():
+            for key in data:
+                self.assertNotRegex(key, "SECRET|DATABASE", f"{name} holds a secret")
+        gateway = self.deployment("gateway")["spec"]["template"]["spec"]
+        self.assertEqual(gateway["volumes"][0]["secret"]["secretName"],
+                         "probation-jwt-public-key")
+
+
+def dockerfile_stages(path):
+    """The Dockerfile's stages: (base image, text of its instructions)."""
+    with open(path, encoding="utf-8") as file:
+        text = re.sub(r"\\\n", " ", file.read())
+    stages = re.split(r"^FROM ", text, flags=re.M)[1:]
+    return [(stage.split()[0], stage) for stage in stages]
+
+
+def apt_installed_in(stage_text):
+    packages = []
+    for command in re.findall(r"apt-get install ([^&\n]*)", stage_text):
+        packages += [word for word in command.split() if not word.startswith("-")]
+    return packages
+
+
+def install_deps_packages(profile):
+    with open(repo_path("scripts", "install-deps.sh"), encoding="utf-8") as file:
+        text = file.read()
+    return re.search(profile + r"_packages=\((.*?)\)", text, re.S).group(1).split()
+
+
+def debian_candidates(packages):
+    """Each package's candidate version and where it comes from, per apt's lists."""
+    output = subprocess.run(["apt-cache", "policy", *packages], capture_output=True, text=True,
+                            check=False).stdout
+    policies = {}
+    for block in re.split(r"^(?=\S+:$)", output, flags=re.M):
+        name = block.split(":", 1)[0].strip()
+        candidate = re.search(r"Candidate: (\S+)", block)
+        if name:
+            policies[name] = (candidate.group(1) if candidate else None, block)
+    return policies
+
+
+@functools.lru_cache(maxsize=None)
+def dependency_closure(packages):
+    output = subprocess.run(
+        ["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests",
+         "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", *packages],
+        capture_output=True, text=True, check=True).stdout
+    return {line.strip() for line in output.splitlines() if not line.startswith(" ")} | {
+        re.sub(r"[<>]", "", line.split(":", 1)[1].strip())
+        for line in output.splitlines() if "Depends:" in line}
+
+
+def libraries_packages(binary):
+    """The Debian packages that provide the shared libraries `binary` loads."""
+    output = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
+    paths = set()
+    for path in re.findall(r"=> (\S+)", output):
+        real = os.path.realpath(path)
+        # dpkg knows some libraries by their merged-/usr alias only.
+        paths |= {real, real.replace("/usr/lib/", "/lib/", 1)}
+    owners = subprocess.run(["dpkg", "-S", *sorted(paths)], capture_output=True, text=True,
+                            check=False).stdout
+    found = {}
+    for line in owners.splitlines():
+        package, path = line.split(": ", 1)
+        found[os.path.basename(path)] = package.split(":", 1)[0]
+    missing = {os.path.basename(path) for path in paths} - set(found)
+    assert not missing, f"{binary}: no package provides {missing}"
+    return set(found.values())
+
+
+class ImageTest(unittest.TestCase):
+    def test_build_and_runtime_stages_name_only_debian_12_packages(self):
+        named = set(install_deps_packages("build"))
+        for facts in SERVICES.values():
+            for _, text in dockerfile_stages(repo_path(facts["dockerfile"])):
+                named |= set(apt_installed_in(text))
+        policies = debian_candidates(sorted(named))
+        for package in sorted(named):
+            with self.subTest(package=package):
+                candidate, policy = policies.get(package, (None, ""))
+                self.assertNotIn(candidate, (None, "(none)"), f"{package} is not in Debian")
+                self.assertIn("bookworm", policy)
+
+    def test_images_are_debian_12_multi_stage_non_root_with_a_health_check(self):
+        for service, facts in SERVICES.items():
+            with self.subTest(service=service):
+                path = repo_path(facts["dockerfile"])
+                stages = dockerfile_stages(path)
+                self.assertEqual([base for base, _ in stages], ["debian:12", "debian:12-slim"])
+                self.assertIn("install-deps.sh build", stages[0][1])
+                runtime = stages[1][1]
+                self.assertRegex(runtime, r"USER 10001")
+                flags = flags_of(service)
+                self.assertRegex(runtime, rf"EXPOSE {flags['port']} {flags['metrics_port']}\b")
+                self.assertRegex(runtime, rf"HEALTHCHECK .*probation-health-probe "
+                                          rf"--addr=127\.0\.0\.1:\$\{{{facts['prefix']}_PORT:-"
+                                          rf"{flags['port']}\}}")
+                self.assertIn(f'ENTRYPOINT ["/usr/local/bin/{service}"]', runtime)
+
+    def test_the_build_stage_configures_without_the_test_dependencies(self):
+        with tempfile.TemporaryDirectory() as build:
+            configure = subprocess.run(
+                ["cmake", "-S", ARGS.repo, "-B", build, "-G", "Ninja",
+                 "-DCMAKE_BUILD_TYPE=Release", "-DPROBATION_BUILD_TESTS=OFF"],
+                capture_output=True, text=True, check=False)
+            self.assertEqual(configure.returncode, 0, configure.stderr)
+            targets = subprocess.run(["ninja", "-C", build, "-t", "targets", "all"],
+                                     capture_output=True, text=True, check=True).stdout
+            for facts in SERVICES.values():
+                build_line = dockerfile_stages(repo_path(facts["dockerfile"]))[0][1]
+                for target in re.search(r"--target ([\w\- ]+)", build_line).group(1).split():
+                    self.assertRegex(targets, rf"(^|/){re.escape(target)}: ", target)
+            self.assertNotIn("gtest", targets)
+
+    def test_runtime_packages_provide_every_library_the_binary_loads(self):
+        for service, facts in SERVICES.items():
+            with self.subTest(service=service):
+                runtime = dockerfile_stages(repo_path(facts["dockerfile"]))[1][1]
+                closure = dependency_closure(tuple(sorted(apt_installed_in(runtime) + ["libc6"])))
+                missing = libraries_packages(ARGS.binaries[service]) - closure
+                self.assertFalse(missing, f"{service} loads libraries from {missing}")
+
+
+class ReadmeTest(unittest.TestCase):
+    def test_the_readme_documents_every_setting(self):
+        with open(repo_path("README.md"), encoding="utf-8") as file:
+            readme = file.read()
+        for service, facts in SERVICES.items():
+            for flag in flags_of(service):
+                row = f"| {service} | `--{flag}` | `{facts['prefix']}_{flag.upper()}` |"
+                with self.subTest(service=service, flag=flag):
+                    self.assertTrue(row in readme, f"the README's table lacks {row}")
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repo", required=True)
+    parser.add_argument("--binary", action="append", default=[])
+    ARGS, rest = parser.parse_known_args()
+    ARGS.binaries = dict(entry.split("=", 1) for entry in ARGS.binary)
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
