@@ -139,7 +139,8 @@ int main(int argc, char** argv) {
   options.services = {&service};
   options.health_service_names = {std::string(referrals::v1::ReferralService::service_full_name())};
   std::unique_ptr<probation::GrpcServer> server = probation::StartServerOrExit(
-      options, {{"database", referrals::IsPostgresUrl(database) ? "postgresql" : "sqlite"}});
+      options, {{"database", referrals::IsPostgresUrl(database) ? "postgresql" : "sqlite"},
+                {"workers", absl::GetFlag(FLAGS_workers)}});
 
   // Retention: purge stale drafts now and then.
   absl::Notification stopping;
