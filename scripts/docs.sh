@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Regenerates the pictures for people in docs/: each region's brochure as an HTML page
+# (docs/regions/) and each referral state machine as an SVG (docs/state-machines/, drawn by
+# Graphviz from the DOT the referrals service also serves).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+build_dir=${BUILD_DIR:-build}
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+cmake --build "$build_dir" --target probation-docs
+"${build_dir}/tools/docs/probation-docs" --out=docs
+for dot_file in docs/state-machines/*.dot; do
+  dot -Tsvg "$dot_file" -o "${dot_file%.dot}.svg"
+done
+echo "docs: $(ls docs/regions/*.html | wc -l) brochure pages in docs/regions/," \
+  "$(ls docs/state-machines/*.svg | wc -l) state machines in docs/state-machines/"
