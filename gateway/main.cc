@@ -10,6 +10,7 @@
 #include "gateway/backend_channel.h"
 #include "gateway/backend_monitor.h"
 #include "gateway/gateway_server.h"
+#include "grpcpp/security/server_credentials.h"
 #include "libs/auth/internal_identity.h"
 #include "libs/auth/jwt.h"
 #include "libs/config/flag_environment.h"
@@ -34,6 +35,9 @@ ABSL_FLAG(std::string, jwt_hs256_secret, "",
           "Shared HS256 secret (at least 32 bytes) tokens are signed with, for local use; set "
           "this or jwt_public_key_file, not both.");
 ABSL_FLAG(absl::Duration, jwt_leeway, absl::Seconds(30), "Clock skew allowed on token expiry.");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain callers see; with tls_key_file, the port speaks TLS only.");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of tls_cert_file.");
 ABSL_FLAG(std::string, internal_secret, "",
           "The secret (at least 32 bytes) the suite's services sign identities with.");
 ABSL_FLAG(absl::Duration, backend_timeout, absl::Seconds(5),
@@ -64,6 +68,24 @@ probation::JwtKey TokenKeyOrExit() {
   absl::StatusOr<std::string> pem = probation::ReadFileToString(key_file);
   if (!pem.ok()) Fail("jwt_public_key_file", pem.status().message());
   return {probation::JwtAlgorithm::kRs256, *std::move(pem)};
+}
+
+// TLS credentials from the certificate and key files, or null for plaintext.
+std::shared_ptr<grpc::ServerCredentials> TlsCredentialsOrExit() {
+  const std::string cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  const std::string key_file = absl::GetFlag(FLAGS_tls_key_file);
+  if (cert_file.empty() && key_file.empty()) return nullptr;
+  if (cert_file.empty() || key_file.empty()) {
+    Fail(cert_file.empty() ? "tls_cert_file" : "tls_key_file",
+         "set both tls_cert_file and tls_key_file, or neither");
+  }
+  absl::StatusOr<std::string> chain = probation::ReadFileToString(cert_file);
+  if (!chain.ok()) Fail("tls_cert_file", chain.status().message());
+  absl::StatusOr<std::string> key = probation::ReadFileToString(key_file);
+  if (!key.ok()) Fail("tls_key_file", key.status().message());
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back({*std::move(key), *std::move(chain)});
+  return grpc::SslServerCredentials(options);
 }
 
 }  // namespace
@@ -136,9 +158,11 @@ int main(int argc, char** argv) {
   options.health_service_names = {
       std::string(gateway::v1::InterventionsGateway::service_full_name())};
   options.max_receive_message_bytes = max_message_bytes;
+  options.credentials = TlsCredentialsOrExit();
   options.serving_at_start = false;
   std::unique_ptr<probation::GrpcServer> server = probation::StartServerOrExit(
-      options, {{"catalogue_address", absl::GetFlag(FLAGS_catalogue_address)},
+      options, {{"tls", options.credentials != nullptr},
+                {"catalogue_address", absl::GetFlag(FLAGS_catalogue_address)},
                 {"eligibility_address", absl::GetFlag(FLAGS_eligibility_address)},
                 {"referrals_address", absl::GetFlag(FLAGS_referrals_address)}});
 

@@ -16,7 +16,7 @@ test_packages=(
   postgresql
   clang-format
   python3 python3-grpcio python3-protobuf python3-yaml
-  curl iproute2 graphviz
+  curl iproute2 graphviz openssl
 )
 
 case "${1:-all}" in

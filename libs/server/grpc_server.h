@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "libs/metrics/rpc_metrics.h"
 #include "nlohmann/json.hpp"
@@ -32,6 +33,8 @@ struct ServerOptions {
   bool serving_at_start = true;
   // Where every call is counted, if anywhere (libs/metrics); must outlive the server.
   RpcMetrics* metrics = nullptr;
+  // TLS for callers, if set (the gateway's public port); plaintext otherwise.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
 };
 
 class GrpcServer {

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "libs/textproto/text_proto.h"
 #include "probation/gateway/v1/gateway_service.grpc.pb.h"
 #include "tests/support/suite_processes.h"
 
@@ -374,6 +376,59 @@ TEST_F(GatewayProcessTest, FindInterventionsIsUnavailableWhileEligibilityIsDownT
   const grpc::Status recovered = stub_->FindInterventions(after.get(), find, &found);
   EXPECT_TRUE(recovered.ok()) << recovered.error_message();
   EXPECT_FALSE(found.matches().empty());
+}
+
+// A self-signed certificate for localhost, made with the openssl command.
+std::pair<std::string, std::string> MakeCertificate(const std::string& directory) {
+  const std::string cert = directory + "/cert.pem";
+  const std::string key = directory + "/key.pem";
+  auto openssl = testing::ChildProcess::Start(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+       "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert});
+  EXPECT_TRUE(openssl.ok());
+  EXPECT_EQ(*(*openssl)->Wait(absl::Seconds(30)), 0) << (*openssl)->Output();
+  return {cert, key};
+}
+
+TEST(GatewayTls, ThePublicPortSpeaksTlsWhenGivenACertificate) {
+  char directory[] = "/tmp/gateway-tls-XXXXXX";
+  ASSERT_NE(mkdtemp(directory), nullptr);
+  const auto [cert, key] = MakeCertificate(directory);
+  testing::RunningSuite suite(
+      {CATALOGUE_BINARY, ELIGIBILITY_BINARY, REFERRALS_BINARY, GATEWAY_BINARY});
+  suite.Start({{"GATEWAY_TLS_CERT_FILE", cert}, {"GATEWAY_TLS_KEY_FILE", key}});
+  EXPECT_THAT(suite.gateway->Output(), HasSubstr("\"tls\":true"));
+  const std::string address = absl::StrCat("localhost:", suite.gateway_port);
+
+  grpc::SslCredentialsOptions options;
+  absl::StatusOr<std::string> root = ReadFileToString(cert);
+  ASSERT_TRUE(root.ok());
+  options.pem_root_certs = *root;
+  auto secure = gateway::v1::InterventionsGateway::NewStub(
+      grpc::CreateChannel(address, grpc::SslCredentials(options)));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization",
+                      "Bearer " + testing::SuiteToken("probation_practitioner", "london"));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  catalogue::v1::ListRegionsResponse regions;
+  const grpc::Status status = secure->ListRegions(&context, {}, &regions);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(regions.regions_size(), 12);
+
+  // Plaintext gets nowhere.
+  auto plain = gateway::v1::InterventionsGateway::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext plain_context;
+  plain_context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(3)));
+  EXPECT_FALSE(plain->ListRegions(&plain_context, {}, &regions).ok());
+
+  // The container health check speaks TLS too.
+  auto probe = testing::ChildProcess::Start(
+      {HEALTH_PROBE_BINARY, absl::StrCat("--addr=127.0.0.1:", suite.gateway_port), "--tls",
+       "--tls_ca_file=" + cert, "--tls_server_name=localhost"});
+  ASSERT_TRUE(probe.ok());
+  EXPECT_EQ(*(*probe)->Wait(absl::Seconds(10)), 0) << (*probe)->Output();
+  std::filesystem::remove_all(directory);
 }
 
 }  // namespace

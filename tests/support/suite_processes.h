@@ -69,8 +69,9 @@ class RunningSuite {
     for (const char* suffix : {"", "-wal", "-shm"}) std::remove((database_ + suffix).c_str());
   }
 
-  // Starts all four and waits until the gateway reports every service ready.
-  void Start() {
+  // Starts all four and waits until the gateway reports every service ready; the gateway
+  // also gets `gateway_environment`.
+  void Start(const Environment& gateway_environment = {}) {
     catalogue =
         StartProcess(binaries_.catalogue, {{"CATALOGUE_HOST", "127.0.0.1"},
                                            {"CATALOGUE_PORT", "0"},
@@ -90,19 +91,20 @@ class RunningSuite {
          {"REFERRALS_ELIGIBILITY_ADDRESS", absl::StrCat("127.0.0.1:", eligibility_port)}});
     referrals_port = ServingPortOf(*referrals);
     metrics_ports["referrals"] = ServingPortOf(*referrals, "metrics_serving");
-    gateway =
-        StartProcess(binaries_.gateway,
-                     {{"GATEWAY_HOST", "127.0.0.1"},
-                      {"GATEWAY_PORT", "0"},
-                      {"GATEWAY_METRICS_PORT", "0"},
-                      {"GATEWAY_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
-                      {"GATEWAY_ELIGIBILITY_ADDRESS", absl::StrCat("127.0.0.1:", eligibility_port)},
-                      {"GATEWAY_REFERRALS_ADDRESS", absl::StrCat("127.0.0.1:", referrals_port)},
-                      {"GATEWAY_JWT_ISSUER", kSuiteIssuer},
-                      {"GATEWAY_JWT_HS256_SECRET", kSuiteTokenSecret},
-                      {"GATEWAY_INTERNAL_SECRET", kSuiteInternalSecret},
-                      {"GATEWAY_HEALTH_CHECK_INTERVAL", "200ms"},
-                      {"GATEWAY_BACKEND_TIMEOUT", "3s"}});
+    Environment environment = {
+        {"GATEWAY_HOST", "127.0.0.1"},
+        {"GATEWAY_PORT", "0"},
+        {"GATEWAY_METRICS_PORT", "0"},
+        {"GATEWAY_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
+        {"GATEWAY_ELIGIBILITY_ADDRESS", absl::StrCat("127.0.0.1:", eligibility_port)},
+        {"GATEWAY_REFERRALS_ADDRESS", absl::StrCat("127.0.0.1:", referrals_port)},
+        {"GATEWAY_JWT_ISSUER", kSuiteIssuer},
+        {"GATEWAY_JWT_HS256_SECRET", kSuiteTokenSecret},
+        {"GATEWAY_INTERNAL_SECRET", kSuiteInternalSecret},
+        {"GATEWAY_HEALTH_CHECK_INTERVAL", "200ms"},
+        {"GATEWAY_BACKEND_TIMEOUT", "3s"}};
+    environment.insert(environment.end(), gateway_environment.begin(), gateway_environment.end());
+    gateway = StartProcess(binaries_.gateway, environment);
     gateway_port = ServingPortOf(*gateway);
     metrics_ports["gateway"] = ServingPortOf(*gateway, "metrics_serving");
     auto ready = gateway->WaitForLine([](const std::string& l) { return IsLogEvent(l, "ready"); },

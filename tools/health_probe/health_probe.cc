@@ -1,7 +1,9 @@
 // probation-health-probe: asks a server's grpc.health.v1 service whether it is SERVING, for
 // container health checks and scripts. Exit codes follow grpc_health_probe: 0 serving,
 // 1 bad arguments, 2 connection failure, 3 RPC failure, 4 not serving.
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -14,6 +16,12 @@ ABSL_FLAG(std::string, addr, "", "Server address, host:port.");
 ABSL_FLAG(std::string, service, "", "Service name to check; empty checks the whole server.");
 ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(1), "Time allowed to connect.");
 ABSL_FLAG(absl::Duration, rpc_timeout, absl::Seconds(1), "Time allowed for the check.");
+ABSL_FLAG(bool, tls, false, "Speak TLS, as to a gateway given a certificate.");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "With --tls: PEM certificates to trust instead of the system's (e.g. the server's "
+          "own, when self-signed).");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "With --tls: the name the certificate must carry, when --addr is an IP address.");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Checks a gRPC server's health: --addr=host:port [--service=...]");
@@ -23,7 +31,26 @@ int main(int argc, char** argv) {
     std::cerr << "--addr is required\n";
     return 1;
   }
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  grpc::ChannelArguments arguments;
+  if (absl::GetFlag(FLAGS_tls)) {
+    grpc::SslCredentialsOptions options;
+    if (const std::string ca_file = absl::GetFlag(FLAGS_tls_ca_file); !ca_file.empty()) {
+      std::ifstream file(ca_file);
+      std::stringstream pem;
+      pem << file.rdbuf();
+      if (!file) {
+        std::cerr << "cannot read --tls_ca_file " << ca_file << "\n";
+        return 1;
+      }
+      options.pem_root_certs = pem.str();
+    }
+    credentials = grpc::SslCredentials(options);
+    if (const std::string name = absl::GetFlag(FLAGS_tls_server_name); !name.empty()) {
+      arguments.SetSslTargetNameOverride(name);
+    }
+  }
+  auto channel = grpc::CreateCustomChannel(address, credentials, arguments);
   if (!channel->WaitForConnected(
           absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_connect_timeout)))) {
     std::cerr << "cannot connect to " << address << "\n";
