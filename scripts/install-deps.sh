@@ -17,6 +17,7 @@ test_packages=(
   clang-format
   python3 python3-grpcio python3-protobuf python3-yaml
   curl iproute2 graphviz openssl
+  clang libclang-rt-14-dev
 )
 
 case "${1:-all}" in

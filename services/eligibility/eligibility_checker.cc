@@ -85,7 +85,9 @@ absl::StatusOr<v1::FindEligibleInterventionsResponse> EligibilityChecker::FindEl
   absl::StatusOr<Judged> judged =
       Judge(request.person(), request.kind(), request.need_area(), request.view());
   if (!judged.ok()) return judged.status();
-  const auto& [facts, screening] = *judged;
+  // Named references, not a structured binding: clang 14 cannot capture those in lambdas.
+  const ProfileFacts& facts = judged->facts;
+  const Screening& screening = judged->screening;
   const v1::VerdictView view =
       request.view() == v1::VERDICT_VIEW_UNSPECIFIED ? v1::VERDICT_VIEW_FULL : request.view();
 

@@ -171,7 +171,10 @@ class MachineValidator {
         if (reached.insert(transition.to()).second) queue.push_back(transition.to());
       }
     }
-    for (const auto& [state, info] : states_) {
+    for (const auto& entry : states_) {
+      // Not a structured binding: clang 14 cannot capture those in lambdas.
+      const v1::ReferralState state = entry.first;
+      const auto& info = entry.second;
       if (!reached.contains(state)) {
         Error(absl::StrCat("state ", Name(state), " cannot be reached from ",
                            Name(machine_.initial_state())));
