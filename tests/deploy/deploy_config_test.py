@@ -305,7 +305,10 @@ class ImageTest(unittest.TestCase):
             with self.subTest(service=service):
                 runtime = dockerfile_stages(repo_path(facts["dockerfile"]))[1][1]
                 closure = dependency_closure(tuple(sorted(apt_installed_in(runtime) + ["libc6"])))
-                missing = libraries_packages(ARGS.binaries[service]) - closure
+                # A sanitizer build's runtimes are that build's, not the image's.
+                loaded = {package for package in libraries_packages(ARGS.binaries[service])
+                          if not re.match(r"lib(a|ub|t|l)san\d+$", package)}
+                missing = loaded - closure
                 self.assertFalse(missing, f"{service} loads libraries from {missing}")
 
 
