@@ -3,6 +3,7 @@
 # it only calls apt-get when something is missing.
 #   scripts/install-deps.sh          build, run and test (a developer machine, CI)
 #   scripts/install-deps.sh build    only what compiling the services needs (image build stage)
+#   scripts/install-deps.sh bench    all of the above and the load generator (bench/run.sh)
 set -euo pipefail
 
 build_packages=(
@@ -19,12 +20,15 @@ test_packages=(
   curl iproute2 graphviz openssl
   clang libclang-rt-14-dev
 )
+# h2load speaks HTTP/2, so it can drive gRPC unary calls; pgbench comes with postgresql.
+bench_packages=(nghttp2-client)
 
 case "${1:-all}" in
   build) packages=("${build_packages[@]}") ;;
   all) packages=("${build_packages[@]}" "${test_packages[@]}") ;;
+  bench) packages=("${build_packages[@]}" "${test_packages[@]}" "${bench_packages[@]}") ;;
   *)
-    echo "usage: $0 [build|all]" >&2
+    echo "usage: $0 [build|all|bench]" >&2
     exit 2
     ;;
 esac
@@ -41,7 +45,7 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 
 # The deployment test asks apt which packages Debian 12 has, so the lists must be there.
-if [ "${1:-all}" = all ] && ! compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null; then
+if [ "${1:-all}" != build ] && ! compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null; then
   "${sudo_cmd[@]}" apt-get update -qq
 fi
 

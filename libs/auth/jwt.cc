@@ -77,6 +77,11 @@ absl::StatusOr<Principal> JwtVerifier::Verify(absl::string_view token, absl::Tim
       now + leeway_ < absl::FromUnixSeconds(claims["nbf"].get<int64_t>())) {
     return Unauthenticated("not valid yet (nbf)");
   }
+  // A token issued in the future is forged or from a badly wrong clock; trust neither.
+  if (claims.contains("iat") && claims["iat"].is_number_integer() &&
+      now + leeway_ < absl::FromUnixSeconds(claims["iat"].get<int64_t>())) {
+    return Unauthenticated("issued in the future (iat)");
+  }
   if (!claims.contains("iss") || !claims["iss"].is_string() ||
       claims["iss"].get<std::string>() != issuer_) {
     return Unauthenticated("issued by someone this service does not trust (iss)");

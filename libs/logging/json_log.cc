@@ -3,9 +3,33 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/stubs/logging.h"
+#include "grpc/support/log.h"
 #include "spdlog/sinks/stdout_sinks.h"
 
 namespace probation {
+namespace {
+
+// gRPC and protobuf write their own plain-text lines to stderr (a message that failed to
+// parse, a port that failed to bind); these bring them into the same JSON stream.
+void LogFromGrpc(gpr_log_func_args* args) {
+  const spdlog::level::level_enum level =
+      args->severity == GPR_LOG_SEVERITY_ERROR  ? spdlog::level::err
+      : args->severity == GPR_LOG_SEVERITY_INFO ? spdlog::level::info
+                                                : spdlog::level::debug;
+  Log(level, "grpc", {{"message", args->message}, {"file", args->file}, {"line", args->line}});
+}
+
+void LogFromProtobuf(google::protobuf::LogLevel severity, const char* file, int line,
+                     const std::string& message) {
+  const spdlog::level::level_enum level =
+      severity >= google::protobuf::LOGLEVEL_ERROR     ? spdlog::level::err
+      : severity == google::protobuf::LOGLEVEL_WARNING ? spdlog::level::warn
+                                                       : spdlog::level::info;
+  Log(level, "protobuf", {{"message", message}, {"file", file}, {"line", line}});
+}
+
+}  // namespace
 
 absl::Status InitJsonLogging(absl::string_view service, absl::string_view level) {
   const auto parsed = spdlog::level::from_str(std::string(level));
@@ -24,6 +48,8 @@ absl::Status InitJsonLogging(absl::string_view service, absl::string_view level)
   logger->set_level(parsed);
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(std::move(logger));
+  gpr_set_log_function(LogFromGrpc);
+  google::protobuf::SetLogHandler(LogFromProtobuf);
   return absl::OkStatus();
 }
 

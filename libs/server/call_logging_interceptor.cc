@@ -17,7 +17,11 @@ using grpc::experimental::InterceptionHookPoints;
 class CallLoggingInterceptor : public grpc::experimental::Interceptor {
  public:
   CallLoggingInterceptor(grpc::experimental::ServerRpcInfo* info, RpcMetrics* metrics)
-      : method_(info->method()), metrics_(metrics), start_(absl::Now()) {}
+      : method_(info->method()),
+        single_request_(info->type() == grpc::experimental::ServerRpcInfo::Type::UNARY ||
+                        info->type() == grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING),
+        metrics_(metrics),
+        start_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
@@ -37,7 +41,20 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
       if (request_id_.empty()) request_id_ = NewRequestId();
       methods->GetSendInitialMetadata()->emplace(kRequestIdHeader, request_id_);
     }
+    if (single_request_ &&
+        methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() == nullptr) {
+      request_unparseable_ = true;
+    }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      if (request_unparseable_) {
+        // gRPC answers a request it cannot parse with an empty UNIMPLEMENTED (callback API)
+        // or INTERNAL; the client sent bad bytes, so say so (AIP-193).
+        methods->ModifySendStatus(grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("the request is not a valid message for ", method_,
+                         ": malformed protobuf, or a string field that is not UTF-8")));
+      }
       const grpc::Status status = methods->GetSendStatus();
       const absl::Duration latency = absl::Now() - start_;
       const double latency_ms = absl::ToDoubleMilliseconds(latency);
@@ -53,6 +70,9 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
 
  private:
   std::string method_;
+  // Unary and server-streaming calls carry exactly one request, parsed before the handler.
+  bool single_request_;
+  bool request_unparseable_ = false;
   RpcMetrics* metrics_;
   absl::Time start_;
   std::string request_id_;

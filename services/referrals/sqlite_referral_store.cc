@@ -23,34 +23,40 @@ std::vector<Migration> SqliteMigrations() { return {{1, "0001_referrals", Sqlite
 
 absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
     const std::string& path) {
-  absl::StatusOr<std::unique_ptr<SqliteConnection>> connection = SqliteConnection::Open(path);
-  if (!connection.ok()) return connection.status();
-  std::unique_ptr<SqliteReferralStore> store(new SqliteReferralStore(*std::move(connection)));
-  if (absl::Status status = store->Migrate(); !status.ok()) return status;
-  return store;
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> writer = SqliteConnection::Open(path);
+  if (!writer.ok()) return writer.status();
+  if (absl::Status status = Migrate(**writer); !status.ok()) return status;
+  // WAL lets the reader see every committed write without waiting for the writer.
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = SqliteConnection::Open(path);
+  if (!reader.ok()) return reader.status();
+  return std::unique_ptr<SqliteReferralStore>(
+      new SqliteReferralStore(*std::move(writer), *std::move(reader)));
 }
 
-absl::Status SqliteReferralStore::Migrate() {
-  absl::MutexLock lock(&mu_);
-  if (absl::Status status = connection_->Exec(
+SqliteReferralStore::SqliteReferralStore(std::unique_ptr<SqliteConnection> writer,
+                                         std::unique_ptr<SqliteConnection> reader)
+    : writer_(std::move(writer)), reader_(std::move(reader)) {}
+
+absl::Status SqliteReferralStore::Migrate(SqliteConnection& connection) {
+  if (absl::Status status = connection.Exec(
           "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
           "name TEXT NOT NULL, applied_us INTEGER NOT NULL)");
       !status.ok()) {
     return status;
   }
   for (const Migration& migration : SqliteMigrations()) {
-    SqliteTransaction transaction(*connection_);
+    SqliteTransaction transaction(connection);
     if (!transaction.begun().ok()) return transaction.begun();
-    SqliteStatement applied(connection_->db(), "SELECT 1 FROM schema_migrations WHERE version = ?");
+    SqliteStatement applied(connection.db(), "SELECT 1 FROM schema_migrations WHERE version = ?");
     applied.Bind({int64_t{migration.version}});
     absl::StatusOr<bool> found = applied.Step();
     if (!found.ok()) return found.status();
     if (*found) continue;
-    if (absl::Status status = connection_->Exec(migration.sql); !status.ok()) {
+    if (absl::Status status = connection.Exec(migration.sql); !status.ok()) {
       return absl::FailedPreconditionError(
           absl::StrCat("migration ", migration.name, ": ", status.message()));
     }
-    SqliteStatement record(connection_->db(),
+    SqliteStatement record(connection.db(),
                            "INSERT INTO schema_migrations (version, name, applied_us) "
                            "VALUES (?, ?, ?)");
     record.Bind(
@@ -61,13 +67,13 @@ absl::Status SqliteReferralStore::Migrate() {
   return absl::OkStatus();
 }
 
-absl::Status SqliteReferralStore::ExplainConstraint(const v1::Referral& referral,
+absl::Status SqliteReferralStore::ExplainConstraint(sqlite3* db, const v1::Referral& referral,
                                                     const absl::Status& status) {
   if (absl::StrContains(status.message(), "referrals.reference")) {
     return absl::AbortedError("reference already taken");
   }
   if (absl::StrContains(status.message(), "referrals.crn")) {
-    SqliteStatement open(connection_->db(),
+    SqliteStatement open(db,
                          "SELECT id FROM referrals WHERE crn = ? AND intervention = ? AND "
                          "is_open = 1");
     open.Bind({referral.person().crn(), referral.intervention()});
@@ -80,10 +86,10 @@ absl::Status SqliteReferralStore::ExplainConstraint(const v1::Referral& referral
   return status;
 }
 
-absl::Status SqliteReferralStore::AppendHistoryAndEvent(const ReferralWrite& write,
+absl::Status SqliteReferralStore::AppendHistoryAndEvent(sqlite3* db, const ReferralWrite& write,
                                                         const v1::Referral& stored) {
   if (write.history.has_value()) {
-    SqliteStatement history(connection_->db(),
+    SqliteStatement history(db,
                             "INSERT INTO history (referral_id, position, body) VALUES (?, "
                             "(SELECT COUNT(*) FROM history WHERE referral_id = ?), ?)");
     history.Bind({stored.id(), stored.id(), Blob{write.history->SerializeAsString()}});
@@ -93,7 +99,7 @@ absl::Status SqliteReferralStore::AppendHistoryAndEvent(const ReferralWrite& wri
   event.set_type(write.event_type);
   *event.mutable_referral() = stored;
   *event.mutable_occurred_at() = stored.update_time();
-  SqliteStatement insert(connection_->db(),
+  SqliteStatement insert(db,
                          "INSERT INTO events (referral_id, crn, type, occurred_us, body) "
                          "VALUES (?, ?, ?, ?, ?)");
   insert.Bind({stored.id(), stored.person().crn(), int64_t{write.event_type},
@@ -103,51 +109,53 @@ absl::Status SqliteReferralStore::AppendHistoryAndEvent(const ReferralWrite& wri
 
 absl::StatusOr<CreateResult> SqliteReferralStore::Create(const ReferralWrite& write,
                                                          absl::string_view request_id) {
-  absl::MutexLock lock(&mu_);
-  SqliteTransaction transaction(*connection_);
-  if (!transaction.begun().ok()) return transaction.begun();
-  {
-    SqliteStatement seen(connection_->db(),
-                         "SELECT referral_id FROM request_ids WHERE request_id = ?");
+  CreateResult result;
+  absl::Status status = writer_.Write([&](SqliteConnection& connection) -> absl::Status {
+    sqlite3* db = connection.db();
+    SqliteStatement seen(db, "SELECT referral_id FROM request_ids WHERE request_id = ?");
     seen.Bind({std::string(request_id)});
     absl::StatusOr<bool> row = seen.Step();
     if (!row.ok()) return row.status();
     if (*row) {
-      absl::StatusOr<v1::Referral> existing = GetLocked(seen.Text(0));
+      absl::StatusOr<v1::Referral> existing = ReadReferral(db, seen.Text(0));
       if (!existing.ok()) return existing.status();
-      return CreateResult{*std::move(existing), false};
+      result = CreateResult{*std::move(existing), false};
+      return absl::OkStatus();
     }
-  }
-  v1::Referral stored = write.referral;
-  stored.set_etag("1");
-  SqliteStatement insert(
-      connection_->db(),
-      "INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, "
-      "is_open, version, create_time_us, update_time_us, body) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)");
-  insert.Bind({stored.id(), stored.reference(), stored.person().crn(), stored.intervention(),
-               stored.region(), stored.provider(), int64_t{stored.state()},
-               int64_t{write.open ? 1 : 0}, Micros(stored.create_time()),
-               Micros(stored.update_time()), Blob{stored.SerializeAsString()}});
-  if (absl::Status status = insert.Run(); !status.ok()) {
-    return ExplainConstraint(stored, status);
-  }
-  SqliteStatement key(connection_->db(),
-                      "INSERT INTO request_ids (request_id, referral_id) VALUES (?, ?)");
-  key.Bind({std::string(request_id), stored.id()});
-  if (absl::Status status = key.Run(); !status.ok()) return status;
-  if (absl::Status status = AppendHistoryAndEvent(write, stored); !status.ok()) return status;
-  if (absl::Status status = transaction.Commit(); !status.ok()) return status;
-  return CreateResult{std::move(stored), true};
+    v1::Referral stored = write.referral;
+    stored.set_etag("1");
+    SqliteStatement insert(
+        db,
+        "INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, "
+        "is_open, version, create_time_us, update_time_us, body) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)");
+    insert.Bind({stored.id(), stored.reference(), stored.person().crn(), stored.intervention(),
+                 stored.region(), stored.provider(), int64_t{stored.state()},
+                 int64_t{write.open ? 1 : 0}, Micros(stored.create_time()),
+                 Micros(stored.update_time()), Blob{stored.SerializeAsString()}});
+    if (absl::Status status = insert.Run(); !status.ok()) {
+      return ExplainConstraint(db, stored, status);
+    }
+    SqliteStatement key(db, "INSERT INTO request_ids (request_id, referral_id) VALUES (?, ?)");
+    key.Bind({std::string(request_id), stored.id()});
+    if (absl::Status status = key.Run(); !status.ok()) return status;
+    if (absl::Status status = AppendHistoryAndEvent(db, write, stored); !status.ok()) {
+      return status;
+    }
+    result = CreateResult{std::move(stored), true};
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
 }
 
 absl::StatusOr<v1::Referral> SqliteReferralStore::Get(absl::string_view id) {
-  absl::MutexLock lock(&mu_);
-  return GetLocked(id);
+  absl::MutexLock lock(&read_mu_);
+  return ReadReferral(reader_->db(), id);
 }
 
-absl::StatusOr<v1::Referral> SqliteReferralStore::GetLocked(absl::string_view id) {
-  SqliteStatement select(connection_->db(), "SELECT body FROM referrals WHERE id = ?");
+absl::StatusOr<v1::Referral> SqliteReferralStore::ReadReferral(sqlite3* db, absl::string_view id) {
+  SqliteStatement select(db, "SELECT body FROM referrals WHERE id = ?");
   select.Bind({std::string(id)});
   absl::StatusOr<bool> row = select.Step();
   if (!row.ok()) return row.status();
@@ -161,32 +169,34 @@ absl::StatusOr<v1::Referral> SqliteReferralStore::GetLocked(absl::string_view id
 
 absl::StatusOr<v1::Referral> SqliteReferralStore::Update(const ReferralWrite& write,
                                                          absl::string_view expected_etag) {
-  absl::MutexLock lock(&mu_);
-  SqliteTransaction transaction(*connection_);
-  if (!transaction.begun().ok()) return transaction.begun();
   const int64_t expected = VersionOfEtag(expected_etag);
   v1::Referral stored = write.referral;
   stored.set_etag(absl::StrCat(expected + 1));
-  SqliteStatement update(connection_->db(),
-                         "UPDATE referrals SET crn = ?, intervention = ?, region = ?, "
-                         "provider = ?, state = ?, is_open = ?, version = version + 1, "
-                         "update_time_us = ?, body = ? WHERE id = ? AND version = ?");
-  update.Bind({stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
-               int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
-               Blob{stored.SerializeAsString()}, stored.id(), expected});
-  if (absl::Status status = update.Run(); !status.ok()) return ExplainConstraint(stored, status);
-  if (sqlite3_changes(connection_->db()) == 0) {
-    absl::StatusOr<v1::Referral> current = GetLocked(stored.id());
-    if (!current.ok()) return current.status();
-    return StaleEtagError(expected_etag, current->etag());
-  }
-  if (absl::Status status = AppendHistoryAndEvent(write, stored); !status.ok()) return status;
-  if (absl::Status status = transaction.Commit(); !status.ok()) return status;
+  absl::Status status = writer_.Write([&](SqliteConnection& connection) -> absl::Status {
+    sqlite3* db = connection.db();
+    SqliteStatement update(db,
+                           "UPDATE referrals SET crn = ?, intervention = ?, region = ?, "
+                           "provider = ?, state = ?, is_open = ?, version = version + 1, "
+                           "update_time_us = ?, body = ? WHERE id = ? AND version = ?");
+    update.Bind({stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
+                 int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
+                 Blob{stored.SerializeAsString()}, stored.id(), expected});
+    if (absl::Status status = update.Run(); !status.ok()) {
+      return ExplainConstraint(db, stored, status);
+    }
+    if (sqlite3_changes(db) == 0) {
+      absl::StatusOr<v1::Referral> current = ReadReferral(db, stored.id());
+      if (!current.ok()) return current.status();
+      return StaleEtagError(expected_etag, current->etag());
+    }
+    return AppendHistoryAndEvent(db, write, stored);
+  });
+  if (!status.ok()) return status;
   return stored;
 }
 
 absl::StatusOr<ListPage> SqliteReferralStore::List(const ListQuery& query) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&read_mu_);
   std::string where = " WHERE 1 = 1";
   std::vector<SqlValue> values;
   const auto filter = [&](absl::string_view column, SqlValue value) {
@@ -201,7 +211,7 @@ absl::StatusOr<ListPage> SqliteReferralStore::List(const ListQuery& query) {
 
   ListPage page;
   {
-    SqliteStatement count(connection_->db(), absl::StrCat("SELECT COUNT(*) FROM referrals", where));
+    SqliteStatement count(reader_->db(), absl::StrCat("SELECT COUNT(*) FROM referrals", where));
     count.Bind(values);
     absl::StatusOr<bool> row = count.Step();
     if (!row.ok()) return row.status();
@@ -216,7 +226,7 @@ absl::StatusOr<ListPage> SqliteReferralStore::List(const ListQuery& query) {
     page_values.push_back(query.after->second);
   }
   page_values.push_back(int64_t{query.page_size + 1});
-  SqliteStatement select(connection_->db(),
+  SqliteStatement select(reader_->db(),
                          absl::StrCat("SELECT body FROM referrals", page_where,
                                       " ORDER BY create_time_us DESC, id DESC LIMIT ?"));
   select.Bind(page_values);
@@ -236,9 +246,11 @@ absl::StatusOr<ListPage> SqliteReferralStore::List(const ListQuery& query) {
 }
 
 absl::StatusOr<std::vector<v1::HistoryEntry>> SqliteReferralStore::History(absl::string_view id) {
-  absl::MutexLock lock(&mu_);
-  if (absl::StatusOr<v1::Referral> exists = GetLocked(id); !exists.ok()) return exists.status();
-  SqliteStatement select(connection_->db(),
+  absl::MutexLock lock(&read_mu_);
+  if (absl::StatusOr<v1::Referral> exists = ReadReferral(reader_->db(), id); !exists.ok()) {
+    return exists.status();
+  }
+  SqliteStatement select(reader_->db(),
                          "SELECT body FROM history WHERE referral_id = ? ORDER BY position");
   select.Bind({std::string(id)});
   std::vector<v1::HistoryEntry> entries;
@@ -272,8 +284,8 @@ absl::StatusOr<std::vector<v1::ReferralEvent>> ReadEvents(SqliteStatement& selec
 
 absl::StatusOr<std::vector<v1::ReferralEvent>> SqliteReferralStore::EventsAfter(
     int64_t after_sequence, int limit) {
-  absl::MutexLock lock(&mu_);
-  SqliteStatement select(connection_->db(),
+  absl::MutexLock lock(&read_mu_);
+  SqliteStatement select(reader_->db(),
                          "SELECT sequence, body FROM events WHERE sequence > ? "
                          "ORDER BY sequence LIMIT ?");
   select.Bind({after_sequence, int64_t{limit}});
@@ -282,8 +294,8 @@ absl::StatusOr<std::vector<v1::ReferralEvent>> SqliteReferralStore::EventsAfter(
 
 absl::StatusOr<std::vector<v1::Referral>> SqliteReferralStore::ReferralsOfPerson(
     absl::string_view crn) {
-  absl::MutexLock lock(&mu_);
-  SqliteStatement select(connection_->db(),
+  absl::MutexLock lock(&read_mu_);
+  SqliteStatement select(reader_->db(),
                          "SELECT body FROM referrals WHERE crn = ? "
                          "ORDER BY create_time_us, id");
   select.Bind({std::string(crn)});
@@ -300,16 +312,16 @@ absl::StatusOr<std::vector<v1::Referral>> SqliteReferralStore::ReferralsOfPerson
 
 absl::StatusOr<std::vector<v1::ReferralEvent>> SqliteReferralStore::EventsOfPerson(
     absl::string_view crn) {
-  absl::MutexLock lock(&mu_);
-  SqliteStatement select(connection_->db(),
+  absl::MutexLock lock(&read_mu_);
+  SqliteStatement select(reader_->db(),
                          "SELECT sequence, body FROM events WHERE crn = ? ORDER BY sequence");
   select.Bind({std::string(crn)});
   return ReadEvents(select);
 }
 
 absl::StatusOr<std::vector<StateCount>> SqliteReferralStore::CountByState() {
-  absl::MutexLock lock(&mu_);
-  SqliteStatement select(connection_->db(),
+  absl::MutexLock lock(&read_mu_);
+  SqliteStatement select(reader_->db(),
                          "SELECT intervention, state, COUNT(*) FROM referrals "
                          "GROUP BY intervention, state ORDER BY intervention, state");
   std::vector<StateCount> counts;
@@ -323,66 +335,66 @@ absl::StatusOr<std::vector<StateCount>> SqliteReferralStore::CountByState() {
 }
 
 absl::StatusOr<int> SqliteReferralStore::PurgeDraftsUntouchedSince(absl::Time cutoff) {
-  absl::MutexLock lock(&mu_);
-  SqliteTransaction transaction(*connection_);
-  if (!transaction.begun().ok()) return transaction.begun();
   std::vector<v1::Referral> drafts;
-  {
-    SqliteStatement select(connection_->db(),
-                           "SELECT body FROM referrals WHERE state = ? AND update_time_us < ?");
-    select.Bind({int64_t{v1::REFERRAL_STATE_DRAFT}, absl::ToUnixMicros(cutoff)});
-    while (true) {
-      absl::StatusOr<bool> row = select.Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      if (!drafts.emplace_back().ParseFromString(select.Bytes(0))) {
-        return absl::DataLossError("a stored referral is unreadable");
-      }
-    }
-  }
-  const int64_t now = absl::ToUnixMicros(absl::Now());
-  for (const v1::Referral& draft : drafts) {
-    const v1::Referral redacted = RedactedForRetention(draft);
-    // Earlier events keep their place in the sequence but lose the person's details.
-    std::vector<std::pair<int64_t, std::string>> scrubbed;
+  absl::Status status = writer_.Write([&](SqliteConnection& connection) -> absl::Status {
+    sqlite3* db = connection.db();
+    drafts.clear();
     {
-      SqliteStatement select(connection_->db(),
-                             "SELECT sequence, body FROM events WHERE referral_id = ?");
-      select.Bind({draft.id()});
-      absl::StatusOr<std::vector<v1::ReferralEvent>> events = ReadEvents(select);
-      if (!events.ok()) return events.status();
-      for (v1::ReferralEvent& event : *events) {
-        *event.mutable_referral() = redacted;
-        const int64_t sequence = event.sequence();
-        event.clear_sequence();
-        scrubbed.emplace_back(sequence, event.SerializeAsString());
+      SqliteStatement select(db,
+                             "SELECT body FROM referrals WHERE state = ? AND update_time_us < ?");
+      select.Bind({int64_t{v1::REFERRAL_STATE_DRAFT}, absl::ToUnixMicros(cutoff)});
+      while (true) {
+        absl::StatusOr<bool> row = select.Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        if (!drafts.emplace_back().ParseFromString(select.Bytes(0))) {
+          return absl::DataLossError("a stored referral is unreadable");
+        }
       }
     }
-    for (auto& [sequence, body] : scrubbed) {
-      SqliteStatement scrub(connection_->db(),
-                            "UPDATE events SET crn = '', body = ? WHERE sequence = ?");
-      scrub.Bind({Blob{std::move(body)}, sequence});
-      if (absl::Status status = scrub.Run(); !status.ok()) return status;
+    const int64_t now = absl::ToUnixMicros(absl::Now());
+    for (const v1::Referral& draft : drafts) {
+      const v1::Referral redacted = RedactedForRetention(draft);
+      // Earlier events keep their place in the sequence but lose the person's details.
+      std::vector<std::pair<int64_t, std::string>> scrubbed;
+      {
+        SqliteStatement select(db, "SELECT sequence, body FROM events WHERE referral_id = ?");
+        select.Bind({draft.id()});
+        absl::StatusOr<std::vector<v1::ReferralEvent>> events = ReadEvents(select);
+        if (!events.ok()) return events.status();
+        for (v1::ReferralEvent& event : *events) {
+          *event.mutable_referral() = redacted;
+          const int64_t sequence = event.sequence();
+          event.clear_sequence();
+          scrubbed.emplace_back(sequence, event.SerializeAsString());
+        }
+      }
+      for (auto& [sequence, body] : scrubbed) {
+        SqliteStatement scrub(db, "UPDATE events SET crn = '', body = ? WHERE sequence = ?");
+        scrub.Bind({Blob{std::move(body)}, sequence});
+        if (absl::Status status = scrub.Run(); !status.ok()) return status;
+      }
+      for (absl::string_view sql :
+           {"DELETE FROM referrals WHERE id = ?", "DELETE FROM history WHERE referral_id = ?",
+            "DELETE FROM request_ids WHERE referral_id = ?"}) {
+        SqliteStatement remove(db, sql);
+        remove.Bind({draft.id()});
+        if (absl::Status status = remove.Run(); !status.ok()) return status;
+      }
+      v1::ReferralEvent purged;
+      purged.set_type(v1::ReferralEvent::TYPE_PURGED);
+      *purged.mutable_referral() = redacted;
+      *purged.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(now);
+      SqliteStatement insert(db,
+                             "INSERT INTO events (referral_id, crn, type, occurred_us, body) "
+                             "VALUES (?, '', ?, ?, ?)");
+      insert.Bind({draft.id(), int64_t{v1::ReferralEvent::TYPE_PURGED}, now,
+                   Blob{purged.SerializeAsString()}});
+      if (absl::Status status = insert.Run(); !status.ok()) return status;
     }
-    for (absl::string_view sql :
-         {"DELETE FROM referrals WHERE id = ?", "DELETE FROM history WHERE referral_id = ?",
-          "DELETE FROM request_ids WHERE referral_id = ?"}) {
-      SqliteStatement remove(connection_->db(), sql);
-      remove.Bind({draft.id()});
-      if (absl::Status status = remove.Run(); !status.ok()) return status;
-    }
-    v1::ReferralEvent purged;
-    purged.set_type(v1::ReferralEvent::TYPE_PURGED);
-    *purged.mutable_referral() = redacted;
-    *purged.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(now);
-    SqliteStatement insert(connection_->db(),
-                           "INSERT INTO events (referral_id, crn, type, occurred_us, body) "
-                           "VALUES (?, '', ?, ?, ?)");
-    insert.Bind({draft.id(), int64_t{v1::ReferralEvent::TYPE_PURGED}, now,
-                 Blob{purged.SerializeAsString()}});
-    if (absl::Status status = insert.Run(); !status.ok()) return status;
-  }
-  if (absl::Status status = transaction.Commit(); !status.ok()) return status;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
   return static_cast<int>(drafts.size());
 }
 

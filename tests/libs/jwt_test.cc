@@ -107,6 +107,15 @@ TEST(Jwt, RefusesAnExpiredToken) {
   EXPECT_THAT(std::string(late.status().message()), HasSubstr("expired"));
 }
 
+TEST(Jwt, RefusesATokenIssuedInTheFuture) {
+  const std::string token = RsaToken(Practitioner(), kNow + absl::Minutes(5));
+  EXPECT_TRUE(RsaVerifier().Verify(token, kNow + absl::Minutes(5) - absl::Seconds(20)).ok())
+      << "within the leeway";
+  auto early = RsaVerifier().Verify(token, kNow);
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(std::string(early.status().message()), HasSubstr("(iat)"));
+}
+
 TEST(Jwt, RefusesAnotherIssuer) {
   auto verified = RsaVerifier().Verify(RsaToken(Practitioner(), kNow, "https://elsewhere"), kNow);
   EXPECT_THAT(std::string(verified.status().message()), HasSubstr("(iss)"));

@@ -1,0 +1,192 @@
+// Durable referral transitions per second, against the limit of the disk: first a plain loop
+// that commits one row per transaction on a SQLite file opened exactly as the store opens its
+// own (WAL, synchronous=FULL), then --writers threads each moving its own referral on and off
+// hold through the real ReferralWorkflow, state machines and store, every move acknowledged
+// only once committed. With --postgres the store is PostgreSQL (bench/run.sh compares that
+// with pgbench on the same server). Prints one JSON line.
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
+#include "nlohmann/json.hpp"
+#include "services/referrals/grpc_dependencies.h"
+#include "services/referrals/postgres_referral_store.h"
+#include "services/referrals/referral_workflow.h"
+#include "services/referrals/sqlite_connection.h"
+#include "services/referrals/sqlite_referral_store.h"
+
+ABSL_FLAG(std::string, directory, "/tmp", "Where the SQLite files go.");
+ABSL_FLAG(std::string, postgres, "", "libpq conninfo: measure the PostgreSQL store instead.");
+ABSL_FLAG(int, writers, 64, "Concurrent writers, each with its own referral.");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(5), "How long the writers run.");
+ABSL_FLAG(int, loop_rows, 3000, "Rows the plain loop commits, one per transaction.");
+
+namespace probation::referrals {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+template <typename T>
+T OrDie(absl::StatusOr<T> value) {
+  if (!value.ok()) {
+    std::cerr << "referral_transitions_bench: " << value.status() << "\n";
+    std::exit(1);
+  }
+  return *std::move(value);
+}
+
+void OrDie(const absl::Status& status) {
+  if (!status.ok()) {
+    std::cerr << "referral_transitions_bench: " << status << "\n";
+    std::exit(1);
+  }
+}
+
+void RemoveSqlite(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+}
+
+// One row per transaction: what a durable write costs without grouping.
+double PlainLoopRowsPerSecond(const std::string& path, int rows) {
+  RemoveSqlite(path);
+  double per_second = 0;
+  {
+    std::unique_ptr<SqliteConnection> connection = OrDie(SqliteConnection::Open(path));
+    OrDie(connection->Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)"));
+    const std::string body(300, 'b');  // about a referral event's size
+    const absl::Time start = absl::Now();
+    for (int i = 0; i < rows; ++i) {
+      SqliteTransaction transaction(*connection);
+      OrDie(transaction.begun());
+      SqliteStatement insert(connection->db(), "INSERT INTO t (body) VALUES (?)");
+      insert.Bind({Blob{body}});
+      OrDie(insert.Run());
+      OrDie(transaction.Commit());
+    }
+    per_second = rows / absl::ToDoubleSeconds(absl::Now() - start);
+  }
+  RemoveSqlite(path);
+  return per_second;
+}
+
+v1::Referral SubmittedReferral(int i) {
+  v1::Referral referral;
+  referral.set_id(absl::StrCat("bench", i));
+  referral.set_name(absl::StrCat("referrals/", referral.id()));
+  referral.set_reference(absl::StrCat("BN", 100000 + i));
+  referral.set_intervention("interventions/thinking-skills");
+  referral.set_kind(catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION);
+  referral.mutable_person()->set_crn(absl::StrCat("B", 100000 + i));
+  referral.set_region("london");
+  referral.set_state(v1::REFERRAL_STATE_SUBMITTED);
+  *referral.mutable_create_time() = TimeUtil::GetCurrentTime();
+  *referral.mutable_update_time() = referral.create_time();
+  *referral.mutable_state_time() = referral.create_time();
+  return referral;
+}
+
+int Main() {
+  const bool postgres = !absl::GetFlag(FLAGS_postgres).empty();
+  const std::string directory = absl::GetFlag(FLAGS_directory);
+  nlohmann::json result = {{"engine", postgres ? "postgres" : "sqlite"}};
+  if (!postgres) {
+    result["loop_rows_per_second"] =
+        PlainLoopRowsPerSecond(directory + "/bench-loop.db", absl::GetFlag(FLAGS_loop_rows));
+  }
+
+  const std::string database = directory + "/bench-transitions.db";
+  std::unique_ptr<ReferralStore> store;
+  SqliteReferralStore* sqlite = nullptr;
+  if (postgres) {
+    store = OrDie(PostgresReferralStore::Open(absl::GetFlag(FLAGS_postgres)));
+  } else {
+    RemoveSqlite(database);
+    auto opened = OrDie(SqliteReferralStore::Open(database));
+    sqlite = opened.get();
+    store = std::move(opened);
+  }
+  StateMachineSet machines = OrDie(StateMachineSet::Load(EmbeddedStateMachinesText(), "embedded"));
+  // Transitions consult neither the catalogue nor eligibility (creation and submission do), so
+  // these clients are never called; nothing listens at their address.
+  auto nowhere = grpc::CreateChannel("127.0.0.1:9", grpc::InsecureChannelCredentials());
+  GrpcInterventionDirectory interventions(nowhere, absl::Seconds(1));
+  GrpcEligibilityGate eligibility(nowhere, absl::Seconds(1));
+  ReferralWorkflow workflow(machines, *store, interventions, eligibility);
+
+  const int writers = absl::GetFlag(FLAGS_writers);
+  const std::string run = absl::StrCat(absl::ToUnixMicros(absl::Now()));
+  std::vector<v1::Referral> referrals;
+  for (int i = 0; i < writers; ++i) {
+    ReferralWrite write;
+    write.referral = SubmittedReferral(i);
+    write.referral.set_id(absl::StrCat(write.referral.id(), "-", run));
+    write.referral.set_name(absl::StrCat("referrals/", write.referral.id()));
+    write.referral.set_reference(absl::StrCat(write.referral.reference(), run));
+    write.referral.mutable_person()->set_crn(absl::StrCat(write.referral.person().crn(), run));
+    write.event_type = v1::ReferralEvent::TYPE_CREATED;
+    referrals.push_back(OrDie(store->Create(write, absl::StrCat("bench-", i, "-", run))).referral);
+  }
+  const Caller practitioner{"bench-practitioner", v1::ROLE_PROBATION_PRACTITIONER, "london", ""};
+  const SqliteGroupCommit::Counts before =
+      sqlite ? sqlite->write_counts() : SqliteGroupCommit::Counts{};
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> transitions{0};
+  std::atomic<int64_t> failures{0};
+  std::vector<std::thread> threads;
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < writers; ++i) {
+    threads.emplace_back([&, i] {
+      v1::Referral current = referrals[i];
+      while (!stop.load(std::memory_order_relaxed)) {
+        v1::TransitionReferralRequest move;
+        move.set_name(current.name());
+        move.set_etag(current.etag());
+        const bool hold = current.state() == v1::REFERRAL_STATE_SUBMITTED;
+        move.set_to_state(hold ? v1::REFERRAL_STATE_ON_HOLD : v1::REFERRAL_STATE_SUBMITTED);
+        if (hold) move.set_reason_code("awaiting-information");
+        absl::StatusOr<v1::Referral> moved = workflow.TransitionReferral(move, practitioner);
+        if (!moved.ok()) {
+          std::cerr << moved.status() << "\n";
+          ++failures;
+          return;
+        }
+        current = *std::move(moved);
+        ++transitions;
+      }
+    });
+  }
+  absl::SleepFor(absl::GetFlag(FLAGS_duration));
+  stop = true;
+  for (auto& thread : threads) thread.join();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  result["writers"] = writers;
+  result["transitions"] = transitions.load();
+  result["failures"] = failures.load();
+  result["transitions_per_second"] = transitions.load() / seconds;
+  if (sqlite != nullptr) {
+    const SqliteGroupCommit::Counts after = sqlite->write_counts();
+    result["commits"] = after.commits - before.commits;
+    result["mean_group"] = static_cast<double>(after.writes - before.writes) /
+                           std::max<int64_t>(1, after.commits - before.commits);
+  }
+  std::cout << result.dump() << std::endl;
+  store.reset();
+  if (!postgres) RemoveSqlite(database);
+  return failures.load() == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace probation::referrals
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return probation::referrals::Main();
+}
