@@ -6,6 +6,7 @@
 // with pgbench on the same server). Prints one JSON line.
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -104,13 +105,15 @@ int Main() {
 
   const std::string database = directory + "/bench-transitions.db";
   std::unique_ptr<ReferralStore> store;
-  SqliteReferralStore* sqlite = nullptr;
+  std::function<GroupCommit::Counts()> write_counts;
   if (postgres) {
-    store = OrDie(PostgresReferralStore::Open(absl::GetFlag(FLAGS_postgres)));
+    auto opened = OrDie(PostgresReferralStore::Open(absl::GetFlag(FLAGS_postgres)));
+    write_counts = [engine = opened.get()] { return engine->write_counts(); };
+    store = std::move(opened);
   } else {
     RemoveSqlite(database);
     auto opened = OrDie(SqliteReferralStore::Open(database));
-    sqlite = opened.get();
+    write_counts = [engine = opened.get()] { return engine->write_counts(); };
     store = std::move(opened);
   }
   StateMachineSet machines = OrDie(StateMachineSet::Load(EmbeddedStateMachinesText(), "embedded"));
@@ -135,8 +138,7 @@ int Main() {
     referrals.push_back(OrDie(store->Create(write, absl::StrCat("bench-", i, "-", run))).referral);
   }
   const Caller practitioner{"bench-practitioner", v1::ROLE_PROBATION_PRACTITIONER, "london", ""};
-  const SqliteGroupCommit::Counts before =
-      sqlite ? sqlite->write_counts() : SqliteGroupCommit::Counts{};
+  const GroupCommit::Counts before = write_counts();
   std::atomic<bool> stop{false};
   std::atomic<int64_t> transitions{0};
   std::atomic<int64_t> failures{0};
@@ -171,8 +173,8 @@ int Main() {
   result["transitions"] = transitions.load();
   result["failures"] = failures.load();
   result["transitions_per_second"] = transitions.load() / seconds;
-  if (sqlite != nullptr) {
-    const SqliteGroupCommit::Counts after = sqlite->write_counts();
+  {
+    const GroupCommit::Counts after = write_counts();
     result["commits"] = after.commits - before.commits;
     result["mean_group"] = static_cast<double>(after.writes - before.writes) /
                            std::max<int64_t>(1, after.commits - before.commits);

@@ -43,41 +43,48 @@ bool IsPostgresUrl(absl::string_view database) {
 
 absl::StatusOr<std::unique_ptr<PostgresReferralStore>> PostgresReferralStore::Open(
     const std::string& conninfo) {
-  absl::StatusOr<std::unique_ptr<PostgresConnection>> connection =
-      PostgresConnection::Open(conninfo);
-  if (!connection.ok()) return connection.status();
-  std::unique_ptr<PostgresReferralStore> store(new PostgresReferralStore(*std::move(connection)));
-  if (absl::Status status = store->Migrate(); !status.ok()) return status;
-  return store;
+  absl::StatusOr<std::unique_ptr<PostgresConnection>> writer = PostgresConnection::Open(conninfo);
+  if (!writer.ok()) return writer.status();
+  if (absl::Status status = Migrate(**writer); !status.ok()) return status;
+  // Reads get a connection of their own: they never wait for a group's commit, and never see
+  // a write before it is durable.
+  absl::StatusOr<std::unique_ptr<PostgresConnection>> reader = PostgresConnection::Open(conninfo);
+  if (!reader.ok()) return reader.status();
+  return std::unique_ptr<PostgresReferralStore>(
+      new PostgresReferralStore(*std::move(writer), *std::move(reader)));
 }
 
-absl::Status PostgresReferralStore::Migrate() {
-  absl::MutexLock lock(&mu_);
-  PostgresTransaction transaction(*connection_);
+PostgresReferralStore::PostgresReferralStore(std::unique_ptr<PostgresConnection> writer,
+                                             std::unique_ptr<PostgresConnection> reader)
+    : writer_(std::move(writer)),
+      group_commit_([this](absl::string_view sql) { return writer_->ExecScript(sql); }, "BEGIN"),
+      reader_(std::move(reader)) {}
+
+absl::Status PostgresReferralStore::Migrate(PostgresConnection& db) {
+  PostgresTransaction transaction(db);
   if (!transaction.begun().ok()) return transaction.begun();
-  if (auto locked = connection_->Exec("SELECT pg_advisory_xact_lock($1)", {kMigrationLock});
-      !locked.ok()) {
+  if (auto locked = db.Exec("SELECT pg_advisory_xact_lock($1)", {kMigrationLock}); !locked.ok()) {
     return locked.status();
   }
-  if (absl::Status status = connection_->ExecScript(
+  if (absl::Status status = db.ExecScript(
           "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
           "name TEXT NOT NULL, applied_us BIGINT NOT NULL)");
       !status.ok()) {
     return status;
   }
   for (const Migration& migration : PostgresMigrations()) {
-    absl::StatusOr<PostgresResult> applied = connection_->Exec(
-        "SELECT 1 FROM schema_migrations WHERE version = $1", {int64_t{migration.version}});
+    absl::StatusOr<PostgresResult> applied =
+        db.Exec("SELECT 1 FROM schema_migrations WHERE version = $1", {int64_t{migration.version}});
     if (!applied.ok()) return applied.status();
     if (applied->rows() > 0) continue;
-    if (absl::Status status = connection_->ExecScript(migration.sql); !status.ok()) {
+    if (absl::Status status = db.ExecScript(migration.sql); !status.ok()) {
       return absl::FailedPreconditionError(
           absl::StrCat("migration ", migration.name, ": ", status.message()));
     }
-    if (auto recorded = connection_->Exec(
-            "INSERT INTO schema_migrations (version, name, applied_us) VALUES ($1, $2, $3)",
-            {int64_t{migration.version}, std::string(migration.name),
-             absl::ToUnixMicros(absl::Now())});
+    if (auto recorded =
+            db.Exec("INSERT INTO schema_migrations (version, name, applied_us) VALUES ($1, $2, $3)",
+                    {int64_t{migration.version}, std::string(migration.name),
+                     absl::ToUnixMicros(absl::Now())});
         !recorded.ok()) {
       return recorded.status();
     }
@@ -97,15 +104,16 @@ absl::Status PostgresReferralStore::ExplainConstraint(const v1::Referral& referr
   return status;
 }
 
-absl::Status PostgresReferralStore::InsertEvent(const v1::ReferralEvent& event,
+absl::Status PostgresReferralStore::InsertEvent(PostgresConnection& db,
+                                                const v1::ReferralEvent& event,
                                                 absl::string_view referral_id,
                                                 absl::string_view crn, int64_t occurred_us) {
   // The row lock on event_sequence is held to commit, so sequences commit in order.
   absl::StatusOr<PostgresResult> next =
-      connection_->Exec("UPDATE event_sequence SET last = last + 1 RETURNING last");
+      db.Exec("UPDATE event_sequence SET last = last + 1 RETURNING last");
   if (!next.ok()) return next.status();
-  return connection_
-      ->Exec(
+  return db
+      .Exec(
           "INSERT INTO events (sequence, referral_id, crn, type, occurred_us, body) "
           "VALUES ($1, $2, $3, $4, $5, $6)",
           {next->Int(0, 0), std::string(referral_id), std::string(crn), int64_t{event.type()},
@@ -113,13 +121,13 @@ absl::Status PostgresReferralStore::InsertEvent(const v1::ReferralEvent& event,
       .status();
 }
 
-absl::Status PostgresReferralStore::AppendHistoryAndEvent(const ReferralWrite& write,
+absl::Status PostgresReferralStore::AppendHistoryAndEvent(PostgresConnection& db,
+                                                          const ReferralWrite& write,
                                                           const v1::Referral& stored) {
   if (write.history.has_value()) {
-    if (auto inserted =
-            connection_->Exec("INSERT INTO history (referral_id, position, body) VALUES ($1, "
-                              "(SELECT COUNT(*) FROM history WHERE referral_id = $1), $2)",
-                              {stored.id(), Blob{write.history->SerializeAsString()}});
+    if (auto inserted = db.Exec("INSERT INTO history (referral_id, position, body) VALUES ($1, "
+                                "(SELECT COUNT(*) FROM history WHERE referral_id = $1), $2)",
+                                {stored.id(), Blob{write.history->SerializeAsString()}});
         !inserted.ok()) {
       return inserted.status();
     }
@@ -128,46 +136,54 @@ absl::Status PostgresReferralStore::AppendHistoryAndEvent(const ReferralWrite& w
   event.set_type(write.event_type);
   *event.mutable_referral() = stored;
   *event.mutable_occurred_at() = stored.update_time();
-  return InsertEvent(event, stored.id(), stored.person().crn(), Micros(stored.update_time()));
+  return InsertEvent(db, event, stored.id(), stored.person().crn(), Micros(stored.update_time()));
 }
 
 absl::StatusOr<CreateResult> PostgresReferralStore::Create(const ReferralWrite& write,
                                                            absl::string_view request_id) {
-  absl::MutexLock lock(&mu_);
-  absl::StatusOr<CreateResult> created = CreateInTransaction(write, request_id);
-  if (created.status().code() != absl::StatusCode::kAlreadyExists) return created;
-  // The failed transaction has rolled back; now name the open referral.
+  CreateResult result;
+  absl::Status status = group_commit_.Write([&]() -> absl::Status {
+    absl::StatusOr<CreateResult> created = CreateInGroup(*writer_, write, request_id);
+    if (!created.ok()) return created.status();
+    result = *std::move(created);
+    return absl::OkStatus();
+  });
+  if (status.code() != absl::StatusCode::kAlreadyExists) {
+    if (!status.ok()) return status;
+    return result;
+  }
+  // The failed write has rolled back; name the open referral, which has committed.
+  absl::MutexLock lock(&read_mu_);
   absl::StatusOr<PostgresResult> open =
-      connection_->Exec("SELECT id FROM referrals WHERE crn = $1 AND intervention = $2 AND is_open",
-                        {write.referral.person().crn(), write.referral.intervention()});
+      reader_->Exec("SELECT id FROM referrals WHERE crn = $1 AND intervention = $2 AND is_open",
+                    {write.referral.person().crn(), write.referral.intervention()});
   return absl::AlreadyExistsError(
-      absl::StrCat(created.status().message(), ": referrals/",
+      absl::StrCat(status.message(), ": referrals/",
                    open.ok() && open->rows() > 0 ? open->Text(0, 0) : std::string("?")));
 }
 
-absl::StatusOr<CreateResult> PostgresReferralStore::CreateInTransaction(
-    const ReferralWrite& write, absl::string_view request_id) {
+absl::StatusOr<CreateResult> PostgresReferralStore::CreateInGroup(PostgresConnection& db,
+                                                                  const ReferralWrite& write,
+                                                                  absl::string_view request_id) {
   v1::Referral stored = write.referral;
   stored.set_etag("1");
-  PostgresTransaction transaction(*connection_);
-  if (!transaction.begun().ok()) return transaction.begun();
   // Claim the request id first: a concurrent claim of the same id waits here for ours (or
   // theirs) to commit, and then sees it.
-  absl::StatusOr<PostgresResult> claimed = connection_->Exec(
+  absl::StatusOr<PostgresResult> claimed = db.Exec(
       "INSERT INTO request_ids (request_id, referral_id) VALUES ($1, $2) "
       "ON CONFLICT (request_id) DO NOTHING",
       {std::string(request_id), stored.id()});
   if (!claimed.ok()) return claimed.status();
   if (claimed->affected() == 0) {
-    absl::StatusOr<PostgresResult> earlier = connection_->Exec(
+    absl::StatusOr<PostgresResult> earlier = db.Exec(
         "SELECT referral_id FROM request_ids WHERE request_id = $1", {std::string(request_id)});
     if (!earlier.ok()) return earlier.status();
     if (earlier->rows() == 0) return absl::AbortedError("the request id is being used; retry");
-    absl::StatusOr<v1::Referral> existing = GetLocked(earlier->Text(0, 0));
+    absl::StatusOr<v1::Referral> existing = ReadReferral(db, earlier->Text(0, 0));
     if (!existing.ok()) return existing.status();
     return CreateResult{*std::move(existing), false};
   }
-  absl::StatusOr<PostgresResult> inserted = connection_->Exec(
+  absl::StatusOr<PostgresResult> inserted = db.Exec(
       "INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, "
       "is_open, version, create_time_us, update_time_us, body) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::int::boolean, 1, $9, $10, $11)",
@@ -176,19 +192,19 @@ absl::StatusOr<CreateResult> PostgresReferralStore::CreateInTransaction(
        Micros(stored.create_time()), Micros(stored.update_time()),
        Blob{stored.SerializeAsString()}});
   if (!inserted.ok()) return ExplainConstraint(stored, inserted.status());
-  if (absl::Status status = AppendHistoryAndEvent(write, stored); !status.ok()) return status;
-  if (absl::Status status = transaction.Commit(); !status.ok()) return status;
+  if (absl::Status status = AppendHistoryAndEvent(db, write, stored); !status.ok()) return status;
   return CreateResult{std::move(stored), true};
 }
 
 absl::StatusOr<v1::Referral> PostgresReferralStore::Get(absl::string_view id) {
-  absl::MutexLock lock(&mu_);
-  return GetLocked(id);
+  absl::MutexLock lock(&read_mu_);
+  return ReadReferral(*reader_, id);
 }
 
-absl::StatusOr<v1::Referral> PostgresReferralStore::GetLocked(absl::string_view id) {
+absl::StatusOr<v1::Referral> PostgresReferralStore::ReadReferral(PostgresConnection& db,
+                                                                 absl::string_view id) {
   absl::StatusOr<PostgresResult> result =
-      connection_->Exec("SELECT body FROM referrals WHERE id = $1", {std::string(id)});
+      db.Exec("SELECT body FROM referrals WHERE id = $1", {std::string(id)});
   if (!result.ok()) return result.status();
   if (result->rows() == 0) return absl::NotFoundError(absl::StrCat("no referral referrals/", id));
   v1::Referral referral;
@@ -200,32 +216,32 @@ absl::StatusOr<v1::Referral> PostgresReferralStore::GetLocked(absl::string_view 
 
 absl::StatusOr<v1::Referral> PostgresReferralStore::Update(const ReferralWrite& write,
                                                            absl::string_view expected_etag) {
-  absl::MutexLock lock(&mu_);
   const int64_t expected = VersionOfEtag(expected_etag);
   v1::Referral stored = write.referral;
   stored.set_etag(absl::StrCat(expected + 1));
-  PostgresTransaction transaction(*connection_);
-  if (!transaction.begun().ok()) return transaction.begun();
-  absl::StatusOr<PostgresResult> updated = connection_->Exec(
-      "UPDATE referrals SET crn = $1, intervention = $2, region = $3, provider = $4, "
-      "state = $5, is_open = $6::int::boolean, version = version + 1, update_time_us = $7, "
-      "body = $8 WHERE id = $9 AND version = $10",
-      {stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
-       int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
-       Blob{stored.SerializeAsString()}, stored.id(), expected});
-  if (!updated.ok()) return ExplainConstraint(stored, updated.status());
-  if (updated->affected() == 0) {
-    absl::StatusOr<v1::Referral> current = GetLocked(stored.id());
-    if (!current.ok()) return current.status();
-    return StaleEtagError(expected_etag, current->etag());
-  }
-  if (absl::Status status = AppendHistoryAndEvent(write, stored); !status.ok()) return status;
-  if (absl::Status status = transaction.Commit(); !status.ok()) return status;
+  absl::Status status = group_commit_.Write([&]() -> absl::Status {
+    PostgresConnection& db = *writer_;
+    absl::StatusOr<PostgresResult> updated = db.Exec(
+        "UPDATE referrals SET crn = $1, intervention = $2, region = $3, provider = $4, "
+        "state = $5, is_open = $6::int::boolean, version = version + 1, update_time_us = $7, "
+        "body = $8 WHERE id = $9 AND version = $10",
+        {stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
+         int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
+         Blob{stored.SerializeAsString()}, stored.id(), expected});
+    if (!updated.ok()) return ExplainConstraint(stored, updated.status());
+    if (updated->affected() == 0) {
+      absl::StatusOr<v1::Referral> current = ReadReferral(db, stored.id());
+      if (!current.ok()) return current.status();
+      return StaleEtagError(expected_etag, current->etag());
+    }
+    return AppendHistoryAndEvent(db, write, stored);
+  });
+  if (!status.ok()) return status;
   return stored;
 }
 
 absl::StatusOr<ListPage> PostgresReferralStore::List(const ListQuery& query) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&read_mu_);
   std::string where = " WHERE TRUE";
   std::vector<SqlValue> values;
   const auto filter = [&](absl::string_view column, SqlValue value) {
@@ -240,7 +256,7 @@ absl::StatusOr<ListPage> PostgresReferralStore::List(const ListQuery& query) {
 
   ListPage page;
   absl::StatusOr<PostgresResult> count =
-      connection_->Exec(absl::StrCat("SELECT COUNT(*) FROM referrals", where), values);
+      reader_->Exec(absl::StrCat("SELECT COUNT(*) FROM referrals", where), values);
   if (!count.ok()) return count.status();
   page.total_size = static_cast<int>(count->Int(0, 0));
   if (query.after.has_value()) {
@@ -250,10 +266,10 @@ absl::StatusOr<ListPage> PostgresReferralStore::List(const ListQuery& query) {
     absl::StrAppend(&where, " AND (create_time_us, id) < ($", key, ", $", key + 1, ")");
   }
   values.push_back(int64_t{query.page_size + 1});
-  absl::StatusOr<PostgresResult> rows = connection_->Exec(
-      absl::StrCat("SELECT body FROM referrals", where,
-                   " ORDER BY create_time_us DESC, id DESC LIMIT $", values.size()),
-      values);
+  absl::StatusOr<PostgresResult> rows =
+      reader_->Exec(absl::StrCat("SELECT body FROM referrals", where,
+                                 " ORDER BY create_time_us DESC, id DESC LIMIT $", values.size()),
+                    values);
   if (!rows.ok()) return rows.status();
   absl::StatusOr<std::vector<v1::Referral>> referrals = ParseRows<v1::Referral>(*rows, 0);
   if (!referrals.ok()) return referrals.status();
@@ -266,17 +282,18 @@ absl::StatusOr<ListPage> PostgresReferralStore::List(const ListQuery& query) {
 }
 
 absl::StatusOr<std::vector<v1::HistoryEntry>> PostgresReferralStore::History(absl::string_view id) {
-  absl::MutexLock lock(&mu_);
-  if (absl::StatusOr<v1::Referral> exists = GetLocked(id); !exists.ok()) return exists.status();
-  absl::StatusOr<PostgresResult> rows = connection_->Exec(
+  absl::MutexLock lock(&read_mu_);
+  if (absl::StatusOr<v1::Referral> exists = ReadReferral(*reader_, id); !exists.ok())
+    return exists.status();
+  absl::StatusOr<PostgresResult> rows = reader_->Exec(
       "SELECT body FROM history WHERE referral_id = $1 ORDER BY position", {std::string(id)});
   if (!rows.ok()) return rows.status();
   return ParseRows<v1::HistoryEntry>(*rows, 0);
 }
 
 absl::StatusOr<std::vector<v1::ReferralEvent>> PostgresReferralStore::QueryEvents(
-    absl::string_view sql, const std::vector<SqlValue>& params) {
-  absl::StatusOr<PostgresResult> rows = connection_->Exec(sql, params);
+    PostgresConnection& db, absl::string_view sql, const std::vector<SqlValue>& params) {
+  absl::StatusOr<PostgresResult> rows = db.Exec(sql, params);
   if (!rows.ok()) return rows.status();
   absl::StatusOr<std::vector<v1::ReferralEvent>> events = ParseRows<v1::ReferralEvent>(*rows, 1);
   if (!events.ok()) return events.status();
@@ -286,16 +303,16 @@ absl::StatusOr<std::vector<v1::ReferralEvent>> PostgresReferralStore::QueryEvent
 
 absl::StatusOr<std::vector<v1::ReferralEvent>> PostgresReferralStore::EventsAfter(
     int64_t after_sequence, int limit) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&read_mu_);
   return QueryEvents(
-      "SELECT sequence, body FROM events WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+      *reader_, "SELECT sequence, body FROM events WHERE sequence > $1 ORDER BY sequence LIMIT $2",
       {after_sequence, int64_t{limit}});
 }
 
 absl::StatusOr<std::vector<v1::Referral>> PostgresReferralStore::ReferralsOfPerson(
     absl::string_view crn) {
-  absl::MutexLock lock(&mu_);
-  absl::StatusOr<PostgresResult> rows = connection_->Exec(
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<PostgresResult> rows = reader_->Exec(
       "SELECT body FROM referrals WHERE crn = $1 ORDER BY create_time_us, id", {std::string(crn)});
   if (!rows.ok()) return rows.status();
   return ParseRows<v1::Referral>(*rows, 0);
@@ -303,14 +320,14 @@ absl::StatusOr<std::vector<v1::Referral>> PostgresReferralStore::ReferralsOfPers
 
 absl::StatusOr<std::vector<v1::ReferralEvent>> PostgresReferralStore::EventsOfPerson(
     absl::string_view crn) {
-  absl::MutexLock lock(&mu_);
-  return QueryEvents("SELECT sequence, body FROM events WHERE crn = $1 ORDER BY sequence",
+  absl::MutexLock lock(&read_mu_);
+  return QueryEvents(*reader_, "SELECT sequence, body FROM events WHERE crn = $1 ORDER BY sequence",
                      {std::string(crn)});
 }
 
 absl::StatusOr<std::vector<StateCount>> PostgresReferralStore::CountByState() {
-  absl::MutexLock lock(&mu_);
-  absl::StatusOr<PostgresResult> rows = connection_->Exec(
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<PostgresResult> rows = reader_->Exec(
       "SELECT intervention, state, COUNT(*) FROM referrals "
       "GROUP BY intervention, state ORDER BY intervention, state",
       {});
@@ -324,50 +341,52 @@ absl::StatusOr<std::vector<StateCount>> PostgresReferralStore::CountByState() {
 }
 
 absl::StatusOr<int> PostgresReferralStore::PurgeDraftsUntouchedSince(absl::Time cutoff) {
-  absl::MutexLock lock(&mu_);
-  PostgresTransaction transaction(*connection_);
-  if (!transaction.begun().ok()) return transaction.begun();
-  absl::StatusOr<PostgresResult> rows = connection_->Exec(
-      "SELECT body FROM referrals WHERE state = $1 AND update_time_us < $2 FOR UPDATE",
-      {int64_t{v1::REFERRAL_STATE_DRAFT}, absl::ToUnixMicros(cutoff)});
-  if (!rows.ok()) return rows.status();
-  absl::StatusOr<std::vector<v1::Referral>> drafts = ParseRows<v1::Referral>(*rows, 0);
-  if (!drafts.ok()) return drafts.status();
-  const int64_t now = absl::ToUnixMicros(absl::Now());
-  for (const v1::Referral& draft : *drafts) {
-    const v1::Referral redacted = RedactedForRetention(draft);
-    // Earlier events keep their place in the sequence but lose the person's details.
-    absl::StatusOr<std::vector<v1::ReferralEvent>> events =
-        QueryEvents("SELECT sequence, body FROM events WHERE referral_id = $1", {draft.id()});
-    if (!events.ok()) return events.status();
-    for (v1::ReferralEvent& event : *events) {
-      const int64_t sequence = event.sequence();
-      event.clear_sequence();
-      *event.mutable_referral() = redacted;
-      if (auto scrubbed =
-              connection_->Exec("UPDATE events SET crn = '', body = $1 WHERE sequence = $2",
-                                {Blob{event.SerializeAsString()}, sequence});
-          !scrubbed.ok()) {
-        return scrubbed.status();
+  int purged_count = 0;
+  absl::Status status = group_commit_.Write([&]() -> absl::Status {
+    PostgresConnection& db = *writer_;
+    absl::StatusOr<PostgresResult> rows =
+        db.Exec("SELECT body FROM referrals WHERE state = $1 AND update_time_us < $2 FOR UPDATE",
+                {int64_t{v1::REFERRAL_STATE_DRAFT}, absl::ToUnixMicros(cutoff)});
+    if (!rows.ok()) return rows.status();
+    absl::StatusOr<std::vector<v1::Referral>> drafts = ParseRows<v1::Referral>(*rows, 0);
+    if (!drafts.ok()) return drafts.status();
+    const int64_t now = absl::ToUnixMicros(absl::Now());
+    for (const v1::Referral& draft : *drafts) {
+      const v1::Referral redacted = RedactedForRetention(draft);
+      // Earlier events keep their place in the sequence but lose the person's details.
+      absl::StatusOr<std::vector<v1::ReferralEvent>> events =
+          QueryEvents(db, "SELECT sequence, body FROM events WHERE referral_id = $1", {draft.id()});
+      if (!events.ok()) return events.status();
+      for (v1::ReferralEvent& event : *events) {
+        const int64_t sequence = event.sequence();
+        event.clear_sequence();
+        *event.mutable_referral() = redacted;
+        if (auto scrubbed = db.Exec("UPDATE events SET crn = '', body = $1 WHERE sequence = $2",
+                                    {Blob{event.SerializeAsString()}, sequence});
+            !scrubbed.ok()) {
+          return scrubbed.status();
+        }
+      }
+      for (absl::string_view sql :
+           {"DELETE FROM referrals WHERE id = $1", "DELETE FROM history WHERE referral_id = $1",
+            "DELETE FROM request_ids WHERE referral_id = $1"}) {
+        if (auto removed = db.Exec(sql, {draft.id()}); !removed.ok()) {
+          return removed.status();
+        }
+      }
+      v1::ReferralEvent purged;
+      purged.set_type(v1::ReferralEvent::TYPE_PURGED);
+      *purged.mutable_referral() = redacted;
+      *purged.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(now);
+      if (absl::Status status = InsertEvent(db, purged, draft.id(), "", now); !status.ok()) {
+        return status;
       }
     }
-    for (absl::string_view sql :
-         {"DELETE FROM referrals WHERE id = $1", "DELETE FROM history WHERE referral_id = $1",
-          "DELETE FROM request_ids WHERE referral_id = $1"}) {
-      if (auto removed = connection_->Exec(sql, {draft.id()}); !removed.ok()) {
-        return removed.status();
-      }
-    }
-    v1::ReferralEvent purged;
-    purged.set_type(v1::ReferralEvent::TYPE_PURGED);
-    *purged.mutable_referral() = redacted;
-    *purged.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(now);
-    if (absl::Status status = InsertEvent(purged, draft.id(), "", now); !status.ok()) {
-      return status;
-    }
-  }
-  if (absl::Status status = transaction.Commit(); !status.ok()) return status;
-  return static_cast<int>(drafts->size());
+    purged_count = static_cast<int>(drafts->size());
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return purged_count;
 }
 
 }  // namespace probation::referrals

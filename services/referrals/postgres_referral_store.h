@@ -2,7 +2,10 @@
 // check, the one-open-referral rule and request-id idempotency are enforced by the
 // database, and event sequences are handed out in commit order. Migrations from
 // migrations/postgres are applied at open, under an advisory lock so replicas starting
-// together apply each once.
+// together apply each once. Writes share transactions by group commit on one connection
+// (event sequences are handed out under a row lock held to commit, so one replica's writes
+// commit one after another anyway: grouping them makes that one WAL flush per group rather
+// than per write); reads use a second connection.
 #ifndef PROBATION_SERVICES_REFERRALS_POSTGRES_REFERRAL_STORE_H_
 #define PROBATION_SERVICES_REFERRALS_POSTGRES_REFERRAL_STORE_H_
 
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "services/referrals/group_commit.h"
 #include "services/referrals/postgres_connection.h"
 #include "services/referrals/referral_store.h"
 
@@ -40,27 +44,31 @@ class PostgresReferralStore final : public ReferralStore {
   absl::StatusOr<std::vector<StateCount>> CountByState() override;
   absl::StatusOr<int> PurgeDraftsUntouchedSince(absl::Time cutoff) override;
 
- private:
-  explicit PostgresReferralStore(std::unique_ptr<PostgresConnection> connection)
-      : connection_(std::move(connection)) {}
-  absl::Status Migrate();
-  absl::StatusOr<CreateResult> CreateInTransaction(const ReferralWrite& write,
-                                                   absl::string_view request_id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<v1::Referral> GetLocked(absl::string_view id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status AppendHistoryAndEvent(const ReferralWrite& write, const v1::Referral& stored)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status InsertEvent(const v1::ReferralEvent& event, absl::string_view referral_id,
-                           absl::string_view crn, int64_t occurred_us)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status ExplainConstraint(const v1::Referral& referral, const absl::Status& status)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<std::vector<v1::ReferralEvent>> QueryEvents(absl::string_view sql,
-                                                             const std::vector<SqlValue>& params)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Commits and writes so far: how well concurrent writes are being grouped.
+  GroupCommit::Counts write_counts() { return group_commit_.counts(); }
 
-  absl::Mutex mu_;
-  std::unique_ptr<PostgresConnection> connection_ ABSL_GUARDED_BY(mu_);
+ private:
+  PostgresReferralStore(std::unique_ptr<PostgresConnection> writer,
+                        std::unique_ptr<PostgresConnection> reader);
+  static absl::Status Migrate(PostgresConnection& db);
+  static absl::StatusOr<CreateResult> CreateInGroup(PostgresConnection& db,
+                                                    const ReferralWrite& write,
+                                                    absl::string_view request_id);
+  static absl::StatusOr<v1::Referral> ReadReferral(PostgresConnection& db, absl::string_view id);
+  static absl::Status AppendHistoryAndEvent(PostgresConnection& db, const ReferralWrite& write,
+                                            const v1::Referral& stored);
+  static absl::Status InsertEvent(PostgresConnection& db, const v1::ReferralEvent& event,
+                                  absl::string_view referral_id, absl::string_view crn,
+                                  int64_t occurred_us);
+  static absl::Status ExplainConstraint(const v1::Referral& referral, const absl::Status& status);
+  static absl::StatusOr<std::vector<v1::ReferralEvent>> QueryEvents(
+      PostgresConnection& db, absl::string_view sql, const std::vector<SqlValue>& params);
+
+  // Used only inside group_commit_.Write(), which gives one write at a time the connection.
+  std::unique_ptr<PostgresConnection> writer_;
+  GroupCommit group_commit_;
+  absl::Mutex read_mu_;
+  std::unique_ptr<PostgresConnection> reader_ ABSL_GUARDED_BY(read_mu_);
 };
 
 }  // namespace probation::referrals

@@ -35,7 +35,10 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
 
 SqliteReferralStore::SqliteReferralStore(std::unique_ptr<SqliteConnection> writer,
                                          std::unique_ptr<SqliteConnection> reader)
-    : writer_(std::move(writer)), reader_(std::move(reader)) {}
+    : writer_(std::move(writer)),
+      group_commit_([this](absl::string_view sql) { return writer_->Exec(sql); },
+                    "BEGIN IMMEDIATE"),
+      reader_(std::move(reader)) {}
 
 absl::Status SqliteReferralStore::Migrate(SqliteConnection& connection) {
   if (absl::Status status = connection.Exec(
@@ -110,8 +113,8 @@ absl::Status SqliteReferralStore::AppendHistoryAndEvent(sqlite3* db, const Refer
 absl::StatusOr<CreateResult> SqliteReferralStore::Create(const ReferralWrite& write,
                                                          absl::string_view request_id) {
   CreateResult result;
-  absl::Status status = writer_.Write([&](SqliteConnection& connection) -> absl::Status {
-    sqlite3* db = connection.db();
+  absl::Status status = group_commit_.Write([&]() -> absl::Status {
+    sqlite3* db = writer_->db();
     SqliteStatement seen(db, "SELECT referral_id FROM request_ids WHERE request_id = ?");
     seen.Bind({std::string(request_id)});
     absl::StatusOr<bool> row = seen.Step();
@@ -172,8 +175,8 @@ absl::StatusOr<v1::Referral> SqliteReferralStore::Update(const ReferralWrite& wr
   const int64_t expected = VersionOfEtag(expected_etag);
   v1::Referral stored = write.referral;
   stored.set_etag(absl::StrCat(expected + 1));
-  absl::Status status = writer_.Write([&](SqliteConnection& connection) -> absl::Status {
-    sqlite3* db = connection.db();
+  absl::Status status = group_commit_.Write([&]() -> absl::Status {
+    sqlite3* db = writer_->db();
     SqliteStatement update(db,
                            "UPDATE referrals SET crn = ?, intervention = ?, region = ?, "
                            "provider = ?, state = ?, is_open = ?, version = version + 1, "
@@ -336,8 +339,8 @@ absl::StatusOr<std::vector<StateCount>> SqliteReferralStore::CountByState() {
 
 absl::StatusOr<int> SqliteReferralStore::PurgeDraftsUntouchedSince(absl::Time cutoff) {
   std::vector<v1::Referral> drafts;
-  absl::Status status = writer_.Write([&](SqliteConnection& connection) -> absl::Status {
-    sqlite3* db = connection.db();
+  absl::Status status = group_commit_.Write([&]() -> absl::Status {
+    sqlite3* db = writer_->db();
     drafts.clear();
     {
       SqliteStatement select(db,

@@ -10,9 +10,9 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "services/referrals/group_commit.h"
 #include "services/referrals/referral_store.h"
 #include "services/referrals/sqlite_connection.h"
-#include "services/referrals/sqlite_group_commit.h"
 
 namespace probation::referrals {
 
@@ -38,7 +38,7 @@ class SqliteReferralStore final : public ReferralStore {
   absl::StatusOr<int> PurgeDraftsUntouchedSince(absl::Time cutoff) override;
 
   // Commits and writes so far: how well concurrent writes are being grouped.
-  SqliteGroupCommit::Counts write_counts() { return writer_.counts(); }
+  GroupCommit::Counts write_counts() { return group_commit_.counts(); }
 
  private:
   SqliteReferralStore(std::unique_ptr<SqliteConnection> writer,
@@ -50,7 +50,9 @@ class SqliteReferralStore final : public ReferralStore {
   static absl::Status ExplainConstraint(sqlite3* db, const v1::Referral& referral,
                                         const absl::Status& status);
 
-  SqliteGroupCommit writer_;
+  // Used only inside group_commit_.Write(), which gives one write at a time the connection.
+  std::unique_ptr<SqliteConnection> writer_;
+  GroupCommit group_commit_;
   absl::Mutex read_mu_;
   std::unique_ptr<SqliteConnection> reader_ ABSL_GUARDED_BY(read_mu_);
 };

@@ -398,16 +398,15 @@ TEST_P(ReferralStoreTest, ConcurrentWritersAllLandDurably) {
   for (size_t i = 0; i < events->size(); ++i) EXPECT_EQ((*events)[i].sequence(), int64_t(i + 1));
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, ReferralStoreTest, ::testing::Values(Sqlite(), Postgres()),
-                         [](const auto& info) { return info.param.name; });
+GroupCommit::Counts WriteCounts(ReferralStore& store) {
+  if (auto* sqlite = dynamic_cast<SqliteReferralStore*>(&store)) return sqlite->write_counts();
+  return dynamic_cast<PostgresReferralStore&>(store).write_counts();
+}
 
-// SQLite's group commit: writers that arrive while a commit is flushing share the next one,
-// and a write that fails inside a group takes nothing else down with it.
-TEST(SqliteGroupCommitTest, ConcurrentWritesShareCommitsAndAFailureStaysItsOwn) {
-  const std::string path = TempSqliteFile();
-  auto opened = SqliteReferralStore::Open(path);
-  ASSERT_TRUE(opened.ok()) << opened.status();
-  SqliteReferralStore& store = **opened;
+// Group commit: writers that arrive while a commit is flushing share the next one, and a
+// write that fails inside a group takes nothing else down with it.
+TEST_P(ReferralStoreTest, ConcurrentWritesShareCommitsAndAFailureStaysItsOwn) {
+  ReferralStore& store = *store_;
   constexpr int kWriters = 32;
   std::vector<v1::Referral> referrals;
   for (int i = 0; i < kWriters; ++i) {
@@ -422,7 +421,7 @@ TEST(SqliteGroupCommitTest, ConcurrentWritesShareCommitsAndAFailureStaysItsOwn) 
     ASSERT_TRUE(created.ok()) << created.status();
     referrals.push_back(created->referral);
   }
-  const SqliteGroupCommit::Counts before = store.write_counts();
+  const GroupCommit::Counts before = WriteCounts(store);
   std::atomic<int> stale{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < kWriters; ++i) {
@@ -448,7 +447,7 @@ TEST(SqliteGroupCommitTest, ConcurrentWritesShareCommitsAndAFailureStaysItsOwn) 
     });
   }
   for (auto& thread : threads) thread.join();
-  const SqliteGroupCommit::Counts after = store.write_counts();
+  const GroupCommit::Counts after = WriteCounts(store);
   const int64_t writes = after.writes - before.writes;
   const int64_t commits = after.commits - before.commits;
   EXPECT_EQ(writes, kWriters * 20);  // failed writes still rode in a committed group
@@ -457,9 +456,10 @@ TEST(SqliteGroupCommitTest, ConcurrentWritesShareCommitsAndAFailureStaysItsOwn) 
   for (const v1::Referral& referral : referrals) {
     EXPECT_EQ(store.Get(referral.id())->etag(), absl::StrCat(1 + 16));
   }
-  opened->reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, ReferralStoreTest, ::testing::Values(Sqlite(), Postgres()),
+                         [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace probation::referrals

@@ -1,13 +1,14 @@
-#include "services/referrals/sqlite_group_commit.h"
+#include "services/referrals/group_commit.h"
 
 #include <utility>
 
 namespace probation::referrals {
 
-SqliteGroupCommit::SqliteGroupCommit(std::unique_ptr<SqliteConnection> connection, int max_group)
-    : max_group_(max_group), connection_(std::move(connection)) {}
+GroupCommit::GroupCommit(std::function<absl::Status(absl::string_view)> exec, std::string begin,
+                         int max_group)
+    : exec_(std::move(exec)), begin_(std::move(begin)), max_group_(max_group) {}
 
-absl::Status SqliteGroupCommit::Write(absl::FunctionRef<absl::Status(SqliteConnection&)> work) {
+absl::Status GroupCommit::Write(absl::FunctionRef<absl::Status()> work) {
   absl::MutexLock lock(&mu_);
   ++queued_;
   mu_.Await(absl::Condition(
@@ -15,7 +16,7 @@ absl::Status SqliteGroupCommit::Write(absl::FunctionRef<absl::Status(SqliteConne
   --queued_;
   busy_ = true;
   if (open_group_ == 0) {
-    if (absl::Status begun = connection_->Exec("BEGIN IMMEDIATE"); !begun.ok()) {
+    if (absl::Status begun = exec_(begin_); !begun.ok()) {
       busy_ = false;
       return begun;
     }
@@ -43,23 +44,22 @@ absl::Status SqliteGroupCommit::Write(absl::FunctionRef<absl::Status(SqliteConne
   return status.ok() ? committed : status;
 }
 
-absl::Status SqliteGroupCommit::RunInSavepoint(
-    absl::FunctionRef<absl::Status(SqliteConnection&)> work) {
-  if (absl::Status status = connection_->Exec("SAVEPOINT write"); !status.ok()) return status;
-  absl::Status status = work(*connection_);
-  if (!status.ok()) connection_->Exec("ROLLBACK TO write").IgnoreError();
-  connection_->Exec("RELEASE write").IgnoreError();
+absl::Status GroupCommit::RunInSavepoint(absl::FunctionRef<absl::Status()> work) {
+  if (absl::Status status = exec_("SAVEPOINT one_write"); !status.ok()) return status;
+  absl::Status status = work();
+  if (!status.ok()) exec_("ROLLBACK TO one_write").IgnoreError();
+  exec_("RELEASE one_write").IgnoreError();
   return status;
 }
 
-void SqliteGroupCommit::CommitGroup() {
+void GroupCommit::CommitGroup() {
   const int64_t group = open_group_;
   const int writes = open_writes_;
   // Flush without the lock, so the next group's writers can queue; busy_ keeps the
   // connection ours.
   mu_.Unlock();
-  absl::Status committed = connection_->Exec("COMMIT");
-  if (!committed.ok()) connection_->Exec("ROLLBACK").IgnoreError();
+  absl::Status committed = exec_("COMMIT");
+  if (!committed.ok()) exec_("ROLLBACK").IgnoreError();
   mu_.Lock();
   outcomes_[group] = Outcome{committed, writes};
   if (committed.ok()) {
@@ -71,14 +71,14 @@ void SqliteGroupCommit::CommitGroup() {
   busy_ = false;
 }
 
-absl::Status SqliteGroupCommit::TakeOutcome(int64_t group) {
+absl::Status GroupCommit::TakeOutcome(int64_t group) {
   auto it = outcomes_.find(group);
   absl::Status status = it->second.status;
   if (--it->second.unread == 0) outcomes_.erase(it);
   return status;
 }
 
-SqliteGroupCommit::Counts SqliteGroupCommit::counts() {
+GroupCommit::Counts GroupCommit::counts() {
   absl::MutexLock lock(&mu_);
   return counts_;
 }
