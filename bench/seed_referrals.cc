@@ -62,8 +62,8 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> regions;
   for (const auto& region : catalogue->regions()) regions.push_back(region.id());
+  // No drafts: the service purges those untouched for 90 days, and these are years old.
   const ReferralState states[] = {
-      probation::referrals::v1::REFERRAL_STATE_DRAFT,
       probation::referrals::v1::REFERRAL_STATE_SUBMITTED,
       probation::referrals::v1::REFERRAL_STATE_AWAITING_ASSESSMENT,
       probation::referrals::v1::REFERRAL_STATE_ON_PROGRAMME,

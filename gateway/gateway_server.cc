@@ -368,7 +368,7 @@ grpc::ServerWriteReactor<referrals::v1::ReferralEvent>* GatewayServer::WatchRefe
     const referrals::v1::WatchReferralEventsRequest* request) {
   absl::StatusOr<std::unique_ptr<grpc::ClientContext>> backend = StreamContext(*context);
   return StartWatchProxy(referrals_.get(), backend.ok() ? *std::move(backend) : nullptr, *request,
-                         backend.status());
+                         backend.status(), watches_);
 }
 
 }  // namespace probation::gateway

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "gateway/caller_identity.h"
+#include "gateway/open_watches.h"
 #include "grpcpp/channel.h"
 #include "libs/auth/jwt.h"
 #include "probation/catalogue/v1/catalogue_service.grpc.pb.h"
@@ -86,6 +87,10 @@ class GatewayServer final : public v1::InterventionsGateway::CallbackService {
       grpc::CallbackServerContext* context, const referrals::v1::ExportPersonDataRequest* request,
       referrals::v1::ExportPersonDataResponse* response) override;
 
+  // Ends the open event watches with UNAVAILABLE and refuses new ones: call before draining
+  // the server, whose drain would otherwise wait its whole timeout for them.
+  void EndWatches() { watches_.Drain(); }
+
  private:
   // Authenticates and forwards one unary call; `start` begins the backend call.
   template <typename Request, typename Response, typename Start>
@@ -98,6 +103,7 @@ class GatewayServer final : public v1::InterventionsGateway::CallbackService {
 
   JwtVerifier verifier_;
   BackendCallOptions options_;
+  OpenWatches watches_;
   std::unique_ptr<catalogue::v1::CatalogueService::Stub> catalogue_;
   std::unique_ptr<eligibility::v1::EligibilityService::Stub> eligibility_;
   std::unique_ptr<referrals::v1::ReferralService::Stub> referrals_;

@@ -180,6 +180,7 @@ int main(int argc, char** argv) {
   const int signal_number = probation::WaitForTerminationSignal();
   probation::Log(spdlog::level::info, "draining", {{"signal", signal_number}});
   monitor.Stop();
+  service.EndWatches();
   server->Shutdown(absl::GetFlag(FLAGS_drain_timeout));
   probation::Log(spdlog::level::info, "stopped");
   return 0;

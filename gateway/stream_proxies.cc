@@ -66,8 +66,8 @@ class WatchProxy final : public grpc::ServerWriteReactor<ReferralEvent>,
 
   WatchProxy(referrals::v1::ReferralService::Stub* backend,
              std::unique_ptr<grpc::ClientContext> context,
-             const referrals::v1::WatchReferralEventsRequest& request)
-      : context_(std::move(context)), request_(request) {
+             const referrals::v1::WatchReferralEventsRequest& request, OpenWatches& watches)
+      : context_(std::move(context)), request_(request), watches_(watches) {
     backend->async()->WatchReferralEvents(context_.get(), &request_, this);
     gate_.Open(static_cast<Backend*>(this));
     Backend::StartRead(&event_);
@@ -83,7 +83,11 @@ class WatchProxy final : public grpc::ServerWriteReactor<ReferralEvent>,
     }
   }
   void OnDone(const grpc::Status& status) override {
-    Finish(status);
+    watches_.Remove(context_.get());
+    Finish(watches_.draining()
+               ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                              "the gateway is shutting down; watch again from the last sequence")
+               : status);
     if (gate_.LastSideDone()) delete this;
   }
 
@@ -101,6 +105,7 @@ class WatchProxy final : public grpc::ServerWriteReactor<ReferralEvent>,
  private:
   std::unique_ptr<grpc::ClientContext> context_;
   referrals::v1::WatchReferralEventsRequest request_;
+  OpenWatches& watches_;
   ReferralEvent event_;
   BackendGate gate_;
 };
@@ -177,9 +182,15 @@ class ScreenProxy final
 
 grpc::ServerWriteReactor<ReferralEvent>* StartWatchProxy(
     referrals::v1::ReferralService::Stub* backend, std::unique_ptr<grpc::ClientContext> context,
-    const referrals::v1::WatchReferralEventsRequest& request, const absl::Status& refusal) {
+    const referrals::v1::WatchReferralEventsRequest& request, const absl::Status& refusal,
+    OpenWatches& watches) {
   if (!refusal.ok()) return new Refused<grpc::ServerWriteReactor<ReferralEvent>>(refusal);
-  return new WatchProxy(backend, std::move(context), request);
+  // A context cancelled by a drain before its call starts cancels the call as it starts.
+  if (!watches.Add(context.get())) {
+    return new Refused<grpc::ServerWriteReactor<ReferralEvent>>(
+        absl::UnavailableError("the gateway is shutting down; watch again elsewhere"));
+  }
+  return new WatchProxy(backend, std::move(context), request, watches);
 }
 
 grpc::ServerBidiReactor<ScreenCaseloadRequest, ScreenCaseloadResponse>* StartScreenProxy(

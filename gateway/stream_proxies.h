@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "absl/status/status.h"
+#include "gateway/open_watches.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "probation/eligibility/v1/eligibility_service.grpc.pb.h"
@@ -15,11 +16,13 @@
 
 namespace probation::gateway {
 
-// WatchReferralEvents: relays the backend's event stream to the caller. With a non-OK
-// `refusal` the call ends at once with it (no backend call is made).
+// WatchReferralEvents: relays the backend's event stream to the caller, registered in
+// `watches` while open; a drain ends it with UNAVAILABLE. With a non-OK `refusal` the call
+// ends at once with it (no backend call is made).
 grpc::ServerWriteReactor<referrals::v1::ReferralEvent>* StartWatchProxy(
     referrals::v1::ReferralService::Stub* backend, std::unique_ptr<grpc::ClientContext> context,
-    const referrals::v1::WatchReferralEventsRequest& request, const absl::Status& refusal);
+    const referrals::v1::WatchReferralEventsRequest& request, const absl::Status& refusal,
+    OpenWatches& watches);
 
 // ScreenCaseload: relays profiles to the backend and its answers back to the caller.
 grpc::ServerBidiReactor<eligibility::v1::ScreenCaseloadRequest,

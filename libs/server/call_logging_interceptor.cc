@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "grpcpp/server_context.h"
 #include "libs/logging/json_log.h"
 
 namespace probation {
@@ -17,7 +18,8 @@ using grpc::experimental::InterceptionHookPoints;
 class CallLoggingInterceptor : public grpc::experimental::Interceptor {
  public:
   CallLoggingInterceptor(grpc::experimental::ServerRpcInfo* info, RpcMetrics* metrics)
-      : method_(info->method()),
+      : info_(info),
+        method_(info->method()),
         single_request_(info->type() == grpc::experimental::ServerRpcInfo::Type::UNARY ||
                         info->type() == grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING),
         metrics_(metrics),
@@ -47,7 +49,12 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
       request_unparseable_ = true;
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      if (request_unparseable_) {
+      const grpc::StatusCode framework_code = methods->GetSendStatus().error_code();
+      // Only the statuses gRPC gives a parse failure: a call whose request never arrived
+      // because the client went away keeps its CANCELLED.
+      if (request_unparseable_ && !info_->server_context()->IsCancelled() &&
+          (framework_code == grpc::StatusCode::UNIMPLEMENTED ||
+           framework_code == grpc::StatusCode::INTERNAL)) {
         // gRPC answers a request it cannot parse with an empty UNIMPLEMENTED (callback API)
         // or INTERNAL; the client sent bad bytes, so say so (AIP-193).
         methods->ModifySendStatus(grpc::Status(
@@ -69,6 +76,7 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
   }
 
  private:
+  grpc::experimental::ServerRpcInfo* info_;
   std::string method_;
   // Unary and server-streaming calls carry exactly one request, parsed before the handler.
   bool single_request_;

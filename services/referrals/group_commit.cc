@@ -1,6 +1,7 @@
 #include "services/referrals/group_commit.h"
 
 #include <utility>
+#include <vector>
 
 namespace probation::referrals {
 
@@ -9,39 +10,53 @@ GroupCommit::GroupCommit(std::function<absl::Status(absl::string_view)> exec, st
     : exec_(std::move(exec)), begin_(std::move(begin)), max_group_(max_group) {}
 
 absl::Status GroupCommit::Write(absl::FunctionRef<absl::Status()> work) {
+  Pending pending(work);
   absl::MutexLock lock(&mu_);
-  ++queued_;
-  mu_.Await(absl::Condition(
-      +[](bool* busy) { return !*busy; }, &busy_));
-  --queued_;
-  busy_ = true;
-  if (open_group_ == 0) {
-    if (absl::Status begun = exec_(begin_); !begun.ok()) {
+  queue_.push_back(&pending);
+  while (!pending.done) {
+    if (!busy_) {
+      // Nobody holds the connection: this writer runs the queued writes, its own among them,
+      // as one group, and whoever is queued by then goes next.
+      busy_ = true;
+      RunGroup();
       busy_ = false;
-      return begun;
+      continue;
     }
-    open_group_ = ++last_group_;
-    open_writes_ = 0;
-  }
-  const int64_t group = open_group_;
-  ++open_writes_;
-  // The connection is ours (busy_); others may queue meanwhile, and so join this group.
-  mu_.Unlock();
-  const absl::Status status = RunInSavepoint(work);
-  mu_.Lock();
-  if (queued_ > 0 && open_writes_ < max_group_) {
-    busy_ = false;
-    struct Waited {
-      const int64_t* committed_through;
-      int64_t group;
-    } waited{&committed_through_, group};
+    struct Waiting {
+      const bool* done;
+      const bool* busy;
+    } waiting{&pending.done, &busy_};
     mu_.Await(absl::Condition(
-        +[](Waited* w) { return *w->committed_through >= w->group; }, &waited));
-  } else {
-    CommitGroup();
+        +[](Waiting* w) { return *w->done || !*w->busy; }, &waiting));
   }
-  absl::Status committed = TakeOutcome(group);
-  return status.ok() ? committed : status;
+  return pending.status;
+}
+
+void GroupCommit::RunGroup() {
+  std::vector<Pending*> group;
+  while (!queue_.empty() && static_cast<int>(group.size()) < max_group_) {
+    group.push_back(queue_.front());
+    queue_.pop_front();
+  }
+  // The connection is this thread's (busy_): run the group without the lock, so more writers
+  // can queue for the next one meanwhile.
+  mu_.Unlock();
+  absl::Status committed = exec_(begin_);
+  if (committed.ok()) {
+    for (Pending* write : group) write->status = RunInSavepoint(write->work);
+    committed = exec_("COMMIT");
+    if (!committed.ok()) exec_("ROLLBACK").IgnoreError();
+  }
+  mu_.Lock();
+  for (Pending* write : group) {
+    // A write that failed by itself says why; the others stand or fall with the commit.
+    if (write->status.ok()) write->status = committed;
+    write->done = true;
+  }
+  if (committed.ok()) {
+    ++counts_.commits;
+    counts_.writes += static_cast<int64_t>(group.size());
+  }
 }
 
 absl::Status GroupCommit::RunInSavepoint(absl::FunctionRef<absl::Status()> work) {
@@ -49,32 +64,6 @@ absl::Status GroupCommit::RunInSavepoint(absl::FunctionRef<absl::Status()> work)
   absl::Status status = work();
   if (!status.ok()) exec_("ROLLBACK TO one_write").IgnoreError();
   exec_("RELEASE one_write").IgnoreError();
-  return status;
-}
-
-void GroupCommit::CommitGroup() {
-  const int64_t group = open_group_;
-  const int writes = open_writes_;
-  // Flush without the lock, so the next group's writers can queue; busy_ keeps the
-  // connection ours.
-  mu_.Unlock();
-  absl::Status committed = exec_("COMMIT");
-  if (!committed.ok()) exec_("ROLLBACK").IgnoreError();
-  mu_.Lock();
-  outcomes_[group] = Outcome{committed, writes};
-  if (committed.ok()) {
-    ++counts_.commits;
-    counts_.writes += writes;
-  }
-  committed_through_ = group;
-  open_group_ = 0;
-  busy_ = false;
-}
-
-absl::Status GroupCommit::TakeOutcome(int64_t group) {
-  auto it = outcomes_.find(group);
-  absl::Status status = it->second.status;
-  if (--it->second.unread == 0) outcomes_.erase(it);
   return status;
 }
 

@@ -4,17 +4,18 @@
 // returns only once the transaction holding it has committed, so nothing is acknowledged before it
 // is on disk, but N writers waiting at once cost one disk flush, not N.
 //
-// The writer that finds nobody queued behind it commits; one that finds others queued leaves
-// the transaction open for them and waits. While a commit is flushing, new writers queue, and
-// become the next group. A single writer therefore commits at once, with no added delay.
+// Writers queue their work; one of them at a time takes the connection and runs everything
+// queued, its own included, back to back as one group, commits, and hands each writer its
+// outcome (flat combining: no thread handoff per write). While it commits, new writers queue
+// and become the next group. A lone writer therefore commits at once, with no added delay.
 #ifndef PROBATION_SERVICES_REFERRALS_GROUP_COMMIT_H_
 #define PROBATION_SERVICES_REFERRALS_GROUP_COMMIT_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -43,29 +44,25 @@ class GroupCommit {
   Counts counts();
 
  private:
-  struct Outcome {
+  // One queued write, on its writer's stack until done.
+  struct Pending {
+    explicit Pending(absl::FunctionRef<absl::Status()> work) : work(work) {}
+    absl::FunctionRef<absl::Status()> work;
     absl::Status status;
-    int unread = 0;
+    bool done = false;
   };
 
+  // Runs and commits the queued writes (up to max_group_) as one transaction.
+  void RunGroup() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RunInSavepoint(absl::FunctionRef<absl::Status()> work);
-  // Commits the open group and records its outcome for its writers.
-  void CommitGroup() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status TakeOutcome(int64_t group) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::function<absl::Status(absl::string_view)> exec_;
   const std::string begin_;
   const int max_group_;
   absl::Mutex mu_;
-  // The connection is used by one writer at a time: whoever set busy_.
+  // The connection is used by one thread at a time: the one that set busy_.
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
-  int queued_ ABSL_GUARDED_BY(mu_) = 0;
-  // The group whose transaction is open (0: none), and how many writes it holds.
-  int64_t open_group_ ABSL_GUARDED_BY(mu_) = 0;
-  int open_writes_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t last_group_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t committed_through_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::flat_hash_map<int64_t, Outcome> outcomes_ ABSL_GUARDED_BY(mu_);
+  std::deque<Pending*> queue_ ABSL_GUARDED_BY(mu_);
   Counts counts_ ABSL_GUARDED_BY(mu_);
 };
 

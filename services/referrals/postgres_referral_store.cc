@@ -125,9 +125,10 @@ absl::Status PostgresReferralStore::AppendHistoryAndEvent(PostgresConnection& db
                                                           const ReferralWrite& write,
                                                           const v1::Referral& stored) {
   if (write.history.has_value()) {
-    if (auto inserted = db.Exec("INSERT INTO history (referral_id, position, body) VALUES ($1, "
-                                "(SELECT COUNT(*) FROM history WHERE referral_id = $1), $2)",
-                                {stored.id(), Blob{write.history->SerializeAsString()}});
+    if (auto inserted = db.Exec(
+            "INSERT INTO history (referral_id, position, body) VALUES ($1, "
+            "(SELECT COALESCE(MAX(position) + 1, 0) FROM history WHERE referral_id = $1), $2)",
+            {stored.id(), Blob{write.history->SerializeAsString()}});
         !inserted.ok()) {
       return inserted.status();
     }
@@ -341,12 +342,16 @@ absl::StatusOr<std::vector<StateCount>> PostgresReferralStore::CountByState() {
 }
 
 absl::StatusOr<int> PostgresReferralStore::PurgeDraftsUntouchedSince(absl::Time cutoff) {
+  return PurgeInBatches([&] { return PurgeBatch(cutoff); });
+}
+
+absl::StatusOr<int> PostgresReferralStore::PurgeBatch(absl::Time cutoff) {
   int purged_count = 0;
   absl::Status status = group_commit_.Write([&]() -> absl::Status {
     PostgresConnection& db = *writer_;
-    absl::StatusOr<PostgresResult> rows =
-        db.Exec("SELECT body FROM referrals WHERE state = $1 AND update_time_us < $2 FOR UPDATE",
-                {int64_t{v1::REFERRAL_STATE_DRAFT}, absl::ToUnixMicros(cutoff)});
+    absl::StatusOr<PostgresResult> rows = db.Exec(
+        "SELECT body FROM referrals WHERE state = $1 AND update_time_us < $2 LIMIT $3 FOR UPDATE",
+        {int64_t{v1::REFERRAL_STATE_DRAFT}, absl::ToUnixMicros(cutoff), int64_t{kPurgeBatch}});
     if (!rows.ok()) return rows.status();
     absl::StatusOr<std::vector<v1::Referral>> drafts = ParseRows<v1::Referral>(*rows, 0);
     if (!drafts.ok()) return drafts.status();

@@ -48,6 +48,8 @@ class PostgresReferralStore final : public ReferralStore {
   GroupCommit::Counts write_counts() { return group_commit_.counts(); }
 
  private:
+  // Purges at most kPurgeBatch drafts in one transaction; returns how many.
+  absl::StatusOr<int> PurgeBatch(absl::Time cutoff);
   PostgresReferralStore(std::unique_ptr<PostgresConnection> writer,
                         std::unique_ptr<PostgresConnection> reader);
   static absl::Status Migrate(PostgresConnection& db);

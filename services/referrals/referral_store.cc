@@ -5,6 +5,28 @@
 
 namespace probation::referrals {
 
+EncodedWrite EncodeWrite(const ReferralWrite& write, const v1::Referral& stored) {
+  EncodedWrite encoded;
+  encoded.referral = stored.SerializeAsString();
+  if (write.history.has_value()) encoded.history = write.history->SerializeAsString();
+  v1::ReferralEvent event;
+  event.set_type(write.event_type);
+  *event.mutable_referral() = stored;
+  *event.mutable_occurred_at() = stored.update_time();
+  encoded.event = event.SerializeAsString();
+  return encoded;
+}
+
+absl::StatusOr<int> PurgeInBatches(const std::function<absl::StatusOr<int>()>& batch) {
+  int purged = 0;
+  while (true) {
+    absl::StatusOr<int> purged_now = batch();
+    if (!purged_now.ok()) return purged_now.status();
+    purged += *purged_now;
+    if (*purged_now < kPurgeBatch) return purged;
+  }
+}
+
 v1::Referral RedactedForRetention(const v1::Referral& referral) {
   v1::Referral redacted;
   redacted.set_name(referral.name());

@@ -6,6 +6,7 @@
 #define PROBATION_SERVICES_REFERRALS_REFERRAL_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,23 @@ struct Migration {
   absl::string_view name;
   absl::string_view sql;
 };
+
+// A write's records as stored bytes, encoded before the write takes the database connection,
+// which is held by one write at a time.
+struct EncodedWrite {
+  std::string referral;
+  // Empty when the write adds no history entry.
+  std::string history;
+  std::string event;
+};
+EncodedWrite EncodeWrite(const ReferralWrite& write, const v1::Referral& stored);
+
+// Drafts purged per transaction, so a purge never holds the writer for long.
+inline constexpr int kPurgeBatch = 200;
+
+// Runs `batch` (which purges at most kPurgeBatch drafts and says how many) until a batch comes
+// back short; returns the total.
+absl::StatusOr<int> PurgeInBatches(const std::function<absl::StatusOr<int>()>& batch);
 
 // What a purged draft's events keep: what happened, not to whom.
 v1::Referral RedactedForRetention(const v1::Referral& referral);

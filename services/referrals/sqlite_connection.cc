@@ -18,14 +18,15 @@ absl::Status Error(sqlite3* db, absl::string_view what) {
 
 }  // namespace
 
-SqliteStatement::SqliteStatement(sqlite3* db, absl::string_view sql) : db_(db) {
-  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &statement_, nullptr) !=
-      SQLITE_OK) {
-    status_ = Error(db, "prepare");
-  }
+SqliteStatement::SqliteStatement(SqliteConnection& connection, absl::string_view sql)
+    : connection_(connection), sql_(sql), db_(connection.db()) {
+  statement_ = connection_.Take(sql);
+  if (statement_ == nullptr) status_ = Error(db_, "prepare");
 }
 
-SqliteStatement::~SqliteStatement() { sqlite3_finalize(statement_); }
+SqliteStatement::~SqliteStatement() {
+  if (statement_ != nullptr) connection_.Give(sql_, statement_);
+}
 
 SqliteStatement& SqliteStatement::Bind(const std::vector<SqlValue>& values) {
   if (!status_.ok()) return *this;
@@ -105,7 +106,37 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const s
   return connection;
 }
 
-SqliteConnection::~SqliteConnection() { sqlite3_close(db_); }
+SqliteConnection::~SqliteConnection() {
+  for (auto& [sql, statement] : prepared_) sqlite3_finalize(statement);
+  sqlite3_close(db_);
+}
+
+sqlite3_stmt* SqliteConnection::Take(absl::string_view sql) {
+  if (auto it = prepared_.find(sql); it != prepared_.end()) {
+    sqlite3_stmt* statement = it->second;
+    prepared_.erase(it);
+    return statement;
+  }
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &statement, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(statement);
+    return nullptr;
+  }
+  return statement;
+}
+
+void SqliteConnection::Give(const std::string& sql, sqlite3_stmt* statement) {
+  sqlite3_reset(statement);
+  sqlite3_clear_bindings(statement);
+  // The same SQL in use twice at once leaves two; keep one.
+  if (!prepared_.emplace(sql, statement).second) sqlite3_finalize(statement);
+}
+
+absl::Status SqliteConnection::Run(absl::string_view sql) {
+  SqliteStatement statement(*this, sql);
+  return statement.Run();
+}
 
 absl::Status SqliteConnection::Exec(absl::string_view sql) {
   char* message = nullptr;

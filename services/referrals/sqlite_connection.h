@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -17,9 +18,13 @@
 
 namespace probation::referrals {
 
+class SqliteConnection;
+
+// A statement on a connection, prepared once per connection and kept: preparing (parsing and
+// planning) costs more than running most of ours.
 class SqliteStatement {
  public:
-  SqliteStatement(sqlite3* db, absl::string_view sql);
+  SqliteStatement(SqliteConnection& connection, absl::string_view sql);
   ~SqliteStatement();
   SqliteStatement(const SqliteStatement&) = delete;
   SqliteStatement& operator=(const SqliteStatement&) = delete;
@@ -39,6 +44,8 @@ class SqliteStatement {
   int extended_code() const { return extended_code_; }
 
  private:
+  SqliteConnection& connection_;
+  std::string sql_;
   sqlite3* db_;
   sqlite3_stmt* statement_ = nullptr;
   absl::Status status_;
@@ -53,11 +60,21 @@ class SqliteConnection {
   ~SqliteConnection();
 
   sqlite3* db() const { return db_; }
+  // Runs a script of any number of statements, preparing each afresh (migrations).
   absl::Status Exec(absl::string_view sql);
+  // Runs one statement that returns no rows, prepared once and kept.
+  absl::Status Run(absl::string_view sql);
 
  private:
+  friend class SqliteStatement;
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  // A prepared `sql`, from the cache or new; Give() returns it when done.
+  sqlite3_stmt* Take(absl::string_view sql);
+  void Give(const std::string& sql, sqlite3_stmt* statement);
+
   sqlite3* db_;
+  // Statements not in use, by SQL text. A connection is used by one thread at a time.
+  absl::flat_hash_map<std::string, sqlite3_stmt*> prepared_;
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless Commit() succeeded.

@@ -36,8 +36,7 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
 SqliteReferralStore::SqliteReferralStore(std::unique_ptr<SqliteConnection> writer,
                                          std::unique_ptr<SqliteConnection> reader)
     : writer_(std::move(writer)),
-      group_commit_([this](absl::string_view sql) { return writer_->Exec(sql); },
-                    "BEGIN IMMEDIATE"),
+      group_commit_([this](absl::string_view sql) { return writer_->Run(sql); }, "BEGIN IMMEDIATE"),
       reader_(std::move(reader)) {}
 
 absl::Status SqliteReferralStore::Migrate(SqliteConnection& connection) {
@@ -50,7 +49,7 @@ absl::Status SqliteReferralStore::Migrate(SqliteConnection& connection) {
   for (const Migration& migration : SqliteMigrations()) {
     SqliteTransaction transaction(connection);
     if (!transaction.begun().ok()) return transaction.begun();
-    SqliteStatement applied(connection.db(), "SELECT 1 FROM schema_migrations WHERE version = ?");
+    SqliteStatement applied(connection, "SELECT 1 FROM schema_migrations WHERE version = ?");
     applied.Bind({int64_t{migration.version}});
     absl::StatusOr<bool> found = applied.Step();
     if (!found.ok()) return found.status();
@@ -59,7 +58,7 @@ absl::Status SqliteReferralStore::Migrate(SqliteConnection& connection) {
       return absl::FailedPreconditionError(
           absl::StrCat("migration ", migration.name, ": ", status.message()));
     }
-    SqliteStatement record(connection.db(),
+    SqliteStatement record(connection,
                            "INSERT INTO schema_migrations (version, name, applied_us) "
                            "VALUES (?, ?, ?)");
     record.Bind(
@@ -70,7 +69,8 @@ absl::Status SqliteReferralStore::Migrate(SqliteConnection& connection) {
   return absl::OkStatus();
 }
 
-absl::Status SqliteReferralStore::ExplainConstraint(sqlite3* db, const v1::Referral& referral,
+absl::Status SqliteReferralStore::ExplainConstraint(SqliteConnection& db,
+                                                    const v1::Referral& referral,
                                                     const absl::Status& status) {
   if (absl::StrContains(status.message(), "referrals.reference")) {
     return absl::AbortedError("reference already taken");
@@ -89,32 +89,34 @@ absl::Status SqliteReferralStore::ExplainConstraint(sqlite3* db, const v1::Refer
   return status;
 }
 
-absl::Status SqliteReferralStore::AppendHistoryAndEvent(sqlite3* db, const ReferralWrite& write,
-                                                        const v1::Referral& stored) {
+absl::Status SqliteReferralStore::AppendHistoryAndEvent(SqliteConnection& db,
+                                                        const ReferralWrite& write,
+                                                        const v1::Referral& stored,
+                                                        const EncodedWrite& encoded) {
   if (write.history.has_value()) {
-    SqliteStatement history(db,
-                            "INSERT INTO history (referral_id, position, body) VALUES (?, "
-                            "(SELECT COUNT(*) FROM history WHERE referral_id = ?), ?)");
-    history.Bind({stored.id(), stored.id(), Blob{write.history->SerializeAsString()}});
+    SqliteStatement history(
+        db,
+        "INSERT INTO history (referral_id, position, body) VALUES (?, "
+        "(SELECT COALESCE(MAX(position) + 1, 0) FROM history WHERE referral_id = ?), ?)");
+    history.Bind({stored.id(), stored.id(), Blob{encoded.history}});
     if (absl::Status status = history.Run(); !status.ok()) return status;
   }
-  v1::ReferralEvent event;
-  event.set_type(write.event_type);
-  *event.mutable_referral() = stored;
-  *event.mutable_occurred_at() = stored.update_time();
   SqliteStatement insert(db,
                          "INSERT INTO events (referral_id, crn, type, occurred_us, body) "
                          "VALUES (?, ?, ?, ?, ?)");
   insert.Bind({stored.id(), stored.person().crn(), int64_t{write.event_type},
-               Micros(stored.update_time()), Blob{event.SerializeAsString()}});
+               Micros(stored.update_time()), Blob{encoded.event}});
   return insert.Run();
 }
 
 absl::StatusOr<CreateResult> SqliteReferralStore::Create(const ReferralWrite& write,
                                                          absl::string_view request_id) {
   CreateResult result;
+  v1::Referral stored = write.referral;
+  stored.set_etag("1");
+  const EncodedWrite encoded = EncodeWrite(write, stored);
   absl::Status status = group_commit_.Write([&]() -> absl::Status {
-    sqlite3* db = writer_->db();
+    SqliteConnection& db = *writer_;
     SqliteStatement seen(db, "SELECT referral_id FROM request_ids WHERE request_id = ?");
     seen.Bind({std::string(request_id)});
     absl::StatusOr<bool> row = seen.Step();
@@ -125,8 +127,6 @@ absl::StatusOr<CreateResult> SqliteReferralStore::Create(const ReferralWrite& wr
       result = CreateResult{*std::move(existing), false};
       return absl::OkStatus();
     }
-    v1::Referral stored = write.referral;
-    stored.set_etag("1");
     SqliteStatement insert(
         db,
         "INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, "
@@ -135,17 +135,17 @@ absl::StatusOr<CreateResult> SqliteReferralStore::Create(const ReferralWrite& wr
     insert.Bind({stored.id(), stored.reference(), stored.person().crn(), stored.intervention(),
                  stored.region(), stored.provider(), int64_t{stored.state()},
                  int64_t{write.open ? 1 : 0}, Micros(stored.create_time()),
-                 Micros(stored.update_time()), Blob{stored.SerializeAsString()}});
+                 Micros(stored.update_time()), Blob{encoded.referral}});
     if (absl::Status status = insert.Run(); !status.ok()) {
       return ExplainConstraint(db, stored, status);
     }
     SqliteStatement key(db, "INSERT INTO request_ids (request_id, referral_id) VALUES (?, ?)");
     key.Bind({std::string(request_id), stored.id()});
     if (absl::Status status = key.Run(); !status.ok()) return status;
-    if (absl::Status status = AppendHistoryAndEvent(db, write, stored); !status.ok()) {
+    if (absl::Status status = AppendHistoryAndEvent(db, write, stored, encoded); !status.ok()) {
       return status;
     }
-    result = CreateResult{std::move(stored), true};
+    result = CreateResult{stored, true};
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -154,10 +154,11 @@ absl::StatusOr<CreateResult> SqliteReferralStore::Create(const ReferralWrite& wr
 
 absl::StatusOr<v1::Referral> SqliteReferralStore::Get(absl::string_view id) {
   absl::MutexLock lock(&read_mu_);
-  return ReadReferral(reader_->db(), id);
+  return ReadReferral(*reader_, id);
 }
 
-absl::StatusOr<v1::Referral> SqliteReferralStore::ReadReferral(sqlite3* db, absl::string_view id) {
+absl::StatusOr<v1::Referral> SqliteReferralStore::ReadReferral(SqliteConnection& db,
+                                                               absl::string_view id) {
   SqliteStatement select(db, "SELECT body FROM referrals WHERE id = ?");
   select.Bind({std::string(id)});
   absl::StatusOr<bool> row = select.Step();
@@ -175,24 +176,40 @@ absl::StatusOr<v1::Referral> SqliteReferralStore::Update(const ReferralWrite& wr
   const int64_t expected = VersionOfEtag(expected_etag);
   v1::Referral stored = write.referral;
   stored.set_etag(absl::StrCat(expected + 1));
+  const EncodedWrite encoded = EncodeWrite(write, stored);
   absl::Status status = group_commit_.Write([&]() -> absl::Status {
-    sqlite3* db = writer_->db();
-    SqliteStatement update(db,
-                           "UPDATE referrals SET crn = ?, intervention = ?, region = ?, "
-                           "provider = ?, state = ?, is_open = ?, version = version + 1, "
-                           "update_time_us = ?, body = ? WHERE id = ? AND version = ?");
-    update.Bind({stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
-                 int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
-                 Blob{stored.SerializeAsString()}, stored.id(), expected});
-    if (absl::Status status = update.Run(); !status.ok()) {
+    SqliteConnection& db = *writer_;
+    // Most writes are moves, which leave who, what, where and whom alone: this touches only
+    // the state's indexes. A draft edit that changes those matches nothing here and takes
+    // the full update below.
+    SqliteStatement move(db,
+                         "UPDATE referrals SET state = ?, is_open = ?, version = version + 1, "
+                         "update_time_us = ?, body = ? WHERE id = ? AND version = ? AND "
+                         "crn = ? AND intervention = ? AND region = ? AND provider = ?");
+    move.Bind({int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
+               Blob{encoded.referral}, stored.id(), expected, stored.person().crn(),
+               stored.intervention(), stored.region(), stored.provider()});
+    if (absl::Status status = move.Run(); !status.ok()) {
       return ExplainConstraint(db, stored, status);
     }
-    if (sqlite3_changes(db) == 0) {
-      absl::StatusOr<v1::Referral> current = ReadReferral(db, stored.id());
-      if (!current.ok()) return current.status();
-      return StaleEtagError(expected_etag, current->etag());
+    if (sqlite3_changes(db.db()) == 0) {
+      SqliteStatement update(db,
+                             "UPDATE referrals SET crn = ?, intervention = ?, region = ?, "
+                             "provider = ?, state = ?, is_open = ?, version = version + 1, "
+                             "update_time_us = ?, body = ? WHERE id = ? AND version = ?");
+      update.Bind({stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
+                   int64_t{stored.state()}, int64_t{write.open ? 1 : 0},
+                   Micros(stored.update_time()), Blob{encoded.referral}, stored.id(), expected});
+      if (absl::Status status = update.Run(); !status.ok()) {
+        return ExplainConstraint(db, stored, status);
+      }
+      if (sqlite3_changes(db.db()) == 0) {
+        absl::StatusOr<v1::Referral> current = ReadReferral(db, stored.id());
+        if (!current.ok()) return current.status();
+        return StaleEtagError(expected_etag, current->etag());
+      }
     }
-    return AppendHistoryAndEvent(db, write, stored);
+    return AppendHistoryAndEvent(db, write, stored, encoded);
   });
   if (!status.ok()) return status;
   return stored;
@@ -214,7 +231,7 @@ absl::StatusOr<ListPage> SqliteReferralStore::List(const ListQuery& query) {
 
   ListPage page;
   {
-    SqliteStatement count(reader_->db(), absl::StrCat("SELECT COUNT(*) FROM referrals", where));
+    SqliteStatement count(*reader_, absl::StrCat("SELECT COUNT(*) FROM referrals", where));
     count.Bind(values);
     absl::StatusOr<bool> row = count.Step();
     if (!row.ok()) return row.status();
@@ -229,9 +246,8 @@ absl::StatusOr<ListPage> SqliteReferralStore::List(const ListQuery& query) {
     page_values.push_back(query.after->second);
   }
   page_values.push_back(int64_t{query.page_size + 1});
-  SqliteStatement select(reader_->db(),
-                         absl::StrCat("SELECT body FROM referrals", page_where,
-                                      " ORDER BY create_time_us DESC, id DESC LIMIT ?"));
+  SqliteStatement select(*reader_, absl::StrCat("SELECT body FROM referrals", page_where,
+                                                " ORDER BY create_time_us DESC, id DESC LIMIT ?"));
   select.Bind(page_values);
   while (true) {
     absl::StatusOr<bool> row = select.Step();
@@ -250,10 +266,10 @@ absl::StatusOr<ListPage> SqliteReferralStore::List(const ListQuery& query) {
 
 absl::StatusOr<std::vector<v1::HistoryEntry>> SqliteReferralStore::History(absl::string_view id) {
   absl::MutexLock lock(&read_mu_);
-  if (absl::StatusOr<v1::Referral> exists = ReadReferral(reader_->db(), id); !exists.ok()) {
+  if (absl::StatusOr<v1::Referral> exists = ReadReferral(*reader_, id); !exists.ok()) {
     return exists.status();
   }
-  SqliteStatement select(reader_->db(),
+  SqliteStatement select(*reader_,
                          "SELECT body FROM history WHERE referral_id = ? ORDER BY position");
   select.Bind({std::string(id)});
   std::vector<v1::HistoryEntry> entries;
@@ -288,7 +304,7 @@ absl::StatusOr<std::vector<v1::ReferralEvent>> ReadEvents(SqliteStatement& selec
 absl::StatusOr<std::vector<v1::ReferralEvent>> SqliteReferralStore::EventsAfter(
     int64_t after_sequence, int limit) {
   absl::MutexLock lock(&read_mu_);
-  SqliteStatement select(reader_->db(),
+  SqliteStatement select(*reader_,
                          "SELECT sequence, body FROM events WHERE sequence > ? "
                          "ORDER BY sequence LIMIT ?");
   select.Bind({after_sequence, int64_t{limit}});
@@ -298,7 +314,7 @@ absl::StatusOr<std::vector<v1::ReferralEvent>> SqliteReferralStore::EventsAfter(
 absl::StatusOr<std::vector<v1::Referral>> SqliteReferralStore::ReferralsOfPerson(
     absl::string_view crn) {
   absl::MutexLock lock(&read_mu_);
-  SqliteStatement select(reader_->db(),
+  SqliteStatement select(*reader_,
                          "SELECT body FROM referrals WHERE crn = ? "
                          "ORDER BY create_time_us, id");
   select.Bind({std::string(crn)});
@@ -316,7 +332,7 @@ absl::StatusOr<std::vector<v1::Referral>> SqliteReferralStore::ReferralsOfPerson
 absl::StatusOr<std::vector<v1::ReferralEvent>> SqliteReferralStore::EventsOfPerson(
     absl::string_view crn) {
   absl::MutexLock lock(&read_mu_);
-  SqliteStatement select(reader_->db(),
+  SqliteStatement select(*reader_,
                          "SELECT sequence, body FROM events WHERE crn = ? ORDER BY sequence");
   select.Bind({std::string(crn)});
   return ReadEvents(select);
@@ -324,7 +340,7 @@ absl::StatusOr<std::vector<v1::ReferralEvent>> SqliteReferralStore::EventsOfPers
 
 absl::StatusOr<std::vector<StateCount>> SqliteReferralStore::CountByState() {
   absl::MutexLock lock(&read_mu_);
-  SqliteStatement select(reader_->db(),
+  SqliteStatement select(*reader_,
                          "SELECT intervention, state, COUNT(*) FROM referrals "
                          "GROUP BY intervention, state ORDER BY intervention, state");
   std::vector<StateCount> counts;
@@ -338,14 +354,19 @@ absl::StatusOr<std::vector<StateCount>> SqliteReferralStore::CountByState() {
 }
 
 absl::StatusOr<int> SqliteReferralStore::PurgeDraftsUntouchedSince(absl::Time cutoff) {
+  return PurgeInBatches([&] { return PurgeBatch(cutoff); });
+}
+
+absl::StatusOr<int> SqliteReferralStore::PurgeBatch(absl::Time cutoff) {
   std::vector<v1::Referral> drafts;
   absl::Status status = group_commit_.Write([&]() -> absl::Status {
-    sqlite3* db = writer_->db();
+    SqliteConnection& db = *writer_;
     drafts.clear();
     {
-      SqliteStatement select(db,
-                             "SELECT body FROM referrals WHERE state = ? AND update_time_us < ?");
-      select.Bind({int64_t{v1::REFERRAL_STATE_DRAFT}, absl::ToUnixMicros(cutoff)});
+      SqliteStatement select(
+          db, "SELECT body FROM referrals WHERE state = ? AND update_time_us < ? LIMIT ?");
+      select.Bind(
+          {int64_t{v1::REFERRAL_STATE_DRAFT}, absl::ToUnixMicros(cutoff), int64_t{kPurgeBatch}});
       while (true) {
         absl::StatusOr<bool> row = select.Step();
         if (!row.ok()) return row.status();

@@ -41,13 +41,16 @@ class SqliteReferralStore final : public ReferralStore {
   GroupCommit::Counts write_counts() { return group_commit_.counts(); }
 
  private:
+  // Purges at most kPurgeBatch drafts in one transaction; returns how many.
+  absl::StatusOr<int> PurgeBatch(absl::Time cutoff);
   SqliteReferralStore(std::unique_ptr<SqliteConnection> writer,
                       std::unique_ptr<SqliteConnection> reader);
   static absl::Status Migrate(SqliteConnection& connection);
-  static absl::StatusOr<v1::Referral> ReadReferral(sqlite3* db, absl::string_view id);
-  static absl::Status AppendHistoryAndEvent(sqlite3* db, const ReferralWrite& write,
-                                            const v1::Referral& stored);
-  static absl::Status ExplainConstraint(sqlite3* db, const v1::Referral& referral,
+  static absl::StatusOr<v1::Referral> ReadReferral(SqliteConnection& db, absl::string_view id);
+  static absl::Status AppendHistoryAndEvent(SqliteConnection& db, const ReferralWrite& write,
+                                            const v1::Referral& stored,
+                                            const EncodedWrite& encoded);
+  static absl::Status ExplainConstraint(SqliteConnection& db, const v1::Referral& referral,
                                         const absl::Status& status);
 
   // Used only inside group_commit_.Write(), which gives one write at a time the connection.

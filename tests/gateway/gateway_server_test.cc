@@ -316,6 +316,31 @@ TEST_F(GatewayServerTest, RelaysTheEventStreamLimitedToTheCallersScope) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
 }
 
+TEST_F(GatewayServerTest, EndingWatchesClosesOpenStreamsAndRefusesNewOnes) {
+  grpc::ClientContext open;
+  Authorise(open);
+  open.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  auto reader = stub_->WatchReferralEvents(&open, {});
+  // The stream is relayed once its first event arrives.
+  CreateAndSubmit(Person(), "interventions/thinking-skills-programme");
+  referrals::v1::ReferralEvent event;
+  ASSERT_TRUE(reader->Read(&event));
+  const absl::Time ended = absl::Now();
+  service_->EndWatches();
+  while (reader->Read(&event)) {
+  }
+  const grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_LT(absl::Now() - ended, absl::Seconds(5)) << "not held until its deadline";
+
+  grpc::ClientContext late;
+  Authorise(late);
+  late.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  auto refused = stub_->WatchReferralEvents(&late, {});
+  EXPECT_FALSE(refused->Read(&event));
+  EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
 TEST_F(GatewayServerTest, RelaysACaseloadScreeningBothWays) {
   grpc::ClientContext context;
   Authorise(context);
