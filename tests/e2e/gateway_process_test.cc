@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "libs/textproto/text_proto.h"
 #include "probation/gateway/v1/gateway_service.grpc.pb.h"
+#include "tests/e2e/suite_test.h"
 #include "tests/support/suite_processes.h"
 
 namespace probation {
@@ -32,16 +33,8 @@ constexpr char kCrn[] = "E271828";
 constexpr char kLowRiskCrn[] = "E161803";
 constexpr char kDateOfBirth[] = "1983-07-19";
 
-class GatewayProcessTest : public ::testing::Test {
+class GatewayProcessTest : public testing::SuiteTest {
  protected:
-  void SetUp() override {
-    suite_ = std::make_unique<testing::RunningSuite>(testing::SuiteBinaries{
-        CATALOGUE_BINARY, ELIGIBILITY_BINARY, REFERRALS_BINARY, GATEWAY_BINARY});
-    suite_->Start();
-    channel_ = grpc::CreateChannel(suite_->GatewayAddress(), grpc::InsecureChannelCredentials());
-    stub_ = gateway::v1::InterventionsGateway::NewStub(channel_);
-  }
-
   // A call as `token`'s holder, with a deadline and, if given, a request id.
   static std::unique_ptr<grpc::ClientContext> As(const std::string& token,
                                                  absl::string_view request_id = "") {
@@ -81,10 +74,6 @@ class GatewayProcessTest : public ::testing::Test {
     }
     return response.status();
   }
-
-  std::unique_ptr<testing::RunningSuite> suite_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<gateway::v1::InterventionsGateway::Stub> stub_;
 };
 
 // One move: the roles that may make it (the first makes it), and the reason and notes.

@@ -20,6 +20,7 @@
 #include "libs/auth/jwt.h"
 #include "nlohmann/json.hpp"
 #include "probation/gateway/v1/gateway_service.grpc.pb.h"
+#include "tests/e2e/suite_test.h"
 #include "tests/support/suite_processes.h"
 
 namespace probation {
@@ -32,16 +33,8 @@ constexpr char kCrn[] = "H314159";
 constexpr char kDateOfBirth[] = "1979-03-14";
 constexpr char kGateway[] = "/probation.gateway.v1.InterventionsGateway/";
 
-class HostileInputTest : public ::testing::Test {
+class HostileInputTest : public testing::SuiteTest {
  protected:
-  void SetUp() override {
-    suite_ = std::make_unique<testing::RunningSuite>(testing::SuiteBinaries{
-        CATALOGUE_BINARY, ELIGIBILITY_BINARY, REFERRALS_BINARY, GATEWAY_BINARY});
-    suite_->Start();
-    channel_ = grpc::CreateChannel(suite_->GatewayAddress(), grpc::InsecureChannelCredentials());
-    stub_ = gateway::v1::InterventionsGateway::NewStub(channel_);
-  }
-
   // Whatever was thrown at it: every process still runs, every log line is one JSON object,
   // and none holds the person's CRN or date of birth.
   void TearDown() override {
@@ -150,9 +143,6 @@ class HostileInputTest : public ::testing::Test {
 
   const std::string practitioner_ = testing::SuiteToken("probation_practitioner", "london");
   const std::string admin_ = testing::SuiteToken("admin", "");
-  std::unique_ptr<testing::RunningSuite> suite_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<gateway::v1::InterventionsGateway::Stub> stub_;
 };
 
 std::string Base64Url(absl::string_view text) { return absl::WebSafeBase64Escape(text); }
