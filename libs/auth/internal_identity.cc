@@ -4,10 +4,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 namespace probation {
 namespace {
@@ -20,12 +22,31 @@ std::string Canonical(const InternalIdentity& identity) {
                       absl::ToUnixSeconds(identity.expires));
 }
 
-std::string Mac(absl::string_view secret, absl::string_view message) {
+std::string ComputeMac(absl::string_view secret, absl::string_view message) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
   return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+// An HMAC costs more than the rest of a small call, and the gateway signs, and each service
+// checks, the same identity (one caller, one second's expiry) for call after call: remember
+// recent ones. Bounded; emptied when full.
+std::string Mac(absl::string_view secret, absl::string_view message) {
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* recent = new absl::flat_hash_map<std::string, std::string>();
+  constexpr size_t kMaxRecent = 4096;
+  const std::string key = absl::StrCat(secret.size(), ":", secret, message);
+  {
+    absl::MutexLock lock(&mu);
+    if (auto it = recent->find(key); it != recent->end()) return it->second;
+  }
+  std::string mac = ComputeMac(secret, message);
+  absl::MutexLock lock(&mu);
+  if (recent->size() >= kMaxRecent) recent->clear();
+  recent->emplace(key, mac);
+  return mac;
 }
 
 bool HasLineBreak(const InternalIdentity& identity) {

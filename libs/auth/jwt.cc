@@ -50,6 +50,31 @@ absl::StatusOr<JwtVerifier> JwtVerifier::Create(JwtKey key, std::string issuer,
 absl::StatusOr<Principal> JwtVerifier::Verify(absl::string_view token, absl::Time now) const {
   if (token.empty()) return Unauthenticated("no token");
   if (token.size() > kMaxTokenBytes) return Unauthenticated("too large");
+  {
+    absl::MutexLock lock(&verified_->mu);
+    if (auto it = verified_->tokens.find(token); it != verified_->tokens.end()) {
+      if (absl::Status times = CheckTimes(it->second, now); !times.ok()) return times;
+      return it->second.principal;
+    }
+  }
+  absl::StatusOr<Verified> verified = VerifySignatureAndClaims(token, now);
+  if (!verified.ok()) return verified.status();
+  absl::MutexLock lock(&verified_->mu);
+  if (verified_->tokens.size() >= kMaxVerifiedTokens) verified_->tokens.clear();
+  verified_->tokens.emplace(token, *verified);
+  return verified->principal;
+}
+
+absl::Status JwtVerifier::CheckTimes(const Verified& verified, absl::Time now) const {
+  if (now > verified.principal.expires + leeway_) return Unauthenticated("expired");
+  if (now + leeway_ < verified.not_before) {
+    return Unauthenticated("not valid yet (nbf), or issued in the future (iat)");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<JwtVerifier::Verified> JwtVerifier::VerifySignatureAndClaims(absl::string_view token,
+                                                                            absl::Time now) const {
   jwt_t* raw = nullptr;
   const std::string text(token);
   if (jwt_decode(&raw, text.c_str(), reinterpret_cast<const unsigned char*>(key_.material.data()),
@@ -86,8 +111,15 @@ absl::StatusOr<Principal> JwtVerifier::Verify(absl::string_view token, absl::Tim
       claims["iss"].get<std::string>() != issuer_) {
     return Unauthenticated("issued by someone this service does not trust (iss)");
   }
-  Principal principal;
+  Verified verified;
+  Principal& principal = verified.principal;
   principal.expires = expires;
+  for (const char* claim : {"nbf", "iat"}) {
+    if (claims.contains(claim) && claims[claim].is_number_integer()) {
+      verified.not_before =
+          std::max(verified.not_before, absl::FromUnixSeconds(claims[claim].get<int64_t>()));
+    }
+  }
   if (!claims.contains("sub") || !claims["sub"].is_string() ||
       claims["sub"].get<std::string>().empty()) {
     return Unauthenticated("no subject (sub)");
@@ -106,7 +138,7 @@ absl::StatusOr<Principal> JwtVerifier::Verify(absl::string_view token, absl::Tim
     if (!claims[field].is_string()) return Unauthenticated(absl::StrCat(field, " is not a string"));
     *target = claims[field].get<std::string>();
   }
-  return principal;
+  return verified;
 }
 
 absl::StatusOr<std::string> MintJwt(const JwtKey& signing_key, absl::string_view issuer,

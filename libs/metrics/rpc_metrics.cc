@@ -54,17 +54,34 @@ RpcMetrics::RpcMetrics(prometheus::Registry& registry, Side side)
 
 void RpcMetrics::Record(absl::string_view full_method, grpc::StatusCode code,
                         absl::Duration latency) {
-  std::vector<absl::string_view> parts =
-      absl::StrSplit(absl::StripPrefix(full_method, "/"), absl::MaxSplits('/', 1));
-  const std::string service(parts[0]);
-  const std::string method(parts.size() > 1 ? parts[1] : "");
-  handled_
-      .Add({{"grpc_service", service},
-            {"grpc_method", method},
-            {"grpc_code", absl::StatusCodeToString(static_cast<absl::StatusCode>(code))}})
-      .Increment();
-  handling_seconds_.Add({{"grpc_service", service}, {"grpc_method", method}}, LatencyBuckets())
-      .Observe(absl::ToDoubleSeconds(latency));
+  prometheus::Counter* handled = nullptr;
+  prometheus::Histogram* handling = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    const std::pair<std::string, int> key(full_method, code);
+    auto it = handled_by_code_.find(key);
+    if (it == handled_by_code_.end()) {
+      std::vector<absl::string_view> parts =
+          absl::StrSplit(absl::StripPrefix(full_method, "/"), absl::MaxSplits('/', 1));
+      const std::string service(parts[0]);
+      const std::string method(parts.size() > 1 ? parts[1] : "");
+      it = handled_by_code_
+               .emplace(key,
+                        &handled_.Add({{"grpc_service", service},
+                                       {"grpc_method", method},
+                                       {"grpc_code", absl::StatusCodeToString(
+                                                         static_cast<absl::StatusCode>(code))}}))
+               .first;
+      handling_by_method_.try_emplace(
+          std::string(full_method),
+          &handling_seconds_.Add({{"grpc_service", service}, {"grpc_method", method}},
+                                 LatencyBuckets()));
+    }
+    handled = it->second;
+    handling = handling_by_method_.at(std::string(full_method));
+  }
+  handled->Increment();
+  handling->Observe(absl::ToDoubleSeconds(latency));
 }
 
 grpc::experimental::Interceptor* RpcMetricsClientInterceptorFactory::CreateClientInterceptor(

@@ -6,7 +6,9 @@
 
 #include <memory>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/support/client_interceptor.h"
 #include "grpcpp/support/status.h"
@@ -29,6 +31,12 @@ class RpcMetrics {
  private:
   prometheus::Family<prometheus::Counter>& handled_;
   prometheus::Family<prometheus::Histogram>& handling_seconds_;
+  // The metrics already made, by method (and code): building label sets costs more than the
+  // call it counts. prometheus-cpp keeps a metric's address until it is removed.
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::pair<std::string, int>, prometheus::Counter*> handled_by_code_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, prometheus::Histogram*> handling_by_method_ ABSL_GUARDED_BY(mu_);
 };
 
 // Records every call made on a channel it is installed on.
