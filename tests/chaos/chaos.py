@@ -271,11 +271,8 @@ class Suite:
             return False
         while time.monotonic() - began < START_TIMEOUT:
             if service.process.poll() is not None:
-                self.findings.count("crashes", name)
-                self.findings.violation(
-                    f"{name} exited with {service.process.returncode} while starting "
-                    f"(start {service.starts}); log tail:\n{service.log_tail()}")
-                service.process = None
+                self.record_crash(name, f"exited with {service.process.returncode} while "
+                                        f"starting (start {service.starts})")
                 return False
             if serving(self.addresses[name]):
                 self.findings.start_seconds.append(time.monotonic() - began)
@@ -315,12 +312,15 @@ class Suite:
             return False
         if service.process.poll() is None:
             return True
-        self.findings.count("crashes", name)
-        self.findings.violation(
-            f"{name} died by itself with exit status {service.process.returncode}; "
-            f"log tail:\n{service.log_tail()}")
-        service.process = None
+        self.record_crash(name, f"died by itself with exit status {service.process.returncode}")
         return False
+
+    def record_crash(self, name, what):
+        """Counts and reports a service that exited although nobody stopped it."""
+        service = self.services[name]
+        self.findings.count("crashes", name)
+        self.findings.violation(f"{name} {what}; log tail:\n{service.log_tail()}")
+        service.process = None
 
     def revive_crashed(self):
         for name in SERVICES:
