@@ -1,8 +1,8 @@
 #include "libs/server/grpc_server.h"
 
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "prometheus/text_serializer.h"
 #include "gtest/gtest.h"
+#include "prometheus/text_serializer.h"
 #include "tests/support/catalogue_fixture.h"
 
 namespace probation {
