@@ -58,27 +58,27 @@ void RpcMetrics::Record(absl::string_view full_method, grpc::StatusCode code,
   prometheus::Histogram* handling = nullptr;
   {
     absl::MutexLock lock(&mu_);
-    const std::pair<std::string, int> key(full_method, code);
-    auto it = handled_by_code_.find(key);
-    if (it == handled_by_code_.end()) {
+    auto it = by_method_.find(full_method);
+    // Only for a method or code not seen before.
+    const auto labels = [&]() -> prometheus::Labels {
       std::vector<absl::string_view> parts =
           absl::StrSplit(absl::StripPrefix(full_method, "/"), absl::MaxSplits('/', 1));
-      const std::string service(parts[0]);
-      const std::string method(parts.size() > 1 ? parts[1] : "");
-      it = handled_by_code_
-               .emplace(key,
-                        &handled_.Add({{"grpc_service", service},
-                                       {"grpc_method", method},
-                                       {"grpc_code", absl::StatusCodeToString(
-                                                         static_cast<absl::StatusCode>(code))}}))
-               .first;
-      handling_by_method_.try_emplace(
-          std::string(full_method),
-          &handling_seconds_.Add({{"grpc_service", service}, {"grpc_method", method}},
-                                 LatencyBuckets()));
+      return {{"grpc_service", std::string(parts[0])},
+              {"grpc_method", parts.size() > 1 ? std::string(parts[1]) : ""}};
+    };
+    if (it == by_method_.end()) {
+      it = by_method_.try_emplace(full_method).first;
+      it->second.handling = &handling_seconds_.Add(labels(), LatencyBuckets());
     }
-    handled = it->second;
-    handling = handling_by_method_.at(std::string(full_method));
+    MethodMetrics& metrics = it->second;
+    auto counter = metrics.handled_by_code.find(code);
+    if (counter == metrics.handled_by_code.end()) {
+      prometheus::Labels with_code = labels();
+      with_code["grpc_code"] = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+      counter = metrics.handled_by_code.try_emplace(code, &handled_.Add(with_code)).first;
+    }
+    handled = counter->second;
+    handling = metrics.handling;
   }
   handled->Increment();
   handling->Observe(absl::ToDoubleSeconds(latency));

@@ -31,12 +31,14 @@ class RpcMetrics {
  private:
   prometheus::Family<prometheus::Counter>& handled_;
   prometheus::Family<prometheus::Histogram>& handling_seconds_;
-  // The metrics already made, by method (and code): building label sets costs more than the
+  // The metrics already made, by method and code: building label sets costs more than the
   // call it counts. prometheus-cpp keeps a metric's address until it is removed.
+  struct MethodMetrics {
+    prometheus::Histogram* handling = nullptr;
+    absl::flat_hash_map<int, prometheus::Counter*> handled_by_code;
+  };
   absl::Mutex mu_;
-  absl::flat_hash_map<std::pair<std::string, int>, prometheus::Counter*> handled_by_code_
-      ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, prometheus::Histogram*> handling_by_method_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, MethodMetrics> by_method_ ABSL_GUARDED_BY(mu_);
 };
 
 // Records every call made on a channel it is installed on.

@@ -105,7 +105,8 @@ absl::Status PostgresReferralStore::ExplainConstraint(const v1::Referral& referr
 }
 
 absl::Status PostgresReferralStore::InsertEvent(PostgresConnection& db,
-                                                const v1::ReferralEvent& event,
+                                                v1::ReferralEvent::Type type,
+                                                absl::string_view body,
                                                 absl::string_view referral_id,
                                                 absl::string_view crn, int64_t occurred_us) {
   // The row lock on event_sequence is held to commit, so sequences commit in order.
@@ -116,28 +117,26 @@ absl::Status PostgresReferralStore::InsertEvent(PostgresConnection& db,
       .Exec(
           "INSERT INTO events (sequence, referral_id, crn, type, occurred_us, body) "
           "VALUES ($1, $2, $3, $4, $5, $6)",
-          {next->Int(0, 0), std::string(referral_id), std::string(crn), int64_t{event.type()},
-           occurred_us, Blob{event.SerializeAsString()}})
+          {next->Int(0, 0), std::string(referral_id), std::string(crn), int64_t{type}, occurred_us,
+           Blob{std::string(body)}})
       .status();
 }
 
 absl::Status PostgresReferralStore::AppendHistoryAndEvent(PostgresConnection& db,
                                                           const ReferralWrite& write,
-                                                          const v1::Referral& stored) {
+                                                          const v1::Referral& stored,
+                                                          const EncodedWrite& encoded) {
   if (write.history.has_value()) {
     if (auto inserted = db.Exec(
             "INSERT INTO history (referral_id, position, body) VALUES ($1, "
             "(SELECT COALESCE(MAX(position) + 1, 0) FROM history WHERE referral_id = $1), $2)",
-            {stored.id(), Blob{write.history->SerializeAsString()}});
+            {stored.id(), Blob{encoded.history}});
         !inserted.ok()) {
       return inserted.status();
     }
   }
-  v1::ReferralEvent event;
-  event.set_type(write.event_type);
-  *event.mutable_referral() = stored;
-  *event.mutable_occurred_at() = stored.update_time();
-  return InsertEvent(db, event, stored.id(), stored.person().crn(), Micros(stored.update_time()));
+  return InsertEvent(db, write.event_type, encoded.event, stored.id(), stored.person().crn(),
+                     Micros(stored.update_time()));
 }
 
 absl::StatusOr<CreateResult> PostgresReferralStore::Create(const ReferralWrite& write,
@@ -168,6 +167,7 @@ absl::StatusOr<CreateResult> PostgresReferralStore::CreateInGroup(PostgresConnec
                                                                   absl::string_view request_id) {
   v1::Referral stored = write.referral;
   stored.set_etag("1");
+  const EncodedWrite encoded = EncodeWrite(write, stored);
   // Claim the request id first: a concurrent claim of the same id waits here for ours (or
   // theirs) to commit, and then sees it.
   absl::StatusOr<PostgresResult> claimed = db.Exec(
@@ -190,10 +190,11 @@ absl::StatusOr<CreateResult> PostgresReferralStore::CreateInGroup(PostgresConnec
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::int::boolean, 1, $9, $10, $11)",
       {stored.id(), stored.reference(), stored.person().crn(), stored.intervention(),
        stored.region(), stored.provider(), int64_t{stored.state()}, int64_t{write.open ? 1 : 0},
-       Micros(stored.create_time()), Micros(stored.update_time()),
-       Blob{stored.SerializeAsString()}});
+       Micros(stored.create_time()), Micros(stored.update_time()), Blob{encoded.referral}});
   if (!inserted.ok()) return ExplainConstraint(stored, inserted.status());
-  if (absl::Status status = AppendHistoryAndEvent(db, write, stored); !status.ok()) return status;
+  if (absl::Status status = AppendHistoryAndEvent(db, write, stored, encoded); !status.ok()) {
+    return status;
+  }
   return CreateResult{std::move(stored), true};
 }
 
@@ -220,6 +221,7 @@ absl::StatusOr<v1::Referral> PostgresReferralStore::Update(const ReferralWrite& 
   const int64_t expected = VersionOfEtag(expected_etag);
   v1::Referral stored = write.referral;
   stored.set_etag(absl::StrCat(expected + 1));
+  const EncodedWrite encoded = EncodeWrite(write, stored);
   absl::Status status = group_commit_.Write([&]() -> absl::Status {
     PostgresConnection& db = *writer_;
     absl::StatusOr<PostgresResult> updated = db.Exec(
@@ -228,14 +230,14 @@ absl::StatusOr<v1::Referral> PostgresReferralStore::Update(const ReferralWrite& 
         "body = $8 WHERE id = $9 AND version = $10",
         {stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
          int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
-         Blob{stored.SerializeAsString()}, stored.id(), expected});
+         Blob{encoded.referral}, stored.id(), expected});
     if (!updated.ok()) return ExplainConstraint(stored, updated.status());
     if (updated->affected() == 0) {
       absl::StatusOr<v1::Referral> current = ReadReferral(db, stored.id());
       if (!current.ok()) return current.status();
       return StaleEtagError(expected_etag, current->etag());
     }
-    return AppendHistoryAndEvent(db, write, stored);
+    return AppendHistoryAndEvent(db, write, stored, encoded);
   });
   if (!status.ok()) return status;
   return stored;
@@ -383,7 +385,9 @@ absl::StatusOr<int> PostgresReferralStore::PurgeBatch(absl::Time cutoff) {
       purged.set_type(v1::ReferralEvent::TYPE_PURGED);
       *purged.mutable_referral() = redacted;
       *purged.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(now);
-      if (absl::Status status = InsertEvent(db, purged, draft.id(), "", now); !status.ok()) {
+      if (absl::Status status =
+              InsertEvent(db, purged.type(), purged.SerializeAsString(), draft.id(), "", now);
+          !status.ok()) {
         return status;
       }
     }

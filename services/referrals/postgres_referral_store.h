@@ -58,10 +58,12 @@ class PostgresReferralStore final : public ReferralStore {
                                                     absl::string_view request_id);
   static absl::StatusOr<v1::Referral> ReadReferral(PostgresConnection& db, absl::string_view id);
   static absl::Status AppendHistoryAndEvent(PostgresConnection& db, const ReferralWrite& write,
-                                            const v1::Referral& stored);
-  static absl::Status InsertEvent(PostgresConnection& db, const v1::ReferralEvent& event,
-                                  absl::string_view referral_id, absl::string_view crn,
-                                  int64_t occurred_us);
+                                            const v1::Referral& stored,
+                                            const EncodedWrite& encoded);
+  // Appends an event (`body`, a serialised v1::ReferralEvent) at the next sequence.
+  static absl::Status InsertEvent(PostgresConnection& db, v1::ReferralEvent::Type type,
+                                  absl::string_view body, absl::string_view referral_id,
+                                  absl::string_view crn, int64_t occurred_us);
   static absl::Status ExplainConstraint(const v1::Referral& referral, const absl::Status& status);
   static absl::StatusOr<std::vector<v1::ReferralEvent>> QueryEvents(
       PostgresConnection& db, absl::string_view sql, const std::vector<SqlValue>& params);
