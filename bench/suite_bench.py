@@ -292,6 +292,9 @@ def bench_throughput(suite, pb, token, seconds, connections, streams, build):
     sizes = {"intervention": got.ByteSize(), "catalogue page": listed.ByteSize(),
              "find": found.ByteSize()}
     sizes["verdicts"] = max(sizes["find"] - sizes["catalogue page"], 100)
+    # The referrals service's answer about places in the person's region.
+    sizes["availability"] = max(
+        sum(a.ByteSize() for m in found.matches for a in m.availability), 10)
 
     echo = os.path.join(build, "bench/echo_server")
     echo_processes = []
@@ -306,10 +309,11 @@ def bench_throughput(suite, pb, token, seconds, connections, streams, build):
 
     try:
         # GetIntervention: client -> gateway -> catalogue. FindInterventions: client ->
-        # gateway -> {catalogue, eligibility} at once.
+        # gateway -> {catalogue, eligibility, referrals (availability)} at once.
         leaf = start_echo(sizes["intervention"])
         get_chain = start_echo(sizes["intervention"], [leaf])
-        find_leaves = [start_echo(sizes["catalogue page"]), start_echo(sizes["verdicts"])]
+        find_leaves = [start_echo(sizes["catalogue page"]), start_echo(sizes["verdicts"]),
+                       start_echo(sizes["availability"])]
         find_chain = start_echo(sizes["find"], find_leaves)
         gateway_url = f"http://127.0.0.1:{suite.ports['gateway']}/{GATEWAY}/"
         # A fixed number of calls rather than a duration: h2load stopped by the clock cuts the

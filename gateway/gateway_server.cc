@@ -19,24 +19,32 @@ constexpr int kCataloguePage = 100;
 struct FindCall {
   FindCall(grpc::ServerUnaryReactor* reactor, v1::FindInterventionsResponse* response,
            std::unique_ptr<grpc::ClientContext> catalogue_context,
-           std::unique_ptr<grpc::ClientContext> eligibility_context)
+           std::unique_ptr<grpc::ClientContext> eligibility_context,
+           std::unique_ptr<grpc::ClientContext> availability_context)
       : reactor(reactor),
         response(response),
         catalogue_context(std::move(catalogue_context)),
-        eligibility_context(std::move(eligibility_context)) {}
+        eligibility_context(std::move(eligibility_context)),
+        availability_context(std::move(availability_context)),
+        pending(this->availability_context == nullptr ? 2 : 3) {}
 
   grpc::ServerUnaryReactor* reactor;
   v1::FindInterventionsResponse* response;
   std::unique_ptr<grpc::ClientContext> catalogue_context;
   std::unique_ptr<grpc::ClientContext> eligibility_context;
+  // Null when the person has no region to look for places in.
+  std::unique_ptr<grpc::ClientContext> availability_context;
   catalogue::v1::ListInterventionsRequest catalogue_request;
   catalogue::v1::ListInterventionsResponse catalogue_page;
   eligibility::v1::FindEligibleInterventionsRequest eligibility_request;
   eligibility::v1::FindEligibleInterventionsResponse verdicts;
+  referrals::v1::BatchGetAvailabilityRequest availability_request;
+  referrals::v1::BatchGetAvailabilityResponse availability;
   absl::flat_hash_map<std::string, catalogue::v1::Intervention> interventions;
   grpc::Status catalogue_status;
   grpc::Status eligibility_status;
-  std::atomic<int> pending{2};
+  grpc::Status availability_status;
+  std::atomic<int> pending;
 
   void Done() {
     if (--pending > 0) return;
@@ -45,12 +53,27 @@ struct FindCall {
     } else if (!catalogue_status.ok()) {
       reactor->Finish(catalogue_status);
     } else {
+      // Places matter only where the person could go; without the referrals service the
+      // matches still stand.
+      absl::flat_hash_map<std::string, std::vector<referrals::v1::Availability*>> places;
+      if (availability_context != nullptr && availability_status.ok()) {
+        for (referrals::v1::Availability& entry : *availability.mutable_availabilities()) {
+          places[entry.intervention()].push_back(&entry);
+        }
+      }
+      response->set_availability_unknown(availability_context != nullptr &&
+                                         !availability_status.ok());
       // Verdicts come eligible first, in pathway order: keep that order.
       for (eligibility::v1::Verdict& verdict : *verdicts.mutable_verdicts()) {
         auto it = interventions.find(verdict.intervention());
         if (it == interventions.end()) continue;  // changed between the two reads
         v1::InterventionMatch* match = response->add_matches();
         *match->mutable_intervention() = std::move(it->second);
+        if (verdict.outcome() == eligibility::v1::OUTCOME_ELIGIBLE) {
+          for (referrals::v1::Availability* entry : places[verdict.intervention()]) {
+            *match->add_availability() = std::move(*entry);
+          }
+        }
         *match->mutable_verdict() = std::move(verdict);
       }
       *response->mutable_pathway() = std::move(*verdicts.mutable_pathway());
@@ -215,8 +238,17 @@ grpc::ServerUnaryReactor* GatewayServer::FindInterventions(
                                                         : catalogue_context.status()));
     return reactor;
   }
+  std::unique_ptr<grpc::ClientContext> availability_context;
+  if (!request->person().region().empty()) {
+    auto context_or = BackendContext(*context, *principal, options_);
+    if (!context_or.ok()) {
+      reactor->Finish(ToGrpcStatus(context_or.status()));
+      return reactor;
+    }
+    availability_context = *std::move(context_or);
+  }
   auto* call = new FindCall(reactor, response, *std::move(catalogue_context),
-                            *std::move(eligibility_context));
+                            *std::move(eligibility_context), std::move(availability_context));
   call->catalogue_request.set_page_size(kCataloguePage);
   call->catalogue_request.set_kind(request->kind());
   call->catalogue_request.set_need_area(request->need_area());
@@ -224,7 +256,16 @@ grpc::ServerUnaryReactor* GatewayServer::FindInterventions(
   call->eligibility_request.set_kind(request->kind());
   call->eligibility_request.set_need_area(request->need_area());
   call->eligibility_request.set_view(eligibility::v1::VERDICT_VIEW_FULL);
-  // Both backends at once.
+  // Every backend at once.
+  if (call->availability_context != nullptr) {
+    call->availability_request.set_region(request->person().region());
+    referrals_->async()->BatchGetAvailability(call->availability_context.get(),
+                                              &call->availability_request, &call->availability,
+                                              [call](grpc::Status status) {
+                                                call->availability_status = status;
+                                                call->Done();
+                                              });
+  }
   FetchCataloguePage(catalogue_.get(), call);
   eligibility_->async()->FindEligibleInterventions(call->eligibility_context.get(),
                                                    &call->eligibility_request, &call->verdicts,
@@ -305,6 +346,46 @@ grpc::ServerUnaryReactor* GatewayServer::ExportPersonData(
     referrals::v1::ExportPersonDataResponse* response) {
   return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
     referrals_->async()->ExportPersonData(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::AmendReferral(
+    grpc::CallbackServerContext* context, const referrals::v1::AmendReferralRequest* request,
+    referrals::v1::Referral* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->AmendReferral(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetReferralChangelog(
+    grpc::CallbackServerContext* context, const referrals::v1::GetReferralChangelogRequest* request,
+    referrals::v1::GetReferralChangelogResponse* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->GetReferralChangelog(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::UpdateCapacity(
+    grpc::CallbackServerContext* context, const referrals::v1::UpdateCapacityRequest* request,
+    referrals::v1::Capacity* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->UpdateCapacity(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetCapacity(
+    grpc::CallbackServerContext* context, const referrals::v1::GetCapacityRequest* request,
+    referrals::v1::Capacity* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->GetCapacity(backend, in, out, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* GatewayServer::BatchGetAvailability(
+    grpc::CallbackServerContext* context, const referrals::v1::BatchGetAvailabilityRequest* request,
+    referrals::v1::BatchGetAvailabilityResponse* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->BatchGetAvailability(backend, in, out, std::move(done));
   });
 }
 

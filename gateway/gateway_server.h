@@ -86,6 +86,23 @@ class GatewayServer final : public v1::InterventionsGateway::CallbackService {
   grpc::ServerUnaryReactor* ExportPersonData(
       grpc::CallbackServerContext* context, const referrals::v1::ExportPersonDataRequest* request,
       referrals::v1::ExportPersonDataResponse* response) override;
+  grpc::ServerUnaryReactor* AmendReferral(grpc::CallbackServerContext* context,
+                                          const referrals::v1::AmendReferralRequest* request,
+                                          referrals::v1::Referral* response) override;
+  grpc::ServerUnaryReactor* GetReferralChangelog(
+      grpc::CallbackServerContext* context,
+      const referrals::v1::GetReferralChangelogRequest* request,
+      referrals::v1::GetReferralChangelogResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateCapacity(grpc::CallbackServerContext* context,
+                                           const referrals::v1::UpdateCapacityRequest* request,
+                                           referrals::v1::Capacity* response) override;
+  grpc::ServerUnaryReactor* GetCapacity(grpc::CallbackServerContext* context,
+                                        const referrals::v1::GetCapacityRequest* request,
+                                        referrals::v1::Capacity* response) override;
+  grpc::ServerUnaryReactor* BatchGetAvailability(
+      grpc::CallbackServerContext* context,
+      const referrals::v1::BatchGetAvailabilityRequest* request,
+      referrals::v1::BatchGetAvailabilityResponse* response) override;
 
   // Ends the open event watches with UNAVAILABLE and refuses new ones: call before draining
   // the server, whose drain would otherwise wait its whole timeout for them.

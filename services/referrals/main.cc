@@ -123,9 +123,10 @@ int main(int argc, char** argv) {
   referrals::GrpcInterventionDirectory interventions(*catalogue_channel, timeout);
   referrals::GrpcEligibilityGate eligibility(*eligibility_channel, timeout);
   referrals::ReferralWorkflow workflow(*machines, **store, interventions, eligibility);
+  referrals::CapacityWorkflow capacity(*machines, **store, interventions);
   referrals::EventBell bell;
   probation::WorkerPool pool(absl::GetFlag(FLAGS_workers));
-  referrals::ReferralServer service(workflow, **store, bell, pool,
+  referrals::ReferralServer service(workflow, capacity, **store, bell, pool,
                                     absl::GetFlag(FLAGS_internal_secret));
 
   std::unique_ptr<probation::MetricsEndpoint> metrics =

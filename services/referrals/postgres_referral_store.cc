@@ -8,6 +8,7 @@
 namespace probation::referrals {
 
 absl::string_view PostgresMigration0001();
+absl::string_view PostgresMigration0002();
 
 namespace {
 
@@ -34,7 +35,8 @@ absl::StatusOr<std::vector<Message>> ParseRows(const PostgresResult& result, int
 }  // namespace
 
 std::vector<Migration> PostgresMigrations() {
-  return {{1, "0001_referrals", PostgresMigration0001()}};
+  return {{1, "0001_referrals", PostgresMigration0001()},
+          {2, "0002_amendments_and_capacity", PostgresMigration0002()}};
 }
 
 bool IsPostgresUrl(absl::string_view database) {
@@ -135,6 +137,15 @@ absl::Status PostgresReferralStore::AppendHistoryAndEvent(PostgresConnection& db
       return inserted.status();
     }
   }
+  for (const std::string& change : encoded.changelog) {
+    if (auto inserted = db.Exec(
+            "INSERT INTO changelog (referral_id, position, body) VALUES ($1, "
+            "(SELECT COALESCE(MAX(position) + 1, 0) FROM changelog WHERE referral_id = $1), $2)",
+            {stored.id(), Blob{change}});
+        !inserted.ok()) {
+      return inserted.status();
+    }
+  }
   return InsertEvent(db, write.event_type, encoded.event, stored.id(), stored.person().crn(),
                      Micros(stored.update_time()));
 }
@@ -227,10 +238,10 @@ absl::StatusOr<v1::Referral> PostgresReferralStore::Update(const ReferralWrite& 
     absl::StatusOr<PostgresResult> updated = db.Exec(
         "UPDATE referrals SET crn = $1, intervention = $2, region = $3, provider = $4, "
         "state = $5, is_open = $6::int::boolean, version = version + 1, update_time_us = $7, "
-        "body = $8 WHERE id = $9 AND version = $10",
+        "start_time_us = $8, body = $9 WHERE id = $10 AND version = $11",
         {stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
          int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
-         Blob{encoded.referral}, stored.id(), expected});
+         Micros(stored.start_time()), Blob{encoded.referral}, stored.id(), expected});
     if (!updated.ok()) return ExplainConstraint(stored, updated.status());
     if (updated->affected() == 0) {
       absl::StatusOr<v1::Referral> current = ReadReferral(db, stored.id());
@@ -284,14 +295,26 @@ absl::StatusOr<ListPage> PostgresReferralStore::List(const ListQuery& query) {
   return page;
 }
 
-absl::StatusOr<std::vector<v1::HistoryEntry>> PostgresReferralStore::History(absl::string_view id) {
+template <typename Entry>
+absl::StatusOr<std::vector<Entry>> PostgresReferralStore::ReadLog(absl::string_view table,
+                                                                  absl::string_view id) {
   absl::MutexLock lock(&read_mu_);
   if (absl::StatusOr<v1::Referral> exists = ReadReferral(*reader_, id); !exists.ok())
     return exists.status();
   absl::StatusOr<PostgresResult> rows = reader_->Exec(
-      "SELECT body FROM history WHERE referral_id = $1 ORDER BY position", {std::string(id)});
+      absl::StrCat("SELECT body FROM ", table, " WHERE referral_id = $1 ORDER BY position"),
+      {std::string(id)});
   if (!rows.ok()) return rows.status();
-  return ParseRows<v1::HistoryEntry>(*rows, 0);
+  return ParseRows<Entry>(*rows, 0);
+}
+
+absl::StatusOr<std::vector<v1::HistoryEntry>> PostgresReferralStore::History(absl::string_view id) {
+  return ReadLog<v1::HistoryEntry>("history", id);
+}
+
+absl::StatusOr<std::vector<v1::ChangelogEntry>> PostgresReferralStore::Changelog(
+    absl::string_view id) {
+  return ReadLog<v1::ChangelogEntry>("changelog", id);
 }
 
 absl::StatusOr<std::vector<v1::ReferralEvent>> PostgresReferralStore::QueryEvents(
@@ -376,6 +399,7 @@ absl::StatusOr<int> PostgresReferralStore::PurgeBatch(absl::Time cutoff) {
       }
       for (absl::string_view sql :
            {"DELETE FROM referrals WHERE id = $1", "DELETE FROM history WHERE referral_id = $1",
+            "DELETE FROM changelog WHERE referral_id = $1",
             "DELETE FROM request_ids WHERE referral_id = $1"}) {
         if (auto removed = db.Exec(sql, {draft.id()}); !removed.ok()) {
           return removed.status();
@@ -396,6 +420,99 @@ absl::StatusOr<int> PostgresReferralStore::PurgeBatch(absl::Time cutoff) {
   });
   if (!status.ok()) return status;
   return purged_count;
+}
+
+absl::StatusOr<v1::Capacity> PostgresReferralStore::GetCapacity(absl::string_view intervention,
+                                                                absl::string_view region,
+                                                                absl::string_view provider) {
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<PostgresResult> rows = reader_->Exec(
+      "SELECT body FROM capacities WHERE region = $1 AND intervention = $2 AND provider = $3",
+      {std::string(region), std::string(intervention), std::string(provider)});
+  if (!rows.ok()) return rows.status();
+  if (rows->rows() == 0) {
+    return absl::NotFoundError(CapacityNotSet(intervention, region, provider));
+  }
+  absl::StatusOr<std::vector<v1::Capacity>> capacities = ParseRows<v1::Capacity>(*rows, 0);
+  if (!capacities.ok()) return capacities.status();
+  return std::move(capacities->front());
+}
+
+absl::StatusOr<v1::Capacity> PostgresReferralStore::PutCapacity(const v1::Capacity& capacity,
+                                                                absl::string_view expected_etag,
+                                                                bool allow_missing) {
+  v1::Capacity stored = capacity;
+  absl::Status status = group_commit_.Write([&]() -> absl::Status {
+    PostgresConnection& db = *writer_;
+    const std::vector<SqlValue> key = {capacity.region(), capacity.intervention(),
+                                       capacity.provider()};
+    absl::StatusOr<PostgresResult> current = db.Exec(
+        "SELECT version FROM capacities WHERE region = $1 AND intervention = $2 AND "
+        "provider = $3",
+        key);
+    if (!current.ok()) return current.status();
+    const int64_t version = current->rows() > 0 ? current->Int(0, 0) : 0;
+    if (absl::Status status = CheckCapacityVersion(capacity, version, expected_etag, allow_missing);
+        !status.ok()) {
+      return status;
+    }
+    stored.set_etag(absl::StrCat(version + 1));
+    std::vector<SqlValue> values = key;
+    values.push_back(version + 1);
+    values.push_back(Blob{stored.SerializeAsString()});
+    values.push_back(version);
+    // Another replica may write the same capacity between the read and this write: the
+    // version (or the primary key) catches it.
+    absl::StatusOr<PostgresResult> written = db.Exec(
+        version == 0 ? "INSERT INTO capacities (region, intervention, provider, version, body) "
+                       "SELECT $1, $2, $3, $4, $5 WHERE $6::bigint = 0 "
+                       "ON CONFLICT (region, intervention, provider) DO NOTHING"
+                     : "UPDATE capacities SET version = $4, body = $5 WHERE region = $1 AND "
+                       "intervention = $2 AND provider = $3 AND version = $6",
+        values);
+    if (!written.ok()) return written.status();
+    if (written->affected() == 0) {
+      return absl::AbortedError("the capacity changed while it was being written: read it again");
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+absl::StatusOr<std::vector<v1::Capacity>> PostgresReferralStore::CapacitiesInRegion(
+    absl::string_view region) {
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<PostgresResult> rows =
+      reader_->Exec("SELECT body FROM capacities WHERE region = $1 ORDER BY intervention, provider",
+                    {std::string(region)});
+  if (!rows.ok()) return rows.status();
+  return ParseRows<v1::Capacity>(*rows, 0);
+}
+
+absl::StatusOr<RegionLoad> PostgresReferralStore::LoadInRegion(absl::string_view region,
+                                                               absl::Time started_since) {
+  absl::MutexLock lock(&read_mu_);
+  RegionLoad load;
+  absl::StatusOr<PostgresResult> open = reader_->Exec(
+      "SELECT intervention, provider, state, COUNT(*) FROM referrals "
+      "WHERE region = $1 AND is_open GROUP BY intervention, provider, state",
+      {std::string(region)});
+  if (!open.ok()) return open.status();
+  for (int row = 0; row < open->rows(); ++row) {
+    load.open.push_back({open->Text(row, 0), open->Text(row, 1),
+                         static_cast<v1::ReferralState>(open->Int(row, 2)), open->Int(row, 3)});
+  }
+  absl::StatusOr<PostgresResult> started = reader_->Exec(
+      "SELECT intervention, provider, COUNT(*) FROM referrals "
+      "WHERE region = $1 AND start_time_us > 0 AND start_time_us >= $2 "
+      "GROUP BY intervention, provider",
+      {std::string(region), absl::ToUnixMicros(started_since)});
+  if (!started.ok()) return started.status();
+  for (int row = 0; row < started->rows(); ++row) {
+    load.started.push_back({started->Text(row, 0), started->Text(row, 1), started->Int(row, 2)});
+  }
+  return load;
 }
 
 }  // namespace probation::referrals

@@ -37,6 +37,7 @@ class PostgresReferralStore final : public ReferralStore {
                                       absl::string_view expected_etag) override;
   absl::StatusOr<ListPage> List(const ListQuery& query) override;
   absl::StatusOr<std::vector<v1::HistoryEntry>> History(absl::string_view id) override;
+  absl::StatusOr<std::vector<v1::ChangelogEntry>> Changelog(absl::string_view id) override;
   absl::StatusOr<std::vector<v1::ReferralEvent>> EventsAfter(int64_t after_sequence,
                                                              int limit) override;
   absl::StatusOr<std::vector<v1::Referral>> ReferralsOfPerson(absl::string_view crn) override;
@@ -44,10 +45,22 @@ class PostgresReferralStore final : public ReferralStore {
   absl::StatusOr<std::vector<StateCount>> CountByState() override;
   absl::StatusOr<int> PurgeDraftsUntouchedSince(absl::Time cutoff) override;
 
+  absl::StatusOr<v1::Capacity> GetCapacity(absl::string_view intervention, absl::string_view region,
+                                           absl::string_view provider) override;
+  absl::StatusOr<v1::Capacity> PutCapacity(const v1::Capacity& capacity,
+                                           absl::string_view expected_etag,
+                                           bool allow_missing) override;
+  absl::StatusOr<std::vector<v1::Capacity>> CapacitiesInRegion(absl::string_view region) override;
+  absl::StatusOr<RegionLoad> LoadInRegion(absl::string_view region,
+                                          absl::Time started_since) override;
+
   // Commits and writes so far: how well concurrent writes are being grouped.
   GroupCommit::Counts write_counts() { return group_commit_.counts(); }
 
  private:
+  // The rows of `table` (history or changelog) for one referral, by position.
+  template <typename Entry>
+  absl::StatusOr<std::vector<Entry>> ReadLog(absl::string_view table, absl::string_view id);
   // Purges at most kPurgeBatch drafts in one transaction; returns how many.
   absl::StatusOr<int> PurgeBatch(absl::Time cutoff);
   PostgresReferralStore(std::unique_ptr<PostgresConnection> writer,

@@ -241,4 +241,45 @@ grpc::ServerWriteReactor<v1::ReferralEvent>* ReferralServer::WatchReferralEvents
                           CallerFrom(context, identity_secret_));
 }
 
+grpc::ServerUnaryReactor* ReferralServer::AmendReferral(grpc::CallbackServerContext* context,
+                                                        const v1::AmendReferralRequest* request,
+                                                        v1::Referral* response) {
+  return Handle(
+      context, response,
+      [this, request](const Caller& caller) { return workflow_.AmendReferral(*request, caller); },
+      true);
+}
+
+grpc::ServerUnaryReactor* ReferralServer::GetReferralChangelog(
+    grpc::CallbackServerContext* context, const v1::GetReferralChangelogRequest* request,
+    v1::GetReferralChangelogResponse* response) {
+  return Handle(context, response, [this, request](const Caller& caller) {
+    return workflow_.GetReferralChangelog(*request, caller);
+  });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::UpdateCapacity(grpc::CallbackServerContext* context,
+                                                         const v1::UpdateCapacityRequest* request,
+                                                         v1::Capacity* response) {
+  return Handle(context, response, [this, request](const Caller& caller) {
+    return capacity_.UpdateCapacity(*request, caller);
+  });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::GetCapacity(grpc::CallbackServerContext* context,
+                                                      const v1::GetCapacityRequest* request,
+                                                      v1::Capacity* response) {
+  return Handle(context, response, [this, request](const Caller& caller) {
+    return capacity_.GetCapacity(*request, caller);
+  });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::BatchGetAvailability(
+    grpc::CallbackServerContext* context, const v1::BatchGetAvailabilityRequest* request,
+    v1::BatchGetAvailabilityResponse* response) {
+  return Handle(context, response, [this, request](const Caller& caller) {
+    return capacity_.BatchGetAvailability(*request, caller);
+  });
+}
+
 }  // namespace probation::referrals

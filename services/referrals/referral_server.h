@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "libs/server/worker_pool.h"
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
+#include "services/referrals/capacity_workflow.h"
 #include "services/referrals/event_bell.h"
 #include "services/referrals/referral_workflow.h"
 
@@ -20,9 +21,10 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
  public:
   // Calls block on the store and on other services, so they run on `pool`.
   // `identity_secret` is the secret the gateway signs identities with.
-  ReferralServer(ReferralWorkflow& workflow, ReferralStore& store, EventBell& bell,
-                 WorkerPool& pool, std::string identity_secret)
+  ReferralServer(ReferralWorkflow& workflow, CapacityWorkflow& capacity, ReferralStore& store,
+                 EventBell& bell, WorkerPool& pool, std::string identity_secret)
       : workflow_(workflow),
+        capacity_(capacity),
         store_(store),
         bell_(bell),
         pool_(pool),
@@ -60,6 +62,21 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
                                              v1::ExportPersonDataResponse* response) override;
   grpc::ServerWriteReactor<v1::ReferralEvent>* WatchReferralEvents(
       grpc::CallbackServerContext* context, const v1::WatchReferralEventsRequest* request) override;
+  grpc::ServerUnaryReactor* AmendReferral(grpc::CallbackServerContext* context,
+                                          const v1::AmendReferralRequest* request,
+                                          v1::Referral* response) override;
+  grpc::ServerUnaryReactor* GetReferralChangelog(
+      grpc::CallbackServerContext* context, const v1::GetReferralChangelogRequest* request,
+      v1::GetReferralChangelogResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateCapacity(grpc::CallbackServerContext* context,
+                                           const v1::UpdateCapacityRequest* request,
+                                           v1::Capacity* response) override;
+  grpc::ServerUnaryReactor* GetCapacity(grpc::CallbackServerContext* context,
+                                        const v1::GetCapacityRequest* request,
+                                        v1::Capacity* response) override;
+  grpc::ServerUnaryReactor* BatchGetAvailability(
+      grpc::CallbackServerContext* context, const v1::BatchGetAvailabilityRequest* request,
+      v1::BatchGetAvailabilityResponse* response) override;
 
  private:
   // Verifies the signed identity on the call; runs `work` with the caller on the worker pool
@@ -69,6 +86,7 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
                                    Work work, bool writes = false);
 
   ReferralWorkflow& workflow_;
+  CapacityWorkflow& capacity_;
   ReferralStore& store_;
   EventBell& bell_;
   WorkerPool& pool_;

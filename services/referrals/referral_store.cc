@@ -10,6 +10,10 @@ EncodedWrite EncodeWrite(const ReferralWrite& write, const v1::Referral& stored)
   encoded.referral = stored.SerializeAsString();
   if (write.history.has_value()) encoded.history = write.history->SerializeAsString();
   v1::ReferralEvent event;
+  for (const v1::ChangelogEntry& change : write.changelog) {
+    encoded.changelog.push_back(change.SerializeAsString());
+    *event.add_changes() = change;
+  }
   event.set_type(write.event_type);
   *event.mutable_referral() = stored;
   *event.mutable_occurred_at() = stored.update_time();
@@ -41,8 +45,9 @@ v1::Referral RedactedForRetention(const v1::Referral& referral) {
   return redacted;
 }
 
-absl::Status StaleEtagError(absl::string_view given, absl::string_view current) {
-  return absl::AbortedError(absl::StrCat("etag \"", given, "\" is stale; the referral is at \"",
+absl::Status StaleEtagError(absl::string_view given, absl::string_view current,
+                            absl::string_view what) {
+  return absl::AbortedError(absl::StrCat("etag \"", given, "\" is stale; ", what, " is at \"",
                                          current, "\": read it again"));
 }
 

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "probation/referrals/v1/referral.pb.h"
+#include "services/referrals/capacity_store.h"
 
 namespace probation::referrals {
 
@@ -24,6 +25,8 @@ struct ReferralWrite {
   v1::Referral referral;
   bool open = true;
   std::optional<v1::HistoryEntry> history;
+  // An amendment's changes, one entry per field; the event carries them too.
+  std::vector<v1::ChangelogEntry> changelog;
   v1::ReferralEvent::Type event_type = v1::ReferralEvent::TYPE_UNSPECIFIED;
 };
 
@@ -70,6 +73,7 @@ struct EncodedWrite {
   std::string referral;
   // Empty when the write adds no history entry.
   std::string history;
+  std::vector<std::string> changelog;
   std::string event;
 };
 EncodedWrite EncodeWrite(const ReferralWrite& write, const v1::Referral& stored);
@@ -87,10 +91,12 @@ v1::Referral RedactedForRetention(const v1::Referral& referral);
 // The etag is the referral's version number; -1 for anything else (which never matches).
 int64_t VersionOfEtag(absl::string_view etag);
 
-// ABORTED: a write named etag `given` but the referral is at `current` (AIP-154).
-absl::Status StaleEtagError(absl::string_view given, absl::string_view current);
+// ABORTED: a write named etag `given` but `what` is at `current` (AIP-154).
+absl::Status StaleEtagError(absl::string_view given, absl::string_view current,
+                            absl::string_view what = "the referral");
 
-class ReferralStore {
+// Capacity lives beside the referrals it is counted against, in the same database.
+class ReferralStore : public CapacityStore {
  public:
   virtual ~ReferralStore() = default;
 
@@ -114,6 +120,9 @@ class ReferralStore {
 
   // Oldest first.
   virtual absl::StatusOr<std::vector<v1::HistoryEntry>> History(absl::string_view id) = 0;
+
+  // The amendments' changelog entries, oldest first.
+  virtual absl::StatusOr<std::vector<v1::ChangelogEntry>> Changelog(absl::string_view id) = 0;
 
   // Events with a sequence above `after_sequence`, in order, at most `limit`.
   virtual absl::StatusOr<std::vector<v1::ReferralEvent>> EventsAfter(int64_t after_sequence,

@@ -13,6 +13,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/pagination/page_token.h"
 #include "libs/status/grpc_status.h"
+#include "services/referrals/referral_amendment.h"
 #include "services/referrals/referral_scope.h"
 
 namespace probation::referrals {
@@ -26,7 +27,9 @@ constexpr int kMaxTextLength = 4000;
 constexpr int kReferenceAttempts = 5;
 // Fields of a draft that UpdateReferral may change (AIP-134 update_mask paths).
 constexpr absl::string_view kUpdatableFields[] = {
-    "person", "region", "provider", "reason_for_referral", "complexity_level", "desired_outcomes"};
+    "person",           "region",           "provider", "reason_for_referral",
+    "complexity_level", "desired_outcomes", "contact"};
+constexpr int kMaxContactFieldLength = 200;
 
 google::protobuf::Timestamp ToTimestamp(absl::Time time) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
@@ -129,6 +132,27 @@ absl::Status ValidateDraft(const v1::Referral& referral) {
       return InvalidFieldError(absl::StrCat("referral.desired_outcomes[", i, "]"), "is empty");
     }
   }
+  const v1::PractitionerContact& contact = referral.contact();
+  for (const auto& [field, value] :
+       {std::pair<absl::string_view, const std::string&>{"name", contact.name()},
+        {"email", contact.email()},
+        {"phone", contact.phone()},
+        {"team", contact.team()},
+        {"assignee", referral.assignee()}}) {
+    const std::string path =
+        absl::StrCat("referral.", field == "assignee" ? "" : "contact.", field);
+    if (value.size() > kMaxContactFieldLength) {
+      return InvalidFieldError(path,
+                               absl::StrCat("at most ", kMaxContactFieldLength, " characters"));
+    }
+    if (std::any_of(value.begin(), value.end(), [](char c) { return absl::ascii_iscntrl(c); })) {
+      return InvalidFieldError(path, "must be one line of text");
+    }
+  }
+  if (!contact.email().empty() &&
+      (!absl::StrContains(contact.email(), '@') || absl::StrContains(contact.email(), ' '))) {
+    return InvalidFieldError("referral.contact.email", "must be an email address");
+  }
   return absl::OkStatus();
 }
 
@@ -203,6 +227,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
   referral.set_reason_for_referral(proposed.reason_for_referral());
   referral.set_complexity_level(proposed.complexity_level());
   *referral.mutable_desired_outcomes() = proposed.desired_outcomes();
+  *referral.mutable_contact() = proposed.contact();
   if (absl::Status status = ValidateDraft(referral); !status.ok()) return status;
   if (absl::Status status = CheckMayCreate(caller, referral); !status.ok()) return status;
   referral.set_id(NewId());
@@ -316,6 +341,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::UpdateReferral(
     if (path == "complexity_level") referral.set_complexity_level(changes.complexity_level());
     if (path == "desired_outcomes")
       *referral.mutable_desired_outcomes() = changes.desired_outcomes();
+    if (path == "contact") *referral.mutable_contact() = changes.contact();
   }
   if (absl::Status status = ValidateDraft(referral); !status.ok()) return status;
   if (absl::Status status = CheckMayCreate(caller, referral); !status.ok()) return status;
@@ -426,6 +452,9 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::Move(v1::Referral referral,
   }
   referral.set_state(transition.to);
   *referral.mutable_state_time() = ToTimestamp(now);
+  if (to != nullptr && to->capacity_use() == v1::CAPACITY_USE_PLACE && !referral.has_start_time()) {
+    *referral.mutable_start_time() = ToTimestamp(now);
+  }
   *referral.mutable_update_time() = ToTimestamp(now);
   write.referral = std::move(referral);
   write.open = to == nullptr || !to->terminal();
@@ -498,13 +527,60 @@ absl::StatusOr<v1::ExportPersonDataResponse> ReferralWorkflow::ExportPersonData(
   for (v1::Referral& referral : *referrals) {
     absl::StatusOr<std::vector<v1::HistoryEntry>> history = store_.History(referral.id());
     if (!history.ok()) return history.status();
+    absl::StatusOr<std::vector<v1::ChangelogEntry>> changelog = store_.Changelog(referral.id());
+    if (!changelog.ok()) return changelog.status();
     v1::PersonReferral* entry = response.add_referrals();
     *entry->mutable_referral() = std::move(referral);
     for (v1::HistoryEntry& item : *history) *entry->add_history() = std::move(item);
+    for (v1::ChangelogEntry& item : *changelog) *entry->add_changelog() = std::move(item);
   }
   absl::StatusOr<std::vector<v1::ReferralEvent>> events = store_.EventsOfPerson(request.crn());
   if (!events.ok()) return events.status();
   for (v1::ReferralEvent& event : *events) *response.add_events() = std::move(event);
+  return response;
+}
+
+absl::StatusOr<v1::Referral> ReferralWorkflow::AmendReferral(
+    const v1::AmendReferralRequest& request, const Caller& caller) {
+  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
+  const std::string& etag = request.referral().etag();
+  if (etag.empty()) return InvalidFieldError("referral.etag", "is required");
+  absl::StatusOr<v1::Referral> current = Load("referral.name", request.referral().name(), caller);
+  if (!current.ok()) return current.status();
+  if (absl::Status status = CheckEtag(*current, etag); !status.ok()) return status;
+  const v1::StateInfo* state = machines_.State(current->kind(), current->state());
+  if (current->state() == machines_.For(current->kind())->initial_state() ||
+      (state != nullptr && state->terminal())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("only a submitted, open referral is amended; this one is ",
+                     v1::ReferralState_Name(current->state()),
+                     current->state() == v1::REFERRAL_STATE_DRAFT ? " (use UpdateReferral)" : ""));
+  }
+  const absl::Time now = now_();
+  ReferralWrite write;
+  write.referral = *current;
+  absl::StatusOr<std::vector<v1::ChangelogEntry>> changes =
+      ApplyAmendment(machines_, request, caller, now, write.referral);
+  if (!changes.ok()) return changes.status();
+  // Nothing differs from what is stored: nothing to write down.
+  if (changes->empty()) return current;
+  if (absl::Status status = ValidateDraft(write.referral); !status.ok()) return status;
+  *write.referral.mutable_update_time() = ToTimestamp(now);
+  const std::string next_etag = absl::StrCat(VersionOfEtag(etag) + 1);
+  for (v1::ChangelogEntry& change : *changes) change.set_etag(next_etag);
+  write.changelog = *std::move(changes);
+  write.event_type = v1::ReferralEvent::TYPE_AMENDED;
+  return store_.Update(write, etag);
+}
+
+absl::StatusOr<v1::GetReferralChangelogResponse> ReferralWorkflow::GetReferralChangelog(
+    const v1::GetReferralChangelogRequest& request, const Caller& caller) {
+  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
+  if (!referral.ok()) return referral.status();
+  absl::StatusOr<std::vector<v1::ChangelogEntry>> entries = store_.Changelog(referral->id());
+  if (!entries.ok()) return entries.status();
+  v1::GetReferralChangelogResponse response;
+  for (v1::ChangelogEntry& entry : *entries) *response.add_entries() = std::move(entry);
   return response;
 }
 

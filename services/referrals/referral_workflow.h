@@ -45,6 +45,10 @@ class ReferralWorkflow {
   absl::StatusOr<v1::StateMachine> GetStateMachine(const v1::GetStateMachineRequest& request);
   absl::StatusOr<v1::ExportPersonDataResponse> ExportPersonData(
       const v1::ExportPersonDataRequest& request, const Caller& caller);
+  absl::StatusOr<v1::Referral> AmendReferral(const v1::AmendReferralRequest& request,
+                                             const Caller& caller);
+  absl::StatusOr<v1::GetReferralChangelogResponse> GetReferralChangelog(
+      const v1::GetReferralChangelogRequest& request, const Caller& caller);
 
   // Purges drafts untouched for kDraftRetention; returns how many.
   absl::StatusOr<int> PurgeStaleDrafts();

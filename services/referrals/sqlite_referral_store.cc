@@ -8,6 +8,7 @@
 namespace probation::referrals {
 
 absl::string_view SqliteMigration0001();
+absl::string_view SqliteMigration0002();
 
 namespace {
 
@@ -19,7 +20,10 @@ int64_t Micros(const google::protobuf::Timestamp& time) {
 
 }  // namespace
 
-std::vector<Migration> SqliteMigrations() { return {{1, "0001_referrals", SqliteMigration0001()}}; }
+std::vector<Migration> SqliteMigrations() {
+  return {{1, "0001_referrals", SqliteMigration0001()},
+          {2, "0002_amendments_and_capacity", SqliteMigration0002()}};
+}
 
 absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
     const std::string& path) {
@@ -100,6 +104,14 @@ absl::Status SqliteReferralStore::AppendHistoryAndEvent(SqliteConnection& db,
         "(SELECT COALESCE(MAX(position) + 1, 0) FROM history WHERE referral_id = ?), ?)");
     history.Bind({stored.id(), stored.id(), Blob{encoded.history}});
     if (absl::Status status = history.Run(); !status.ok()) return status;
+  }
+  for (const std::string& change : encoded.changelog) {
+    SqliteStatement changelog(
+        db,
+        "INSERT INTO changelog (referral_id, position, body) VALUES (?, "
+        "(SELECT COALESCE(MAX(position) + 1, 0) FROM changelog WHERE referral_id = ?), ?)");
+    changelog.Bind({stored.id(), stored.id(), Blob{change}});
+    if (absl::Status status = changelog.Run(); !status.ok()) return status;
   }
   SqliteStatement insert(db,
                          "INSERT INTO events (referral_id, crn, type, occurred_us, body) "
@@ -184,11 +196,12 @@ absl::StatusOr<v1::Referral> SqliteReferralStore::Update(const ReferralWrite& wr
     // the full update below.
     SqliteStatement move(db,
                          "UPDATE referrals SET state = ?, is_open = ?, version = version + 1, "
-                         "update_time_us = ?, body = ? WHERE id = ? AND version = ? AND "
-                         "crn = ? AND intervention = ? AND region = ? AND provider = ?");
+                         "update_time_us = ?, start_time_us = ?, body = ? WHERE id = ? AND "
+                         "version = ? AND crn = ? AND intervention = ? AND region = ? AND "
+                         "provider = ?");
     move.Bind({int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
-               Blob{encoded.referral}, stored.id(), expected, stored.person().crn(),
-               stored.intervention(), stored.region(), stored.provider()});
+               Micros(stored.start_time()), Blob{encoded.referral}, stored.id(), expected,
+               stored.person().crn(), stored.intervention(), stored.region(), stored.provider()});
     if (absl::Status status = move.Run(); !status.ok()) {
       return ExplainConstraint(db, stored, status);
     }
@@ -196,10 +209,12 @@ absl::StatusOr<v1::Referral> SqliteReferralStore::Update(const ReferralWrite& wr
       SqliteStatement update(db,
                              "UPDATE referrals SET crn = ?, intervention = ?, region = ?, "
                              "provider = ?, state = ?, is_open = ?, version = version + 1, "
-                             "update_time_us = ?, body = ? WHERE id = ? AND version = ?");
+                             "update_time_us = ?, start_time_us = ?, body = ? WHERE id = ? AND "
+                             "version = ?");
       update.Bind({stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
                    int64_t{stored.state()}, int64_t{write.open ? 1 : 0},
-                   Micros(stored.update_time()), Blob{encoded.referral}, stored.id(), expected});
+                   Micros(stored.update_time()), Micros(stored.start_time()),
+                   Blob{encoded.referral}, stored.id(), expected});
       if (absl::Status status = update.Run(); !status.ok()) {
         return ExplainConstraint(db, stored, status);
       }
@@ -264,23 +279,34 @@ absl::StatusOr<ListPage> SqliteReferralStore::List(const ListQuery& query) {
   return page;
 }
 
-absl::StatusOr<std::vector<v1::HistoryEntry>> SqliteReferralStore::History(absl::string_view id) {
+template <typename Entry>
+absl::StatusOr<std::vector<Entry>> SqliteReferralStore::ReadLog(absl::string_view table,
+                                                                absl::string_view id) {
   absl::MutexLock lock(&read_mu_);
   if (absl::StatusOr<v1::Referral> exists = ReadReferral(*reader_, id); !exists.ok()) {
     return exists.status();
   }
-  SqliteStatement select(*reader_,
-                         "SELECT body FROM history WHERE referral_id = ? ORDER BY position");
+  SqliteStatement select(*reader_, absl::StrCat("SELECT body FROM ", table,
+                                                " WHERE referral_id = ? ORDER BY position"));
   select.Bind({std::string(id)});
-  std::vector<v1::HistoryEntry> entries;
+  std::vector<Entry> entries;
   while (true) {
     absl::StatusOr<bool> row = select.Step();
     if (!row.ok()) return row.status();
     if (!*row) return entries;
     if (!entries.emplace_back().ParseFromString(select.Bytes(0))) {
-      return absl::DataLossError("a history entry is unreadable");
+      return absl::DataLossError(absl::StrCat("an entry of the ", table, " is unreadable"));
     }
   }
+}
+
+absl::StatusOr<std::vector<v1::HistoryEntry>> SqliteReferralStore::History(absl::string_view id) {
+  return ReadLog<v1::HistoryEntry>("history", id);
+}
+
+absl::StatusOr<std::vector<v1::ChangelogEntry>> SqliteReferralStore::Changelog(
+    absl::string_view id) {
+  return ReadLog<v1::ChangelogEntry>("changelog", id);
 }
 
 namespace {
@@ -400,6 +426,7 @@ absl::StatusOr<int> SqliteReferralStore::PurgeBatch(absl::Time cutoff) {
       }
       for (absl::string_view sql :
            {"DELETE FROM referrals WHERE id = ?", "DELETE FROM history WHERE referral_id = ?",
+            "DELETE FROM changelog WHERE referral_id = ?",
             "DELETE FROM request_ids WHERE referral_id = ?"}) {
         SqliteStatement remove(db, sql);
         remove.Bind({draft.id()});
@@ -420,6 +447,101 @@ absl::StatusOr<int> SqliteReferralStore::PurgeBatch(absl::Time cutoff) {
   });
   if (!status.ok()) return status;
   return static_cast<int>(drafts.size());
+}
+
+absl::StatusOr<v1::Capacity> SqliteReferralStore::GetCapacity(absl::string_view intervention,
+                                                              absl::string_view region,
+                                                              absl::string_view provider) {
+  absl::MutexLock lock(&read_mu_);
+  SqliteStatement select(*reader_,
+                         "SELECT body FROM capacities WHERE region = ? AND intervention = ? AND "
+                         "provider = ?");
+  select.Bind({std::string(region), std::string(intervention), std::string(provider)});
+  absl::StatusOr<bool> row = select.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::NotFoundError(CapacityNotSet(intervention, region, provider));
+  v1::Capacity capacity;
+  if (!capacity.ParseFromString(select.Bytes(0))) {
+    return absl::DataLossError("a stored capacity is unreadable");
+  }
+  return capacity;
+}
+
+absl::StatusOr<v1::Capacity> SqliteReferralStore::PutCapacity(const v1::Capacity& capacity,
+                                                              absl::string_view expected_etag,
+                                                              bool allow_missing) {
+  v1::Capacity stored = capacity;
+  absl::Status status = group_commit_.Write([&]() -> absl::Status {
+    SqliteConnection& db = *writer_;
+    SqliteStatement current(db,
+                            "SELECT version FROM capacities WHERE region = ? AND "
+                            "intervention = ? AND provider = ?");
+    current.Bind({capacity.region(), capacity.intervention(), capacity.provider()});
+    absl::StatusOr<bool> row = current.Step();
+    if (!row.ok()) return row.status();
+    const int64_t version = *row ? current.Int(0) : 0;
+    if (absl::Status status = CheckCapacityVersion(capacity, version, expected_etag, allow_missing);
+        !status.ok()) {
+      return status;
+    }
+    stored.set_etag(absl::StrCat(version + 1));
+    SqliteStatement write(
+        db, version == 0 ? "INSERT INTO capacities (version, body, region, intervention, "
+                           "provider) VALUES (?, ?, ?, ?, ?)"
+                         : "UPDATE capacities SET version = ?, body = ? WHERE region = ? AND "
+                           "intervention = ? AND provider = ?");
+    write.Bind({version + 1, Blob{stored.SerializeAsString()}, capacity.region(),
+                capacity.intervention(), capacity.provider()});
+    return write.Run();
+  });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+absl::StatusOr<std::vector<v1::Capacity>> SqliteReferralStore::CapacitiesInRegion(
+    absl::string_view region) {
+  absl::MutexLock lock(&read_mu_);
+  SqliteStatement select(*reader_,
+                         "SELECT body FROM capacities WHERE region = ? "
+                         "ORDER BY intervention, provider");
+  select.Bind({std::string(region)});
+  std::vector<v1::Capacity> capacities;
+  while (true) {
+    absl::StatusOr<bool> row = select.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return capacities;
+    if (!capacities.emplace_back().ParseFromString(select.Bytes(0))) {
+      return absl::DataLossError("a stored capacity is unreadable");
+    }
+  }
+}
+
+absl::StatusOr<RegionLoad> SqliteReferralStore::LoadInRegion(absl::string_view region,
+                                                             absl::Time started_since) {
+  absl::MutexLock lock(&read_mu_);
+  RegionLoad load;
+  SqliteStatement open(*reader_,
+                       "SELECT intervention, provider, state, COUNT(*) FROM referrals "
+                       "WHERE region = ? AND is_open = 1 GROUP BY intervention, provider, state");
+  open.Bind({std::string(region)});
+  while (true) {
+    absl::StatusOr<bool> row = open.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    load.open.push_back(
+        {open.Text(0), open.Text(1), static_cast<v1::ReferralState>(open.Int(2)), open.Int(3)});
+  }
+  SqliteStatement started(*reader_,
+                          "SELECT intervention, provider, COUNT(*) FROM referrals "
+                          "WHERE region = ? AND start_time_us > 0 AND start_time_us >= ? "
+                          "GROUP BY intervention, provider");
+  started.Bind({std::string(region), absl::ToUnixMicros(started_since)});
+  while (true) {
+    absl::StatusOr<bool> row = started.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return load;
+    load.started.push_back({started.Text(0), started.Text(1), started.Int(2)});
+  }
 }
 
 }  // namespace probation::referrals

@@ -6,10 +6,13 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/util/field_mask_util.h"
 #include "libs/status/grpc_status.h"
 #include "libs/textproto/text_proto.h"
+#include "probation/referrals/v1/referral.pb.h"
 #include "services/referrals/state_machine_dot.h"
 
 namespace probation::referrals {
@@ -23,6 +26,29 @@ constexpr InterventionKind kReferrableKinds[] = {
     catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE};
 
 std::string Name(v1::ReferralState state) { return v1::ReferralState_Name(state); }
+
+// Fields no amendment may touch: who the referral is about and for, where it is, its
+// lifecycle and what the service sets.
+constexpr absl::string_view kNeverAmendable[] = {"name",
+                                                 "id",
+                                                 "reference",
+                                                 "intervention",
+                                                 "kind",
+                                                 "person.crn",
+                                                 "region",
+                                                 "provider",
+                                                 "state",
+                                                 "held_from",
+                                                 "eligibility",
+                                                 "override_reason",
+                                                 "etag",
+                                                 "create_time",
+                                                 "update_time",
+                                                 "created_by",
+                                                 "submit_time",
+                                                 "state_time",
+                                                 "intervention_title",
+                                                 "allowed_transitions"};
 
 bool IsCode(absl::string_view code) {
   if (code.empty() || code.front() == '-' || code.back() == '-') return false;
@@ -42,6 +68,7 @@ class MachineValidator {
     CheckStates();
     CheckReasonLists();
     CheckTransitions();
+    CheckAmendableFields();
     if (errors_.empty()) CheckReachability();
   }
 
@@ -59,6 +86,16 @@ class MachineValidator {
         Error(absl::StrCat("state ", Name(state.state()), " has no title"));
       if (state.terminal() && state.holding()) {
         Error(absl::StrCat("state ", Name(state.state()), " cannot be both terminal and holding"));
+      }
+      if (state.terminal() != (state.outcome() != v1::CLOSING_OUTCOME_UNSPECIFIED)) {
+        Error(absl::StrCat("state ", Name(state.state()),
+                           state.terminal() ? " is terminal, so it needs an outcome"
+                                            : " is not terminal, so it has no outcome"));
+      }
+      if ((state.terminal() || state.holding() || state.state() == machine_.initial_state()) &&
+          state.capacity_use() != v1::CAPACITY_USE_NONE) {
+        Error(absl::StrCat("state ", Name(state.state()),
+                           " is initial, holding or terminal, so it uses no capacity"));
       }
     }
     auto initial = states_.find(machine_.initial_state());
@@ -155,6 +192,33 @@ class MachineValidator {
     }
   }
 
+  void CheckAmendableFields() {
+    std::set<std::string> fields;
+    for (const v1::AmendableField& amendable : machine_.amendable_fields()) {
+      const std::string what = absl::StrCat("amendable field \"", amendable.field(), "\"");
+      if (absl::Status status = CheckAmendablePath(amendable.field()); !status.ok()) {
+        Error(absl::StrCat(what, ": ", status.message()));
+      }
+      if (!fields.insert(amendable.field()).second) Error(absl::StrCat(what, " is listed twice"));
+      if (amendable.title().empty()) Error(absl::StrCat(what, " has no title"));
+      if (amendable.states().empty()) Error(absl::StrCat(what, " names no state"));
+      if (amendable.roles().empty()) Error(absl::StrCat(what, " names no role"));
+      for (int role : amendable.roles()) {
+        if (role == v1::ROLE_UNSPECIFIED) Error(absl::StrCat(what, " names an unspecified role"));
+      }
+      for (int value : amendable.states()) {
+        const auto state = static_cast<v1::ReferralState>(value);
+        auto info = states_.find(state);
+        if (info == states_.end()) {
+          Error(absl::StrCat(what, " names ", Name(state), ", which is not a state"));
+        } else if (info->second->terminal() || state == machine_.initial_state()) {
+          Error(absl::StrCat(what, " names ", Name(state),
+                             ": only submitted, open referrals are amended (drafts are updated)"));
+        }
+      }
+    }
+  }
+
   // Breadth-first from the initial state; a release from hold reaches the states held from.
   void CheckReachability() {
     std::set<int> reached = {machine_.initial_state()};
@@ -200,6 +264,23 @@ class MachineValidator {
 
 }  // namespace
 
+absl::Status CheckAmendablePath(absl::string_view path) {
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  if (!google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(v1::Referral::descriptor(),
+                                                                  std::string(path), &fields)) {
+    return absl::InvalidArgumentError("is not a field of a referral");
+  }
+  for (absl::string_view never : kNeverAmendable) {
+    // Neither the field itself, nor anything holding it, nor anything inside it.
+    if (path == never || absl::StartsWith(never, absl::StrCat(path, ".")) ||
+        absl::StartsWith(path, absl::StrCat(never, "."))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("covers \"", never, "\", which is never amended"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 bool RoleMayMake(const v1::Transition& transition, v1::Role role) {
   return role == v1::ROLE_ADMIN || std::find(transition.roles().begin(), transition.roles().end(),
                                              role) != transition.roles().end();
@@ -226,6 +307,14 @@ absl::StatusOr<StateMachineSet> StateMachineSet::Load(absl::string_view text,
       continue;
     }
     MachineValidator(machine, prefix, errors).Run();
+    // Load is counted by state, whatever the kind, so a state means one thing everywhere.
+    for (const v1::StateInfo& state : machine.states()) {
+      auto [it, inserted] = set.capacity_use_.emplace(state.state(), state.capacity_use());
+      if (!inserted && it->second != state.capacity_use()) {
+        errors.push_back(absl::StrCat(prefix, "state ", Name(state.state()),
+                                      " uses capacity differently in another machine"));
+      }
+    }
     machine.set_dot(ToDot(machine));
     set.machines_.emplace(machine.kind(), std::move(machine));
   }
@@ -266,6 +355,40 @@ const v1::StateInfo* StateMachineSet::State(InterventionKind kind, v1::ReferralS
     if (info.state() == state) return &info;
   }
   return nullptr;
+}
+
+v1::CapacityUse StateMachineSet::CapacityUseOf(v1::ReferralState state) const {
+  auto it = capacity_use_.find(state);
+  return it == capacity_use_.end() ? v1::CAPACITY_USE_NONE : it->second;
+}
+
+absl::StatusOr<const v1::AmendableField*> StateMachineSet::FindAmendable(InterventionKind kind,
+                                                                         v1::ReferralState state,
+                                                                         absl::string_view field,
+                                                                         v1::Role role) const {
+  const v1::StateMachine* machine = For(kind);
+  std::vector<std::string> amendable;
+  for (const v1::AmendableField& rule : machine->amendable_fields()) {
+    amendable.push_back(rule.field());
+    if (rule.field() != field) continue;
+    if (role != v1::ROLE_ADMIN &&
+        std::find(rule.roles().begin(), rule.roles().end(), role) == rule.roles().end()) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("the ", v1::Role_Name(role), " role may not amend ", rule.title()));
+    }
+    if (std::find(rule.states().begin(), rule.states().end(), state) == rule.states().end()) {
+      std::vector<std::string> states;
+      for (int allowed : rule.states())
+        states.push_back(Name(static_cast<v1::ReferralState>(allowed)));
+      return absl::FailedPreconditionError(
+          absl::StrCat(rule.title(), " (", field, ") cannot be amended while the referral is ",
+                       Name(state), "; it can be in ", absl::StrJoin(states, ", ")));
+    }
+    return &rule;
+  }
+  return InvalidFieldError(
+      "update_mask", absl::StrCat("\"", field, "\" cannot be amended; the fields that can are ",
+                                  absl::StrJoin(amendable, ", ")));
 }
 
 std::vector<ResolvedTransition> StateMachineSet::Allowed(InterventionKind kind,

@@ -40,6 +40,9 @@ class StateMachineSet {
 
   const v1::StateInfo* State(catalogue::v1::InterventionKind kind, v1::ReferralState state) const;
 
+  // What a referral in `state` counts against capacity; the same in every machine.
+  v1::CapacityUse CapacityUseOf(v1::ReferralState state) const;
+
   // The moves `role` may make from `state`. `held_from` is the state a held referral
   // returns to.
   std::vector<ResolvedTransition> Allowed(catalogue::v1::InterventionKind kind,
@@ -58,9 +61,22 @@ class StateMachineSet {
                            const ResolvedTransition& transition, absl::string_view reason_code,
                            absl::string_view notes) const;
 
+  // The rule that lets `role` amend `field` of a referral in `state`: INVALID_ARGUMENT naming
+  // update_mask if the machine never lets it be amended, FAILED_PRECONDITION if not in this
+  // state, PERMISSION_DENIED if not by this role.
+  absl::StatusOr<const v1::AmendableField*> FindAmendable(catalogue::v1::InterventionKind kind,
+                                                          v1::ReferralState state,
+                                                          absl::string_view field,
+                                                          v1::Role role) const;
+
  private:
   std::map<int, v1::StateMachine> machines_;
+  std::map<v1::ReferralState, v1::CapacityUse> capacity_use_;
 };
+
+// OK if `path` names a field of a referral that an amendment may change: INVALID_ARGUMENT
+// for an unknown path or one covering an identity, scope, lifecycle or output field.
+absl::Status CheckAmendablePath(absl::string_view path);
 
 // Whether `role` may make `transition`; the admin may make any.
 bool RoleMayMake(const v1::Transition& transition, v1::Role role);

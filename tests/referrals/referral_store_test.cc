@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -456,6 +457,103 @@ TEST_P(ReferralStoreTest, ConcurrentWritesShareCommitsAndAFailureStaysItsOwn) {
   for (const v1::Referral& referral : referrals) {
     EXPECT_EQ(store.Get(referral.id())->etag(), absl::StrCat(1 + 16));
   }
+}
+
+TEST_P(ReferralStoreTest, KeepsEachAmendmentsChangelogInOrderWithItsEvent) {
+  const v1::Referral created = Create(Draft("X000090", "interventions/unpaid-work"));
+  auto submitted = store_->Update(MoveTo(created, v1::REFERRAL_STATE_SUBMITTED), "1");
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  for (int round = 0; round < 2; ++round) {
+    ReferralWrite write;
+    write.referral = *submitted;
+    write.referral.set_complexity_level(round == 0 ? common::v1::COMPLEXITY_LEVEL_MEDIUM
+                                                   : common::v1::COMPLEXITY_LEVEL_HIGH);
+    for (const char* field : {"complexity_level", "assignee"}) {
+      v1::ChangelogEntry& change = write.changelog.emplace_back();
+      change.set_field(field);
+      change.set_new_value(absl::StrCat(field, "-", round));
+    }
+    write.event_type = v1::ReferralEvent::TYPE_AMENDED;
+    submitted = store_->Update(write, submitted->etag());
+    ASSERT_TRUE(submitted.ok()) << submitted.status();
+  }
+  auto changelog = store_->Changelog(created.id());
+  ASSERT_TRUE(changelog.ok()) << changelog.status();
+  std::vector<std::string> values;
+  for (const v1::ChangelogEntry& change : *changelog) values.push_back(change.new_value());
+  EXPECT_THAT(values, ::testing::ElementsAre("complexity_level-0", "assignee-0",
+                                             "complexity_level-1", "assignee-1"));
+  // An amendment adds no history entry: the state did not change.
+  EXPECT_EQ(store_->History(created.id())->size(), 2u);
+  auto events = store_->EventsAfter(0, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 4u);
+  EXPECT_EQ((*events)[3].type(), v1::ReferralEvent::TYPE_AMENDED);
+  ASSERT_EQ((*events)[3].changes_size(), 2);
+  EXPECT_EQ((*events)[3].changes(0).new_value(), "complexity_level-1");
+  EXPECT_EQ((*events)[3].referral().complexity_level(), common::v1::COMPLEXITY_LEVEL_HIGH);
+  EXPECT_EQ(store_->Changelog("nope").status().code(), absl::StatusCode::kNotFound);
+  // The changelog outlives a restart.
+  Reopen();
+  EXPECT_EQ(store_->Changelog(created.id())->size(), 4u);
+}
+
+TEST_P(ReferralStoreTest, StoresCapacityWithEtagsAndCountsTheLoadOfARegion) {
+  v1::Capacity capacity;
+  capacity.set_intervention("interventions/unpaid-work");
+  capacity.set_region("london");
+  capacity.set_period(v1::Capacity::PERIOD_COHORT);
+  capacity.set_places(12);
+  EXPECT_EQ(store_->PutCapacity(capacity, "", false).status().code(), absl::StatusCode::kNotFound);
+  auto stored = store_->PutCapacity(capacity, "", true);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->etag(), "1");
+  capacity.set_places(10);
+  EXPECT_EQ(store_->PutCapacity(capacity, "7", false).status().code(), absl::StatusCode::kAborted);
+  stored = store_->PutCapacity(capacity, "1", false);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->etag(), "2");
+  auto read = store_->GetCapacity("interventions/unpaid-work", "london", "");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->places(), 10);
+  EXPECT_EQ(store_->GetCapacity("interventions/unpaid-work", "wales", "").status().code(),
+            absl::StatusCode::kNotFound);
+  v1::Capacity crs = capacity;
+  crs.set_intervention("interventions/crs-accommodation");
+  crs.set_provider("provider-a");
+  ASSERT_TRUE(store_->PutCapacity(crs, "", true).ok());
+  auto in_london = store_->CapacitiesInRegion("london");
+  ASSERT_TRUE(in_london.ok());
+  ASSERT_EQ(in_london->size(), 2u);
+  EXPECT_EQ((*in_london)[0].intervention(), "interventions/crs-accommodation");
+  EXPECT_TRUE(store_->CapacitiesInRegion("wales")->empty());
+
+  // Three open referrals (two submitted, one placed since `since`) and a closed one.
+  const absl::Time since = absl::Now() - absl::Hours(1);
+  for (const char* crn : {"X000091", "X000092", "X000093", "X000094"}) {
+    const v1::Referral created = Create(Draft(crn, "interventions/unpaid-work"));
+    auto moved = store_->Update(MoveTo(created, v1::REFERRAL_STATE_SUBMITTED), "1");
+    ASSERT_TRUE(moved.ok());
+    if (std::string(crn) >= "X000093") {
+      ReferralWrite place =
+          MoveTo(*moved, v1::REFERRAL_STATE_ON_PROGRAMME, std::string(crn) == "X000093");
+      *place.referral.mutable_start_time() = TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(crn == std::string("X000093") ? absl::Now() : since - absl::Hours(1)));
+      ASSERT_TRUE(store_->Update(place, "2").ok());
+    }
+  }
+  auto load = store_->LoadInRegion("london", since);
+  ASSERT_TRUE(load.ok()) << load.status();
+  std::map<int, int64_t> by_state;
+  for (const OpenCount& count : load->open) {
+    EXPECT_EQ(count.intervention, "interventions/unpaid-work");
+    by_state[count.state] += count.count;
+  }
+  EXPECT_EQ(by_state[v1::REFERRAL_STATE_SUBMITTED], 2);
+  EXPECT_EQ(by_state[v1::REFERRAL_STATE_ON_PROGRAMME], 1);  // the closed one is not counted
+  ASSERT_EQ(load->started.size(), 1u);
+  EXPECT_EQ(load->started[0].count, 1);  // the other started before `since`
+  EXPECT_TRUE(store_->LoadInRegion("wales", since)->open.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ReferralStoreTest, ::testing::Values(Sqlite(), Postgres()),

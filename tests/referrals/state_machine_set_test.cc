@@ -2,6 +2,7 @@
 // make it, and the loader refusing machines that cannot work.
 #include "services/referrals/state_machine_set.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -195,15 +196,16 @@ TEST(StateMachineSet, DrawsEachMachineAsDot) {
 }
 
 // A minimal valid machine set; each test below breaks one thing.
-std::string Valid(absl::string_view extra_ap = "",
-                  absl::string_view ap_terminal = "terminal: true") {
+std::string Valid(
+    absl::string_view extra_ap = "",
+    absl::string_view ap_terminal = "terminal: true outcome: CLOSING_OUTCOME_WITHDRAWN") {
   std::string text;
   for (absl::string_view kind : {"INTERVENTION_KIND_STRUCTURED_INTERVENTION",
                                  "INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE"}) {
     absl::StrAppend(&text, "machines { kind: ", kind,
                     R"data( title: "m" initial_state: REFERRAL_STATE_DRAFT
   states { state: REFERRAL_STATE_DRAFT title: "d" }
-  states { state: REFERRAL_STATE_WITHDRAWN title: "w" terminal: true }
+  states { state: REFERRAL_STATE_WITHDRAWN title: "w" terminal: true outcome: CLOSING_OUTCOME_WITHDRAWN }
   transitions { action: "withdraw" from: REFERRAL_STATE_DRAFT to: REFERRAL_STATE_WITHDRAWN roles: ROLE_PROBATION_PRACTITIONER submission: true }
 }
 )data");
@@ -235,7 +237,8 @@ TEST(StateMachineLoader, RefusesMachinesThatCannotWork) {
                             "REFERRAL_STATE_SENT roles: ROLE_ADMIN }")),
               HasSubstr("machines.textproto: machine INTERVENTION_KIND_ACCREDITED_PROGRAMME: "
                         "transition \"go\" goes to REFERRAL_STATE_SENT, which is not a state"));
-  EXPECT_THAT(ErrorOf(Valid("states { state: REFERRAL_STATE_SENT title: \"s\" terminal: true }")),
+  EXPECT_THAT(ErrorOf(Valid("states { state: REFERRAL_STATE_SENT title: \"s\" terminal: true "
+                            "outcome: CLOSING_OUTCOME_COMPLETED }")),
               HasSubstr("state REFERRAL_STATE_SENT cannot be reached from REFERRAL_STATE_DRAFT"));
   EXPECT_THAT(ErrorOf(Valid("transitions { action: \"reopen\" from: REFERRAL_STATE_WITHDRAWN to: "
                             "REFERRAL_STATE_DRAFT roles: ROLE_ADMIN }")),
@@ -257,6 +260,72 @@ TEST(StateMachineLoader, RefusesMachinesThatCannotWork) {
   EXPECT_THAT(ErrorOf(Valid("transitions { action: \"x\" from: REFERRAL_STATE_DRAFT to: "
                             "REFERRAL_STATE_DRAFT }")),
               HasSubstr("transition \"x\" names no role"));
+}
+
+TEST(StateMachineLoader, NeedsAnOutcomeForEachClosingStateAndCapacityOnlyWhereItIsUsed) {
+  EXPECT_THAT(ErrorOf(Valid("", "terminal: true")),
+              HasSubstr("state REFERRAL_STATE_WITHDRAWN is terminal, so it needs an outcome"));
+  EXPECT_THAT(
+      ErrorOf(Valid("",
+                    "terminal: true outcome: CLOSING_OUTCOME_WITHDRAWN "
+                    "capacity_use: CAPACITY_USE_PLACE")),
+      HasSubstr(
+          "REFERRAL_STATE_WITHDRAWN is initial, holding or terminal, so it uses no capacity"));
+}
+
+TEST(StateMachineLoader, RefusesAmendableFieldsThatCannotWork) {
+  const auto amendable = [](absl::string_view field, absl::string_view state = "DRAFT",
+                            absl::string_view rest = "roles: ROLE_ADMIN") {
+    return absl::StrCat("amendable_fields { field: \"", field,
+                        "\" title: \"t\" states: ", "REFERRAL_STATE_", state, " ", rest, " }");
+  };
+  EXPECT_THAT(ErrorOf(Valid(amendable("colour"))),
+              HasSubstr("amendable field \"colour\": is not a field of a referral"));
+  EXPECT_THAT(ErrorOf(Valid(amendable("person"))),
+              HasSubstr("amendable field \"person\": covers \"person.crn\", which is never "
+                        "amended"));
+  EXPECT_THAT(ErrorOf(Valid(amendable("state"))), HasSubstr("covers \"state\""));
+  EXPECT_THAT(ErrorOf(Valid(amendable("eligibility.outcome"))),
+              HasSubstr("covers \"eligibility\""));
+  EXPECT_THAT(ErrorOf(Valid(amendable("assignee"))),
+              HasSubstr("names REFERRAL_STATE_DRAFT: only submitted, open referrals are amended"));
+  EXPECT_THAT(ErrorOf(Valid(amendable("assignee", "WITHDRAWN"))),
+              HasSubstr("names REFERRAL_STATE_WITHDRAWN: only submitted, open referrals"));
+  EXPECT_THAT(ErrorOf(Valid(amendable("assignee", "SENT"))),
+              HasSubstr("names REFERRAL_STATE_SENT, which is not a state"));
+  EXPECT_THAT(ErrorOf(Valid(amendable("person.needs", "SENT", ""))), HasSubstr("names no role"));
+}
+
+TEST(StateMachineSet, AmendmentsFollowTheFieldsStatesAndRolesInTheData) {
+  auto allowed = Machines().FindAmendable(kAp, v1::REFERRAL_STATE_SUBMITTED, "complexity_level",
+                                          v1::ROLE_PROGRAMME_TEAM);
+  ASSERT_TRUE(allowed.ok()) << allowed.status();
+  EXPECT_TRUE((*allowed)->reason_required());
+  EXPECT_TRUE(
+      Machines()
+          .FindAmendable(kAp, v1::REFERRAL_STATE_ON_PROGRAMME, "desired_outcomes", v1::ROLE_ADMIN)
+          .ok());
+  auto late = Machines().FindAmendable(kAp, v1::REFERRAL_STATE_ON_PROGRAMME, "reason_for_referral",
+                                       v1::ROLE_PROBATION_PRACTITIONER);
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(late.status().message()),
+              HasSubstr("cannot be amended while the referral is REFERRAL_STATE_ON_PROGRAMME; it "
+                        "can be in REFERRAL_STATE_SUBMITTED, REFERRAL_STATE_AWAITING_ASSESSMENT"));
+  EXPECT_EQ(
+      Machines()
+          .FindAmendable(kCrs, v1::REFERRAL_STATE_SENT, "assignee", v1::ROLE_PROBATION_PRACTITIONER)
+          .status()
+          .code(),
+      absl::StatusCode::kPermissionDenied);
+  auto unknown =
+      Machines().FindAmendable(kSi, v1::REFERRAL_STATE_SUBMITTED, "region", v1::ROLE_ADMIN);
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("update_mask: \"region\" cannot be amended; the fields that can are "
+                        "complexity_level"));
+  EXPECT_EQ(Machines().CapacityUseOf(v1::REFERRAL_STATE_ON_PROGRAMME), v1::CAPACITY_USE_PLACE);
+  EXPECT_EQ(Machines().CapacityUseOf(v1::REFERRAL_STATE_SENT), v1::CAPACITY_USE_WAITING);
+  EXPECT_EQ(Machines().CapacityUseOf(v1::REFERRAL_STATE_ON_HOLD), v1::CAPACITY_USE_NONE);
 }
 
 TEST(StateMachineLoader, NeedsExactlyOneSubmissionFromTheInitialState) {

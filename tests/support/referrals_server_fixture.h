@@ -33,6 +33,7 @@ struct RunningReferrals {
   std::unique_ptr<referrals::GrpcInterventionDirectory> interventions;
   std::unique_ptr<referrals::GrpcEligibilityGate> gate;
   std::unique_ptr<referrals::ReferralWorkflow> workflow;
+  std::unique_ptr<referrals::CapacityWorkflow> capacity;
   referrals::EventBell bell;
   WorkerPool pool{8};
   std::unique_ptr<referrals::ReferralServer> service;
@@ -75,8 +76,11 @@ inline std::unique_ptr<RunningReferrals> StartReferrals() {
                                                                    absl::Seconds(5));
   running->workflow = std::make_unique<referrals::ReferralWorkflow>(
       running->machines, *running->store, *running->interventions, *running->gate);
+  running->capacity = std::make_unique<referrals::CapacityWorkflow>(
+      running->machines, *running->store, *running->interventions);
   running->service = std::make_unique<referrals::ReferralServer>(
-      *running->workflow, *running->store, running->bell, running->pool, kTestIdentitySecret);
+      *running->workflow, *running->capacity, *running->store, running->bell, running->pool,
+      kTestIdentitySecret);
   ServerOptions options;
   options.address = "127.0.0.1:0";
   options.services = {running->service.get()};
