@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "probation/referrals/v1/state_machine.pb.h"
 
 namespace probation::referrals {
@@ -16,6 +17,14 @@ struct Caller {
   std::string region;
   std::string provider;
 };
+
+// UNAUTHENTICATED unless the call carried an identity with a role.
+inline absl::Status RequireCaller(const Caller& caller) {
+  if (caller.role == v1::ROLE_UNSPECIFIED || caller.actor.empty()) {
+    return absl::UnauthenticatedError("the caller's identity and role are missing");
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace probation::referrals
 

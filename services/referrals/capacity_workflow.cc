@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/status/grpc_status.h"
+#include "services/referrals/resource_id.h"
 
 namespace probation::referrals {
 namespace {
@@ -27,13 +28,6 @@ constexpr int kMaxInterventionsPerBatch = 500;
 // Who sets capacity: the people who run the intervention, each for their own.
 constexpr v1::Role kCapacitySetters[] = {v1::ROLE_PROGRAMME_TEAM, v1::ROLE_SERVICE_PROVIDER,
                                          v1::ROLE_ADMIN};
-
-bool IsLowerHyphenated(absl::string_view id) {
-  return !id.empty() && id.front() != '-' && id.back() != '-' &&
-         std::all_of(id.begin(), id.end(), [](char c) {
-           return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-';
-         });
-}
 
 absl::Status CheckInterventionName(absl::string_view field, absl::string_view name) {
   if (!absl::StartsWith(name, kInterventionPrefix) ||
@@ -120,9 +114,7 @@ CapacityWorkflow::CapacityWorkflow(const StateMachineSet& machines, CapacityStor
 
 absl::StatusOr<v1::Capacity> CapacityWorkflow::UpdateCapacity(
     const v1::UpdateCapacityRequest& request, const Caller& caller) {
-  if (caller.role == v1::ROLE_UNSPECIFIED || caller.actor.empty()) {
-    return absl::UnauthenticatedError("the caller's identity and role are missing");
-  }
+  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
   const v1::Capacity& proposed = request.capacity();
   if (absl::Status status = CheckInterventionName("capacity.intervention", proposed.intervention());
       !status.ok()) {
@@ -181,9 +173,7 @@ absl::StatusOr<v1::Capacity> CapacityWorkflow::UpdateCapacity(
 
 absl::StatusOr<v1::Capacity> CapacityWorkflow::GetCapacity(const v1::GetCapacityRequest& request,
                                                            const Caller& caller) {
-  if (caller.role == v1::ROLE_UNSPECIFIED || caller.actor.empty()) {
-    return absl::UnauthenticatedError("the caller's identity and role are missing");
-  }
+  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
   // interventions/{id}/regions/{region}[/providers/{provider}]/capacity
   const std::vector<absl::string_view> parts = absl::StrSplit(request.name(), '/');
   const bool with_provider = parts.size() == 7;
@@ -202,9 +192,7 @@ absl::StatusOr<v1::Capacity> CapacityWorkflow::GetCapacity(const v1::GetCapacity
 
 absl::StatusOr<v1::BatchGetAvailabilityResponse> CapacityWorkflow::BatchGetAvailability(
     const v1::BatchGetAvailabilityRequest& request, const Caller& caller) {
-  if (caller.role == v1::ROLE_UNSPECIFIED || caller.actor.empty()) {
-    return absl::UnauthenticatedError("the caller's identity and role are missing");
-  }
+  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
   if (absl::Status status = CheckRegion("region", request.region()); !status.ok()) return status;
   if (request.interventions_size() > kMaxInterventionsPerBatch) {
     return InvalidFieldError("interventions",

@@ -15,6 +15,7 @@
 #include "libs/status/grpc_status.h"
 #include "services/referrals/referral_amendment.h"
 #include "services/referrals/referral_scope.h"
+#include "services/referrals/resource_id.h"
 
 namespace probation::referrals {
 namespace {
@@ -44,26 +45,12 @@ bool IsCrn(absl::string_view crn) {
          std::all_of(crn.begin() + 1, crn.end(), [](char c) { return absl::ascii_isdigit(c); });
 }
 
-bool IsLowerHyphenated(absl::string_view id) {
-  return !id.empty() && id.front() != '-' && id.back() != '-' &&
-         std::all_of(id.begin(), id.end(), [](char c) {
-           return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-';
-         });
-}
-
 absl::StatusOr<std::string> IdFromName(absl::string_view field, absl::string_view name) {
   if (name.empty()) return InvalidFieldError(field, "is required");
   if (!absl::StartsWith(name, kReferralPrefix) || name.size() == kReferralPrefix.size()) {
     return InvalidFieldError(field, "must be \"referrals/{id}\"");
   }
   return std::string(name.substr(kReferralPrefix.size()));
-}
-
-absl::Status RequireCaller(const Caller& caller) {
-  if (caller.role == v1::ROLE_UNSPECIFIED || caller.actor.empty()) {
-    return absl::UnauthenticatedError("the caller's identity and role are missing");
-  }
-  return absl::OkStatus();
 }
 
 absl::Status RequireReferrer(const Caller& caller, absl::string_view what) {

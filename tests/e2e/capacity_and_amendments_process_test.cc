@@ -18,13 +18,6 @@ using ::testing::HasSubstr;
 
 class CapacityAndAmendmentsTest : public testing::SuiteTest {
  protected:
-  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization", "Bearer " + token);
-    context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    return context;
-  }
-
   static common::v1::PersonProfile Person(absl::string_view crn) {
     common::v1::PersonProfile person;
     person.set_crn(std::string(crn));
@@ -69,17 +62,7 @@ class CapacityAndAmendmentsTest : public testing::SuiteTest {
     create.mutable_referral()->set_intervention(intervention);
     *create.mutable_referral()->mutable_person() = Person(crn);
     create.mutable_referral()->set_region("london");
-    referrals::v1::Referral referral;
-    auto context = As(practitioner_);
-    grpc::Status status = stub_->CreateReferral(context.get(), create, &referral);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    referrals::v1::SubmitReferralRequest submit;
-    submit.set_name(referral.name());
-    submit.set_etag(referral.etag());
-    auto submit_context = As(practitioner_);
-    status = stub_->SubmitReferral(submit_context.get(), submit, &referral);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return referral;
+    return CreateAndSubmit(practitioner_, create);
   }
 
   grpc::Status Amend(const std::string& token, const referrals::v1::Referral& referral,

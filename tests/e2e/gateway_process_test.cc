@@ -36,15 +36,6 @@ constexpr char kDateOfBirth[] = "1983-07-19";
 class GatewayProcessTest : public testing::SuiteTest {
  protected:
   // A call as `token`'s holder, with a deadline and, if given, a request id.
-  static std::unique_ptr<grpc::ClientContext> As(const std::string& token,
-                                                 absl::string_view request_id = "") {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization", "Bearer " + token);
-    if (!request_id.empty()) context->AddMetadata("x-request-id", std::string(request_id));
-    context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    return context;
-  }
-
   static common::v1::PersonProfile Person(
       common::v1::RiskLevel risk = common::v1::RISK_LEVEL_MEDIUM) {
     common::v1::PersonProfile person;

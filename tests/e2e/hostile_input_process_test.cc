@@ -51,13 +51,6 @@ class HostileInputTest : public testing::SuiteTest {
     }
   }
 
-  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
-    context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    return context;
-  }
-
   static common::v1::PersonProfile Person() {
     common::v1::PersonProfile person;
     person.set_crn(kCrn);
@@ -100,17 +93,7 @@ class HostileInputTest : public testing::SuiteTest {
     *create.mutable_referral()->mutable_person() = Person();
     create.mutable_referral()->set_region("london");
     create.mutable_referral()->set_provider("provider-a");
-    referrals::v1::Referral referral;
-    auto context = As(practitioner_);
-    grpc::Status status = stub_->CreateReferral(context.get(), create, &referral);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    referrals::v1::SubmitReferralRequest submit;
-    submit.set_name(referral.name());
-    submit.set_etag(referral.etag());
-    auto submit_context = As(practitioner_);
-    status = stub_->SubmitReferral(submit_context.get(), submit, &referral);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return referral;
+    return CreateAndSubmit(practitioner_, create);
   }
 
   // Sends `bytes` as the request body of `method`, whatever they are.

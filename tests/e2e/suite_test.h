@@ -5,7 +5,10 @@
 #define PROBATION_TESTS_E2E_SUITE_TEST_H_
 
 #include <memory>
+#include <string>
 
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "probation/gateway/v1/gateway_service.grpc.pb.h"
@@ -21,6 +24,33 @@ class SuiteTest : public ::testing::Test {
     suite_->Start();
     channel_ = grpc::CreateChannel(suite_->GatewayAddress(), grpc::InsecureChannelCredentials());
     stub_ = gateway::v1::InterventionsGateway::NewStub(channel_);
+  }
+
+  // A call context as `token`'s bearer (none when empty), with a 10 s deadline and, if given,
+  // the request id.
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token,
+                                                 absl::string_view request_id = "") {
+    auto context = std::make_unique<grpc::ClientContext>();
+    if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+    if (!request_id.empty()) context->AddMetadata("x-request-id", std::string(request_id));
+    context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    return context;
+  }
+
+  // Creates the draft `create` describes and submits it, both as `token`'s bearer.
+  referrals::v1::Referral CreateAndSubmit(const std::string& token,
+                                          const referrals::v1::CreateReferralRequest& create) {
+    referrals::v1::Referral referral;
+    auto context = As(token);
+    grpc::Status status = stub_->CreateReferral(context.get(), create, &referral);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    referrals::v1::SubmitReferralRequest submit;
+    submit.set_name(referral.name());
+    submit.set_etag(referral.etag());
+    auto submit_context = As(token);
+    status = stub_->SubmitReferral(submit_context.get(), submit, &referral);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return referral;
   }
 
   std::unique_ptr<RunningSuite> suite_;

@@ -56,13 +56,6 @@ class CapacityTest : public ReferralServerTest {
     return response;
   }
 
-  v1::Referral Move(const v1::Referral& referral, v1::ReferralState to, v1::Role role) {
-    v1::Referral moved;
-    const grpc::Status status = Transition(referral, to, role, &moved);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return moved;
-  }
-
   // A submitted AP referral moved on to the programme.
   v1::Referral OnProgramme() {
     v1::Referral referral = Submit(CreateDraft(kAp));

@@ -52,13 +52,6 @@ class ReferralAmendmentTest : public ReferralServerTest {
     }
     return mine;
   }
-
-  v1::Referral Move(const v1::Referral& referral, v1::ReferralState to, v1::Role role) {
-    v1::Referral moved;
-    const grpc::Status status = Transition(referral, to, role, &moved);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return moved;
-  }
 };
 
 TEST_F(ReferralAmendmentTest, ChangesAllowedFieldsWithAChangelogEntryEachAndOneEvent) {

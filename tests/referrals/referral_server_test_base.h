@@ -115,6 +115,14 @@ class ReferralServerTest : public ::testing::Test {
     return stub().TransitionReferral(&call.context, request, result);
   }
 
+  // Makes a move that must succeed.
+  v1::Referral Move(const v1::Referral& referral, v1::ReferralState to, v1::Role role) {
+    v1::Referral moved;
+    const grpc::Status status = Transition(referral, to, role, &moved);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return moved;
+  }
+
   static testing::RunningReferrals* running_;
 };
 inline testing::RunningReferrals* ReferralServerTest::running_ = nullptr;
