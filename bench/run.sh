@@ -4,10 +4,12 @@
 #   - the eligibility engine's CPU per person (Google Benchmark);
 #   - durable referral transitions per second: SQLite beside a one-row-per-transaction loop,
 #     PostgreSQL beside pgbench's single-row inserts on the same server;
+#   - caseload pages and reports with 1,000,000 referrals stored, on SQLite and PostgreSQL;
 #   - the running suite (bench/suite_bench.py): throughput and p99 through the gateway beside
 #     an echo chain with the same hops, start-up time and idle memory, a 240,000-person
 #     ScreenCaseload, and list latency with 1,000,000 referrals stored.
-# BENCH_SECONDS sets each h2load run's length (default 10).
+# BENCH_SECONDS sets each h2load run's length (default 10); BENCH_REFERRALS how many referrals
+# the caseload benchmark stores (default 1,000,000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh bench >/dev/null
@@ -77,6 +79,32 @@ print(f"PostgreSQL: {postgres['writers']} writers, "
       f"{postgres['transitions_per_second']:,.0f} durable transitions/s")
 print(f"PostgreSQL transitions / pgbench inserts: "
       f"{postgres['transitions_per_second'] / pgbench:.2f}")
+PY
+
+echo "== caseload pages and reports, ${BENCH_REFERRALS:-1000000} referrals stored"
+referrals=${BENCH_REFERRALS:-1000000}
+sqlite_caseload=$("${BUILD_DIR}/bench/caseload_bench" --sqlite="$workdir/caseload.db" \
+  --count="$referrals")
+rm -f "$workdir"/caseload.db*
+psql_run -c "DROP DATABASE IF EXISTS referrals_caseload" -c "CREATE DATABASE referrals_caseload"
+postgres_caseload=$("${BUILD_DIR}/bench/caseload_bench" \
+  --postgres="${postgres_url/dbname=postgres/dbname=referrals_caseload}" --count="$referrals")
+psql_run -c "DROP DATABASE referrals_caseload"
+/usr/bin/python3 - "$sqlite_caseload" "$postgres_caseload" <<'PY'
+import json, sys
+sqlite, postgres = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(f"loaded {sqlite['referrals']:,} referrals: SQLite {sqlite['load_seconds']:.0f} s, "
+      f"PostgreSQL {postgres['load_seconds']:.0f} s")
+print(f"  {'p50 / p99 ms':<40} {'SQLite':>16} {'PostgreSQL':>16}")
+for section in ("caseload", "report"):
+    for name in sqlite[section]:
+        a, b = sqlite[section][name], postgres[section][name]
+        print(f"  {section + ': ' + name:<40} {a['p50_ms']:7.2f} / {a['p99_ms']:6.2f}"
+              f" {b['p50_ms']:7.2f} / {b['p99_ms']:6.2f}")
+for name in sqlite["export"]:
+    a, b = sqlite["export"][name], postgres["export"][name]
+    print(f"  {'CSV export: ' + name:<40} {a['p50_ms']:7.0f} ms      {b['p50_ms']:7.0f} ms"
+          f"  ({a['bytes'] / 1e6:.1f} MB)")
 PY
 
 echo "== the running suite"

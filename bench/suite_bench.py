@@ -379,8 +379,8 @@ def bench_listing(suite, pb, build, count):
     """List latency with `count` referrals stored: the referrals service on a seeded file."""
     database = os.path.join(suite.workdir, "million.db")
     started = time.monotonic()
-    subprocess.run([os.path.join(build, "bench/seed_referrals"), f"--database={database}",
-                    f"--count={count}"], check=True)
+    subprocess.run([os.path.join(build, "bench/caseload_bench"), f"--sqlite={database}",
+                    f"--count={count}", "--load_only"], check=True)
     report(f"seeding {count:,} referrals", time.monotonic() - started, "s")
     suite.stop("gateway")
     suite.stop("referrals")

@@ -452,4 +452,19 @@ grpc::ServerWriteReactor<referrals::v1::ReferralEvent>* GatewayServer::WatchRefe
                          backend.status(), watches_);
 }
 
+grpc::ServerWriteReactor<referrals::v1::ExportReferralsResponse>* GatewayServer::ExportReferrals(
+    grpc::CallbackServerContext* context, const referrals::v1::ExportReferralsRequest* request) {
+  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> backend = StreamContext(*context);
+  return StartExportProxy(referrals_.get(), backend.ok() ? *std::move(backend) : nullptr, *request,
+                          backend.status());
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetReferralReport(
+    grpc::CallbackServerContext* context, const referrals::v1::GetReferralReportRequest* request,
+    referrals::v1::ReferralReport* response) {
+  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
+    referrals_->async()->GetReferralReport(backend, in, out, std::move(done));
+  });
+}
+
 }  // namespace probation::gateway

@@ -104,6 +104,13 @@ class GatewayServer final : public v1::InterventionsGateway::CallbackService {
       const referrals::v1::BatchGetAvailabilityRequest* request,
       referrals::v1::BatchGetAvailabilityResponse* response) override;
 
+  grpc::ServerUnaryReactor* GetReferralReport(
+      grpc::CallbackServerContext* context, const referrals::v1::GetReferralReportRequest* request,
+      referrals::v1::ReferralReport* response) override;
+  grpc::ServerWriteReactor<referrals::v1::ExportReferralsResponse>* ExportReferrals(
+      grpc::CallbackServerContext* context,
+      const referrals::v1::ExportReferralsRequest* request) override;
+
   // Ends the open event watches with UNAVAILABLE and refuses new ones: call before draining
   // the server, whose drain would otherwise wait its whole timeout for them.
   void EndWatches() { watches_.Drain(); }

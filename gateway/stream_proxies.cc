@@ -57,43 +57,47 @@ class BackendGate {
   std::atomic<int> sides_left_{2};
 };
 
-// One object is both the caller's writer and the backend's reader: their callbacks do not
-// overlap in name.
-class WatchProxy final : public grpc::ServerWriteReactor<ReferralEvent>,
-                         public grpc::ClientReadReactor<ReferralEvent> {
+// A server stream relayed from the backend (WatchReferralEvents, ExportReferrals). One
+// object is both the caller's writer and the backend's reader: their callbacks do not overlap
+// in name. With `watches`, the stream is an event watch a drain ends.
+template <typename Request, typename Response>
+class ServerStreamProxy final : public grpc::ServerWriteReactor<Response>,
+                                public grpc::ClientReadReactor<Response> {
  public:
-  using Backend = grpc::ClientReadReactor<ReferralEvent>;
+  using Backend = grpc::ClientReadReactor<Response>;
+  using Caller = grpc::ServerWriteReactor<Response>;
+  using Start = std::function<void(grpc::ClientContext*, const Request*, Backend*)>;
 
-  WatchProxy(referrals::v1::ReferralService::Stub* backend,
-             std::unique_ptr<grpc::ClientContext> context,
-             const referrals::v1::WatchReferralEventsRequest& request, OpenWatches& watches)
+  ServerStreamProxy(const Start& start, std::unique_ptr<grpc::ClientContext> context,
+                    const Request& request, OpenWatches* watches)
       : context_(std::move(context)), request_(request), watches_(watches) {
-    backend->async()->WatchReferralEvents(context_.get(), &request_, this);
+    start(context_.get(), &request_, this);
     gate_.Open(static_cast<Backend*>(this));
-    Backend::StartRead(&event_);
-    StartCall();
+    Backend::StartRead(&message_);
+    Backend::StartCall();
   }
 
   // Backend side. A failed read means its stream has ended; the status comes to OnDone.
   void OnReadDone(bool ok) override {
     if (ok) {
-      StartWrite(&event_);
+      Caller::StartWrite(&message_);
     } else {
       gate_.Close();
     }
   }
   void OnDone(const grpc::Status& status) override {
-    watches_.Remove(context_.get());
-    Finish(watches_.draining()
-               ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                              "the gateway is shutting down; watch again from the last sequence")
-               : status);
+    if (watches_ != nullptr) watches_->Remove(context_.get());
+    Caller::Finish(watches_ != nullptr && watches_->draining()
+                       ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                      "the gateway is shutting down; watch again from the last "
+                                      "sequence")
+                       : status);
     if (gate_.LastSideDone()) delete this;
   }
 
-  // Caller side: the next event once the caller has taken this one.
+  // Caller side: the next message once the caller has taken this one.
   void OnWriteDone(bool ok) override {
-    if (ok) return gate_.Run([this] { Backend::StartRead(&event_); });
+    if (ok) return gate_.Run([this] { Backend::StartRead(&message_); });
     context_->TryCancel();
     gate_.Close();
   }
@@ -104,9 +108,9 @@ class WatchProxy final : public grpc::ServerWriteReactor<ReferralEvent>,
 
  private:
   std::unique_ptr<grpc::ClientContext> context_;
-  referrals::v1::WatchReferralEventsRequest request_;
-  OpenWatches& watches_;
-  ReferralEvent event_;
+  Request request_;
+  OpenWatches* watches_;
+  Response message_;
   BackendGate gate_;
 };
 
@@ -190,7 +194,23 @@ grpc::ServerWriteReactor<ReferralEvent>* StartWatchProxy(
     return new Refused<grpc::ServerWriteReactor<ReferralEvent>>(
         absl::UnavailableError("the gateway is shutting down; watch again elsewhere"));
   }
-  return new WatchProxy(backend, std::move(context), request, watches);
+  return new ServerStreamProxy<referrals::v1::WatchReferralEventsRequest, ReferralEvent>(
+      [backend](auto* context, auto* request, auto* reactor) {
+        backend->async()->WatchReferralEvents(context, request, reactor);
+      },
+      std::move(context), request, &watches);
+}
+
+grpc::ServerWriteReactor<referrals::v1::ExportReferralsResponse>* StartExportProxy(
+    referrals::v1::ReferralService::Stub* backend, std::unique_ptr<grpc::ClientContext> context,
+    const referrals::v1::ExportReferralsRequest& request, const absl::Status& refusal) {
+  using Response = referrals::v1::ExportReferralsResponse;
+  if (!refusal.ok()) return new Refused<grpc::ServerWriteReactor<Response>>(refusal);
+  return new ServerStreamProxy<referrals::v1::ExportReferralsRequest, Response>(
+      [backend](auto* context, auto* request, auto* reactor) {
+        backend->async()->ExportReferrals(context, request, reactor);
+      },
+      std::move(context), request, nullptr);
 }
 
 grpc::ServerBidiReactor<ScreenCaseloadRequest, ScreenCaseloadResponse>* StartScreenProxy(

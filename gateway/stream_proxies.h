@@ -24,6 +24,11 @@ grpc::ServerWriteReactor<referrals::v1::ReferralEvent>* StartWatchProxy(
     const referrals::v1::WatchReferralEventsRequest& request, const absl::Status& refusal,
     OpenWatches& watches);
 
+// ExportReferrals: relays the backend's CSV chunks to the caller.
+grpc::ServerWriteReactor<referrals::v1::ExportReferralsResponse>* StartExportProxy(
+    referrals::v1::ReferralService::Stub* backend, std::unique_ptr<grpc::ClientContext> context,
+    const referrals::v1::ExportReferralsRequest& request, const absl::Status& refusal);
+
 // ScreenCaseload: relays profiles to the backend and its answers back to the caller.
 grpc::ServerBidiReactor<eligibility::v1::ScreenCaseloadRequest,
                         eligibility::v1::ScreenCaseloadResponse>*

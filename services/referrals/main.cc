@@ -124,9 +124,10 @@ int main(int argc, char** argv) {
   referrals::GrpcEligibilityGate eligibility(*eligibility_channel, timeout);
   referrals::ReferralWorkflow workflow(*machines, **store, interventions, eligibility);
   referrals::CapacityWorkflow capacity(*machines, **store, interventions);
+  referrals::ReferralReports reports(*machines, **store);
   referrals::EventBell bell;
   probation::WorkerPool pool(absl::GetFlag(FLAGS_workers));
-  referrals::ReferralServer service(workflow, capacity, **store, bell, pool,
+  referrals::ReferralServer service(workflow, capacity, reports, **store, bell, pool,
                                     absl::GetFlag(FLAGS_internal_secret));
 
   std::unique_ptr<probation::MetricsEndpoint> metrics =

@@ -1,14 +1,18 @@
 #include "services/referrals/postgres_referral_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/referrals/referral_list_sql.h"
 
 namespace probation::referrals {
 
 absl::string_view PostgresMigration0001();
 absl::string_view PostgresMigration0002();
+absl::string_view PostgresMigration0003();
 
 namespace {
 
@@ -36,7 +40,8 @@ absl::StatusOr<std::vector<Message>> ParseRows(const PostgresResult& result, int
 
 std::vector<Migration> PostgresMigrations() {
   return {{1, "0001_referrals", PostgresMigration0001()},
-          {2, "0002_amendments_and_capacity", PostgresMigration0002()}};
+          {2, "0002_amendments_and_capacity", PostgresMigration0002()},
+          {3, "0003_caseloads_and_reports", PostgresMigration0003()}};
 }
 
 bool IsPostgresUrl(absl::string_view database) {
@@ -83,6 +88,12 @@ absl::Status PostgresReferralStore::Migrate(PostgresConnection& db) {
       return absl::FailedPreconditionError(
           absl::StrCat("migration ", migration.name, ": ", status.message()));
     }
+    if (migration.version == 3) {
+      if (absl::Status status = FillCaseloadColumns(db); !status.ok()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("migration ", migration.name, ": ", status.message()));
+      }
+    }
     if (auto recorded =
             db.Exec("INSERT INTO schema_migrations (version, name, applied_us) VALUES ($1, $2, $3)",
                     {int64_t{migration.version}, std::string(migration.name),
@@ -92,6 +103,54 @@ absl::Status PostgresReferralStore::Migrate(PostgresConnection& db) {
     }
   }
   return transaction.Commit();
+}
+
+absl::Status PostgresReferralStore::FillCaseloadColumns(PostgresConnection& db) {
+  // A page at a time, by key, so an old database is never read into memory whole.
+  std::string after;
+  while (true) {
+    absl::StatusOr<PostgresResult> rows =
+        db.Exec("SELECT id, body FROM referrals WHERE id > $1 ORDER BY id LIMIT 500", {after});
+    if (!rows.ok()) return rows.status();
+    if (rows->rows() == 0) break;
+    absl::StatusOr<std::vector<v1::Referral>> referrals = ParseRows<v1::Referral>(*rows, 1);
+    if (!referrals.ok()) return referrals.status();
+    for (int row = 0; row < rows->rows(); ++row) {
+      const v1::Referral& referral = (*referrals)[row];
+      if (auto updated =
+              db.Exec("UPDATE referrals SET created_by = $1, assignee = $2 WHERE id = $3",
+                      {referral.created_by(), referral.assignee(), rows->Text(row, 0)});
+          !updated.ok()) {
+        return updated.status();
+      }
+    }
+    after = rows->Text(rows->rows() - 1, 0);
+  }
+  std::string after_referral;
+  int64_t after_position = -1;
+  while (true) {
+    absl::StatusOr<PostgresResult> rows = db.Exec(
+        "SELECT referral_id, position, body FROM history WHERE (referral_id, position) > ($1, $2) "
+        "ORDER BY referral_id, position LIMIT 500",
+        {after_referral, after_position});
+    if (!rows.ok()) return rows.status();
+    if (rows->rows() == 0) return absl::OkStatus();
+    absl::StatusOr<std::vector<v1::HistoryEntry>> entries = ParseRows<v1::HistoryEntry>(*rows, 2);
+    if (!entries.ok()) return entries.status();
+    for (int row = 0; row < rows->rows(); ++row) {
+      const v1::HistoryEntry& entry = (*entries)[row];
+      if (auto updated = db.Exec(
+              "UPDATE history SET from_state = $1, duration_us = $2 WHERE referral_id = $3 AND "
+              "position = $4",
+              {int64_t{entry.from_state()}, StayMicros(entry), rows->Text(row, 0),
+               rows->Int(row, 1)});
+          !updated.ok()) {
+        return updated.status();
+      }
+    }
+    after_referral = rows->Text(rows->rows() - 1, 0);
+    after_position = rows->Int(rows->rows() - 1, 1);
+  }
 }
 
 absl::Status PostgresReferralStore::ExplainConstraint(const v1::Referral& referral,
@@ -130,9 +189,11 @@ absl::Status PostgresReferralStore::AppendHistoryAndEvent(PostgresConnection& db
                                                           const EncodedWrite& encoded) {
   if (write.history.has_value()) {
     if (auto inserted = db.Exec(
-            "INSERT INTO history (referral_id, position, body) VALUES ($1, "
-            "(SELECT COALESCE(MAX(position) + 1, 0) FROM history WHERE referral_id = $1), $2)",
-            {stored.id(), Blob{encoded.history}});
+            "INSERT INTO history (referral_id, position, body, from_state, duration_us) VALUES "
+            "($1, (SELECT COALESCE(MAX(position) + 1, 0) FROM history WHERE referral_id = $1), "
+            "$2, $3, $4)",
+            {stored.id(), Blob{encoded.history}, int64_t{write.history->from_state()},
+             StayMicros(*write.history)});
         !inserted.ok()) {
       return inserted.status();
     }
@@ -197,11 +258,12 @@ absl::StatusOr<CreateResult> PostgresReferralStore::CreateInGroup(PostgresConnec
   }
   absl::StatusOr<PostgresResult> inserted = db.Exec(
       "INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, "
-      "is_open, version, create_time_us, update_time_us, body) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::int::boolean, 1, $9, $10, $11)",
+      "is_open, version, create_time_us, update_time_us, created_by, assignee, body) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::int::boolean, 1, $9, $10, $11, $12, $13)",
       {stored.id(), stored.reference(), stored.person().crn(), stored.intervention(),
        stored.region(), stored.provider(), int64_t{stored.state()}, int64_t{write.open ? 1 : 0},
-       Micros(stored.create_time()), Micros(stored.update_time()), Blob{encoded.referral}});
+       Micros(stored.create_time()), Micros(stored.update_time()), stored.created_by(),
+       stored.assignee(), Blob{encoded.referral}});
   if (!inserted.ok()) return ExplainConstraint(stored, inserted.status());
   if (absl::Status status = AppendHistoryAndEvent(db, write, stored, encoded); !status.ok()) {
     return status;
@@ -238,10 +300,11 @@ absl::StatusOr<v1::Referral> PostgresReferralStore::Update(const ReferralWrite& 
     absl::StatusOr<PostgresResult> updated = db.Exec(
         "UPDATE referrals SET crn = $1, intervention = $2, region = $3, provider = $4, "
         "state = $5, is_open = $6::int::boolean, version = version + 1, update_time_us = $7, "
-        "start_time_us = $8, body = $9 WHERE id = $10 AND version = $11",
+        "start_time_us = $8, assignee = $9, body = $10 WHERE id = $11 AND version = $12",
         {stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
          int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
-         Micros(stored.start_time()), Blob{encoded.referral}, stored.id(), expected});
+         Micros(stored.start_time()), stored.assignee(), Blob{encoded.referral}, stored.id(),
+         expected});
     if (!updated.ok()) return ExplainConstraint(stored, updated.status());
     if (updated->affected() == 0) {
       absl::StatusOr<v1::Referral> current = ReadReferral(db, stored.id());
@@ -256,34 +319,16 @@ absl::StatusOr<v1::Referral> PostgresReferralStore::Update(const ReferralWrite& 
 
 absl::StatusOr<ListPage> PostgresReferralStore::List(const ListQuery& query) {
   absl::MutexLock lock(&read_mu_);
-  std::string where = " WHERE TRUE";
-  std::vector<SqlValue> values;
-  const auto filter = [&](absl::string_view column, SqlValue value) {
-    values.push_back(std::move(value));
-    absl::StrAppend(&where, " AND ", column, " = $", values.size());
-  };
-  if (query.state != v1::REFERRAL_STATE_UNSPECIFIED) filter("state", int64_t{query.state});
-  if (!query.intervention.empty()) filter("intervention", query.intervention);
-  if (!query.region.empty()) filter("region", query.region);
-  if (!query.crn.empty()) filter("crn", query.crn);
-  if (!query.provider.empty()) filter("provider", query.provider);
-
+  const ListStatements statements = BuildListStatements(query, SqlDialect::kPostgres);
   ListPage page;
-  absl::StatusOr<PostgresResult> count =
-      reader_->Exec(absl::StrCat("SELECT COUNT(*) FROM referrals", where), values);
-  if (!count.ok()) return count.status();
-  page.total_size = static_cast<int>(count->Int(0, 0));
-  if (query.after.has_value()) {
-    values.push_back(query.after->first);
-    const size_t key = values.size();
-    values.push_back(query.after->second);
-    absl::StrAppend(&where, " AND (create_time_us, id) < ($", key, ", $", key + 1, ")");
+  if (query.count) {
+    absl::StatusOr<PostgresResult> count =
+        reader_->Exec(statements.count.sql, statements.count.values);
+    if (!count.ok()) return count.status();
+    page.total_capped = count->Int(0, 0) > kMaxCountedMatches;
+    page.total_size = static_cast<int>(std::min<int64_t>(count->Int(0, 0), kMaxCountedMatches));
   }
-  values.push_back(int64_t{query.page_size + 1});
-  absl::StatusOr<PostgresResult> rows =
-      reader_->Exec(absl::StrCat("SELECT body FROM referrals", where,
-                                 " ORDER BY create_time_us DESC, id DESC LIMIT $", values.size()),
-                    values);
+  absl::StatusOr<PostgresResult> rows = reader_->Exec(statements.page.sql, statements.page.values);
   if (!rows.ok()) return rows.status();
   absl::StatusOr<std::vector<v1::Referral>> referrals = ParseRows<v1::Referral>(*rows, 0);
   if (!referrals.ok()) return referrals.status();
@@ -364,6 +409,43 @@ absl::StatusOr<std::vector<StateCount>> PostgresReferralStore::CountByState() {
         {rows->Text(row, 0), static_cast<v1::ReferralState>(rows->Int(row, 1)), rows->Int(row, 2)});
   }
   return counts;
+}
+
+absl::StatusOr<ReportData> PostgresReferralStore::Report(const ReportQuery& query) {
+  absl::MutexLock lock(&read_mu_);
+  std::string where = " WHERE r.create_time_us >= $1 AND r.create_time_us < $2";
+  std::vector<SqlValue> values = {query.start_us, query.end_us};
+  for (const auto& [column, value] :
+       {std::pair<absl::string_view, const std::string&>{"region", query.region},
+        {"intervention", query.intervention},
+        {"provider", query.provider}}) {
+    if (value.empty()) continue;
+    values.push_back(value);
+    absl::StrAppend(&where, " AND r.", column, " = $", values.size());
+  }
+  ReportData data;
+  absl::StatusOr<PostgresResult> groups =
+      reader_->Exec(absl::StrCat("SELECT r.state, r.intervention, r.region, r.provider, COUNT(*) "
+                                 "FROM referrals r",
+                                 where, " GROUP BY r.state, r.intervention, r.region, r.provider"),
+                    values);
+  if (!groups.ok()) return groups.status();
+  for (int row = 0; row < groups->rows(); ++row) {
+    data.groups.push_back({static_cast<v1::ReferralState>(groups->Int(row, 0)),
+                           groups->Text(row, 1), groups->Text(row, 2), groups->Text(row, 3),
+                           groups->Int(row, 4)});
+  }
+  absl::StatusOr<PostgresResult> stays = reader_->Exec(
+      absl::StrCat("SELECT h.from_state, h.duration_us FROM referrals r "
+                   "JOIN history h ON h.referral_id = r.id",
+                   where, " AND h.from_state <> 0 ORDER BY h.from_state, h.duration_us"),
+      values);
+  if (!stays.ok()) return stays.status();
+  data.stays.reserve(stays->rows());
+  for (int row = 0; row < stays->rows(); ++row) {
+    data.stays.push_back({static_cast<v1::ReferralState>(stays->Int(row, 0)), stays->Int(row, 1)});
+  }
+  return data;
 }
 
 absl::StatusOr<int> PostgresReferralStore::PurgeDraftsUntouchedSince(absl::Time cutoff) {

@@ -43,6 +43,7 @@ class PostgresReferralStore final : public ReferralStore {
   absl::StatusOr<std::vector<v1::Referral>> ReferralsOfPerson(absl::string_view crn) override;
   absl::StatusOr<std::vector<v1::ReferralEvent>> EventsOfPerson(absl::string_view crn) override;
   absl::StatusOr<std::vector<StateCount>> CountByState() override;
+  absl::StatusOr<ReportData> Report(const ReportQuery& query) override;
   absl::StatusOr<int> PurgeDraftsUntouchedSince(absl::Time cutoff) override;
 
   absl::StatusOr<v1::Capacity> GetCapacity(absl::string_view intervention, absl::string_view region,
@@ -66,6 +67,8 @@ class PostgresReferralStore final : public ReferralStore {
   PostgresReferralStore(std::unique_ptr<PostgresConnection> writer,
                         std::unique_ptr<PostgresConnection> reader);
   static absl::Status Migrate(PostgresConnection& db);
+  // Migration 3: the caseload and report columns of rows written before it, from their records.
+  static absl::Status FillCaseloadColumns(PostgresConnection& db);
   static absl::StatusOr<CreateResult> CreateInGroup(PostgresConnection& db,
                                                     const ReferralWrite& write,
                                                     absl::string_view request_id);

@@ -27,9 +27,51 @@ absl::StatusOr<Caller> CallerFrom(const grpc::CallbackServerContext* context,
   return caller;
 }
 
+// A server stream written from a thread of ours: Write() sends one message and waits until
+// it is taken, so at most one is in flight and a slow client slows the writer down.
+template <typename Message>
+class BlockingWriteReactor : public grpc::ServerWriteReactor<Message> {
+ public:
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    write_done_ = true;
+    write_ok_ = ok;
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+  }
+
+ protected:
+  // Sends one message and waits for it to be taken; false if the client has gone.
+  bool Write(const Message& message) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (cancelled_) return false;
+      write_done_ = false;
+    }
+    this->StartWrite(&message);
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&write_done_));
+    return write_ok_ && !cancelled_;
+  }
+
+  bool Cancelled() {
+    absl::MutexLock lock(&mu_);
+    return cancelled_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool write_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_ok_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 // Streams events from `after_sequence`, then live. A thread per watcher reads the store and
 // waits on the bell; the reactor hands it each write's completion.
-class WatchReactor final : public grpc::ServerWriteReactor<v1::ReferralEvent> {
+class WatchReactor final : public BlockingWriteReactor<v1::ReferralEvent> {
  public:
   WatchReactor(ReferralStore& store, EventBell& bell, int64_t after_sequence,
                absl::StatusOr<Caller> caller)
@@ -49,17 +91,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ReferralEvent> {
       return;
     }
     thread_ = std::thread([this] { Run(); });
-  }
-
-  void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    write_done_ = true;
-    write_ok_ = ok;
-  }
-
-  void OnCancel() override {
-    absl::MutexLock lock(&mu_);
-    cancelled_ = true;
   }
 
   void OnDone() override {
@@ -92,32 +123,36 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ReferralEvent> {
     }
   }
 
-  // Sends one event and waits for it to be taken; false if the client has gone.
-  bool Write(const v1::ReferralEvent& event) {
-    {
-      absl::MutexLock lock(&mu_);
-      write_done_ = false;
-    }
-    StartWrite(&event);
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(&write_done_));
-    return write_ok_ && !cancelled_;
-  }
-
-  bool Cancelled() {
-    absl::MutexLock lock(&mu_);
-    return cancelled_;
-  }
-
   ReferralStore& store_;
   EventBell& bell_;
   int64_t after_;
   Caller caller_;
   std::thread thread_;
-  absl::Mutex mu_;
-  bool write_done_ ABSL_GUARDED_BY(mu_) = false;
-  bool write_ok_ ABSL_GUARDED_BY(mu_) = false;
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Streams a CSV export from a worker: each chunk is written once the previous one is taken.
+class ExportReactor final : public BlockingWriteReactor<v1::ExportReferralsResponse> {
+ public:
+  ExportReactor(ReferralReports& reports, WorkerPool& pool,
+                const v1::ExportReferralsRequest& request, absl::StatusOr<Caller> caller) {
+    if (!caller.ok()) {
+      Finish(ToGrpcStatus(caller.status()));
+      return;
+    }
+    pool.Schedule([this, &reports, request, caller = *std::move(caller)] {
+      const absl::Status status =
+          reports.ExportReferrals(request, caller, [this](std::string chunk) {
+            message_.set_csv(std::move(chunk));
+            return Write(message_);
+          });
+      Finish(ToGrpcStatus(status));
+    });
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  v1::ExportReferralsResponse message_;
 };
 
 }  // namespace
@@ -280,6 +315,19 @@ grpc::ServerUnaryReactor* ReferralServer::BatchGetAvailability(
   return Handle(context, response, [this, request](const Caller& caller) {
     return capacity_.BatchGetAvailability(*request, caller);
   });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::GetReferralReport(
+    grpc::CallbackServerContext* context, const v1::GetReferralReportRequest* request,
+    v1::ReferralReport* response) {
+  return Handle(context, response, [this, request](const Caller& caller) {
+    return reports_.GetReferralReport(*request, caller);
+  });
+}
+
+grpc::ServerWriteReactor<v1::ExportReferralsResponse>* ReferralServer::ExportReferrals(
+    grpc::CallbackServerContext* context, const v1::ExportReferralsRequest* request) {
+  return new ExportReactor(reports_, pool_, *request, CallerFrom(context, identity_secret_));
 }
 
 }  // namespace probation::referrals

@@ -10,6 +10,7 @@
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
 #include "services/referrals/capacity_workflow.h"
 #include "services/referrals/event_bell.h"
+#include "services/referrals/referral_report.h"
 #include "services/referrals/referral_workflow.h"
 
 namespace probation::referrals {
@@ -21,10 +22,12 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
  public:
   // Calls block on the store and on other services, so they run on `pool`.
   // `identity_secret` is the secret the gateway signs identities with.
-  ReferralServer(ReferralWorkflow& workflow, CapacityWorkflow& capacity, ReferralStore& store,
-                 EventBell& bell, WorkerPool& pool, std::string identity_secret)
+  ReferralServer(ReferralWorkflow& workflow, CapacityWorkflow& capacity, ReferralReports& reports,
+                 ReferralStore& store, EventBell& bell, WorkerPool& pool,
+                 std::string identity_secret)
       : workflow_(workflow),
         capacity_(capacity),
+        reports_(reports),
         store_(store),
         bell_(bell),
         pool_(pool),
@@ -74,6 +77,11 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
   grpc::ServerUnaryReactor* GetCapacity(grpc::CallbackServerContext* context,
                                         const v1::GetCapacityRequest* request,
                                         v1::Capacity* response) override;
+  grpc::ServerUnaryReactor* GetReferralReport(grpc::CallbackServerContext* context,
+                                              const v1::GetReferralReportRequest* request,
+                                              v1::ReferralReport* response) override;
+  grpc::ServerWriteReactor<v1::ExportReferralsResponse>* ExportReferrals(
+      grpc::CallbackServerContext* context, const v1::ExportReferralsRequest* request) override;
   grpc::ServerUnaryReactor* BatchGetAvailability(
       grpc::CallbackServerContext* context, const v1::BatchGetAvailabilityRequest* request,
       v1::BatchGetAvailabilityResponse* response) override;
@@ -87,6 +95,7 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
 
   ReferralWorkflow& workflow_;
   CapacityWorkflow& capacity_;
+  ReferralReports& reports_;
   ReferralStore& store_;
   EventBell& bell_;
   WorkerPool& pool_;

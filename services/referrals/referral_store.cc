@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
 
 namespace probation::referrals {
 
@@ -49,6 +50,10 @@ absl::Status StaleEtagError(absl::string_view given, absl::string_view current,
                             absl::string_view what) {
   return absl::AbortedError(absl::StrCat("etag \"", given, "\" is stale; ", what, " is at \"",
                                          current, "\": read it again"));
+}
+
+int64_t StayMicros(const v1::HistoryEntry& entry) {
+  return google::protobuf::util::TimeUtil::DurationToMicroseconds(entry.time_in_previous_state());
 }
 
 int64_t VersionOfEtag(absl::string_view etag) {

@@ -36,16 +36,35 @@ struct CreateResult {
   bool created = false;
 };
 
+enum class StateGroup { kAny, kDraft, kOpen, kClosed };
+
+// The orders a listing comes in; ties are broken by id in the same direction.
+enum class ListOrder { kNewest, kOldest, kRecentlyUpdated, kLeastRecentlyUpdated };
+
 struct ListQuery {
   v1::ReferralState state = v1::REFERRAL_STATE_UNSPECIFIED;
   std::string intervention;
   std::string region;
   std::string crn;
   std::string provider;
+  std::string reference;
+  std::string created_by;
+  // Set to match one assignee; "" for the unassigned.
+  std::optional<std::string> assignee;
+  StateGroup state_group = StateGroup::kAny;
+  // Created in [created_from_us, created_before_us) when set.
+  std::optional<int64_t> created_from_us;
+  std::optional<int64_t> created_before_us;
+  ListOrder order = ListOrder::kNewest;
   int page_size = 50;
-  // Keyset cursor: the (create time, id) of the last referral of the previous page.
+  // Keyset cursor: the (create or update time, id) of the last referral of the previous page.
   std::optional<std::pair<int64_t, std::string>> after;
+  // Whether to count the matches (up to kMaxCountedMatches).
+  bool count = true;
 };
+
+// Counting matches stops here: beyond it a caseload view says "more than".
+inline constexpr int kMaxCountedMatches = 10000;
 
 // How many referrals to one intervention are in one state.
 struct StateCount {
@@ -58,6 +77,39 @@ struct ListPage {
   std::vector<v1::Referral> referrals;
   bool more = false;
   int total_size = 0;
+  // More than kMaxCountedMatches match.
+  bool total_capped = false;
+};
+
+// The referrals a report covers: created in [start_us, end_us), in a region, to an
+// intervention, sent to a provider (each when set).
+struct ReportQuery {
+  int64_t start_us = 0;
+  int64_t end_us = 0;
+  std::string region;
+  std::string intervention;
+  std::string provider;
+};
+
+// How many of the covered referrals share a state, intervention, region and provider.
+struct ReportGroup {
+  v1::ReferralState state = v1::REFERRAL_STATE_UNSPECIFIED;
+  std::string intervention;
+  std::string region;
+  std::string provider;
+  int64_t count = 0;
+};
+
+// One finished stay of a covered referral in a state.
+struct StateStay {
+  v1::ReferralState state = v1::REFERRAL_STATE_UNSPECIFIED;
+  int64_t duration_us = 0;
+};
+
+struct ReportData {
+  std::vector<ReportGroup> groups;
+  // Ordered by state, then duration.
+  std::vector<StateStay> stays;
 };
 
 // A schema migration compiled into the binary; applied once, in version order.
@@ -88,6 +140,9 @@ absl::StatusOr<int> PurgeInBatches(const std::function<absl::StatusOr<int>()>& b
 // What a purged draft's events keep: what happened, not to whom.
 v1::Referral RedactedForRetention(const v1::Referral& referral);
 
+// How long a history entry says the referral stayed in its from-state, in microseconds.
+int64_t StayMicros(const v1::HistoryEntry& entry);
+
 // The etag is the referral's version number; -1 for anything else (which never matches).
 int64_t VersionOfEtag(absl::string_view etag);
 
@@ -115,7 +170,7 @@ class ReferralStore : public CapacityStore {
   virtual absl::StatusOr<v1::Referral> Update(const ReferralWrite& write,
                                               absl::string_view expected_etag) = 0;
 
-  // Newest first, with a tiebreak on id; total_size counts every match.
+  // In the query's order, with a tiebreak on id; total_size counts the matches.
   virtual absl::StatusOr<ListPage> List(const ListQuery& query) = 0;
 
   // Oldest first.
@@ -134,6 +189,9 @@ class ReferralStore : public CapacityStore {
 
   // Every (intervention, state) that has referrals, with how many.
   virtual absl::StatusOr<std::vector<StateCount>> CountByState() = 0;
+
+  // The raw figures of a report, the same on every engine.
+  virtual absl::StatusOr<ReportData> Report(const ReportQuery& query) = 0;
 
   // Deletes drafts not updated since `cutoff`, writing a PURGED event for each (without the
   // person's details); returns how many.

@@ -13,6 +13,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/pagination/page_token.h"
 #include "libs/status/grpc_status.h"
+#include "services/referrals/caseload_query.h"
 #include "services/referrals/referral_amendment.h"
 #include "services/referrals/referral_scope.h"
 #include "services/referrals/resource_id.h"
@@ -38,11 +39,6 @@ google::protobuf::Timestamp ToTimestamp(absl::Time time) {
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
-}
-
-bool IsCrn(absl::string_view crn) {
-  return crn.size() == 7 && absl::ascii_isupper(crn[0]) &&
-         std::all_of(crn.begin() + 1, crn.end(), [](char c) { return absl::ascii_isdigit(c); });
 }
 
 absl::StatusOr<std::string> IdFromName(absl::string_view field, absl::string_view name) {
@@ -251,41 +247,16 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::GetReferral(const v1::GetReferral
 
 absl::StatusOr<v1::ListReferralsResponse> ReferralWorkflow::ListReferrals(
     const v1::ListReferralsRequest& request, const Caller& caller) {
-  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
-  absl::StatusOr<int> page_size = ResolvePageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
-  if (!v1::ReferralState_IsValid(request.state())) {
-    return InvalidFieldError("state", "unknown value");
-  }
-  if (!request.crn().empty() && !IsCrn(request.crn())) {
-    return InvalidFieldError("crn", "must be one capital letter and six digits, e.g. X123456");
-  }
-  const uint64_t fingerprint = FilterFingerprint(absl::StrCat(
-      "state=", request.state(), "\nintervention=", request.intervention(),
-      "\nregion=", request.region(), "\ncrn=", request.crn(), "\nprovider=", request.provider()));
-  absl::StatusOr<std::optional<KeysetPosition>> after =
-      DecodeKeysetPageToken(request.page_token(), fingerprint);
-  if (!after.ok()) return after.status();
-
-  ListQuery query;
-  query.state = request.state();
-  query.intervention = request.intervention();
-  query.region = request.region();
-  query.crn = request.crn();
-  query.provider = request.provider();
-  if (absl::Status status = NarrowToScope(caller, query); !status.ok()) return status;
-  query.page_size = *page_size;
-  if (after->has_value()) query.after = std::make_pair((*after)->key, (*after)->id);
-  absl::StatusOr<ListPage> page = store_.List(query);
+  absl::StatusOr<CaseloadQuery> query = ResolveCaseloadQuery(request, caller);
+  if (!query.ok()) return query.status();
+  absl::StatusOr<ListPage> page = store_.List(query->query);
   if (!page.ok()) return page.status();
-
   v1::ListReferralsResponse response;
   response.set_total_size(page->total_size);
+  response.set_total_size_capped(page->total_capped);
   for (v1::Referral& referral : page->referrals) *response.add_referrals() = std::move(referral);
   if (page->more && !response.referrals().empty()) {
-    const v1::Referral& last = *response.referrals().rbegin();
-    response.set_next_page_token(EncodeKeysetPageToken(
-        {TimeUtil::TimestampToMicroseconds(last.create_time()), last.id()}, fingerprint));
+    response.set_next_page_token(NextPageToken(*query, *response.referrals().rbegin()));
   }
   return response;
 }

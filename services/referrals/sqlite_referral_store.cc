@@ -1,14 +1,18 @@
 #include "services/referrals/sqlite_referral_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/referrals/referral_list_sql.h"
 
 namespace probation::referrals {
 
 absl::string_view SqliteMigration0001();
 absl::string_view SqliteMigration0002();
+absl::string_view SqliteMigration0003();
 
 namespace {
 
@@ -22,7 +26,8 @@ int64_t Micros(const google::protobuf::Timestamp& time) {
 
 std::vector<Migration> SqliteMigrations() {
   return {{1, "0001_referrals", SqliteMigration0001()},
-          {2, "0002_amendments_and_capacity", SqliteMigration0002()}};
+          {2, "0002_amendments_and_capacity", SqliteMigration0002()},
+          {3, "0003_caseloads_and_reports", SqliteMigration0003()}};
 }
 
 absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
@@ -62,6 +67,12 @@ absl::Status SqliteReferralStore::Migrate(SqliteConnection& connection) {
       return absl::FailedPreconditionError(
           absl::StrCat("migration ", migration.name, ": ", status.message()));
     }
+    if (migration.version == 3) {
+      if (absl::Status status = FillCaseloadColumns(connection); !status.ok()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("migration ", migration.name, ": ", status.message()));
+      }
+    }
     SqliteStatement record(connection,
                            "INSERT INTO schema_migrations (version, name, applied_us) "
                            "VALUES (?, ?, ?)");
@@ -71,6 +82,61 @@ absl::Status SqliteReferralStore::Migrate(SqliteConnection& connection) {
     if (absl::Status status = transaction.Commit(); !status.ok()) return status;
   }
   return absl::OkStatus();
+}
+
+absl::Status SqliteReferralStore::FillCaseloadColumns(SqliteConnection& db) {
+  // A page at a time, by key, so no statement reads a table while it is being written.
+  std::string after;
+  while (true) {
+    std::vector<std::pair<std::string, v1::Referral>> rows;
+    {
+      SqliteStatement select(db,
+                             "SELECT id, body FROM referrals WHERE id > ? ORDER BY id LIMIT 500");
+      select.Bind({after});
+      while (true) {
+        absl::StatusOr<bool> row = select.Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        auto& [id, referral] = rows.emplace_back(select.Text(0), v1::Referral());
+        if (!referral.ParseFromString(select.Bytes(1))) {
+          return absl::DataLossError(absl::StrCat("referral ", id, " is unreadable"));
+        }
+      }
+    }
+    if (rows.empty()) break;
+    for (const auto& [id, referral] : rows) {
+      SqliteStatement update(db, "UPDATE referrals SET created_by = ?, assignee = ? WHERE id = ?");
+      update.Bind({referral.created_by(), referral.assignee(), id});
+      if (absl::Status status = update.Run(); !status.ok()) return status;
+    }
+    after = rows.back().first;
+  }
+  int64_t after_row = 0;
+  while (true) {
+    std::vector<std::pair<int64_t, v1::HistoryEntry>> rows;
+    {
+      SqliteStatement select(
+          db, "SELECT rowid, body FROM history WHERE rowid > ? ORDER BY rowid LIMIT 500");
+      select.Bind({after_row});
+      while (true) {
+        absl::StatusOr<bool> row = select.Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        auto& [rowid, entry] = rows.emplace_back(select.Int(0), v1::HistoryEntry());
+        if (!entry.ParseFromString(select.Bytes(1))) {
+          return absl::DataLossError("a history entry is unreadable");
+        }
+      }
+    }
+    if (rows.empty()) return absl::OkStatus();
+    for (const auto& [rowid, entry] : rows) {
+      SqliteStatement update(db,
+                             "UPDATE history SET from_state = ?, duration_us = ? WHERE rowid = ?");
+      update.Bind({int64_t{entry.from_state()}, StayMicros(entry), rowid});
+      if (absl::Status status = update.Run(); !status.ok()) return status;
+    }
+    after_row = rows.back().first;
+  }
 }
 
 absl::Status SqliteReferralStore::ExplainConstraint(SqliteConnection& db,
@@ -100,9 +166,10 @@ absl::Status SqliteReferralStore::AppendHistoryAndEvent(SqliteConnection& db,
   if (write.history.has_value()) {
     SqliteStatement history(
         db,
-        "INSERT INTO history (referral_id, position, body) VALUES (?, "
-        "(SELECT COALESCE(MAX(position) + 1, 0) FROM history WHERE referral_id = ?), ?)");
-    history.Bind({stored.id(), stored.id(), Blob{encoded.history}});
+        "INSERT INTO history (referral_id, position, body, from_state, duration_us) VALUES (?, "
+        "(SELECT COALESCE(MAX(position) + 1, 0) FROM history WHERE referral_id = ?), ?, ?, ?)");
+    history.Bind({stored.id(), stored.id(), Blob{encoded.history},
+                  int64_t{write.history->from_state()}, StayMicros(*write.history)});
     if (absl::Status status = history.Run(); !status.ok()) return status;
   }
   for (const std::string& change : encoded.changelog) {
@@ -142,12 +209,13 @@ absl::StatusOr<CreateResult> SqliteReferralStore::Create(const ReferralWrite& wr
     SqliteStatement insert(
         db,
         "INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, "
-        "is_open, version, create_time_us, update_time_us, body) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)");
+        "is_open, version, create_time_us, update_time_us, created_by, assignee, body) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)");
     insert.Bind({stored.id(), stored.reference(), stored.person().crn(), stored.intervention(),
                  stored.region(), stored.provider(), int64_t{stored.state()},
                  int64_t{write.open ? 1 : 0}, Micros(stored.create_time()),
-                 Micros(stored.update_time()), Blob{encoded.referral}});
+                 Micros(stored.update_time()), stored.created_by(), stored.assignee(),
+                 Blob{encoded.referral}});
     if (absl::Status status = insert.Run(); !status.ok()) {
       return ExplainConstraint(db, stored, status);
     }
@@ -198,10 +266,11 @@ absl::StatusOr<v1::Referral> SqliteReferralStore::Update(const ReferralWrite& wr
                          "UPDATE referrals SET state = ?, is_open = ?, version = version + 1, "
                          "update_time_us = ?, start_time_us = ?, body = ? WHERE id = ? AND "
                          "version = ? AND crn = ? AND intervention = ? AND region = ? AND "
-                         "provider = ?");
+                         "provider = ? AND assignee = ?");
     move.Bind({int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
                Micros(stored.start_time()), Blob{encoded.referral}, stored.id(), expected,
-               stored.person().crn(), stored.intervention(), stored.region(), stored.provider()});
+               stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
+               stored.assignee()});
     if (absl::Status status = move.Run(); !status.ok()) {
       return ExplainConstraint(db, stored, status);
     }
@@ -209,11 +278,11 @@ absl::StatusOr<v1::Referral> SqliteReferralStore::Update(const ReferralWrite& wr
       SqliteStatement update(db,
                              "UPDATE referrals SET crn = ?, intervention = ?, region = ?, "
                              "provider = ?, state = ?, is_open = ?, version = version + 1, "
-                             "update_time_us = ?, start_time_us = ?, body = ? WHERE id = ? AND "
-                             "version = ?");
+                             "update_time_us = ?, start_time_us = ?, assignee = ?, body = ? "
+                             "WHERE id = ? AND version = ?");
       update.Bind({stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
                    int64_t{stored.state()}, int64_t{write.open ? 1 : 0},
-                   Micros(stored.update_time()), Micros(stored.start_time()),
+                   Micros(stored.update_time()), Micros(stored.start_time()), stored.assignee(),
                    Blob{encoded.referral}, stored.id(), expected});
       if (absl::Status status = update.Run(); !status.ok()) {
         return ExplainConstraint(db, stored, status);
@@ -232,38 +301,18 @@ absl::StatusOr<v1::Referral> SqliteReferralStore::Update(const ReferralWrite& wr
 
 absl::StatusOr<ListPage> SqliteReferralStore::List(const ListQuery& query) {
   absl::MutexLock lock(&read_mu_);
-  std::string where = " WHERE 1 = 1";
-  std::vector<SqlValue> values;
-  const auto filter = [&](absl::string_view column, SqlValue value) {
-    absl::StrAppend(&where, " AND ", column, " = ?");
-    values.push_back(std::move(value));
-  };
-  if (query.state != v1::REFERRAL_STATE_UNSPECIFIED) filter("state", int64_t{query.state});
-  if (!query.intervention.empty()) filter("intervention", query.intervention);
-  if (!query.region.empty()) filter("region", query.region);
-  if (!query.crn.empty()) filter("crn", query.crn);
-  if (!query.provider.empty()) filter("provider", query.provider);
-
+  const ListStatements statements = BuildListStatements(query, SqlDialect::kSqlite);
   ListPage page;
-  {
-    SqliteStatement count(*reader_, absl::StrCat("SELECT COUNT(*) FROM referrals", where));
-    count.Bind(values);
+  if (query.count) {
+    SqliteStatement count(*reader_, statements.count.sql);
+    count.Bind(statements.count.values);
     absl::StatusOr<bool> row = count.Step();
     if (!row.ok()) return row.status();
-    page.total_size = static_cast<int>(count.Int(0));
+    page.total_capped = count.Int(0) > kMaxCountedMatches;
+    page.total_size = static_cast<int>(std::min<int64_t>(count.Int(0), kMaxCountedMatches));
   }
-  std::vector<SqlValue> page_values = values;
-  std::string page_where = where;
-  if (query.after.has_value()) {
-    absl::StrAppend(&page_where, " AND (create_time_us < ? OR (create_time_us = ? AND id < ?))");
-    page_values.push_back(query.after->first);
-    page_values.push_back(query.after->first);
-    page_values.push_back(query.after->second);
-  }
-  page_values.push_back(int64_t{query.page_size + 1});
-  SqliteStatement select(*reader_, absl::StrCat("SELECT body FROM referrals", page_where,
-                                                " ORDER BY create_time_us DESC, id DESC LIMIT ?"));
-  select.Bind(page_values);
+  SqliteStatement select(*reader_, statements.page.sql);
+  select.Bind(statements.page.values);
   while (true) {
     absl::StatusOr<bool> row = select.Step();
     if (!row.ok()) return row.status();
@@ -376,6 +425,47 @@ absl::StatusOr<std::vector<StateCount>> SqliteReferralStore::CountByState() {
     if (!*row) return counts;
     counts.push_back(
         {select.Text(0), static_cast<v1::ReferralState>(select.Int(1)), select.Int(2)});
+  }
+}
+
+absl::StatusOr<ReportData> SqliteReferralStore::Report(const ReportQuery& query) {
+  absl::MutexLock lock(&read_mu_);
+  std::string where = " WHERE r.create_time_us >= ? AND r.create_time_us < ?";
+  std::vector<SqlValue> values = {query.start_us, query.end_us};
+  for (const auto& [column, value] :
+       {std::pair<absl::string_view, const std::string&>{"region", query.region},
+        {"intervention", query.intervention},
+        {"provider", query.provider}}) {
+    if (value.empty()) continue;
+    absl::StrAppend(&where, " AND r.", column, " = ?");
+    values.push_back(value);
+  }
+  ReportData data;
+  SqliteStatement groups(*reader_, absl::StrCat("SELECT r.state, r.intervention, r.region, "
+                                                "r.provider, COUNT(*) FROM referrals r",
+                                                where,
+                                                " GROUP BY r.state, r.intervention, r.region, "
+                                                "r.provider"));
+  groups.Bind(values);
+  while (true) {
+    absl::StatusOr<bool> row = groups.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    data.groups.push_back({static_cast<v1::ReferralState>(groups.Int(0)), groups.Text(1),
+                           groups.Text(2), groups.Text(3), groups.Int(4)});
+  }
+  SqliteStatement stays(*reader_,
+                        absl::StrCat("SELECT h.from_state, h.duration_us FROM referrals r "
+                                     "JOIN history h ON h.referral_id = r.id",
+                                     where,
+                                     " AND h.from_state <> 0 ORDER BY h.from_state, "
+                                     "h.duration_us"));
+  stays.Bind(values);
+  while (true) {
+    absl::StatusOr<bool> row = stays.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return data;
+    data.stays.push_back({static_cast<v1::ReferralState>(stays.Int(0)), stays.Int(1)});
   }
 }
 

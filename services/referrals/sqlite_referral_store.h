@@ -36,6 +36,7 @@ class SqliteReferralStore final : public ReferralStore {
   absl::StatusOr<std::vector<v1::Referral>> ReferralsOfPerson(absl::string_view crn) override;
   absl::StatusOr<std::vector<v1::ReferralEvent>> EventsOfPerson(absl::string_view crn) override;
   absl::StatusOr<std::vector<StateCount>> CountByState() override;
+  absl::StatusOr<ReportData> Report(const ReportQuery& query) override;
   absl::StatusOr<int> PurgeDraftsUntouchedSince(absl::Time cutoff) override;
 
   absl::StatusOr<v1::Capacity> GetCapacity(absl::string_view intervention, absl::string_view region,
@@ -59,6 +60,8 @@ class SqliteReferralStore final : public ReferralStore {
   SqliteReferralStore(std::unique_ptr<SqliteConnection> writer,
                       std::unique_ptr<SqliteConnection> reader);
   static absl::Status Migrate(SqliteConnection& connection);
+  // Migration 3: the caseload and report columns of rows written before it, from their records.
+  static absl::Status FillCaseloadColumns(SqliteConnection& db);
   static absl::StatusOr<v1::Referral> ReadReferral(SqliteConnection& db, absl::string_view id);
   static absl::Status AppendHistoryAndEvent(SqliteConnection& db, const ReferralWrite& write,
                                             const v1::Referral& stored,

@@ -307,12 +307,18 @@ absl::StatusOr<StateMachineSet> StateMachineSet::Load(absl::string_view text,
       continue;
     }
     MachineValidator(machine, prefix, errors).Run();
-    // Load is counted by state, whatever the kind, so a state means one thing everywhere.
+    // Load and outcomes are counted by state, whatever the kind, so a state means one thing
+    // everywhere.
     for (const v1::StateInfo& state : machine.states()) {
       auto [it, inserted] = set.capacity_use_.emplace(state.state(), state.capacity_use());
       if (!inserted && it->second != state.capacity_use()) {
         errors.push_back(absl::StrCat(prefix, "state ", Name(state.state()),
                                       " uses capacity differently in another machine"));
+      }
+      auto [outcome, new_outcome] = set.outcome_.emplace(state.state(), state.outcome());
+      if (!new_outcome && outcome->second != state.outcome()) {
+        errors.push_back(absl::StrCat(prefix, "state ", Name(state.state()),
+                                      " has another outcome in another machine"));
       }
     }
     machine.set_dot(ToDot(machine));
@@ -360,6 +366,11 @@ const v1::StateInfo* StateMachineSet::State(InterventionKind kind, v1::ReferralS
 v1::CapacityUse StateMachineSet::CapacityUseOf(v1::ReferralState state) const {
   auto it = capacity_use_.find(state);
   return it == capacity_use_.end() ? v1::CAPACITY_USE_NONE : it->second;
+}
+
+v1::ClosingOutcome StateMachineSet::OutcomeOf(v1::ReferralState state) const {
+  auto it = outcome_.find(state);
+  return it == outcome_.end() ? v1::CLOSING_OUTCOME_UNSPECIFIED : it->second;
 }
 
 absl::StatusOr<const v1::AmendableField*> StateMachineSet::FindAmendable(InterventionKind kind,

@@ -42,6 +42,8 @@ class StateMachineSet {
 
   // What a referral in `state` counts against capacity; the same in every machine.
   v1::CapacityUse CapacityUseOf(v1::ReferralState state) const;
+  // How a referral that ends in `state` ended; unspecified for a state that is not terminal.
+  v1::ClosingOutcome OutcomeOf(v1::ReferralState state) const;
 
   // The moves `role` may make from `state`. `held_from` is the state a held referral
   // returns to.
@@ -72,6 +74,7 @@ class StateMachineSet {
  private:
   std::map<int, v1::StateMachine> machines_;
   std::map<v1::ReferralState, v1::CapacityUse> capacity_use_;
+  std::map<v1::ReferralState, v1::ClosingOutcome> outcome_;
 };
 
 // OK if `path` names a field of a referral that an amendment may change: INVALID_ARGUMENT

@@ -21,10 +21,14 @@ class SuiteTest : public ::testing::Test {
   void SetUp() override {
     suite_ = std::make_unique<RunningSuite>(
         SuiteBinaries{CATALOGUE_BINARY, ELIGIBILITY_BINARY, REFERRALS_BINARY, GATEWAY_BINARY});
+    BeforeStart(*suite_);
     suite_->Start();
     channel_ = grpc::CreateChannel(suite_->GatewayAddress(), grpc::InsecureChannelCredentials());
     stub_ = gateway::v1::InterventionsGateway::NewStub(channel_);
   }
+
+  // Runs before the services start, e.g. to fill the referrals database.
+  virtual void BeforeStart(RunningSuite&) {}
 
   // A call context as `token`'s bearer (none when empty), with a 10 s deadline and, if given,
   // the request id.

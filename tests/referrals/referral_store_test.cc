@@ -19,6 +19,7 @@
 #include "services/referrals/postgres_connection.h"
 #include "services/referrals/postgres_referral_store.h"
 #include "services/referrals/sqlite_referral_store.h"
+#include "tests/referrals/store_engines.h"
 
 namespace probation::referrals {
 namespace {
@@ -26,89 +27,8 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using ::testing::HasSubstr;
 
-// How a test gets a fresh store, and the same store again after a restart.
-struct Engine {
-  std::string name;
-  std::function<std::unique_ptr<ReferralStore>(const std::string& location)> open;
-  std::function<std::string()> fresh_location;
-  std::function<void(const std::string& location)> remove;
-};
-
-// Names the engine in test listings instead of dumping its bytes.
-void PrintTo(const Engine& engine, std::ostream* out) { *out << engine.name; }
-
-std::string TempSqliteFile() {
-  char path[] = "/tmp/referrals-store-XXXXXX";
-  const int fd = mkstemp(path);
-  close(fd);
-  std::remove(path);
-  return absl::StrCat(path, ".db");
-}
-
-Engine Sqlite() {
-  return {"sqlite",
-          [](const std::string& path) -> std::unique_ptr<ReferralStore> {
-            auto store = SqliteReferralStore::Open(path);
-            EXPECT_TRUE(store.ok()) << store.status();
-            return store.ok() ? std::unique_ptr<ReferralStore>(*std::move(store)) : nullptr;
-          },
-          TempSqliteFile,
-          [](const std::string& path) {
-            for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-          }};
-}
-
-// The throwaway server scripts/test-postgres.sh starts; scripts/test.sh always sets it.
-const char* PostgresServer() { return std::getenv("PROBATION_TEST_POSTGRES"); }
-
-// Each test gets a database of its own on the test server.
-Engine Postgres() {
-  return {"postgres",
-          [](const std::string& conninfo) -> std::unique_ptr<ReferralStore> {
-            auto store = PostgresReferralStore::Open(conninfo);
-            EXPECT_TRUE(store.ok()) << store.status();
-            return store.ok() ? std::unique_ptr<ReferralStore>(*std::move(store)) : nullptr;
-          },
-          [] {
-            static std::atomic<int> next{0};
-            const std::string name = absl::StrCat("referrals_test_", getpid(), "_", next++);
-            auto admin = PostgresConnection::Open(PostgresServer());
-            EXPECT_TRUE(admin.ok()) << admin.status();
-            EXPECT_TRUE((*admin)->ExecScript(absl::StrCat("CREATE DATABASE ", name)).ok());
-            return absl::StrCat(PostgresServer(), " dbname=", name);
-          },
-          [](const std::string& conninfo) {
-            auto admin = PostgresConnection::Open(PostgresServer());
-            if (!admin.ok()) return;
-            const std::string name = conninfo.substr(conninfo.rfind('=') + 1);
-            (*admin)
-                ->ExecScript(absl::StrCat("DROP DATABASE IF EXISTS ", name, " WITH (FORCE)"))
-                .IgnoreError();
-          }};
-}
-
-class ReferralStoreTest : public ::testing::TestWithParam<Engine> {
+class ReferralStoreTest : public StoreTest {
  protected:
-  void SetUp() override {
-    if (GetParam().name == "postgres" && PostgresServer() == nullptr) {
-      GTEST_SKIP() << "PROBATION_TEST_POSTGRES is not set; scripts/test.sh sets it";
-    }
-    location_ = GetParam().fresh_location();
-    store_ = GetParam().open(location_);
-    ASSERT_NE(store_, nullptr);
-  }
-
-  void TearDown() override {
-    store_.reset();
-    if (!location_.empty()) GetParam().remove(location_);
-  }
-
-  void Reopen() {
-    store_.reset();
-    store_ = GetParam().open(location_);
-    ASSERT_NE(store_, nullptr);
-  }
-
   // A draft with a unique id and reference, created `age` ago.
   ReferralWrite Draft(const std::string& crn, const std::string& intervention,
                       absl::Duration age = absl::ZeroDuration()) {
@@ -150,8 +70,6 @@ class ReferralStoreTest : public ::testing::TestWithParam<Engine> {
     return write;
   }
 
-  std::string location_;
-  std::unique_ptr<ReferralStore> store_;
   int counter_ = 0;
 };
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/embedded_machines.h"
 
 namespace probation::referrals {
 namespace {
@@ -18,14 +19,7 @@ constexpr InterventionKind kCrs =
     catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE;
 constexpr v1::ReferralState kNone = v1::REFERRAL_STATE_UNSPECIFIED;
 
-const StateMachineSet& Machines() {
-  static const StateMachineSet* machines = [] {
-    auto loaded = StateMachineSet::Load(EmbeddedStateMachinesText(), "embedded");
-    EXPECT_TRUE(loaded.ok()) << loaded.status();
-    return new StateMachineSet(*std::move(loaded));
-  }();
-  return *machines;
-}
+const StateMachineSet& Machines() { return testing::EmbeddedMachines(); }
 
 TEST(StateMachineSet, EveryTransitionOfEveryMachineIsAllowedForItsRolesOnly) {
   int moves = 0;

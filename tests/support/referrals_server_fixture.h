@@ -34,6 +34,7 @@ struct RunningReferrals {
   std::unique_ptr<referrals::GrpcEligibilityGate> gate;
   std::unique_ptr<referrals::ReferralWorkflow> workflow;
   std::unique_ptr<referrals::CapacityWorkflow> capacity;
+  std::unique_ptr<referrals::ReferralReports> reports;
   referrals::EventBell bell;
   WorkerPool pool{8};
   std::unique_ptr<referrals::ReferralServer> service;
@@ -78,9 +79,11 @@ inline std::unique_ptr<RunningReferrals> StartReferrals() {
       running->machines, *running->store, *running->interventions, *running->gate);
   running->capacity = std::make_unique<referrals::CapacityWorkflow>(
       running->machines, *running->store, *running->interventions);
+  running->reports =
+      std::make_unique<referrals::ReferralReports>(running->machines, *running->store);
   running->service = std::make_unique<referrals::ReferralServer>(
-      *running->workflow, *running->capacity, *running->store, running->bell, running->pool,
-      kTestIdentitySecret);
+      *running->workflow, *running->capacity, *running->reports, *running->store, running->bell,
+      running->pool, kTestIdentitySecret);
   ServerOptions options;
   options.address = "127.0.0.1:0";
   options.services = {running->service.get()};

@@ -69,6 +69,9 @@ class RunningSuite {
     for (const char* suffix : {"", "-wal", "-shm"}) std::remove((database_ + suffix).c_str());
   }
 
+  // The referrals service's SQLite file: a test may fill it before Start().
+  const std::string& database() const { return database_; }
+
   // Starts all four and waits until the gateway reports every service ready; the gateway
   // also gets `gateway_environment`.
   void Start(const Environment& gateway_environment = {}) {

@@ -1,0 +1,113 @@
+#include "services/referrals/referral_list_sql.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace probation::referrals {
+namespace {
+
+// Collects conditions and their values, numbering placeholders as the dialect wants.
+class WhereBuilder {
+ public:
+  explicit WhereBuilder(SqlDialect dialect) : dialect_(dialect) {}
+
+  std::string Placeholder(SqlValue value) {
+    values_.push_back(std::move(value));
+    return dialect_ == SqlDialect::kSqlite ? "?" : absl::StrCat("$", values_.size());
+  }
+
+  void Equals(absl::string_view column, SqlValue value, bool keep_off_index = false) {
+    // SQLite uses no index for "+column", so the planner takes the narrow filter's index.
+    const bool hint = keep_off_index && dialect_ == SqlDialect::kSqlite;
+    conditions_.push_back(
+        absl::StrCat(hint ? "+" : "", column, " = ", Placeholder(std::move(value))));
+  }
+
+  void Add(std::string condition) { conditions_.push_back(std::move(condition)); }
+
+  std::string Where() const {
+    return conditions_.empty() ? "" : absl::StrCat(" WHERE ", absl::StrJoin(conditions_, " AND "));
+  }
+  std::vector<SqlValue>& values() { return values_; }
+
+ private:
+  SqlDialect dialect_;
+  std::vector<std::string> conditions_;
+  std::vector<SqlValue> values_;
+};
+
+}  // namespace
+
+ListStatements BuildListStatements(const ListQuery& query, SqlDialect dialect) {
+  const bool sqlite = dialect == SqlDialect::kSqlite;
+  const bool narrow = !query.crn.empty() || !query.reference.empty() || !query.created_by.empty() ||
+                      (query.assignee.has_value() && !query.assignee->empty());
+  WhereBuilder where(dialect);
+  if (!query.crn.empty()) where.Equals("crn", query.crn);
+  if (!query.reference.empty()) where.Equals("reference", query.reference);
+  if (!query.created_by.empty()) where.Equals("created_by", query.created_by);
+  if (query.assignee.has_value()) where.Equals("assignee", *query.assignee);
+  if (!query.region.empty()) where.Equals("region", query.region, narrow);
+  if (!query.provider.empty()) where.Equals("provider", query.provider, narrow);
+  if (!query.intervention.empty()) where.Equals("intervention", query.intervention, narrow);
+  if (query.state != v1::REFERRAL_STATE_UNSPECIFIED) {
+    where.Equals("state", int64_t{query.state}, narrow);
+  }
+  const std::string open = sqlite ? "is_open = 1" : "is_open";
+  const std::string closed = sqlite ? "is_open = 0" : "NOT is_open";
+  const std::string draft = absl::StrCat(v1::REFERRAL_STATE_DRAFT);
+  switch (query.state_group) {
+    case StateGroup::kDraft:
+      where.Add(absl::StrCat("state = ", draft));
+      break;
+    case StateGroup::kOpen:
+      where.Add(absl::StrCat(open, " AND state <> ", draft));
+      break;
+    case StateGroup::kClosed:
+      where.Add(closed);
+      break;
+    case StateGroup::kAny:
+      break;
+  }
+  if (query.created_from_us.has_value()) {
+    where.Add(absl::StrCat("create_time_us >= ", where.Placeholder(*query.created_from_us)));
+  }
+  if (query.created_before_us.has_value()) {
+    where.Add(absl::StrCat("create_time_us < ", where.Placeholder(*query.created_before_us)));
+  }
+
+  ListStatements statements;
+  statements.count.sql =
+      absl::StrCat("SELECT COUNT(*) FROM (SELECT 1 FROM referrals", where.Where(), " LIMIT ",
+                   kMaxCountedMatches + 1, ") AS matches");
+  statements.count.values = where.values();
+
+  const bool by_update =
+      query.order == ListOrder::kRecentlyUpdated || query.order == ListOrder::kLeastRecentlyUpdated;
+  const bool descending =
+      query.order == ListOrder::kNewest || query.order == ListOrder::kRecentlyUpdated;
+  const std::string key = by_update ? "update_time_us" : "create_time_us";
+  const std::string after = descending ? "<" : ">";
+  if (query.after.has_value()) {
+    if (sqlite) {
+      // SQLite plans the expanded form as an index range. Its placeholders bind in order.
+      const std::string key_value = where.Placeholder(query.after->first);
+      const std::string key_again = where.Placeholder(query.after->first);
+      const std::string id_value = where.Placeholder(query.after->second);
+      where.Add(absl::StrCat("(", key, " ", after, " ", key_value, " OR (", key, " = ", key_again,
+                             " AND id ", after, " ", id_value, "))"));
+    } else {
+      const std::string key_value = where.Placeholder(query.after->first);
+      const std::string id_value = where.Placeholder(query.after->second);
+      where.Add(absl::StrCat("(", key, ", id) ", after, " (", key_value, ", ", id_value, ")"));
+    }
+  }
+  const std::string direction = descending ? " DESC" : "";
+  const std::string limit = where.Placeholder(int64_t{query.page_size + 1});
+  statements.page.sql = absl::StrCat("SELECT body FROM referrals", where.Where(), " ORDER BY ", key,
+                                     direction, ", id", direction, " LIMIT ", limit);
+  statements.page.values = std::move(where.values());
+  return statements;
+}
+
+}  // namespace probation::referrals

@@ -1,0 +1,35 @@
+// The SQL of a referral listing, built once for both engines: the filters as a WHERE clause,
+// a capped count of the matches, and one keyset page in the asked-for order. The indexes in
+// migrations/ serve each caseload view; on SQLite, which plans without statistics, the broad
+// scope columns are kept off the index when a narrow filter (a CRN, a reference, a creator or
+// an assignee) is there to use instead.
+#ifndef PROBATION_SERVICES_REFERRALS_REFERRAL_LIST_SQL_H_
+#define PROBATION_SERVICES_REFERRALS_REFERRAL_LIST_SQL_H_
+
+#include <string>
+#include <vector>
+
+#include "services/referrals/referral_store.h"
+#include "services/referrals/sql_value.h"
+
+namespace probation::referrals {
+
+enum class SqlDialect { kSqlite, kPostgres };
+
+struct SqlStatement {
+  std::string sql;
+  std::vector<SqlValue> values;
+};
+
+struct ListStatements {
+  // One row, one column: the matches, at most kMaxCountedMatches + 1.
+  SqlStatement count;
+  // `body` of at most page_size + 1 referrals after the cursor, in order.
+  SqlStatement page;
+};
+
+ListStatements BuildListStatements(const ListQuery& query, SqlDialect dialect);
+
+}  // namespace probation::referrals
+
+#endif  // PROBATION_SERVICES_REFERRALS_REFERRAL_LIST_SQL_H_
