@@ -89,6 +89,7 @@ class ReferralGenerator {
     *referral.mutable_update_time() =
         TimeUtil::MicrosecondsToTimestamp(created_us + draft_us + stay_us);
     *referral.mutable_state_time() = referral.update_time();
+    out.history.reserve(3);  // the entries below are filled in through references
     v1::HistoryEntry& create = out.history.emplace_back();
     create.set_to_state(v1::REFERRAL_STATE_DRAFT);
     create.set_action("create");

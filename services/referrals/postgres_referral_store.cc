@@ -435,11 +435,11 @@ absl::StatusOr<ReportData> PostgresReferralStore::Report(const ReportQuery& quer
                            groups->Text(row, 1), groups->Text(row, 2), groups->Text(row, 3),
                            groups->Int(row, 4)});
   }
-  absl::StatusOr<PostgresResult> stays = reader_->Exec(
-      absl::StrCat("SELECT h.from_state, h.duration_us FROM referrals r "
-                   "JOIN history h ON h.referral_id = r.id",
-                   where, " AND h.from_state <> 0 ORDER BY h.from_state, h.duration_us"),
-      values);
+  absl::StatusOr<PostgresResult> stays =
+      reader_->Exec(absl::StrCat("SELECT h.from_state, h.duration_us FROM referrals r "
+                                 "JOIN history h ON h.referral_id = r.id",
+                                 where, " AND h.from_state <> 0"),
+                    values);
   if (!stays.ok()) return stays.status();
   data.stays.reserve(stays->rows());
   for (int row = 0; row < stays->rows(); ++row) {

@@ -46,7 +46,14 @@ ListStatements BuildListStatements(const ListQuery& query, SqlDialect dialect) {
   if (!query.crn.empty()) where.Equals("crn", query.crn);
   if (!query.reference.empty()) where.Equals("reference", query.reference);
   if (!query.created_by.empty()) where.Equals("created_by", query.created_by);
-  if (query.assignee.has_value()) where.Equals("assignee", *query.assignee);
+  if (query.assignee.has_value()) {
+    if (query.assignee->empty()) {
+      // A literal, so the planner can take the partial index of the unassigned.
+      where.Add("assignee = ''");
+    } else {
+      where.Equals("assignee", *query.assignee);
+    }
+  }
   if (!query.region.empty()) where.Equals("region", query.region, narrow);
   if (!query.provider.empty()) where.Equals("provider", query.provider, narrow);
   if (!query.intervention.empty()) where.Equals("intervention", query.intervention, narrow);
@@ -76,10 +83,21 @@ ListStatements BuildListStatements(const ListQuery& query, SqlDialect dialect) {
     where.Add(absl::StrCat("create_time_us < ", where.Placeholder(*query.created_before_us)));
   }
 
+  // SQLite weighs the unassigned's partial index below the wider assignee index, which holds
+  // every closed referral too: name it.
+  std::string table = "referrals";
+  if (sqlite && !narrow && query.assignee.has_value() && query.assignee->empty() &&
+      query.state_group == StateGroup::kOpen) {
+    if (!query.region.empty()) {
+      table = "referrals INDEXED BY referrals_unassigned_in_region";
+    } else if (!query.provider.empty()) {
+      table = "referrals INDEXED BY referrals_unassigned_for_provider";
+    }
+  }
+
   ListStatements statements;
-  statements.count.sql =
-      absl::StrCat("SELECT COUNT(*) FROM (SELECT 1 FROM referrals", where.Where(), " LIMIT ",
-                   kMaxCountedMatches + 1, ") AS matches");
+  statements.count.sql = absl::StrCat("SELECT COUNT(*) FROM (SELECT 1 FROM ", table, where.Where(),
+                                      " LIMIT ", kMaxCountedMatches + 1, ") AS matches");
   statements.count.values = where.values();
 
   const bool by_update =
@@ -104,7 +122,7 @@ ListStatements BuildListStatements(const ListQuery& query, SqlDialect dialect) {
   }
   const std::string direction = descending ? " DESC" : "";
   const std::string limit = where.Placeholder(int64_t{query.page_size + 1});
-  statements.page.sql = absl::StrCat("SELECT body FROM referrals", where.Where(), " ORDER BY ", key,
+  statements.page.sql = absl::StrCat("SELECT body FROM ", table, where.Where(), " ORDER BY ", key,
                                      direction, ", id", direction, " LIMIT ", limit);
   statements.page.values = std::move(where.values());
   return statements;

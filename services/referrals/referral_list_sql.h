@@ -2,7 +2,8 @@
 // a capped count of the matches, and one keyset page in the asked-for order. The indexes in
 // migrations/ serve each caseload view; on SQLite, which plans without statistics, the broad
 // scope columns are kept off the index when a narrow filter (a CRN, a reference, a creator or
-// an assignee) is there to use instead.
+// an assignee) is there to use instead, and the unassigned and open-or-closed conditions are
+// written as literals so partial indexes match them.
 #ifndef PROBATION_SERVICES_REFERRALS_REFERRAL_LIST_SQL_H_
 #define PROBATION_SERVICES_REFERRALS_REFERRAL_LIST_SQL_H_
 

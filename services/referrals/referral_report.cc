@@ -104,7 +104,7 @@ std::string TimeField(const google::protobuf::Timestamp& time, bool set) {
 
 }  // namespace
 
-v1::ReferralReport BuildReport(const StateMachineSet& machines, const ReportData& data) {
+v1::ReferralReport BuildReport(const StateMachineSet& machines, ReportData data) {
   v1::ReferralReport report;
   std::map<std::string, int64_t> by_state, by_intervention, by_region, by_provider;
   std::map<v1::ClosingOutcome, int64_t> outcomes;
@@ -124,7 +124,11 @@ v1::ReferralReport BuildReport(const StateMachineSet& machines, const ReportData
   AddSorted(by_region, report.mutable_by_region());
   AddSorted(by_provider, report.mutable_by_provider());
 
-  // Stays come sorted by state, then duration: each state's run is its sorted sample.
+  // Sorted by state, then duration, each state's run is its sorted sample. (Sorting here
+  // rather than in SQL is several times faster on SQLite.)
+  std::sort(data.stays.begin(), data.stays.end(), [](const StateStay& a, const StateStay& b) {
+    return a.state != b.state ? a.state < b.state : a.duration_us < b.duration_us;
+  });
   for (size_t begin = 0; begin < data.stays.size();) {
     size_t end = begin;
     __int128 sum = 0;
@@ -165,7 +169,7 @@ absl::StatusOr<v1::ReferralReport> ReferralReports::GetReferralReport(
   if (!query.ok()) return query.status();
   absl::StatusOr<ReportData> data = store_.Report(*query);
   if (!data.ok()) return data.status();
-  v1::ReferralReport report = BuildReport(machines_, *data);
+  v1::ReferralReport report = BuildReport(machines_, *std::move(data));
   *report.mutable_filter() = request.filter();
   report.mutable_filter()->set_region(query->region);
   report.mutable_filter()->set_provider(query->provider);

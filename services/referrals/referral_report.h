@@ -35,7 +35,7 @@ class ReferralReports {
 };
 
 // The report's figures from the store's raw data.
-v1::ReferralReport BuildReport(const StateMachineSet& machines, const ReportData& data);
+v1::ReferralReport BuildReport(const StateMachineSet& machines, ReportData data);
 
 }  // namespace probation::referrals
 

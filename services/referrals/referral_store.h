@@ -108,7 +108,7 @@ struct StateStay {
 
 struct ReportData {
   std::vector<ReportGroup> groups;
-  // Ordered by state, then duration.
+  // In no particular order.
   std::vector<StateStay> stays;
 };
 

@@ -457,9 +457,7 @@ absl::StatusOr<ReportData> SqliteReferralStore::Report(const ReportQuery& query)
   SqliteStatement stays(*reader_,
                         absl::StrCat("SELECT h.from_state, h.duration_us FROM referrals r "
                                      "JOIN history h ON h.referral_id = r.id",
-                                     where,
-                                     " AND h.from_state <> 0 ORDER BY h.from_state, "
-                                     "h.duration_us"));
+                                     where, " AND h.from_state <> 0"));
   stays.Bind(values);
   while (true) {
     absl::StatusOr<bool> row = stays.Step();

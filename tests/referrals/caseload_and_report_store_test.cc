@@ -188,6 +188,21 @@ TEST_P(CaseloadAndReportStoreTest, CaseloadViewsListTheRightReferralsInOrder) {
   unassigned.assignee = "";
   unassigned.state_group = StateGroup::kOpen;
   EXPECT_EQ(ListAll(unassigned).size(), 20u);  // 40 sent to provider-a, 20 concluded
+  // The unassigned of a region, against the fixture read directly.
+  ListQuery unassigned_in_wales;
+  unassigned_in_wales.region = "wales";
+  unassigned_in_wales.assignee = "";
+  unassigned_in_wales.state_group = StateGroup::kOpen;
+  size_t expected = 0;
+  for (const v1::Referral& referral : written_) {
+    expected += referral.region() == "wales" && referral.assignee().empty() &&
+                Machines().OutcomeOf(referral.state()) == v1::CLOSING_OUTCOME_UNSPECIFIED;
+  }
+  EXPECT_GT(expected, 0u);
+  EXPECT_EQ(ListAll(unassigned_in_wales).size(), expected);
+  // With a narrow filter beside it too.
+  unassigned_in_wales.crn = "F100011";  // i = 11: wales, a CRS still sent
+  ASSERT_EQ(ListAll(unassigned_in_wales).size(), 1u);
   ListQuery by_reference;
   by_reference.reference = "FX1017AA";
   by_reference.region = "london";
