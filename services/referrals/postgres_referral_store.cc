@@ -413,22 +413,10 @@ absl::StatusOr<std::vector<StateCount>> PostgresReferralStore::CountByState() {
 
 absl::StatusOr<ReportData> PostgresReferralStore::Report(const ReportQuery& query) {
   absl::MutexLock lock(&read_mu_);
-  std::string where = " WHERE r.create_time_us >= $1 AND r.create_time_us < $2";
-  std::vector<SqlValue> values = {query.start_us, query.end_us};
-  for (const auto& [column, value] :
-       {std::pair<absl::string_view, const std::string&>{"region", query.region},
-        {"intervention", query.intervention},
-        {"provider", query.provider}}) {
-    if (value.empty()) continue;
-    values.push_back(value);
-    absl::StrAppend(&where, " AND r.", column, " = $", values.size());
-  }
+  const ReportStatements statements = BuildReportStatements(query, SqlDialect::kPostgres);
   ReportData data;
   absl::StatusOr<PostgresResult> groups =
-      reader_->Exec(absl::StrCat("SELECT r.state, r.intervention, r.region, r.provider, COUNT(*) "
-                                 "FROM referrals r",
-                                 where, " GROUP BY r.state, r.intervention, r.region, r.provider"),
-                    values);
+      reader_->Exec(statements.groups.sql, statements.groups.values);
   if (!groups.ok()) return groups.status();
   for (int row = 0; row < groups->rows(); ++row) {
     data.groups.push_back({static_cast<v1::ReferralState>(groups->Int(row, 0)),
@@ -436,10 +424,7 @@ absl::StatusOr<ReportData> PostgresReferralStore::Report(const ReportQuery& quer
                            groups->Int(row, 4)});
   }
   absl::StatusOr<PostgresResult> stays =
-      reader_->Exec(absl::StrCat("SELECT h.from_state, h.duration_us FROM referrals r "
-                                 "JOIN history h ON h.referral_id = r.id",
-                                 where, " AND h.from_state <> 0"),
-                    values);
+      reader_->Exec(statements.stays.sql, statements.stays.values);
   if (!stays.ok()) return stays.status();
   data.stays.reserve(stays->rows());
   for (int row = 0; row < stays->rows(); ++row) {

@@ -128,4 +128,25 @@ ListStatements BuildListStatements(const ListQuery& query, SqlDialect dialect) {
   return statements;
 }
 
+ReportStatements BuildReportStatements(const ReportQuery& query, SqlDialect dialect) {
+  WhereBuilder where(dialect);
+  where.Add(absl::StrCat("r.create_time_us >= ", where.Placeholder(query.start_us)));
+  where.Add(absl::StrCat("r.create_time_us < ", where.Placeholder(query.end_us)));
+  if (!query.region.empty()) where.Equals("r.region", query.region);
+  if (!query.intervention.empty()) where.Equals("r.intervention", query.intervention);
+  if (!query.provider.empty()) where.Equals("r.provider", query.provider);
+  ReportStatements statements;
+  statements.groups = {
+      absl::StrCat("SELECT r.state, r.intervention, r.region, r.provider, COUNT(*) FROM "
+                   "referrals r",
+                   where.Where(), " GROUP BY r.state, r.intervention, r.region, r.provider"),
+      where.values()};
+  where.Add("h.from_state <> 0");
+  statements.stays = {absl::StrCat("SELECT h.from_state, h.duration_us FROM referrals r "
+                                   "JOIN history h ON h.referral_id = r.id",
+                                   where.Where()),
+                      where.values()};
+  return statements;
+}
+
 }  // namespace probation::referrals

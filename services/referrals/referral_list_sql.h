@@ -31,6 +31,15 @@ struct ListStatements {
 
 ListStatements BuildListStatements(const ListQuery& query, SqlDialect dialect);
 
+struct ReportStatements {
+  // state, intervention, region, provider, count of the covered referrals.
+  SqlStatement groups;
+  // from_state, duration_us of their finished stays.
+  SqlStatement stays;
+};
+
+ReportStatements BuildReportStatements(const ReportQuery& query, SqlDialect dialect);
+
 }  // namespace probation::referrals
 
 #endif  // PROBATION_SERVICES_REFERRALS_REFERRAL_LIST_SQL_H_

@@ -430,23 +430,10 @@ absl::StatusOr<std::vector<StateCount>> SqliteReferralStore::CountByState() {
 
 absl::StatusOr<ReportData> SqliteReferralStore::Report(const ReportQuery& query) {
   absl::MutexLock lock(&read_mu_);
-  std::string where = " WHERE r.create_time_us >= ? AND r.create_time_us < ?";
-  std::vector<SqlValue> values = {query.start_us, query.end_us};
-  for (const auto& [column, value] :
-       {std::pair<absl::string_view, const std::string&>{"region", query.region},
-        {"intervention", query.intervention},
-        {"provider", query.provider}}) {
-    if (value.empty()) continue;
-    absl::StrAppend(&where, " AND r.", column, " = ?");
-    values.push_back(value);
-  }
+  const ReportStatements statements = BuildReportStatements(query, SqlDialect::kSqlite);
   ReportData data;
-  SqliteStatement groups(*reader_, absl::StrCat("SELECT r.state, r.intervention, r.region, "
-                                                "r.provider, COUNT(*) FROM referrals r",
-                                                where,
-                                                " GROUP BY r.state, r.intervention, r.region, "
-                                                "r.provider"));
-  groups.Bind(values);
+  SqliteStatement groups(*reader_, statements.groups.sql);
+  groups.Bind(statements.groups.values);
   while (true) {
     absl::StatusOr<bool> row = groups.Step();
     if (!row.ok()) return row.status();
@@ -454,11 +441,8 @@ absl::StatusOr<ReportData> SqliteReferralStore::Report(const ReportQuery& query)
     data.groups.push_back({static_cast<v1::ReferralState>(groups.Int(0)), groups.Text(1),
                            groups.Text(2), groups.Text(3), groups.Int(4)});
   }
-  SqliteStatement stays(*reader_,
-                        absl::StrCat("SELECT h.from_state, h.duration_us FROM referrals r "
-                                     "JOIN history h ON h.referral_id = r.id",
-                                     where, " AND h.from_state <> 0"));
-  stays.Bind(values);
+  SqliteStatement stays(*reader_, statements.stays.sql);
+  stays.Bind(statements.stays.values);
   while (true) {
     absl::StatusOr<bool> row = stays.Step();
     if (!row.ok()) return row.status();
