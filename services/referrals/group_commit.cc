@@ -1,5 +1,6 @@
 #include "services/referrals/group_commit.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -11,52 +12,83 @@ GroupCommit::GroupCommit(std::function<absl::Status(absl::string_view)> exec, st
 
 absl::Status GroupCommit::Write(absl::FunctionRef<absl::Status()> work) {
   Pending pending(work);
-  absl::MutexLock lock(&mu_);
-  queue_.push_back(&pending);
-  while (!pending.done) {
-    if (!busy_) {
-      // Nobody holds the connection: this writer runs the queued writes, its own among them,
-      // as one group, and whoever is queued by then goes next.
-      busy_ = true;
-      RunGroup();
-      busy_ = false;
-      continue;
-    }
-    struct Waiting {
-      const bool* done;
-      const bool* busy;
-    } waiting{&pending.done, &busy_};
-    mu_.Await(absl::Condition(
-        +[](Waiting* w) { return *w->done || !*w->busy; }, &waiting));
+  bool leading = false;
+  {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(&pending);
+    // Nobody holds the connection: this writer leads. Otherwise the leader wakes it once its
+    // write is done, or hands it the connection when it is first in the queue.
+    leading = !busy_;
+    busy_ = true;
   }
+  if (!leading) {
+    pending.woken.WaitForNotification();
+    if (pending.done) return pending.status;
+  }
+  RunGroup();
   return pending.status;
 }
 
 void GroupCommit::RunGroup() {
+  // The leader is first in the queue, so its own write is in this group.
   std::vector<Pending*> group;
-  while (!queue_.empty() && static_cast<int>(group.size()) < max_group_) {
-    group.push_back(queue_.front());
-    queue_.pop_front();
+  {
+    absl::MutexLock lock(&mu_);
+    while (!queue_.empty() && static_cast<int>(group.size()) < max_group_) {
+      group.push_back(queue_.front());
+      queue_.pop_front();
+    }
   }
-  // The connection is this thread's (busy_): run the group without the lock, so more writers
-  // can queue for the next one meanwhile.
-  mu_.Unlock();
-  absl::Status committed = exec_(begin_);
+  // Run without the lock, so more writers can queue for the next group meanwhile.
+  absl::Status committed = RunWrites(group, /*in_savepoints=*/false);
+  if (committed.ok() && std::any_of(group.begin(), group.end(),
+                                    [](const Pending* write) { return !write->status.ok(); })) {
+    // A write that failed may have left part of itself behind (and PostgreSQL refuses anything
+    // more in a transaction after an error), so the group runs again, each write in its own
+    // savepoint. Failures are rare; savepoints for every write would cost every write.
+    exec_("ROLLBACK").IgnoreError();
+    committed = RunWrites(group, /*in_savepoints=*/true);
+  }
   if (committed.ok()) {
-    for (Pending* write : group) write->status = RunInSavepoint(write->work);
     committed = exec_("COMMIT");
     if (!committed.ok()) exec_("ROLLBACK").IgnoreError();
   }
-  mu_.Lock();
   for (Pending* write : group) {
     // A write that failed by itself says why; the others stand or fall with the commit.
     if (write->status.ok()) write->status = committed;
-    write->done = true;
   }
-  if (committed.ok()) {
-    ++counts_.commits;
-    counts_.writes += static_cast<int64_t>(group.size());
+  Pending* next_leader = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    if (committed.ok()) {
+      ++counts_.commits;
+      counts_.writes += static_cast<int64_t>(group.size());
+    }
+    if (queue_.empty()) {
+      busy_ = false;
+    } else {
+      next_leader = queue_.front();
+    }
   }
+  // The next group starts first; then each writer of this one learns its outcome (the leader,
+  // group.front(), is this thread). A writer's Pending lives until it is woken, so nothing of
+  // it is touched after its notification.
+  if (next_leader != nullptr) next_leader->woken.Notify();
+  for (size_t i = 1; i < group.size(); ++i) {
+    group[i]->done = true;
+    group[i]->woken.Notify();
+  }
+}
+
+absl::Status GroupCommit::RunWrites(const std::vector<Pending*>& group, bool in_savepoints) {
+  for (Pending* write : group) write->status = absl::OkStatus();
+  if (absl::Status begun = exec_(begin_); !begun.ok()) return begun;
+  for (Pending* write : group) {
+    write->status = in_savepoints ? RunInSavepoint(write->work) : write->work();
+    // Without savepoints the first failure ends the run: the group runs again with them.
+    if (!in_savepoints && !write->status.ok()) break;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status GroupCommit::RunInSavepoint(absl::FunctionRef<absl::Status()> work) {

@@ -13,6 +13,7 @@ namespace probation::referrals {
 absl::string_view SqliteMigration0001();
 absl::string_view SqliteMigration0002();
 absl::string_view SqliteMigration0003();
+absl::string_view SqliteMigration0004();
 
 namespace {
 
@@ -27,7 +28,8 @@ int64_t Micros(const google::protobuf::Timestamp& time) {
 std::vector<Migration> SqliteMigrations() {
   return {{1, "0001_referrals", SqliteMigration0001()},
           {2, "0002_amendments_and_capacity", SqliteMigration0002()},
-          {3, "0003_caseloads_and_reports", SqliteMigration0003()}};
+          {3, "0003_caseloads_and_reports", SqliteMigration0003()},
+          {4, "0004_history_by_referral", SqliteMigration0004()}};
 }
 
 absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
@@ -35,6 +37,12 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
   absl::StatusOr<std::unique_ptr<SqliteConnection>> writer = SqliteConnection::Open(path);
   if (!writer.ok()) return writer.status();
   if (absl::Status status = Migrate(**writer); !status.ok()) return status;
+  // Each grouped write runs in its own savepoint, whose journal holds every page the write
+  // touches; in a temporary file that is a write call per page. It only serves rollback within
+  // the transaction, so the writer keeps it in memory (readers, which sort, keep the default).
+  if (absl::Status status = (*writer)->Exec("PRAGMA temp_store=MEMORY"); !status.ok()) {
+    return status;
+  }
   // WAL lets the reader see every committed write without waiting for the writer.
   absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = SqliteConnection::Open(path);
   if (!reader.ok()) return reader.status();

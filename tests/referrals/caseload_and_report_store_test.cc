@@ -219,7 +219,8 @@ INSTANTIATE_TEST_SUITE_P(Engines, CaseloadAndReportStoreTest,
                          ::testing::Values(Sqlite(), Postgres()),
                          [](const auto& info) { return info.param.name; });
 
-// A database written before migration 3 gets its caseload and report columns from its records.
+// A database written before migration 3 gets its caseload and report columns from its records,
+// and keeps its history when migration 4 stores it by referral.
 TEST(CaseloadMigration, FillsTheNewColumnsOfOlderRows) {
   const std::string path = TempSqliteFile();
   {
@@ -272,6 +273,10 @@ TEST(CaseloadMigration, FillsTheNewColumnsOfOlderRows) {
   ASSERT_EQ(data->stays.size(), 1u);
   EXPECT_EQ(data->stays[0].state, v1::REFERRAL_STATE_SUBMITTED);
   EXPECT_EQ(data->stays[0].duration_us, 7200LL * 1000000);
+  auto history = (*store)->History("old1");
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].time_in_previous_state().seconds(), 7200);
   store->reset();
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
