@@ -424,6 +424,8 @@ def main():
     parser.add_argument("--referrals", type=int, default=1000000)
     parser.add_argument("--startup_rounds", type=int, default=5)
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--sections", default="startup,throughput,screening,listing",
+                        help="which figures to take, comma-separated")
     args = parser.parse_args()
     build = os.path.abspath(args.build_dir)
     import_stubs(build)
@@ -435,10 +437,16 @@ def main():
             suite.start(service)
         print(f"suite running from {build} (logs in {workdir})", flush=True)
         token = mint_token(build, "probation_practitioner", region="london")
-        bench_startup(suite, args.startup_rounds)
-        bench_throughput(suite, pb, token, args.seconds, args.connections, args.streams, build)
-        bench_screening(suite, token, build, args.profiles)
-        bench_listing(suite, pb, build, args.referrals)
+        sections = args.sections.split(",")
+        if "startup" in sections:
+            bench_startup(suite, args.startup_rounds)
+        if "throughput" in sections:
+            bench_throughput(suite, pb, token, args.seconds, args.connections, args.streams,
+                             build)
+        if "screening" in sections:
+            bench_screening(suite, token, build, args.profiles)
+        if "listing" in sections:
+            bench_listing(suite, pb, build, args.referrals)
     finally:
         suite.stop_all()
     if args.json:

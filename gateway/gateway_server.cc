@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gateway/stream_proxies.h"
@@ -10,6 +11,11 @@
 
 namespace probation::gateway {
 namespace {
+
+// "/package.Service/Method", as gRPC names a method on the wire.
+std::string MethodPath(absl::string_view service, absl::string_view method) {
+  return absl::StrCat("/", service, "/", method);
+}
 
 // The catalogue's largest page; FindInterventions follows page tokens past it.
 constexpr int kCataloguePage = 100;
@@ -156,70 +162,74 @@ GatewayServer::GatewayServer(JwtVerifier verifier, BackendCallOptions options,
       options_(std::move(options)),
       catalogue_(catalogue::v1::CatalogueService::NewStub(backends.catalogue)),
       eligibility_(eligibility::v1::EligibilityService::NewStub(backends.eligibility)),
-      referrals_(referrals::v1::ReferralService::NewStub(backends.referrals)) {}
+      referrals_(referrals::v1::ReferralService::NewStub(backends.referrals)),
+      catalogue_bytes_(backends.catalogue),
+      eligibility_bytes_(backends.eligibility),
+      referrals_bytes_(backends.referrals) {}
 
-template <typename Request, typename Response, typename Start>
-grpc::ServerUnaryReactor* GatewayServer::Forward(grpc::CallbackServerContext* context,
-                                                 const Request* request, Response* response,
-                                                 Start start) {
+grpc::ServerUnaryReactor* GatewayServer::PassThrough(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response,
+                                                     grpc::GenericStub& backend,
+                                                     std::string method) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<Principal> principal = Authenticate(*context, verifier_, absl::Now());
   if (!principal.ok()) {
     reactor->Finish(ToGrpcStatus(principal.status()));
     return reactor;
   }
-  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> backend =
+  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> backend_context =
       BackendContext(*context, *principal, options_);
-  if (!backend.ok()) {
-    reactor->Finish(ToGrpcStatus(backend.status()));
+  if (!backend_context.ok()) {
+    reactor->Finish(ToGrpcStatus(backend_context.status()));
     return reactor;
   }
-  grpc::ClientContext* backend_context = backend->release();
-  start(backend_context, request, response, [reactor, backend_context](grpc::Status status) {
-    delete backend_context;
-    reactor->Finish(status);
-  });
+  grpc::ClientContext* call_context = backend_context->release();
+  backend.UnaryCall(call_context, method, grpc::StubOptions(), request, response,
+                    [reactor, call_context](grpc::Status status) {
+                      delete call_context;
+                      reactor->Finish(status);
+                    });
   return reactor;
 }
-
-grpc::ServerUnaryReactor* GatewayServer::ListInterventions(
-    grpc::CallbackServerContext* context, const catalogue::v1::ListInterventionsRequest* request,
-    catalogue::v1::ListInterventionsResponse* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    catalogue_->async()->ListInterventions(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::ListInterventions(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, catalogue_bytes_,
+      MethodPath(catalogue::v1::CatalogueService::service_full_name(), "ListInterventions"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::GetIntervention(
-    grpc::CallbackServerContext* context, const catalogue::v1::GetInterventionRequest* request,
-    catalogue::v1::Intervention* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    catalogue_->async()->GetIntervention(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::GetIntervention(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, catalogue_bytes_,
+      MethodPath(catalogue::v1::CatalogueService::service_full_name(), "GetIntervention"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::ListRegions(
-    grpc::CallbackServerContext* context, const catalogue::v1::ListRegionsRequest* request,
-    catalogue::v1::ListRegionsResponse* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    catalogue_->async()->ListRegions(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::ListRegions(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, catalogue_bytes_,
+      MethodPath(catalogue::v1::CatalogueService::service_full_name(), "ListRegions"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::GetRegionalOffer(
-    grpc::CallbackServerContext* context, const catalogue::v1::GetRegionalOfferRequest* request,
-    catalogue::v1::RegionalOffer* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    catalogue_->async()->GetRegionalOffer(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::GetRegionalOffer(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, catalogue_bytes_,
+      MethodPath(catalogue::v1::CatalogueService::service_full_name(), "GetRegionalOffer"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::CheckEligibility(
-    grpc::CallbackServerContext* context, const eligibility::v1::CheckEligibilityRequest* request,
-    eligibility::v1::Verdict* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    eligibility_->async()->CheckEligibility(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::CheckEligibility(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, eligibility_bytes_,
+      MethodPath(eligibility::v1::EligibilityService::service_full_name(), "CheckEligibility"));
 }
 
 grpc::ServerUnaryReactor* GatewayServer::FindInterventions(
@@ -276,117 +286,116 @@ grpc::ServerUnaryReactor* GatewayServer::FindInterventions(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* GatewayServer::CreateReferral(
-    grpc::CallbackServerContext* context, const referrals::v1::CreateReferralRequest* request,
-    referrals::v1::Referral* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->CreateReferral(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::CreateReferral(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "CreateReferral"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::ListReferrals(
-    grpc::CallbackServerContext* context, const referrals::v1::ListReferralsRequest* request,
-    referrals::v1::ListReferralsResponse* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->ListReferrals(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::ListReferrals(grpc::CallbackServerContext* context,
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "ListReferrals"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::UpdateReferral(
-    grpc::CallbackServerContext* context, const referrals::v1::UpdateReferralRequest* request,
-    referrals::v1::Referral* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->UpdateReferral(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::UpdateReferral(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "UpdateReferral"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::SubmitReferral(
-    grpc::CallbackServerContext* context, const referrals::v1::SubmitReferralRequest* request,
-    referrals::v1::Referral* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->SubmitReferral(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::SubmitReferral(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "SubmitReferral"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::TransitionReferral(
-    grpc::CallbackServerContext* context, const referrals::v1::TransitionReferralRequest* request,
-    referrals::v1::Referral* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->TransitionReferral(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::TransitionReferral(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "TransitionReferral"));
 }
 
 grpc::ServerUnaryReactor* GatewayServer::ListAllowedTransitions(
-    grpc::CallbackServerContext* context,
-    const referrals::v1::ListAllowedTransitionsRequest* request,
-    referrals::v1::ListAllowedTransitionsResponse* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->ListAllowedTransitions(backend, in, out, std::move(done));
-  });
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "ListAllowedTransitions"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::GetReferralHistory(
-    grpc::CallbackServerContext* context, const referrals::v1::GetReferralHistoryRequest* request,
-    referrals::v1::GetReferralHistoryResponse* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->GetReferralHistory(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::GetReferralHistory(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "GetReferralHistory"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::GetStateMachine(
-    grpc::CallbackServerContext* context, const referrals::v1::GetStateMachineRequest* request,
-    referrals::v1::StateMachine* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->GetStateMachine(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::GetStateMachine(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "GetStateMachine"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::ExportPersonData(
-    grpc::CallbackServerContext* context, const referrals::v1::ExportPersonDataRequest* request,
-    referrals::v1::ExportPersonDataResponse* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->ExportPersonData(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::ExportPersonData(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "ExportPersonData"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::AmendReferral(
-    grpc::CallbackServerContext* context, const referrals::v1::AmendReferralRequest* request,
-    referrals::v1::Referral* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->AmendReferral(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::AmendReferral(grpc::CallbackServerContext* context,
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "AmendReferral"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::GetReferralChangelog(
-    grpc::CallbackServerContext* context, const referrals::v1::GetReferralChangelogRequest* request,
-    referrals::v1::GetReferralChangelogResponse* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->GetReferralChangelog(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::GetReferralChangelog(grpc::CallbackServerContext* context,
+                                                              const grpc::ByteBuffer* request,
+                                                              grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "GetReferralChangelog"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::UpdateCapacity(
-    grpc::CallbackServerContext* context, const referrals::v1::UpdateCapacityRequest* request,
-    referrals::v1::Capacity* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->UpdateCapacity(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::UpdateCapacity(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "UpdateCapacity"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::GetCapacity(
-    grpc::CallbackServerContext* context, const referrals::v1::GetCapacityRequest* request,
-    referrals::v1::Capacity* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->GetCapacity(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::GetCapacity(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "GetCapacity"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::BatchGetAvailability(
-    grpc::CallbackServerContext* context, const referrals::v1::BatchGetAvailabilityRequest* request,
-    referrals::v1::BatchGetAvailabilityResponse* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->BatchGetAvailability(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::BatchGetAvailability(grpc::CallbackServerContext* context,
+                                                              const grpc::ByteBuffer* request,
+                                                              grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "BatchGetAvailability"));
 }
 
 grpc::ServerUnaryReactor* GatewayServer::GetReferral(
@@ -459,12 +468,12 @@ grpc::ServerWriteReactor<referrals::v1::ExportReferralsResponse>* GatewayServer:
                           backend.status());
 }
 
-grpc::ServerUnaryReactor* GatewayServer::GetReferralReport(
-    grpc::CallbackServerContext* context, const referrals::v1::GetReferralReportRequest* request,
-    referrals::v1::ReferralReport* response) {
-  return Forward(context, request, response, [this](auto* backend, auto* in, auto* out, auto done) {
-    referrals_->async()->GetReferralReport(backend, in, out, std::move(done));
-  });
+grpc::ServerUnaryReactor* GatewayServer::GetReferralReport(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  return PassThrough(
+      context, request, response, referrals_bytes_,
+      MethodPath(referrals::v1::ReferralService::service_full_name(), "GetReferralReport"));
 }
 
 }  // namespace probation::gateway

@@ -7,10 +7,13 @@
 #define PROBATION_GATEWAY_GATEWAY_SERVER_H_
 
 #include <memory>
+#include <string>
 
 #include "gateway/caller_identity.h"
 #include "gateway/open_watches.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "libs/auth/jwt.h"
 #include "probation/catalogue/v1/catalogue_service.grpc.pb.h"
 #include "probation/eligibility/v1/eligibility_service.grpc.pb.h"
@@ -25,25 +28,94 @@ struct Backends {
   std::shared_ptr<grpc::Channel> referrals;
 };
 
-class GatewayServer final : public v1::InterventionsGateway::CallbackService {
+// The methods the gateway passes on unchanged take their messages as bytes (gRPC's raw
+// callback methods): the gateway neither parses nor re-serialises what it only forwards.
+using GatewayService = v1::InterventionsGateway::WithRawCallbackMethod_ListInterventions<
+    v1::InterventionsGateway::WithRawCallbackMethod_GetIntervention<v1::InterventionsGateway::WithRawCallbackMethod_ListRegions<
+        v1::InterventionsGateway::WithRawCallbackMethod_GetRegionalOffer<v1::InterventionsGateway::WithRawCallbackMethod_CheckEligibility<
+            v1::InterventionsGateway::WithRawCallbackMethod_CreateReferral<v1::InterventionsGateway::WithRawCallbackMethod_ListReferrals<
+                v1::InterventionsGateway::WithRawCallbackMethod_UpdateReferral<v1::InterventionsGateway::WithRawCallbackMethod_SubmitReferral<
+                    v1::InterventionsGateway::WithRawCallbackMethod_TransitionReferral<
+                        v1::InterventionsGateway::WithRawCallbackMethod_ListAllowedTransitions<
+                            v1::InterventionsGateway::WithRawCallbackMethod_GetReferralHistory<
+                                v1::InterventionsGateway::WithRawCallbackMethod_GetStateMachine<
+                                    v1::InterventionsGateway::WithRawCallbackMethod_ExportPersonData<
+                                        v1::InterventionsGateway::WithRawCallbackMethod_AmendReferral<
+                                            v1::InterventionsGateway::WithRawCallbackMethod_GetReferralChangelog<
+                                                v1::InterventionsGateway::WithRawCallbackMethod_UpdateCapacity<
+                                                    v1::InterventionsGateway::WithRawCallbackMethod_GetCapacity<
+                                                        v1::InterventionsGateway::WithRawCallbackMethod_BatchGetAvailability<
+                                                            v1::InterventionsGateway::
+                                                                WithRawCallbackMethod_GetReferralReport<
+                                                                    v1::InterventionsGateway::
+                                                                        CallbackService>>>>>>>>>>>>>>>>>>>>;
+
+class GatewayServer final : public GatewayService {
  public:
   GatewayServer(JwtVerifier verifier, BackendCallOptions options, const Backends& backends);
 
-  grpc::ServerUnaryReactor* ListInterventions(
-      grpc::CallbackServerContext* context, const catalogue::v1::ListInterventionsRequest* request,
-      catalogue::v1::ListInterventionsResponse* response) override;
+  // Passed on unchanged to the service behind.
+  grpc::ServerUnaryReactor* ListInterventions(grpc::CallbackServerContext* context,
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetIntervention(grpc::CallbackServerContext* context,
-                                            const catalogue::v1::GetInterventionRequest* request,
-                                            catalogue::v1::Intervention* response) override;
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListRegions(grpc::CallbackServerContext* context,
-                                        const catalogue::v1::ListRegionsRequest* request,
-                                        catalogue::v1::ListRegionsResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetRegionalOffer(grpc::CallbackServerContext* context,
-                                             const catalogue::v1::GetRegionalOfferRequest* request,
-                                             catalogue::v1::RegionalOffer* response) override;
-  grpc::ServerUnaryReactor* CheckEligibility(
-      grpc::CallbackServerContext* context, const eligibility::v1::CheckEligibilityRequest* request,
-      eligibility::v1::Verdict* response) override;
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* CheckEligibility(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* CreateReferral(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListReferrals(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* UpdateReferral(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* SubmitReferral(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* TransitionReferral(grpc::CallbackServerContext* context,
+                                               const grpc::ByteBuffer* request,
+                                               grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListAllowedTransitions(grpc::CallbackServerContext* context,
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetReferralHistory(grpc::CallbackServerContext* context,
+                                               const grpc::ByteBuffer* request,
+                                               grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetStateMachine(grpc::CallbackServerContext* context,
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ExportPersonData(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* AmendReferral(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetReferralChangelog(grpc::CallbackServerContext* context,
+                                                 const grpc::ByteBuffer* request,
+                                                 grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* UpdateCapacity(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetCapacity(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* BatchGetAvailability(grpc::CallbackServerContext* context,
+                                                 const grpc::ByteBuffer* request,
+                                                 grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetReferralReport(grpc::CallbackServerContext* context,
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
+
   grpc::ServerBidiReactor<eligibility::v1::ScreenCaseloadRequest,
                           eligibility::v1::ScreenCaseloadResponse>*
   ScreenCaseload(grpc::CallbackServerContext* context) override;
@@ -51,62 +123,14 @@ class GatewayServer final : public v1::InterventionsGateway::CallbackService {
                                               const v1::FindInterventionsRequest* request,
                                               v1::FindInterventionsResponse* response) override;
 
-  grpc::ServerUnaryReactor* CreateReferral(grpc::CallbackServerContext* context,
-                                           const referrals::v1::CreateReferralRequest* request,
-                                           referrals::v1::Referral* response) override;
   // The referral with its intervention's title and the moves the caller may make now.
   grpc::ServerUnaryReactor* GetReferral(grpc::CallbackServerContext* context,
                                         const referrals::v1::GetReferralRequest* request,
                                         referrals::v1::Referral* response) override;
-  grpc::ServerUnaryReactor* ListReferrals(grpc::CallbackServerContext* context,
-                                          const referrals::v1::ListReferralsRequest* request,
-                                          referrals::v1::ListReferralsResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateReferral(grpc::CallbackServerContext* context,
-                                           const referrals::v1::UpdateReferralRequest* request,
-                                           referrals::v1::Referral* response) override;
-  grpc::ServerUnaryReactor* SubmitReferral(grpc::CallbackServerContext* context,
-                                           const referrals::v1::SubmitReferralRequest* request,
-                                           referrals::v1::Referral* response) override;
-  grpc::ServerUnaryReactor* TransitionReferral(
-      grpc::CallbackServerContext* context, const referrals::v1::TransitionReferralRequest* request,
-      referrals::v1::Referral* response) override;
-  grpc::ServerUnaryReactor* ListAllowedTransitions(
-      grpc::CallbackServerContext* context,
-      const referrals::v1::ListAllowedTransitionsRequest* request,
-      referrals::v1::ListAllowedTransitionsResponse* response) override;
-  grpc::ServerUnaryReactor* GetReferralHistory(
-      grpc::CallbackServerContext* context, const referrals::v1::GetReferralHistoryRequest* request,
-      referrals::v1::GetReferralHistoryResponse* response) override;
   grpc::ServerWriteReactor<referrals::v1::ReferralEvent>* WatchReferralEvents(
       grpc::CallbackServerContext* context,
       const referrals::v1::WatchReferralEventsRequest* request) override;
-  grpc::ServerUnaryReactor* GetStateMachine(grpc::CallbackServerContext* context,
-                                            const referrals::v1::GetStateMachineRequest* request,
-                                            referrals::v1::StateMachine* response) override;
-  grpc::ServerUnaryReactor* ExportPersonData(
-      grpc::CallbackServerContext* context, const referrals::v1::ExportPersonDataRequest* request,
-      referrals::v1::ExportPersonDataResponse* response) override;
-  grpc::ServerUnaryReactor* AmendReferral(grpc::CallbackServerContext* context,
-                                          const referrals::v1::AmendReferralRequest* request,
-                                          referrals::v1::Referral* response) override;
-  grpc::ServerUnaryReactor* GetReferralChangelog(
-      grpc::CallbackServerContext* context,
-      const referrals::v1::GetReferralChangelogRequest* request,
-      referrals::v1::GetReferralChangelogResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateCapacity(grpc::CallbackServerContext* context,
-                                           const referrals::v1::UpdateCapacityRequest* request,
-                                           referrals::v1::Capacity* response) override;
-  grpc::ServerUnaryReactor* GetCapacity(grpc::CallbackServerContext* context,
-                                        const referrals::v1::GetCapacityRequest* request,
-                                        referrals::v1::Capacity* response) override;
-  grpc::ServerUnaryReactor* BatchGetAvailability(
-      grpc::CallbackServerContext* context,
-      const referrals::v1::BatchGetAvailabilityRequest* request,
-      referrals::v1::BatchGetAvailabilityResponse* response) override;
 
-  grpc::ServerUnaryReactor* GetReferralReport(
-      grpc::CallbackServerContext* context, const referrals::v1::GetReferralReportRequest* request,
-      referrals::v1::ReferralReport* response) override;
   grpc::ServerWriteReactor<referrals::v1::ExportReferralsResponse>* ExportReferrals(
       grpc::CallbackServerContext* context,
       const referrals::v1::ExportReferralsRequest* request) override;
@@ -116,10 +140,11 @@ class GatewayServer final : public v1::InterventionsGateway::CallbackService {
   void EndWatches() { watches_.Drain(); }
 
  private:
-  // Authenticates and forwards one unary call; `start` begins the backend call.
-  template <typename Request, typename Response, typename Start>
-  grpc::ServerUnaryReactor* Forward(grpc::CallbackServerContext* context, const Request* request,
-                                    Response* response, Start start);
+  // Authenticates one unary call and passes its bytes on to `method` ("/package.Service/Name")
+  // of `backend`, and the answer back.
+  grpc::ServerUnaryReactor* PassThrough(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
+                                        grpc::GenericStub& backend, std::string method);
 
   // The authenticated caller's context for a backend stream, or why there is none.
   absl::StatusOr<std::unique_ptr<grpc::ClientContext>> StreamContext(
@@ -131,6 +156,9 @@ class GatewayServer final : public v1::InterventionsGateway::CallbackService {
   std::unique_ptr<catalogue::v1::CatalogueService::Stub> catalogue_;
   std::unique_ptr<eligibility::v1::EligibilityService::Stub> eligibility_;
   std::unique_ptr<referrals::v1::ReferralService::Stub> referrals_;
+  grpc::GenericStub catalogue_bytes_;
+  grpc::GenericStub eligibility_bytes_;
+  grpc::GenericStub referrals_bytes_;
 };
 
 }  // namespace probation::gateway

@@ -1,5 +1,7 @@
 #include "libs/logging/json_log.h"
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -27,6 +29,20 @@ void LogFromProtobuf(google::protobuf::LogLevel severity, const char* file, int 
       : severity == google::protobuf::LOGLEVEL_WARNING ? spdlog::level::warn
                                                        : spdlog::level::info;
   Log(level, "protobuf", {{"message", message}, {"file", file}, {"line", line}});
+}
+
+// Appends `text` as a JSON string. Plain printable ASCII, the usual case, is copied as it is;
+// anything else goes through nlohmann's escaping, which also replaces invalid UTF-8.
+void AppendJsonString(std::string& out, absl::string_view text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    absl::StrAppend(&out, "\"", text, "\"");
+    return;
+  }
+  out += nlohmann::json(std::string(text)).dump(-1, ' ', false,
+                                                nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -60,6 +76,27 @@ void Log(spdlog::level::level_enum level, absl::string_view event, const nlohman
   std::string body = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // Strip the braces: the pattern supplies them around time, level and service.
   spdlog::default_logger_raw()->log(level, spdlog::string_view_t(body.data() + 1, body.size() - 2));
+}
+
+void LogScalars(spdlog::level::level_enum level, absl::string_view event,
+                std::initializer_list<std::pair<absl::string_view, LogScalar>> fields) {
+  if (!spdlog::default_logger_raw()->should_log(level)) return;
+  // The pattern supplies the braces around time, level and service, as for Log().
+  std::string body = "\"event\":";
+  AppendJsonString(body, event);
+  for (const auto& [key, value] : fields) {
+    absl::StrAppend(&body, ",\"", key, "\":");
+    if (const auto* text = std::get_if<absl::string_view>(&value)) {
+      AppendJsonString(body, *text);
+    } else if (const auto* integer = std::get_if<int64_t>(&value)) {
+      absl::StrAppend(&body, *integer);
+    } else if (const double number = std::get<double>(value); std::isfinite(number)) {
+      absl::StrAppend(&body, number);
+    } else {
+      body += "null";  // JSON has no NaN or infinity
+    }
+  }
+  spdlog::default_logger_raw()->log(level, spdlog::string_view_t(body.data(), body.size()));
 }
 
 }  // namespace probation

@@ -66,11 +66,13 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
       const absl::Duration latency = absl::Now() - start_;
       const double latency_ms = absl::ToDoubleMilliseconds(latency);
       if (metrics_ != nullptr) metrics_->Record(method_, status.error_code(), latency);
-      Log(status.ok() ? spdlog::level::info : spdlog::level::warn, "rpc",
-          {{"method", method_},
-           {"status", absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))},
-           {"latency_ms", latency_ms},
-           {"request_id", request_id_}});
+      const std::string code =
+          absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
+      LogScalars(status.ok() ? spdlog::level::info : spdlog::level::warn, "rpc",
+                 {{"method", method_},
+                  {"status", code},
+                  {"latency_ms", latency_ms},
+                  {"request_id", request_id_}});
     }
     methods->Proceed();
   }
