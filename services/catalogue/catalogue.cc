@@ -27,6 +27,7 @@ Catalogue::Catalogue(v1::Catalogue data) : data_(std::move(data)) {
   for (int i = 0; i < data_.interventions_size(); ++i) {
     const v1::Intervention& intervention = data_.interventions(i);
     intervention_index_.emplace(intervention.id(), i);
+    encoded_interventions_.push_back(intervention.SerializeAsString());
     search_text_.push_back(absl::AsciiStrToLower(
         absl::StrJoin({intervention.title(), intervention.short_title(), intervention.summary(),
                        intervention.description(), intervention.id()},
@@ -61,6 +62,12 @@ absl::StatusOr<const v1::Intervention*> Catalogue::GetIntervention(absl::string_
         absl::StrCat("intervention \"", name.substr(0, 200), "\" not found"));
   }
   return intervention;
+}
+
+absl::StatusOr<absl::string_view> Catalogue::GetEncodedIntervention(absl::string_view name) const {
+  absl::StatusOr<const v1::Intervention*> intervention = GetIntervention(name);
+  if (!intervention.ok()) return intervention.status();
+  return encoded_interventions_[intervention_index_.at((*intervention)->id())];
 }
 
 absl::StatusOr<const v1::Region*> Catalogue::ResolveRegion(absl::string_view field,

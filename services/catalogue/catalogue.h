@@ -31,6 +31,9 @@ class Catalogue {
   // `name` is "interventions/{id}"; INVALID_ARGUMENT naming `name` if malformed, NOT_FOUND
   // naming it if there is no such intervention.
   absl::StatusOr<const v1::Intervention*> GetIntervention(absl::string_view name) const;
+  // The same intervention as its wire bytes, encoded once when the catalogue is built, so an
+  // answer is a copy of bytes rather than of a message and its encoding.
+  absl::StatusOr<absl::string_view> GetEncodedIntervention(absl::string_view name) const;
 
   absl::StatusOr<v1::ListInterventionsResponse> ListInterventions(
       const v1::ListInterventionsRequest& request) const;
@@ -50,6 +53,8 @@ class Catalogue {
 
   v1::Catalogue data_;
   absl::flat_hash_map<std::string, int> intervention_index_;
+  // Each intervention serialised, by its index in data_.
+  std::vector<std::string> encoded_interventions_;
   absl::flat_hash_map<std::string, int> region_index_;
   // Lower-cased title, short title, summary and description, for free-text search.
   std::vector<std::string> search_text_;

@@ -32,11 +32,34 @@ grpc::ServerUnaryReactor* CatalogueServer::ListInterventions(
       context, [&] { return catalogue_->ListInterventions(*request); }, response);
 }
 
-grpc::ServerUnaryReactor* CatalogueServer::GetIntervention(
-    grpc::CallbackServerContext* context, const v1::GetInterventionRequest* request,
-    v1::Intervention* response) {
-  return Answer(
-      context, [&] { return catalogue_->GetIntervention(request->name()); }, response);
+grpc::ServerUnaryReactor* CatalogueServer::GetIntervention(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<absl::string_view> encoded = EncodedIntervention(*context, *request);
+  if (encoded.ok()) {
+    grpc::Slice bytes(encoded->data(), encoded->size());
+    *response = grpc::ByteBuffer(&bytes, 1);
+  }
+  reactor->Finish(ToGrpcStatus(encoded.status()));
+  return reactor;
+}
+
+absl::StatusOr<absl::string_view> CatalogueServer::EncodedIntervention(
+    const grpc::CallbackServerContext& context, const grpc::ByteBuffer& request) const {
+  if (absl::Status caller = VerifiedCaller(context, identity_secret_).status(); !caller.ok()) {
+    return caller;
+  }
+  // Parsing reads (and so empties) its buffer: give it a copy, which shares the bytes.
+  grpc::ByteBuffer readable(request);
+  v1::GetInterventionRequest parsed;
+  if (!grpc::SerializationTraits<v1::GetInterventionRequest>::Deserialize(&readable, &parsed)
+           .ok()) {
+    return absl::InvalidArgumentError(
+        "the request is not a valid GetInterventionRequest: malformed protobuf, or a string "
+        "field that is not UTF-8");
+  }
+  return catalogue_->GetEncodedIntervention(parsed.name());
 }
 
 grpc::ServerUnaryReactor* CatalogueServer::ListRegions(grpc::CallbackServerContext* context,

@@ -5,12 +5,20 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "probation/catalogue/v1/catalogue_service.grpc.pb.h"
 #include "services/catalogue/catalogue.h"
 
 namespace probation::catalogue {
 
-class CatalogueServer final : public v1::CatalogueService::CallbackService {
+// GetIntervention answers with bytes encoded once (Catalogue::GetEncodedIntervention), so it is
+// a raw method: gRPC neither copies nor encodes a message for it.
+using CatalogueService = v1::CatalogueService::WithRawCallbackMethod_GetIntervention<
+    v1::CatalogueService::CallbackService>;
+
+class CatalogueServer final : public CatalogueService {
  public:
   // Calls must carry an identity signed with `identity_secret` (libs/auth/grpc_identity.h).
   CatalogueServer(std::shared_ptr<const Catalogue> catalogue, std::string identity_secret)
@@ -20,8 +28,8 @@ class CatalogueServer final : public v1::CatalogueService::CallbackService {
                                               const v1::ListInterventionsRequest* request,
                                               v1::ListInterventionsResponse* response) override;
   grpc::ServerUnaryReactor* GetIntervention(grpc::CallbackServerContext* context,
-                                            const v1::GetInterventionRequest* request,
-                                            v1::Intervention* response) override;
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListRegions(grpc::CallbackServerContext* context,
                                         const v1::ListRegionsRequest* request,
                                         v1::ListRegionsResponse* response) override;
@@ -35,6 +43,10 @@ class CatalogueServer final : public v1::CatalogueService::CallbackService {
   template <typename Compute, typename Response>
   grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, Compute compute,
                                    Response* response) const;
+
+  // GetIntervention's work: the encoded intervention the request names, or why not.
+  absl::StatusOr<absl::string_view> EncodedIntervention(const grpc::CallbackServerContext& context,
+                                                        const grpc::ByteBuffer& request) const;
 
   std::shared_ptr<const Catalogue> catalogue_;
   std::string identity_secret_;

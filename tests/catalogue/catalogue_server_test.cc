@@ -3,6 +3,7 @@
 #include <set>
 
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
@@ -110,6 +111,22 @@ TEST_F(CatalogueServerTest, NegativePageSizeIsInvalid) {
   const grpc::Status status = List(request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("page_size"));
+}
+
+// GetIntervention answers with bytes encoded when the catalogue was built: every intervention
+// arrives whole and equal to the loaded one.
+TEST_F(CatalogueServerTest, GetInterventionAnswersEachInterventionWhole) {
+  ASSERT_GT(running_.catalogue->data().interventions_size(), 40);
+  for (const v1::Intervention& loaded : running_.catalogue->data().interventions()) {
+    grpc::ClientContext context;
+    v1::GetInterventionRequest request;
+    request.set_name(loaded.name());
+    v1::Intervention response;
+    const grpc::Status status = running_.stub->GetIntervention(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << loaded.name() << ": " << status.error_message();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(response, loaded))
+        << loaded.name();
+  }
 }
 
 TEST_F(CatalogueServerTest, GetInterventionNotFoundNamesTheName) {

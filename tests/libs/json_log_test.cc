@@ -1,0 +1,81 @@
+// Log lines are one JSON object each, whatever the fields hold: what Log() and LogScalars()
+// write is parsed back here as a log collector would.
+#include "libs/logging/json_log.h"
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace probation {
+namespace {
+
+// Runs `write` with logging to stderr captured; returns each line parsed.
+template <typename Write>
+std::vector<nlohmann::json> LoggedLines(Write write) {
+  EXPECT_TRUE(InitJsonLogging("json-log-test", "info").ok());
+  ::testing::internal::CaptureStderr();
+  write();
+  spdlog::default_logger_raw()->flush();
+  const std::string output = ::testing::internal::GetCapturedStderr();
+  std::vector<nlohmann::json> lines;
+  for (absl::string_view line : absl::StrSplit(output, '\n', absl::SkipEmpty())) {
+    lines.push_back(nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false));
+    EXPECT_FALSE(lines.back().is_discarded()) << "not JSON: " << line;
+  }
+  return lines;
+}
+
+TEST(LogScalars, WritesTextAndNumbersAsJsonFields) {
+  const auto lines = LoggedLines([] {
+    LogScalars(spdlog::level::info, "rpc",
+               {{"method", "/probation.catalogue.v1.CatalogueService/GetIntervention"},
+                {"count", int64_t{42}},
+                {"latency_ms", 1.25}});
+  });
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["event"], "rpc");
+  EXPECT_EQ(lines[0]["service"], "json-log-test");
+  EXPECT_EQ(lines[0]["level"], "info");
+  EXPECT_EQ(lines[0]["method"], "/probation.catalogue.v1.CatalogueService/GetIntervention");
+  EXPECT_EQ(lines[0]["count"], 42);
+  EXPECT_DOUBLE_EQ(lines[0]["latency_ms"].get<double>(), 1.25);
+}
+
+TEST(LogScalars, EscapesWhatAClientCanSend) {
+  // A request id is the client's: quotes, a newline that would start a forged line, control
+  // characters and bytes that are not UTF-8 all stay inside one field of one line.
+  const std::string hostile = "a\"b\\c\n{\"event\":\"forged\"}\x01\xff\xfe";
+  const auto lines = LoggedLines([&] {
+    LogScalars(spdlog::level::warn, "rpc",
+               {{"request_id", hostile}, {"latency_ms", std::numeric_limits<double>::quiet_NaN()}});
+  });
+  ASSERT_EQ(lines.size(), 1u);
+  const std::string logged = lines[0]["request_id"];
+  const size_t valid = hostile.size() - 2;  // all but the two bytes that are not UTF-8
+  EXPECT_EQ(logged.substr(0, valid), hostile.substr(0, valid));
+  EXPECT_NE(logged.find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD for the bad bytes
+  EXPECT_TRUE(lines[0]["latency_ms"].is_null());
+}
+
+TEST(LogScalars, WritesNothingBelowTheLevel) {
+  const auto lines = LoggedLines([] { LogScalars(spdlog::level::debug, "rpc", {{"x", "y"}}); });
+  EXPECT_TRUE(lines.empty());
+}
+
+TEST(Log, WritesNestedFields) {
+  const auto lines = LoggedLines([] {
+    Log(spdlog::level::info, "serving",
+        {{"port", 50051}, {"backends", {"catalogue", "referrals"}}});
+  });
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["event"], "serving");
+  EXPECT_EQ(lines[0]["port"], 50051);
+  EXPECT_EQ(lines[0]["backends"][1], "referrals");
+}
+
+}  // namespace
+}  // namespace probation
