@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "gateway/find_interventions_response.h"
 #include "gateway/stream_proxies.h"
 #include "libs/status/grpc_status.h"
 
@@ -20,33 +21,41 @@ std::string MethodPath(absl::string_view service, absl::string_view method) {
 // The catalogue's largest page; FindInterventions follows page tokens past it.
 constexpr int kCataloguePage = 100;
 
-// State of one FindInterventions call: the catalogue pages and the verdicts arrive
-// concurrently; whichever finishes last joins them and finishes the call.
+// State of one FindInterventions call: the catalogue's interventions (unless the cache has
+// them), the verdicts and the places arrive concurrently; whichever finishes last joins them
+// and finishes the call.
 struct FindCall {
-  FindCall(grpc::ServerUnaryReactor* reactor, v1::FindInterventionsResponse* response,
+  FindCall(grpc::ServerUnaryReactor* reactor, grpc::ByteBuffer* response,
+           std::shared_ptr<const EncodedInterventions> cached,
            std::unique_ptr<grpc::ClientContext> catalogue_context,
            std::unique_ptr<grpc::ClientContext> eligibility_context,
            std::unique_ptr<grpc::ClientContext> availability_context)
       : reactor(reactor),
         response(response),
+        interventions(std::move(cached)),
         catalogue_context(std::move(catalogue_context)),
         eligibility_context(std::move(eligibility_context)),
         availability_context(std::move(availability_context)),
-        pending(this->availability_context == nullptr ? 2 : 3) {}
+        pending(1 + (this->catalogue_context == nullptr ? 0 : 1) +
+                (this->availability_context == nullptr ? 0 : 1)) {}
 
   grpc::ServerUnaryReactor* reactor;
-  v1::FindInterventionsResponse* response;
+  grpc::ByteBuffer* response;
+  // From the cache, or once every catalogue page has arrived.
+  std::shared_ptr<const EncodedInterventions> interventions;
+  // Null when the cache had the interventions.
   std::unique_ptr<grpc::ClientContext> catalogue_context;
   std::unique_ptr<grpc::ClientContext> eligibility_context;
   // Null when the person has no region to look for places in.
   std::unique_ptr<grpc::ClientContext> availability_context;
   catalogue::v1::ListInterventionsRequest catalogue_request;
   catalogue::v1::ListInterventionsResponse catalogue_page;
+  EncodedInterventions fetched;
   eligibility::v1::FindEligibleInterventionsRequest eligibility_request;
-  eligibility::v1::FindEligibleInterventionsResponse verdicts;
+  grpc::ByteBuffer eligibility_request_bytes;
+  grpc::ByteBuffer verdicts_bytes;
   referrals::v1::BatchGetAvailabilityRequest availability_request;
   referrals::v1::BatchGetAvailabilityResponse availability;
-  absl::flat_hash_map<std::string, catalogue::v1::Intervention> interventions;
   grpc::Status catalogue_status;
   grpc::Status eligibility_status;
   grpc::Status availability_status;
@@ -61,54 +70,58 @@ struct FindCall {
     } else {
       // Places matter only where the person could go; without the referrals service the
       // matches still stand.
-      absl::flat_hash_map<std::string, std::vector<referrals::v1::Availability*>> places;
+      PlacesByIntervention places;
       if (availability_context != nullptr && availability_status.ok()) {
         for (referrals::v1::Availability& entry : *availability.mutable_availabilities()) {
           places[entry.intervention()].push_back(&entry);
         }
       }
-      response->set_availability_unknown(availability_context != nullptr &&
-                                         !availability_status.ok());
-      // Verdicts come eligible first, in pathway order: keep that order.
-      for (eligibility::v1::Verdict& verdict : *verdicts.mutable_verdicts()) {
-        auto it = interventions.find(verdict.intervention());
-        if (it == interventions.end()) continue;  // changed between the two reads
-        v1::InterventionMatch* match = response->add_matches();
-        *match->mutable_intervention() = std::move(it->second);
-        if (verdict.outcome() == eligibility::v1::OUTCOME_ELIGIBLE) {
-          for (referrals::v1::Availability* entry : places[verdict.intervention()]) {
-            *match->add_availability() = std::move(*entry);
-          }
-        }
-        *match->mutable_verdict() = std::move(verdict);
+      internal::EncodedVerdicts verdicts;
+      absl::StatusOr<std::string> encoded =
+          grpc::SerializationTraits<internal::EncodedVerdicts>::Deserialize(&verdicts_bytes,
+                                                                            &verdicts)
+                  .ok()
+              ? EncodeFindInterventionsResponse(
+                    *interventions, verdicts, places,
+                    availability_context != nullptr && !availability_status.ok())
+              : absl::InternalError("the eligibility service's answer is malformed");
+      if (encoded.ok()) {
+        grpc::Slice bytes(*encoded);
+        *response = grpc::ByteBuffer(&bytes, 1);
       }
-      *response->mutable_pathway() = std::move(*verdicts.mutable_pathway());
-      reactor->Finish(grpc::Status::OK);
+      reactor->Finish(ToGrpcStatus(encoded.status()));
     }
     delete this;
   }
 };
 
-void FetchCataloguePage(catalogue::v1::CatalogueService::Stub* stub, FindCall* call) {
+void FetchCataloguePage(catalogue::v1::CatalogueService::Stub* stub, CatalogueCache* cache,
+                        FindCall* call) {
   stub->async()->ListInterventions(
       call->catalogue_context.get(), &call->catalogue_request, &call->catalogue_page,
-      [stub, call](grpc::Status status) {
+      [stub, cache, call](grpc::Status status) {
         if (!status.ok()) {
           call->catalogue_status = status;
           return call->Done();
         }
-        for (catalogue::v1::Intervention& intervention :
-             *call->catalogue_page.mutable_interventions()) {
-          call->interventions.emplace(intervention.name(), std::move(intervention));
+        for (const catalogue::v1::Intervention& intervention :
+             call->catalogue_page.interventions()) {
+          call->fetched.emplace(intervention.name(), intervention.SerializeAsString());
         }
-        if (call->catalogue_page.next_page_token().empty()) return call->Done();
+        if (call->catalogue_page.next_page_token().empty()) {
+          call->interventions =
+              std::make_shared<const EncodedInterventions>(std::move(call->fetched));
+          cache->Put(call->catalogue_request.kind(), call->catalogue_request.need_area(),
+                     call->interventions, absl::Now());
+          return call->Done();
+        }
         // A ClientContext serves one call: the next page needs a fresh one, same deadline.
         auto next = std::make_unique<grpc::ClientContext>();
         next->set_deadline(call->catalogue_context->deadline());
         call->catalogue_context = std::move(next);
         call->catalogue_request.set_page_token(call->catalogue_page.next_page_token());
         call->catalogue_page.Clear();
-        FetchCataloguePage(stub, call);
+        FetchCataloguePage(stub, cache, call);
       });
 }
 
@@ -157,9 +170,10 @@ struct GetReferralCall {
 }  // namespace
 
 GatewayServer::GatewayServer(JwtVerifier verifier, BackendCallOptions options,
-                             const Backends& backends)
+                             const Backends& backends, absl::Duration catalogue_cache_ttl)
     : verifier_(std::move(verifier)),
       options_(std::move(options)),
+      catalogue_cache_(catalogue_cache_ttl),
       catalogue_(catalogue::v1::CatalogueService::NewStub(backends.catalogue)),
       eligibility_(eligibility::v1::EligibilityService::NewStub(backends.eligibility)),
       referrals_(referrals::v1::ReferralService::NewStub(backends.referrals)),
@@ -232,43 +246,51 @@ grpc::ServerUnaryReactor* GatewayServer::CheckEligibility(grpc::CallbackServerCo
       MethodPath(eligibility::v1::EligibilityService::service_full_name(), "CheckEligibility"));
 }
 
-grpc::ServerUnaryReactor* GatewayServer::FindInterventions(
-    grpc::CallbackServerContext* context, const v1::FindInterventionsRequest* request,
-    v1::FindInterventionsResponse* response) {
+grpc::ServerUnaryReactor* GatewayServer::FindInterventions(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request_bytes,
+                                                           grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<Principal> principal = Authenticate(*context, verifier_, absl::Now());
   if (!principal.ok()) {
     reactor->Finish(ToGrpcStatus(principal.status()));
     return reactor;
   }
-  auto catalogue_context = BackendContext(*context, *principal, options_);
-  auto eligibility_context = BackendContext(*context, *principal, options_);
-  if (!catalogue_context.ok() || !eligibility_context.ok()) {
-    reactor->Finish(ToGrpcStatus(catalogue_context.ok() ? eligibility_context.status()
-                                                        : catalogue_context.status()));
+  // Parsing reads (and so empties) its buffer: give it a copy, which shares the bytes.
+  grpc::ByteBuffer readable(*request_bytes);
+  v1::FindInterventionsRequest request;
+  if (!grpc::SerializationTraits<v1::FindInterventionsRequest>::Deserialize(&readable, &request)
+           .ok()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 "the request is not a valid FindInterventionsRequest: malformed "
+                                 "protobuf, or a string field that is not UTF-8"));
     return reactor;
   }
-  std::unique_ptr<grpc::ClientContext> availability_context;
-  if (!request->person().region().empty()) {
-    auto context_or = BackendContext(*context, *principal, options_);
-    if (!context_or.ok()) {
-      reactor->Finish(ToGrpcStatus(context_or.status()));
+  std::shared_ptr<const EncodedInterventions> cached =
+      catalogue_cache_.Find(request.kind(), request.need_area(), absl::Now());
+  std::unique_ptr<grpc::ClientContext> contexts[3];
+  const bool wanted[3] = {cached == nullptr, true, !request.person().region().empty()};
+  for (int i = 0; i < 3; ++i) {
+    if (!wanted[i]) continue;
+    absl::StatusOr<std::unique_ptr<grpc::ClientContext>> made =
+        BackendContext(*context, *principal, options_);
+    if (!made.ok()) {
+      reactor->Finish(ToGrpcStatus(made.status()));
       return reactor;
     }
-    availability_context = *std::move(context_or);
+    contexts[i] = *std::move(made);
   }
-  auto* call = new FindCall(reactor, response, *std::move(catalogue_context),
-                            *std::move(eligibility_context), std::move(availability_context));
+  auto* call = new FindCall(reactor, response, std::move(cached), std::move(contexts[0]),
+                            std::move(contexts[1]), std::move(contexts[2]));
   call->catalogue_request.set_page_size(kCataloguePage);
-  call->catalogue_request.set_kind(request->kind());
-  call->catalogue_request.set_need_area(request->need_area());
-  *call->eligibility_request.mutable_person() = request->person();
-  call->eligibility_request.set_kind(request->kind());
-  call->eligibility_request.set_need_area(request->need_area());
+  call->catalogue_request.set_kind(request.kind());
+  call->catalogue_request.set_need_area(request.need_area());
+  *call->eligibility_request.mutable_person() = std::move(*request.mutable_person());
+  call->eligibility_request.set_kind(request.kind());
+  call->eligibility_request.set_need_area(request.need_area());
   call->eligibility_request.set_view(eligibility::v1::VERDICT_VIEW_FULL);
   // Every backend at once.
   if (call->availability_context != nullptr) {
-    call->availability_request.set_region(request->person().region());
+    call->availability_request.set_region(call->eligibility_request.person().region());
     referrals_->async()->BatchGetAvailability(call->availability_context.get(),
                                               &call->availability_request, &call->availability,
                                               [call](grpc::Status status) {
@@ -276,13 +298,27 @@ grpc::ServerUnaryReactor* GatewayServer::FindInterventions(
                                                 call->Done();
                                               });
   }
-  FetchCataloguePage(catalogue_.get(), call);
-  eligibility_->async()->FindEligibleInterventions(call->eligibility_context.get(),
-                                                   &call->eligibility_request, &call->verdicts,
-                                                   [call](grpc::Status status) {
-                                                     call->eligibility_status = status;
-                                                     call->Done();
-                                                   });
+  if (call->catalogue_context != nullptr) {
+    FetchCataloguePage(catalogue_.get(), &catalogue_cache_, call);
+  }
+  // The verdicts stay encoded: the answer carries them as eligibility wrote them.
+  bool own_buffer = false;
+  if (grpc::Status encoded =
+          grpc::SerializationTraits<eligibility::v1::FindEligibleInterventionsRequest>::Serialize(
+              call->eligibility_request, &call->eligibility_request_bytes, &own_buffer);
+      !encoded.ok()) {
+    call->eligibility_status = encoded;
+    call->Done();
+    return reactor;
+  }
+  eligibility_bytes_.UnaryCall(call->eligibility_context.get(),
+                               MethodPath(eligibility::v1::EligibilityService::service_full_name(),
+                                          "FindEligibleInterventions"),
+                               grpc::StubOptions(), &call->eligibility_request_bytes,
+                               &call->verdicts_bytes, [call](grpc::Status status) {
+                                 call->eligibility_status = status;
+                                 call->Done();
+                               });
   return reactor;
 }
 

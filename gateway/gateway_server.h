@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gateway/caller_identity.h"
+#include "gateway/catalogue_cache.h"
 #include "gateway/open_watches.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -30,29 +31,39 @@ struct Backends {
 
 // The methods the gateway passes on unchanged take their messages as bytes (gRPC's raw
 // callback methods): the gateway neither parses nor re-serialises what it only forwards.
-using GatewayService = v1::InterventionsGateway::WithRawCallbackMethod_ListInterventions<
-    v1::InterventionsGateway::WithRawCallbackMethod_GetIntervention<v1::InterventionsGateway::WithRawCallbackMethod_ListRegions<
-        v1::InterventionsGateway::WithRawCallbackMethod_GetRegionalOffer<v1::InterventionsGateway::WithRawCallbackMethod_CheckEligibility<
-            v1::InterventionsGateway::WithRawCallbackMethod_CreateReferral<v1::InterventionsGateway::WithRawCallbackMethod_ListReferrals<
-                v1::InterventionsGateway::WithRawCallbackMethod_UpdateReferral<v1::InterventionsGateway::WithRawCallbackMethod_SubmitReferral<
-                    v1::InterventionsGateway::WithRawCallbackMethod_TransitionReferral<
-                        v1::InterventionsGateway::WithRawCallbackMethod_ListAllowedTransitions<
-                            v1::InterventionsGateway::WithRawCallbackMethod_GetReferralHistory<
-                                v1::InterventionsGateway::WithRawCallbackMethod_GetStateMachine<
-                                    v1::InterventionsGateway::WithRawCallbackMethod_ExportPersonData<
-                                        v1::InterventionsGateway::WithRawCallbackMethod_AmendReferral<
-                                            v1::InterventionsGateway::WithRawCallbackMethod_GetReferralChangelog<
-                                                v1::InterventionsGateway::WithRawCallbackMethod_UpdateCapacity<
-                                                    v1::InterventionsGateway::WithRawCallbackMethod_GetCapacity<
-                                                        v1::InterventionsGateway::WithRawCallbackMethod_BatchGetAvailability<
-                                                            v1::InterventionsGateway::
-                                                                WithRawCallbackMethod_GetReferralReport<
-                                                                    v1::InterventionsGateway::
-                                                                        CallbackService>>>>>>>>>>>>>>>>>>>>;
+using GeneratedGateway = v1::InterventionsGateway;
+// clang-format off
+using GatewayService =
+    GeneratedGateway::WithRawCallbackMethod_ListInterventions<
+    GeneratedGateway::WithRawCallbackMethod_GetIntervention<
+    GeneratedGateway::WithRawCallbackMethod_ListRegions<
+    GeneratedGateway::WithRawCallbackMethod_GetRegionalOffer<
+    GeneratedGateway::WithRawCallbackMethod_CheckEligibility<
+    GeneratedGateway::WithRawCallbackMethod_FindInterventions<
+    GeneratedGateway::WithRawCallbackMethod_CreateReferral<
+    GeneratedGateway::WithRawCallbackMethod_ListReferrals<
+    GeneratedGateway::WithRawCallbackMethod_UpdateReferral<
+    GeneratedGateway::WithRawCallbackMethod_SubmitReferral<
+    GeneratedGateway::WithRawCallbackMethod_TransitionReferral<
+    GeneratedGateway::WithRawCallbackMethod_ListAllowedTransitions<
+    GeneratedGateway::WithRawCallbackMethod_GetReferralHistory<
+    GeneratedGateway::WithRawCallbackMethod_GetStateMachine<
+    GeneratedGateway::WithRawCallbackMethod_ExportPersonData<
+    GeneratedGateway::WithRawCallbackMethod_AmendReferral<
+    GeneratedGateway::WithRawCallbackMethod_GetReferralChangelog<
+    GeneratedGateway::WithRawCallbackMethod_UpdateCapacity<
+    GeneratedGateway::WithRawCallbackMethod_GetCapacity<
+    GeneratedGateway::WithRawCallbackMethod_BatchGetAvailability<
+    GeneratedGateway::WithRawCallbackMethod_GetReferralReport<
+    GeneratedGateway::CallbackService>>>>>>>>>>>>>>>>>>>>>;
+// clang-format on
 
 class GatewayServer final : public GatewayService {
  public:
-  GatewayServer(JwtVerifier verifier, BackendCallOptions options, const Backends& backends);
+  // FindInterventions keeps the catalogue's interventions for `catalogue_cache_ttl` (zero:
+  // fetches them for every call).
+  GatewayServer(JwtVerifier verifier, BackendCallOptions options, const Backends& backends,
+                absl::Duration catalogue_cache_ttl = absl::Seconds(30));
 
   // Passed on unchanged to the service behind.
   grpc::ServerUnaryReactor* ListInterventions(grpc::CallbackServerContext* context,
@@ -119,9 +130,11 @@ class GatewayServer final : public GatewayService {
   grpc::ServerBidiReactor<eligibility::v1::ScreenCaseloadRequest,
                           eligibility::v1::ScreenCaseloadResponse>*
   ScreenCaseload(grpc::CallbackServerContext* context) override;
+  // The catalogue's interventions (CatalogueCache) joined with eligibility's verdicts and the
+  // referrals service's places, encoded without re-encoding any intervention.
   grpc::ServerUnaryReactor* FindInterventions(grpc::CallbackServerContext* context,
-                                              const v1::FindInterventionsRequest* request,
-                                              v1::FindInterventionsResponse* response) override;
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
 
   // The referral with its intervention's title and the moves the caller may make now.
   grpc::ServerUnaryReactor* GetReferral(grpc::CallbackServerContext* context,
@@ -153,6 +166,7 @@ class GatewayServer final : public GatewayService {
   JwtVerifier verifier_;
   BackendCallOptions options_;
   OpenWatches watches_;
+  CatalogueCache catalogue_cache_;
   std::unique_ptr<catalogue::v1::CatalogueService::Stub> catalogue_;
   std::unique_ptr<eligibility::v1::EligibilityService::Stub> eligibility_;
   std::unique_ptr<referrals::v1::ReferralService::Stub> referrals_;

@@ -46,6 +46,9 @@ ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(1),
           "How often the services' health is checked.");
 ABSL_FLAG(int, max_message_bytes, 4 * 1024 * 1024,
           "Largest message accepted from callers or services.");
+ABSL_FLAG(absl::Duration, catalogue_cache_ttl, absl::Seconds(30),
+          "How long FindInterventions reuses the catalogue's interventions (0s: fetch them for "
+          "every call).");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "How long calls in flight may finish after SIGTERM.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
@@ -118,6 +121,9 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_backend_timeout) <= absl::ZeroDuration()) {
     Fail("backend_timeout", "must be positive");
   }
+  if (absl::GetFlag(FLAGS_catalogue_cache_ttl) < absl::ZeroDuration()) {
+    Fail("catalogue_cache_ttl", "must not be negative");
+  }
   if (absl::GetFlag(FLAGS_health_check_interval) < absl::Milliseconds(100)) {
     Fail("health_check_interval", "must be at least 100ms");
   }
@@ -149,7 +155,8 @@ int main(int argc, char** argv) {
   gateway::BackendCallOptions call_options;
   call_options.default_timeout = absl::GetFlag(FLAGS_backend_timeout);
   call_options.internal_secret = absl::GetFlag(FLAGS_internal_secret);
-  gateway::GatewayServer service(*std::move(verifier), call_options, backends);
+  gateway::GatewayServer service(*std::move(verifier), call_options, backends,
+                                 absl::GetFlag(FLAGS_catalogue_cache_ttl));
 
   probation::ServerOptions options;
   options.metrics = &served;
