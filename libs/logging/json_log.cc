@@ -41,8 +41,8 @@ void AppendJsonString(std::string& out, absl::string_view text) {
     absl::StrAppend(&out, "\"", text, "\"");
     return;
   }
-  out += nlohmann::json(std::string(text)).dump(-1, ' ', false,
-                                                nlohmann::json::error_handler_t::replace);
+  out += nlohmann::json(std::string(text))
+             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
