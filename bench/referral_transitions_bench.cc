@@ -1,9 +1,11 @@
-// Durable referral transitions per second, against the limit of the disk: first a plain loop
-// that commits one row per transaction on a SQLite file opened exactly as the store opens its
-// own (WAL, synchronous=FULL), then --writers threads each moving its own referral on and off
-// hold through the real ReferralWorkflow, state machines and store, every move acknowledged
-// only once committed. With --postgres the store is PostgreSQL (bench/run.sh compares that
-// with pgbench on the same server). Prints one JSON line.
+// Durable referral transitions per second, against the limit of the disk: a plain loop that
+// commits one row per transaction on a SQLite file opened exactly as the store opens its own
+// (WAL, synchronous=FULL), and --writers threads each moving its own referral on and off hold
+// through the real ReferralWorkflow, state machines and store, every move acknowledged only
+// once committed. The disk's speed drifts from second to second, so the two take turns in
+// --rounds slices of --slice each, and each figure is its total over its slices. With
+// --postgres the store is PostgreSQL (bench/run.sh compares that with pgbench on the same
+// server) and only the writers run. Prints one JSON line.
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -27,8 +29,8 @@
 ABSL_FLAG(std::string, directory, "/tmp", "Where the SQLite files go.");
 ABSL_FLAG(std::string, postgres, "", "libpq conninfo: measure the PostgreSQL store instead.");
 ABSL_FLAG(int, writers, 64, "Concurrent writers, each with its own referral.");
-ABSL_FLAG(absl::Duration, duration, absl::Seconds(5), "How long the writers run.");
-ABSL_FLAG(int, loop_rows, 3000, "Rows the plain loop commits, one per transaction.");
+ABSL_FLAG(int, rounds, 5, "Turns the loop and the writers take.");
+ABSL_FLAG(absl::Duration, slice, absl::Seconds(1), "How long each turn lasts.");
 
 namespace probation::referrals {
 namespace {
@@ -55,27 +57,22 @@ void RemoveSqlite(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
 
-// One row per transaction: what a durable write costs without grouping.
-double PlainLoopRowsPerSecond(const std::string& path, int rows) {
-  RemoveSqlite(path);
-  double per_second = 0;
-  {
-    std::unique_ptr<SqliteConnection> connection = OrDie(SqliteConnection::Open(path));
-    OrDie(connection->Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)"));
-    const std::string body(300, 'b');  // about a referral event's size
-    const absl::Time start = absl::Now();
-    for (int i = 0; i < rows; ++i) {
-      SqliteTransaction transaction(*connection);
-      OrDie(transaction.begun());
-      SqliteStatement insert(*connection, "INSERT INTO t (body) VALUES (?)");
-      insert.Bind({Blob{body}});
-      OrDie(insert.Run());
-      OrDie(transaction.Commit());
-    }
-    per_second = rows / absl::ToDoubleSeconds(absl::Now() - start);
+// One row per transaction: what a durable write costs without grouping. Returns how many rows
+// it committed in `slice`.
+int64_t PlainLoopFor(SqliteConnection& connection, absl::Duration slice) {
+  const std::string body(300, 'b');  // about a referral event's size
+  const absl::Time end = absl::Now() + slice;
+  int64_t rows = 0;
+  while (absl::Now() < end) {
+    SqliteTransaction transaction(connection);
+    OrDie(transaction.begun());
+    SqliteStatement insert(connection, "INSERT INTO t (body) VALUES (?)");
+    insert.Bind({Blob{body}});
+    OrDie(insert.Run());
+    OrDie(transaction.Commit());
+    ++rows;
   }
-  RemoveSqlite(path);
-  return per_second;
+  return rows;
 }
 
 v1::Referral SubmittedReferral(int i) {
@@ -97,17 +94,16 @@ v1::Referral SubmittedReferral(int i) {
 int Main() {
   const bool postgres = !absl::GetFlag(FLAGS_postgres).empty();
   const std::string directory = absl::GetFlag(FLAGS_directory);
+  const int rounds = absl::GetFlag(FLAGS_rounds);
+  const absl::Duration slice = absl::GetFlag(FLAGS_slice);
   nlohmann::json result = {{"engine", postgres ? "postgres" : "sqlite"}};
-  // The disk's speed drifts: the loop runs before and after the writers, and the faster of the
-  // two is the limit they are held to.
-  double loop_rows_per_second = 0;
-  const auto run_loop = [&] {
-    if (postgres) return;
-    loop_rows_per_second = std::max(
-        loop_rows_per_second,
-        PlainLoopRowsPerSecond(directory + "/bench-loop.db", absl::GetFlag(FLAGS_loop_rows)));
-  };
-  run_loop();
+  const std::string loop_database = directory + "/bench-loop.db";
+  std::unique_ptr<SqliteConnection> loop;
+  if (!postgres) {
+    RemoveSqlite(loop_database);
+    loop = OrDie(SqliteConnection::Open(loop_database));
+    OrDie(loop->Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)"));
+  }
 
   const std::string database = directory + "/bench-transitions.db";
   std::unique_ptr<ReferralStore> store;
@@ -145,42 +141,56 @@ int Main() {
   }
   const Caller practitioner{"bench-practitioner", v1::ROLE_PROBATION_PRACTITIONER, "london", ""};
   const GroupCommit::Counts before = write_counts();
-  std::atomic<bool> stop{false};
+  std::vector<v1::Referral> current = referrals;
   std::atomic<int64_t> transitions{0};
   std::atomic<int64_t> failures{0};
-  std::vector<std::thread> threads;
-  const absl::Time start = absl::Now();
-  for (int i = 0; i < writers; ++i) {
-    threads.emplace_back([&, i] {
-      v1::Referral current = referrals[i];
-      while (!stop.load(std::memory_order_relaxed)) {
-        v1::TransitionReferralRequest move;
-        move.set_name(current.name());
-        move.set_etag(current.etag());
-        const bool hold = current.state() == v1::REFERRAL_STATE_SUBMITTED;
-        move.set_to_state(hold ? v1::REFERRAL_STATE_ON_HOLD : v1::REFERRAL_STATE_SUBMITTED);
-        if (hold) move.set_reason_code("awaiting-information");
-        absl::StatusOr<v1::Referral> moved = workflow.TransitionReferral(move, practitioner);
-        if (!moved.ok()) {
-          std::cerr << moved.status() << "\n";
-          ++failures;
-          return;
+  int64_t loop_rows = 0;
+  absl::Duration writing = absl::ZeroDuration();
+  absl::Duration looping = absl::ZeroDuration();
+  for (int round = 0; round < rounds; ++round) {
+    if (loop != nullptr) {
+      const absl::Time start = absl::Now();
+      loop_rows += PlainLoopFor(*loop, slice);
+      looping += absl::Now() - start;
+    }
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> threads;
+    const absl::Time start = absl::Now();
+    for (int i = 0; i < writers; ++i) {
+      threads.emplace_back([&, i] {
+        v1::Referral& mine = current[i];
+        while (!stop.load(std::memory_order_relaxed)) {
+          v1::TransitionReferralRequest move;
+          move.set_name(mine.name());
+          move.set_etag(mine.etag());
+          const bool hold = mine.state() == v1::REFERRAL_STATE_SUBMITTED;
+          move.set_to_state(hold ? v1::REFERRAL_STATE_ON_HOLD : v1::REFERRAL_STATE_SUBMITTED);
+          if (hold) move.set_reason_code("awaiting-information");
+          absl::StatusOr<v1::Referral> moved = workflow.TransitionReferral(move, practitioner);
+          if (!moved.ok()) {
+            std::cerr << moved.status() << "\n";
+            ++failures;
+            return;
+          }
+          mine = *std::move(moved);
+          ++transitions;
         }
-        current = *std::move(moved);
-        ++transitions;
-      }
-    });
+      });
+    }
+    absl::SleepFor(slice);
+    stop = true;
+    for (auto& thread : threads) thread.join();
+    writing += absl::Now() - start;
   }
-  absl::SleepFor(absl::GetFlag(FLAGS_duration));
-  stop = true;
-  for (auto& thread : threads) thread.join();
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  run_loop();
-  if (!postgres) result["loop_rows_per_second"] = loop_rows_per_second;
-  result["writers"] = writers;
+  if (loop != nullptr) {
+    result["loop_rows_per_second"] = loop_rows / absl::ToDoubleSeconds(looping);
+    loop.reset();
+    RemoveSqlite(loop_database);
+  }
   result["transitions"] = transitions.load();
   result["failures"] = failures.load();
-  result["transitions_per_second"] = transitions.load() / seconds;
+  result["transitions_per_second"] = transitions.load() / absl::ToDoubleSeconds(writing);
+  result["writers"] = writers;
   {
     const GroupCommit::Counts after = write_counts();
     result["commits"] = after.commits - before.commits;

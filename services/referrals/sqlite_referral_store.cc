@@ -267,18 +267,20 @@ absl::StatusOr<v1::Referral> SqliteReferralStore::Update(const ReferralWrite& wr
   const EncodedWrite encoded = EncodeWrite(write, stored);
   absl::Status status = group_commit_.Write([&]() -> absl::Status {
     SqliteConnection& db = *writer_;
-    // Most writes are moves, which leave who, what, where and whom alone: this touches only
-    // the state's indexes. A draft edit that changes those matches nothing here and takes
-    // the full update below.
+    // Most writes are moves, which leave who, what, where and whom alone, and whether the
+    // referral is open and when it took a place: this sets only the state and times, so
+    // SQLite updates only the indexes that read them (it goes by the columns set, not by the
+    // values). A write that changes any of the rest matches nothing here and takes the full
+    // update below.
     SqliteStatement move(db,
-                         "UPDATE referrals SET state = ?, is_open = ?, version = version + 1, "
-                         "update_time_us = ?, start_time_us = ?, body = ? WHERE id = ? AND "
-                         "version = ? AND crn = ? AND intervention = ? AND region = ? AND "
-                         "provider = ? AND assignee = ?");
-    move.Bind({int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
-               Micros(stored.start_time()), Blob{encoded.referral}, stored.id(), expected,
-               stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
-               stored.assignee()});
+                         "UPDATE referrals SET state = ?, version = version + 1, "
+                         "update_time_us = ?, body = ? WHERE id = ? AND version = ? AND crn = ? "
+                         "AND intervention = ? AND region = ? AND provider = ? AND assignee = ? "
+                         "AND is_open = ? AND start_time_us = ?");
+    move.Bind({int64_t{stored.state()}, Micros(stored.update_time()), Blob{encoded.referral},
+               stored.id(), expected, stored.person().crn(), stored.intervention(), stored.region(),
+               stored.provider(), stored.assignee(), int64_t{write.open ? 1 : 0},
+               Micros(stored.start_time())});
     if (absl::Status status = move.Run(); !status.ok()) {
       return ExplainConstraint(db, stored, status);
     }
