@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "gateway/find_interventions_response.h"
 #include "gateway/stream_proxies.h"
+#include "libs/server/raw_request.h"
 #include "libs/status/grpc_status.h"
 
 namespace probation::gateway {
@@ -255,14 +256,9 @@ grpc::ServerUnaryReactor* GatewayServer::FindInterventions(grpc::CallbackServerC
     reactor->Finish(ToGrpcStatus(principal.status()));
     return reactor;
   }
-  // Parsing reads (and so empties) its buffer: give it a copy, which shares the bytes.
-  grpc::ByteBuffer readable(*request_bytes);
   v1::FindInterventionsRequest request;
-  if (!grpc::SerializationTraits<v1::FindInterventionsRequest>::Deserialize(&readable, &request)
-           .ok()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "the request is not a valid FindInterventionsRequest: malformed "
-                                 "protobuf, or a string field that is not UTF-8"));
+  if (absl::Status status = ParseRawRequest(*request_bytes, request); !status.ok()) {
+    reactor->Finish(ToGrpcStatus(status));
     return reactor;
   }
   std::shared_ptr<const EncodedInterventions> cached =

@@ -1,6 +1,7 @@
 #include "services/catalogue/catalogue_server.h"
 
 #include "libs/auth/grpc_identity.h"
+#include "libs/server/raw_request.h"
 #include "libs/status/grpc_status.h"
 
 namespace probation::catalogue {
@@ -50,15 +51,8 @@ absl::StatusOr<absl::string_view> CatalogueServer::EncodedIntervention(
   if (absl::Status caller = VerifiedCaller(context, identity_secret_).status(); !caller.ok()) {
     return caller;
   }
-  // Parsing reads (and so empties) its buffer: give it a copy, which shares the bytes.
-  grpc::ByteBuffer readable(request);
   v1::GetInterventionRequest parsed;
-  if (!grpc::SerializationTraits<v1::GetInterventionRequest>::Deserialize(&readable, &parsed)
-           .ok()) {
-    return absl::InvalidArgumentError(
-        "the request is not a valid GetInterventionRequest: malformed protobuf, or a string "
-        "field that is not UTF-8");
-  }
+  if (absl::Status status = ParseRawRequest(request, parsed); !status.ok()) return status;
   return catalogue_->GetEncodedIntervention(parsed.name());
 }
 
