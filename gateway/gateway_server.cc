@@ -263,6 +263,8 @@ grpc::ServerUnaryReactor* GatewayServer::FindInterventions(grpc::CallbackServerC
   }
   std::shared_ptr<const EncodedInterventions> cached =
       catalogue_cache_.Find(request.kind(), request.need_area(), absl::Now());
+  // The catalogue (unless cached), eligibility, and availability (when the person has a
+  // region to look for places in).
   std::unique_ptr<grpc::ClientContext> contexts[3];
   const bool wanted[3] = {cached == nullptr, true, !request.person().region().empty()};
   for (int i = 0; i < 3; ++i) {
