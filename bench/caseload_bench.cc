@@ -21,6 +21,7 @@
 #include "services/referrals/caseload_query.h"
 #include "services/referrals/postgres_connection.h"
 #include "services/referrals/postgres_referral_store.h"
+#include "services/referrals/referral_list_sql.h"
 #include "services/referrals/referral_report.h"
 #include "services/referrals/sqlite_connection.h"
 #include "services/referrals/sqlite_referral_store.h"
@@ -64,21 +65,30 @@ std::vector<referrals::SqlValue> ReferralRow(const probation::bench::GeneratedRe
 constexpr char kReferralColumns[] =
     "INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, is_open, "
     "version, create_time_us, update_time_us, created_by, assignee, body) VALUES ";
-constexpr char kHistoryColumns[] =
+// History entries: SQLite keeps them on the rows of a referral's events, keyed by the event's
+// sequence (the bench writes no events, so the sequence only orders them); PostgreSQL keys
+// them by position.
+constexpr char kSqliteHistoryColumns[] =
+    "INSERT INTO referral_events (referral_id, sequence, history, from_state, duration_us) VALUES ";
+constexpr char kPostgresHistoryColumns[] =
     "INSERT INTO history (referral_id, position, body, from_state, duration_us) VALUES ";
 
 // Loads every generated referral, kBatch rows per statement, in one transaction.
 template <typename RunBatch>
-void Load(probation::bench::ReferralGenerator& generator, int count, RunBatch run, bool numbered) {
+void Load(probation::bench::ReferralGenerator& generator, int count, RunBatch run,
+          referrals::SqlDialect dialect) {
+  const bool sqlite = dialect == referrals::SqlDialect::kSqlite;
+  const char* history_columns = sqlite ? kSqliteHistoryColumns : kPostgresHistoryColumns;
+  int64_t sequence = 0;
   std::vector<referrals::SqlValue> referral_values, history_values;
   std::string referral_sql, history_sql;
   const auto placeholder = [&](std::vector<referrals::SqlValue>& values) {
-    return numbered ? absl::StrCat("$", values.size()) : std::string("?");
+    return sqlite ? std::string("?") : absl::StrCat("$", values.size());
   };
   const auto flush = [&] {
     if (referral_values.empty()) return;
     run(absl::StrCat(kReferralColumns, referral_sql), referral_values);
-    run(absl::StrCat(kHistoryColumns, history_sql), history_values);
+    run(absl::StrCat(history_columns, history_sql), history_values);
     referral_values.clear();
     history_values.clear();
     referral_sql.clear();
@@ -99,7 +109,8 @@ void Load(probation::bench::ReferralGenerator& generator, int count, RunBatch ru
       const v1::HistoryEntry& entry = row.history[position];
       std::vector<std::string> entry_marks;
       for (referrals::SqlValue value :
-           {referrals::SqlValue(row.referral.id()), referrals::SqlValue(int64_t(position)),
+           {referrals::SqlValue(row.referral.id()),
+            referrals::SqlValue(sqlite ? ++sequence : int64_t(position)),
             referrals::SqlValue(referrals::Blob{entry.SerializeAsString()}),
             referrals::SqlValue(int64_t{entry.from_state()}),
             referrals::SqlValue(referrals::StayMicros(entry))}) {
@@ -173,7 +184,7 @@ int main(int argc, char** argv) {
           statement.Bind(values);
           if (auto status = statement.Run(); !status.ok()) Fail(status);
         },
-        false);
+        referrals::SqlDialect::kSqlite);
     if (auto status = (*db)->Exec("COMMIT; ANALYZE"); !status.ok()) Fail(status);
     db->reset();
     auto opened = referrals::SqliteReferralStore::Open(sqlite);
@@ -192,7 +203,7 @@ int main(int argc, char** argv) {
         [&](const std::string& sql, const std::vector<referrals::SqlValue>& values) {
           if (auto result = (*db)->Exec(sql, values); !result.ok()) Fail(result.status());
         },
-        true);
+        referrals::SqlDialect::kPostgres);
     // As autovacuum would leave it: statistics, and a visibility map for index-only scans.
     if (auto status = (*db)->ExecScript("COMMIT"); !status.ok()) Fail(status);
     if (auto status = (*db)->ExecScript("VACUUM ANALYZE"); !status.ok()) Fail(status);

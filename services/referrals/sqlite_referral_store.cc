@@ -14,6 +14,7 @@ absl::string_view SqliteMigration0001();
 absl::string_view SqliteMigration0002();
 absl::string_view SqliteMigration0003();
 absl::string_view SqliteMigration0004();
+absl::string_view SqliteMigration0005();
 
 namespace {
 
@@ -29,7 +30,8 @@ std::vector<Migration> SqliteMigrations() {
   return {{1, "0001_referrals", SqliteMigration0001()},
           {2, "0002_amendments_and_capacity", SqliteMigration0002()},
           {3, "0003_caseloads_and_reports", SqliteMigration0003()},
-          {4, "0004_history_by_referral", SqliteMigration0004()}};
+          {4, "0004_history_by_referral", SqliteMigration0004()},
+          {5, "0005_events_by_referral", SqliteMigration0005()}};
 }
 
 absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
@@ -171,15 +173,6 @@ absl::Status SqliteReferralStore::AppendHistoryAndEvent(SqliteConnection& db,
                                                         const ReferralWrite& write,
                                                         const v1::Referral& stored,
                                                         const EncodedWrite& encoded) {
-  if (write.history.has_value()) {
-    SqliteStatement history(
-        db,
-        "INSERT INTO history (referral_id, position, body, from_state, duration_us) VALUES (?, "
-        "(SELECT COALESCE(MAX(position) + 1, 0) FROM history WHERE referral_id = ?), ?, ?, ?)");
-    history.Bind({stored.id(), stored.id(), Blob{encoded.history},
-                  int64_t{write.history->from_state()}, StayMicros(*write.history)});
-    if (absl::Status status = history.Run(); !status.ok()) return status;
-  }
   for (const std::string& change : encoded.changelog) {
     SqliteStatement changelog(
         db,
@@ -188,12 +181,24 @@ absl::Status SqliteReferralStore::AppendHistoryAndEvent(SqliteConnection& db,
     changelog.Bind({stored.id(), stored.id(), Blob{change}});
     if (absl::Status status = changelog.Run(); !status.ok()) return status;
   }
-  SqliteStatement insert(db,
-                         "INSERT INTO events (referral_id, crn, type, occurred_us, body) "
-                         "VALUES (?, ?, ?, ?, ?)");
-  insert.Bind({stored.id(), stored.person().crn(), int64_t{write.event_type},
-               Micros(stored.update_time()), Blob{encoded.event}});
-  return insert.Run();
+  SqliteStatement event(db,
+                        "INSERT INTO events (referral_id, crn, type, occurred_us, body) "
+                        "VALUES (?, ?, ?, ?, ?)");
+  event.Bind({stored.id(), stored.person().crn(), int64_t{write.event_type},
+              Micros(stored.update_time()), Blob{encoded.event}});
+  if (absl::Status status = event.Run(); !status.ok()) return status;
+  const int64_t sequence = sqlite3_last_insert_rowid(db.db());
+  if (!write.history.has_value()) {
+    SqliteStatement link(db, "INSERT INTO referral_events (referral_id, sequence) VALUES (?, ?)");
+    link.Bind({stored.id(), sequence});
+    return link.Run();
+  }
+  SqliteStatement link(db,
+                       "INSERT INTO referral_events (referral_id, sequence, history, from_state, "
+                       "duration_us) VALUES (?, ?, ?, ?, ?)");
+  link.Bind({stored.id(), sequence, Blob{encoded.history}, int64_t{write.history->from_state()},
+             StayMicros(*write.history)});
+  return link.Run();
 }
 
 absl::StatusOr<CreateResult> SqliteReferralStore::Create(const ReferralWrite& write,
@@ -285,6 +290,13 @@ absl::StatusOr<v1::Referral> SqliteReferralStore::Update(const ReferralWrite& wr
       return ExplainConstraint(db, stored, status);
     }
     if (sqlite3_changes(db.db()) == 0) {
+      // A draft whose person is corrected keeps its former CRN's events findable by that
+      // person's subject access request.
+      SqliteStatement former(db,
+                             "INSERT OR IGNORE INTO former_crns (crn, referral_id) SELECT crn, id "
+                             "FROM referrals WHERE id = ? AND version = ? AND crn <> ?");
+      former.Bind({stored.id(), expected, stored.person().crn()});
+      if (absl::Status status = former.Run(); !status.ok()) return status;
       SqliteStatement update(db,
                              "UPDATE referrals SET crn = ?, intervention = ?, region = ?, "
                              "provider = ?, state = ?, is_open = ?, version = version + 1, "
@@ -339,14 +351,13 @@ absl::StatusOr<ListPage> SqliteReferralStore::List(const ListQuery& query) {
 }
 
 template <typename Entry>
-absl::StatusOr<std::vector<Entry>> SqliteReferralStore::ReadLog(absl::string_view table,
+absl::StatusOr<std::vector<Entry>> SqliteReferralStore::ReadLog(absl::string_view sql,
                                                                 absl::string_view id) {
   absl::MutexLock lock(&read_mu_);
   if (absl::StatusOr<v1::Referral> exists = ReadReferral(*reader_, id); !exists.ok()) {
     return exists.status();
   }
-  SqliteStatement select(*reader_, absl::StrCat("SELECT body FROM ", table,
-                                                " WHERE referral_id = ? ORDER BY position"));
+  SqliteStatement select(*reader_, sql);
   select.Bind({std::string(id)});
   std::vector<Entry> entries;
   while (true) {
@@ -354,18 +365,22 @@ absl::StatusOr<std::vector<Entry>> SqliteReferralStore::ReadLog(absl::string_vie
     if (!row.ok()) return row.status();
     if (!*row) return entries;
     if (!entries.emplace_back().ParseFromString(select.Bytes(0))) {
-      return absl::DataLossError(absl::StrCat("an entry of the ", table, " is unreadable"));
+      return absl::DataLossError(absl::StrCat("referral ", id, " has an unreadable entry"));
     }
   }
 }
 
 absl::StatusOr<std::vector<v1::HistoryEntry>> SqliteReferralStore::History(absl::string_view id) {
-  return ReadLog<v1::HistoryEntry>("history", id);
+  return ReadLog<v1::HistoryEntry>(
+      "SELECT history FROM referral_events WHERE referral_id = ? AND history IS NOT NULL "
+      "ORDER BY sequence",
+      id);
 }
 
 absl::StatusOr<std::vector<v1::ChangelogEntry>> SqliteReferralStore::Changelog(
     absl::string_view id) {
-  return ReadLog<v1::ChangelogEntry>("changelog", id);
+  return ReadLog<v1::ChangelogEntry>(
+      "SELECT body FROM changelog WHERE referral_id = ? ORDER BY position", id);
 }
 
 namespace {
@@ -417,8 +432,13 @@ absl::StatusOr<std::vector<v1::Referral>> SqliteReferralStore::ReferralsOfPerson
 absl::StatusOr<std::vector<v1::ReferralEvent>> SqliteReferralStore::EventsOfPerson(
     absl::string_view crn) {
   absl::MutexLock lock(&read_mu_);
-  SqliteStatement select(*reader_,
-                         "SELECT sequence, body FROM events WHERE crn = ? ORDER BY sequence");
+  // The events written while the referral was the person's: through the person's referrals,
+  // now or before a correction, to their events, keeping those written under this CRN.
+  SqliteStatement select(
+      *reader_,
+      "SELECT sequence, body FROM events WHERE crn = ?1 AND sequence IN (SELECT sequence FROM "
+      "referral_events WHERE referral_id IN (SELECT id FROM referrals WHERE crn = ?1 UNION "
+      "SELECT referral_id FROM former_crns WHERE crn = ?1)) ORDER BY sequence");
   select.Bind({std::string(crn)});
   return ReadEvents(select);
 }
@@ -490,7 +510,9 @@ absl::StatusOr<int> SqliteReferralStore::PurgeBatch(absl::Time cutoff) {
       // Earlier events keep their place in the sequence but lose the person's details.
       std::vector<std::pair<int64_t, std::string>> scrubbed;
       {
-        SqliteStatement select(db, "SELECT sequence, body FROM events WHERE referral_id = ?");
+        SqliteStatement select(db,
+                               "SELECT sequence, body FROM events WHERE sequence IN (SELECT "
+                               "sequence FROM referral_events WHERE referral_id = ?)");
         select.Bind({draft.id()});
         absl::StatusOr<std::vector<v1::ReferralEvent>> events = ReadEvents(select);
         if (!events.ok()) return events.status();
@@ -506,10 +528,11 @@ absl::StatusOr<int> SqliteReferralStore::PurgeBatch(absl::Time cutoff) {
         scrub.Bind({Blob{std::move(body)}, sequence});
         if (absl::Status status = scrub.Run(); !status.ok()) return status;
       }
-      for (absl::string_view sql :
-           {"DELETE FROM referrals WHERE id = ?", "DELETE FROM history WHERE referral_id = ?",
-            "DELETE FROM changelog WHERE referral_id = ?",
-            "DELETE FROM request_ids WHERE referral_id = ?"}) {
+      for (absl::string_view sql : {"DELETE FROM referrals WHERE id = ?",
+                                    "DELETE FROM referral_events WHERE referral_id = ?",
+                                    "DELETE FROM changelog WHERE referral_id = ?",
+                                    "DELETE FROM former_crns WHERE referral_id = ?",
+                                    "DELETE FROM request_ids WHERE referral_id = ?"}) {
         SqliteStatement remove(db, sql);
         remove.Bind({draft.id()});
         if (absl::Status status = remove.Run(); !status.ok()) return status;

@@ -52,9 +52,9 @@ class SqliteReferralStore final : public ReferralStore {
   GroupCommit::Counts write_counts() { return group_commit_.counts(); }
 
  private:
-  // The rows of `table` (history or changelog) for one referral, by position.
+  // One referral's entries (history or changelog), read by `sql` with the id bound, in order.
   template <typename Entry>
-  absl::StatusOr<std::vector<Entry>> ReadLog(absl::string_view table, absl::string_view id);
+  absl::StatusOr<std::vector<Entry>> ReadLog(absl::string_view sql, absl::string_view id);
   // Purges at most kPurgeBatch drafts in one transaction; returns how many.
   absl::StatusOr<int> PurgeBatch(absl::Time cutoff);
   SqliteReferralStore(std::unique_ptr<SqliteConnection> writer,

@@ -1,6 +1,5 @@
 // Caseload listings and report figures on both engines, over the hand-computed fixture of
-// tests/support/report_fixture.h: the same answers from SQLite and PostgreSQL, and the
-// columns migration 3 adds filled in for rows written before it.
+// tests/support/report_fixture.h: the same answers from SQLite and PostgreSQL.
 #include <set>
 #include <string>
 #include <vector>
@@ -9,7 +8,6 @@
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "services/referrals/referral_report.h"
-#include "services/referrals/sqlite_connection.h"
 #include "tests/referrals/store_engines.h"
 #include "tests/support/embedded_machines.h"
 #include "tests/support/report_fixture.h"
@@ -218,68 +216,6 @@ TEST_P(CaseloadAndReportStoreTest, CaseloadViewsListTheRightReferralsInOrder) {
 INSTANTIATE_TEST_SUITE_P(Engines, CaseloadAndReportStoreTest,
                          ::testing::Values(Sqlite(), Postgres()),
                          [](const auto& info) { return info.param.name; });
-
-// A database written before migration 3 gets its caseload and report columns from its records,
-// and keeps its history when migration 4 stores it by referral.
-TEST(CaseloadMigration, FillsTheNewColumnsOfOlderRows) {
-  const std::string path = TempSqliteFile();
-  {
-    auto db = SqliteConnection::Open(path);
-    ASSERT_TRUE(db.ok()) << db.status();
-    ASSERT_TRUE((*db)
-                    ->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name "
-                           "TEXT NOT NULL, applied_us INTEGER NOT NULL)")
-                    .ok());
-    for (const Migration& migration : SqliteMigrations()) {
-      if (migration.version > 2) continue;
-      ASSERT_TRUE((*db)->Exec(migration.sql).ok()) << migration.name;
-      ASSERT_TRUE((*db)
-                      ->Exec(absl::StrCat("INSERT INTO schema_migrations VALUES (",
-                                          migration.version, ", '", migration.name, "', 0)"))
-                      .ok());
-    }
-    v1::Referral referral;
-    referral.set_id("old1");
-    referral.set_created_by("pp-before");
-    referral.set_assignee("facilitator-before");
-    v1::HistoryEntry entry;
-    entry.set_from_state(v1::REFERRAL_STATE_SUBMITTED);
-    *entry.mutable_time_in_previous_state() = TimeUtil::SecondsToDuration(7200);
-    SqliteStatement insert(**db,
-                           "INSERT INTO referrals (id, reference, crn, intervention, region, "
-                           "provider, state, is_open, version, create_time_us, update_time_us, "
-                           "body) VALUES ('old1', 'OL1234DD', 'X000001', 'interventions/x', "
-                           "'london', '', 2, 1, 1, 5, 5, ?)");
-    insert.Bind({Blob{referral.SerializeAsString()}});
-    ASSERT_TRUE(insert.Run().ok());
-    SqliteStatement history(**db,
-                            "INSERT INTO history (referral_id, position, body) VALUES "
-                            "('old1', 0, ?)");
-    history.Bind({Blob{entry.SerializeAsString()}});
-    ASSERT_TRUE(history.Run().ok());
-  }
-  auto store = SqliteReferralStore::Open(path);
-  ASSERT_TRUE(store.ok()) << store.status();
-  ListQuery mine;
-  mine.created_by = "pp-before";
-  auto page = (*store)->List(mine);
-  ASSERT_TRUE(page.ok()) << page.status();
-  ASSERT_EQ(page->referrals.size(), 1u);
-  ListQuery assigned;
-  assigned.assignee = "facilitator-before";
-  EXPECT_EQ((*store)->List(assigned)->referrals.size(), 1u);
-  auto data = (*store)->Report({0, 10, "", "", ""});
-  ASSERT_TRUE(data.ok()) << data.status();
-  ASSERT_EQ(data->stays.size(), 1u);
-  EXPECT_EQ(data->stays[0].state, v1::REFERRAL_STATE_SUBMITTED);
-  EXPECT_EQ(data->stays[0].duration_us, 7200LL * 1000000);
-  auto history = (*store)->History("old1");
-  ASSERT_TRUE(history.ok()) << history.status();
-  ASSERT_EQ(history->size(), 1u);
-  EXPECT_EQ((*history)[0].time_in_previous_state().seconds(), 7200);
-  store->reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-}
 
 }  // namespace
 }  // namespace probation::referrals

@@ -239,6 +239,53 @@ TEST_P(ReferralStoreTest, EventsComeInSequenceWithoutGaps) {
   EXPECT_EQ((*after_first)[0].type(), v1::ReferralEvent::TYPE_TRANSITIONED);
 }
 
+// Subject access finds the events written while a referral was the person's: a draft whose
+// person is corrected leaves its earlier events with the former person, and the later ones
+// go to the new person. Writes that add no history entry (the correction) leave the history
+// as it was.
+TEST_P(ReferralStoreTest, EventsOfAPersonFollowTheirReferralsThroughACorrection) {
+  const v1::Referral corrected = Create(Draft("X000020", "interventions/unpaid-work"));
+  const v1::Referral other = Create(Draft("X000021", "interventions/unpaid-work"));
+  ReferralWrite correction;
+  correction.referral = corrected;
+  correction.referral.mutable_person()->set_crn("X000021");
+  correction.referral.set_intervention("interventions/thinking-skills");
+  correction.event_type = v1::ReferralEvent::TYPE_UPDATED;
+  auto updated = store_->Update(correction, "1");
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  ASSERT_TRUE(store_->Update(MoveTo(*updated, v1::REFERRAL_STATE_SUBMITTED), "2").ok());
+  ASSERT_TRUE(store_->Update(MoveTo(other, v1::REFERRAL_STATE_SUBMITTED), "1").ok());
+
+  const auto types_and_referrals = [&](const std::string& crn) {
+    std::vector<std::pair<v1::ReferralEvent::Type, std::string>> seen;
+    auto events = store_->EventsOfPerson(crn);
+    EXPECT_TRUE(events.ok()) << events.status();
+    if (!events.ok()) return seen;
+    for (size_t i = 0; i < events->size(); ++i) {
+      if (i > 0) {
+        EXPECT_GT((*events)[i].sequence(), (*events)[i - 1].sequence());
+      }
+      seen.emplace_back((*events)[i].type(), (*events)[i].referral().id());
+    }
+    return seen;
+  };
+  using Seen = std::vector<std::pair<v1::ReferralEvent::Type, std::string>>;
+  EXPECT_EQ(types_and_referrals("X000020"),
+            (Seen{{v1::ReferralEvent::TYPE_CREATED, corrected.id()}}));
+  EXPECT_EQ(types_and_referrals("X000021"),
+            (Seen{{v1::ReferralEvent::TYPE_CREATED, other.id()},
+                  {v1::ReferralEvent::TYPE_UPDATED, corrected.id()},
+                  {v1::ReferralEvent::TYPE_TRANSITIONED, corrected.id()},
+                  {v1::ReferralEvent::TYPE_TRANSITIONED, other.id()}}));
+  EXPECT_TRUE(types_and_referrals("X000022").empty());
+
+  auto history = store_->History(corrected.id());
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].action(), "create");
+  EXPECT_EQ((*history)[1].to_state(), v1::REFERRAL_STATE_SUBMITTED);
+}
+
 TEST_P(ReferralStoreTest, PurgesOldDraftsAndScrubsTheirEvents) {
   const v1::Referral old_draft =
       Create(Draft("X000010", "interventions/unpaid-work", absl::Hours(24 * 91)));
@@ -248,6 +295,7 @@ TEST_P(ReferralStoreTest, PurgesOldDraftsAndScrubsTheirEvents) {
   ReferralWrite submit = MoveTo(old_submitted, v1::REFERRAL_STATE_SUBMITTED);
   *submit.referral.mutable_update_time() = old_submitted.update_time();
   ASSERT_TRUE(store_->Update(submit, "1").ok());
+  ASSERT_EQ(store_->EventsOfPerson("X000010")->size(), 1u);
 
   auto purged = store_->PurgeDraftsUntouchedSince(absl::Now() - absl::Hours(24 * 90));
   ASSERT_TRUE(purged.ok()) << purged.status();
