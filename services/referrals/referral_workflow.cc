@@ -235,9 +235,26 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
     // ABORTED here means the random reference was taken: draw another.
     if (created.status().code() != absl::StatusCode::kAborted ||
         attempt + 1 == kReferenceAttempts) {
-      return created.status();
+      return WithoutNameOutOfScope(created.status(), caller);
     }
   }
+}
+
+absl::Status ReferralWorkflow::WithoutNameOutOfScope(const absl::Status& status,
+                                                     const Caller& caller) {
+  constexpr absl::string_view kNamePrefix = ": referrals/";
+  const size_t named = status.message().rfind(kNamePrefix);
+  if (status.code() != absl::StatusCode::kAlreadyExists || named == absl::string_view::npos) {
+    return status;
+  }
+  const absl::string_view id = status.message().substr(named + kNamePrefix.size());
+  if (absl::StatusOr<v1::Referral> existing = store_.Get(id);
+      existing.ok() && InScope(caller, *existing)) {
+    return status;
+  }
+  return absl::AlreadyExistsError(absl::StrCat(status.message().substr(0, named),
+                                               ", which you cannot see (another region or "
+                                               "provider holds it)"));
 }
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::GetReferral(const v1::GetReferralRequest& request,
@@ -305,7 +322,9 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::UpdateReferral(
   if (absl::Status status = CheckMayCreate(caller, referral); !status.ok()) return status;
   *referral.mutable_update_time() = ToTimestamp(now_());
   write.event_type = v1::ReferralEvent::TYPE_UPDATED;
-  return store_.Update(write, changes.etag());
+  absl::StatusOr<v1::Referral> updated = store_.Update(write, changes.etag());
+  if (!updated.ok()) return WithoutNameOutOfScope(updated.status(), caller);
+  return updated;
 }
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::SubmitReferral(

@@ -57,6 +57,9 @@ class ReferralWorkflow {
   // The referral `name` (read from request field `field`), if it is in the caller's scope.
   absl::StatusOr<v1::Referral> Load(absl::string_view field, absl::string_view name,
                                     const Caller& caller);
+  // The store's ALREADY_EXISTS names the person's open referral; one outside the caller's
+  // scope is not named, as reads of it would be NOT_FOUND. Other statuses pass unchanged.
+  absl::Status WithoutNameOutOfScope(const absl::Status& status, const Caller& caller);
   // Moves `referral` by `transition`, recording who, why and how long it sat in its state.
   absl::StatusOr<v1::Referral> Move(v1::Referral referral, const ResolvedTransition& transition,
                                     absl::string_view etag, const Caller& caller,

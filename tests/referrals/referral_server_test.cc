@@ -19,6 +19,7 @@ namespace probation::referrals {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // One step of a walk: the target state, and who makes the move with what reason.
 struct Step {
@@ -305,6 +306,19 @@ TEST_F(ReferralServerTest, ASecondOpenReferralForThePersonIsAlreadyExists) {
   const grpc::Status status = stub().CreateReferral(&call.context, request, &second);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_THAT(status.error_message(), HasSubstr(first.name()));
+
+  // Another region's practitioner learns only that the person has one: its name would be
+  // NOT_FOUND to them anyway.
+  common::v1::PersonProfile moved = person;
+  moved.set_region("wales");
+  Call welsh(kPractitioner, "pp-wales", "wales");
+  request.set_request_id("a-welsh-one");
+  *request.mutable_referral()->mutable_person() = moved;
+  request.mutable_referral()->set_region("wales");
+  const grpc::Status elsewhere = stub().CreateReferral(&welsh.context, request, &second);
+  EXPECT_EQ(elsewhere.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(elsewhere.error_message(), HasSubstr("interventions/thinking-skills-programme"));
+  EXPECT_THAT(elsewhere.error_message(), Not(HasSubstr(first.id())));
 }
 
 TEST_F(ReferralServerTest, UpdatesADraftByFieldMaskOnly) {
