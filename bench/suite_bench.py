@@ -215,7 +215,8 @@ def h2load(url, body, seconds, connections, streams, token=None, requests=None):
 
         if succeeded != done:
             raise RuntimeError(f"h2load: {done - succeeded} of {done} requests failed\n{out}")
-        return {"rps": rps, "done": done, "p50": pct(0.50), "p99": pct(0.99)}
+        return {"rps": rps, "done": done, "p50": pct(0.50), "p99": pct(0.99),
+                "seconds": done / rps if rps else 0, "latencies": latencies}
     finally:
         shutil.rmtree(workdir)
 
@@ -277,7 +278,19 @@ def bench_startup(suite, rounds):
         report(f"{service}: idle RSS", mb, "MB", "< 30 MB", mb < 30)
 
 
-def bench_throughput(suite, pb, token, seconds, connections, streams, build):
+def combined(runs):
+    """One figure from several h2load runs: all their calls over all their time."""
+    latencies = sorted(ms for run in runs for ms in run["latencies"])
+    done = sum(run["done"] for run in runs)
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] if latencies else 0
+
+    return {"rps": done / sum(run["seconds"] for run in runs), "done": done,
+            "p50": pct(0.50), "p99": pct(0.99)}
+
+
+def bench_throughput(suite, pb, token, seconds, connections, streams, build, rounds):
     gateway_pb, catalogue_pb = pb["gateway"], pb["catalogue"]
     channel = grpc.insecure_channel(f"127.0.0.1:{suite.ports['gateway']}")
     stub = pb["gateway_grpc"].InterventionsGatewayStub(channel)
@@ -323,25 +336,30 @@ def bench_throughput(suite, pb, token, seconds, connections, streams, build):
             ("FindInterventions", find_request.SerializeToString(), find_chain, 800 * seconds),
         ]
         for method, body, chain, calls in cases:
-            h2load(gateway_url + method, grpc_frame(body), 0, connections, streams, token,
-                   requests=calls // 10)
+            gateway_call = gateway_url + method, grpc_frame(body)
+            echo_url = f"http://{chain}/probation.bench.v1.Echo/Echo"
+            # The same request on the wire: a body of the same size and the same bearer token
+            # (h2load sends its headers unindexed, so every call's token is decoded at the
+            # first hop), which the echo server ignores.
+            echo_call = echo_url, grpc_frame(echo_request(len(body)))
+            for url, frame in (gateway_call, echo_call):
+                h2load(url, frame, 0, connections, streams, token, requests=calls // 10)
+            # The two take turns, so a drift in the machine's speed (another tenant, the CPU's
+            # clock) falls on both; each figure is its calls over its time, all turns summed.
             before = metric_counts(suite.metrics_ports["gateway"], method)
-            real = h2load(gateway_url + method, grpc_frame(body), 0, connections, streams, token,
-                          requests=calls)
+            turns = {"gateway": [], "echo": []}
+            for _ in range(rounds):
+                for side, (url, frame) in (("gateway", gateway_call), ("echo", echo_call)):
+                    turns[side].append(h2load(url, frame, 0, connections, streams, token,
+                                              requests=calls // rounds))
             after = metric_counts(suite.metrics_ports["gateway"], method)
+            real, limit = (combined(turns[side]) for side in ("gateway", "echo"))
             not_ok = {code: after.get(code, 0) - before.get(code, 0) for code in after
                       if code != "OK" and after.get(code, 0) != before.get(code, 0)}
             ok_calls = after.get("OK", 0) - before.get("OK", 0)
             if not_ok or ok_calls != real["done"]:
                 raise RuntimeError(f"{method}: the gateway answered {not_ok} besides "
                                    f"{ok_calls} OK for {real['done']} requests")
-            echo_url = f"http://{chain}/probation.bench.v1.Echo/Echo"
-            echo_body = grpc_frame(echo_request(len(body)))
-            # The same request on the wire: a body of the same size and the same bearer token
-            # (h2load sends its headers unindexed, so every call's token is decoded at the
-            # first hop), which the echo server ignores.
-            h2load(echo_url, echo_body, 0, connections, streams, token, requests=calls // 10)
-            limit = h2load(echo_url, echo_body, 0, connections, streams, token, requests=calls)
             ratio = real["rps"] / limit["rps"]
             report(f"{method} through the gateway", real["rps"], "calls/s")
             report(f"{method}: echo chain with the same hops and sizes", limit["rps"], "calls/s")
@@ -420,7 +438,10 @@ def bench_listing(suite, pb, build, count):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build_dir", required=True)
-    parser.add_argument("--seconds", type=int, default=10, help="per h2load run")
+    parser.add_argument("--seconds", type=int, default=10,
+                        help="roughly how long each side of a throughput comparison runs")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="turns the gateway and its echo chain take, per method")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--streams", type=int, default=16)
     parser.add_argument("--profiles", type=int, default=240000)
@@ -445,7 +466,7 @@ def main():
             bench_startup(suite, args.startup_rounds)
         if "throughput" in sections:
             bench_throughput(suite, pb, token, args.seconds, args.connections, args.streams,
-                             build)
+                             build, args.rounds)
         if "screening" in sections:
             bench_screening(suite, token, build, args.profiles)
         if "listing" in sections:

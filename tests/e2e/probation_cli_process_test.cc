@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -137,6 +139,99 @@ TEST_F(ProbationCliTest, FindsRefersAndMovesAReferralOn) {
   lines = JsonLines(watched.output);
   ASSERT_EQ(lines.size(), 3u) << watched.output;
   EXPECT_EQ(lines[2]["type"], "TYPE_TRANSITIONED");
+}
+
+// After submission: amendments and their changelog, places set by the programme team and
+// read back with what is left of them, the region's report and CSV, and the person's data.
+TEST_F(ProbationCliTest, AmendsSetsPlacesReportsAndExports) {
+  const std::string practitioner = testing::SuiteToken("probation_practitioner", "london");
+  const std::string team = testing::SuiteToken("programme_team", "london");
+  std::vector<std::string> profile = kProfile;
+  profile[0] = "--crn=C577216";
+
+  std::vector<std::string> find = {"--json", "find", "--kind=accredited-programme"};
+  find.insert(find.end(), profile.begin(), profile.end());
+  Finished found = Run(find, practitioner);
+  ASSERT_EQ(found.exit_code, 0) << found.output;
+  const std::string intervention =
+      JsonLines(found.output).at(0)["matches"][0]["intervention"]["name"];
+  std::vector<std::string> create = {"--json", "referrals", "create",
+                                     "--intervention=" + intervention, "--region=london"};
+  create.insert(create.end(), profile.begin(), profile.end());
+  Finished created = Run(create, practitioner);
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  const std::string id = JsonLines(created.output).at(0)["id"];
+  ASSERT_EQ(Run({"referrals", "submit", id}, practitioner).exit_code, 0);
+
+  Finished nothing = Run({"referrals", "amend", id, "--reason=no change"}, practitioner);
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_THAT(nothing.output, HasSubstr("nothing to amend"));
+  Finished amended = Run({"--json", "referrals", "amend", id, "--complexity_level=high",
+                          "--needs=accommodation:high", "--reason=New assessment"},
+                         practitioner);
+  ASSERT_EQ(amended.exit_code, 0) << amended.output;
+  const nlohmann::json referral = JsonLines(amended.output).at(0);
+  EXPECT_EQ(referral["complexityLevel"], "COMPLEXITY_LEVEL_HIGH");
+  EXPECT_EQ(referral["person"]["needs"][0]["area"], "NEED_AREA_ACCOMMODATION");
+  EXPECT_EQ(referral["person"]["crn"], "C577216") << "the rest of the person is kept";
+  Finished changelog = Run({"--json", "referrals", "changelog", id}, practitioner);
+  ASSERT_EQ(changelog.exit_code, 0) << changelog.output;
+  const nlohmann::json entries = JsonLines(changelog.output).at(0)["entries"];
+  ASSERT_EQ(entries.size(), 2u) << changelog.output;
+  EXPECT_EQ(entries[0]["field"], "complexity_level");
+  EXPECT_EQ(entries[1]["field"], "person.needs");
+  EXPECT_EQ(entries[1]["reason"], "New assessment");
+
+  Finished refused =
+      Run({"capacity", "set", intervention, "--region=london", "--places=12", "--period=cohort"},
+          practitioner);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.output, HasSubstr("PERMISSION_DENIED"));
+  Finished missing_places =
+      Run({"capacity", "set", intervention, "--region=london", "--period=cohort"}, team);
+  EXPECT_EQ(missing_places.exit_code, 2);
+  EXPECT_THAT(missing_places.output, HasSubstr("--places"));
+  Finished set = Run({"--json", "capacity", "set", intervention, "--region=london", "--places=12",
+                      "--period=cohort", "--next_start_date=2027-01-11"},
+                     team);
+  ASSERT_EQ(set.exit_code, 0) << set.output;
+  EXPECT_EQ(JsonLines(set.output).at(0)["places"], 12);
+  Finished got = Run({"capacity", "get", intervention, "--region=london"}, practitioner);
+  ASSERT_EQ(got.exit_code, 0) << got.output;
+  EXPECT_THAT(got.output, HasSubstr("2027-01-11"));
+  Finished availability = Run({"--json", "availability", "london", intervention}, practitioner);
+  ASSERT_EQ(availability.exit_code, 0) << availability.output;
+  const nlohmann::json places = JsonLines(availability.output).at(0)["availabilities"][0];
+  EXPECT_EQ(places["places"], 12);
+  EXPECT_EQ(places["capacitySet"], true);
+  EXPECT_GE(places["waiting"].get<int>(), 1) << "the submitted referral waits for a place";
+
+  const std::string from =
+      absl::FormatTime("%Y-%m-%d", absl::Now() - absl::Hours(48), absl::UTCTimeZone());
+  const std::string to =
+      absl::FormatTime("%Y-%m-%d", absl::Now() + absl::Hours(48), absl::UTCTimeZone());
+  Finished report =
+      Run({"--json", "referrals", "report", "--from=" + from, "--to=" + to}, practitioner);
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_GE(std::stoi(JsonLines(report.output).at(0)["total"].get<std::string>()), 1);
+  Finished bad_date = Run({"referrals", "report", "--from=last week", "--to=" + to}, practitioner);
+  EXPECT_EQ(bad_date.exit_code, 2);
+  EXPECT_THAT(bad_date.output, HasSubstr("--from"));
+  Finished csv = Run({"referrals", "export", "--from=" + from, "--to=" + to}, practitioner);
+  ASSERT_EQ(csv.exit_code, 0) << csv.output;
+  EXPECT_THAT(csv.output,
+              HasSubstr(JsonLines(created.output).at(0)["reference"].get<std::string>()));
+
+  Finished not_admin = Run({"person", "export", "C577216"}, practitioner);
+  EXPECT_EQ(not_admin.exit_code, 1);
+  EXPECT_THAT(not_admin.output, HasSubstr("PERMISSION_DENIED"));
+  Finished person =
+      Run({"--json", "person", "export", "C577216"}, testing::SuiteToken("admin", ""));
+  ASSERT_EQ(person.exit_code, 0) << person.output;
+  const nlohmann::json data = JsonLines(person.output).at(0);
+  ASSERT_EQ(data["referrals"].size(), 1u);
+  EXPECT_EQ(data["referrals"][0]["referral"]["id"], id);
+  EXPECT_EQ(data["events"].size(), 3u) << "created, submitted, amended";
 }
 
 }  // namespace

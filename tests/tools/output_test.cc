@@ -219,5 +219,76 @@ TEST(Output, ATableHasNoTrailingBlanks) {
             "  long value\n");
 }
 
+TEST(Output, AvailabilitySaysUnknownWhereNoPlacesAreSet) {
+  const auto response = Parse<referrals::v1::BatchGetAvailabilityResponse>(R"pb(
+    availabilities {
+      intervention: "interventions/kaizen"
+      capacity_set: true
+      period: PERIOD_COHORT
+      places: 12
+      places_taken: 12
+      waiting: 3
+      next_start_date: "2027-01-11"
+    }
+    availabilities { intervention: "interventions/becoming-new-me" waiting: 1 }
+  )pb");
+  EXPECT_EQ(HumanText(response),
+            "INTERVENTION     PROVIDER  PERIOD  PLACES   TAKEN  AVAILABLE  WAITING  NEXT\n"
+            "kaizen                     cohort  12       12     0          3        2027-01-11\n"
+            "becoming-new-me                    unknown  0                 1\n");
+}
+
+TEST(Output, AReportShowsCountsTimesInStateAndClosingRates) {
+  const auto report = Parse<referrals::v1::ReferralReport>(R"pb(
+    filter {
+      start_time { seconds: 1793491200 }
+      end_time { seconds: 1796083200 }
+      region: "london"
+    }
+    total: 4
+    by_state { key: "submitted" count: 3 }
+    by_state { key: "completed" count: 1 }
+    by_intervention { key: "interventions/kaizen" count: 4 }
+    time_in_state {
+      state: REFERRAL_STATE_SUBMITTED
+      stays: 4
+      mean { seconds: 145800 }
+      median { seconds: 145800 }
+      p90 { seconds: 259200 }
+    }
+    closing { closed: 1 completed: 1 completion_rate: 1 }
+  )pb");
+  const std::string text = HumanText(report);
+  EXPECT_THAT(text, HasSubstr("4 referrals created from 2026-11-01T00:00:00Z to "
+                              "2026-12-01T00:00:00Z\n"));
+  EXPECT_THAT(text, HasSubstr("  region: london\n"));
+  EXPECT_THAT(text, HasSubstr("  STATE      REFERRALS\n  submitted  3\n  completed  1\n"));
+  EXPECT_THAT(text, HasSubstr("  kaizen        4\n"));
+  EXPECT_THAT(text, HasSubstr("  submitted  4      40h30m  40h30m  72h\n"));
+  EXPECT_THAT(text, HasSubstr("closed: 1 (completed 1, withdrawn 0, deselected 0, not accepted "
+                              "0)\n"));
+  EXPECT_THAT(text, HasSubstr("completion rate:  100.0%"));
+}
+
+TEST(Output, AChangelogShowsEachFieldBeforeAndAfter) {
+  const auto response = Parse<referrals::v1::GetReferralChangelogResponse>(R"pb(
+    entries {
+      field: "complexity_level"
+      old_value: "\"COMPLEXITY_LEVEL_MEDIUM\""
+      new_value: "\"COMPLEXITY_LEVEL_HIGH\""
+      reason: "New assessment"
+      actor: "pp-1"
+      role: ROLE_PROBATION_PRACTITIONER
+      occurred_at { seconds: 1793491200 }
+    }
+  )pb");
+  EXPECT_EQ(HumanText(response),
+            "TIME                  FIELD             BEFORE                     AFTER            "
+            "        ACTOR  ROLE                    REASON\n"
+            "2026-11-01T00:00:00Z  complexity_level  \"COMPLEXITY_LEVEL_MEDIUM\"  "
+            "\"COMPLEXITY_LEVEL_HIGH\"  pp-1   probation-practitioner  New assessment\n");
+  EXPECT_EQ(HumanText(referrals::v1::GetReferralChangelogResponse()), "no amendments\n");
+}
+
 }  // namespace
 }  // namespace probation::cli

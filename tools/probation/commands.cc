@@ -14,6 +14,7 @@
 #include "grpcpp/client_context.h"
 #include "libs/auth/jwt.h"
 #include "tools/probation/enum_names.h"
+#include "tools/probation/gateway_call.h"
 #include "tools/probation/output.h"
 #include "tools/probation/profile_flags.h"
 #include "tools/probation/referral_update.h"
@@ -22,67 +23,7 @@
 namespace probation::cli {
 namespace {
 
-using Gateway = gateway::v1::InterventionsGateway::StubInterface;
-
-template <typename Request, typename Response>
-using UnaryMethod = grpc::Status (Gateway::*)(grpc::ClientContext*, const Request&, Response*);
-
 constexpr char kJwtSecretVariable[] = "PROBATION_JWT_SECRET";
-
-std::unique_ptr<grpc::ClientContext> NewCallContext(const CallSettings& settings,
-                                                    std::optional<absl::Duration> timeout) {
-  auto call = std::make_unique<grpc::ClientContext>();
-  if (timeout) call->set_deadline(absl::ToChronoTime(absl::Now() + *timeout));
-  if (!settings.token.empty()) call->AddMetadata("authorization", "Bearer " + settings.token);
-  if (!settings.request_id.empty()) call->AddMetadata("x-request-id", settings.request_id);
-  return call;
-}
-
-int UsageFailure(CommandContext& context, const absl::Status& status) {
-  *context.err << "error: " << status.message() << "\n";
-  return kExitUsage;
-}
-
-int CallFailure(CommandContext& context, const grpc::Status& status) {
-  *context.err << ErrorText(status);
-  return kExitCallFailed;
-}
-
-template <typename Request, typename Response>
-grpc::Status Call(CommandContext& context, UnaryMethod<Request, Response> method,
-                  const Request& request, Response& response) {
-  const std::unique_ptr<grpc::ClientContext> call =
-      NewCallContext(context.settings, context.settings.timeout);
-  return (context.gateway->*method)(call.get(), request, &response);
-}
-
-template <typename Request, typename Response>
-int CallAndPrint(CommandContext& context, UnaryMethod<Request, Response> method,
-                 const Request& request) {
-  Response response;
-  if (const grpc::Status status = Call(context, method, request, response); !status.ok()) {
-    return CallFailure(context, status);
-  }
-  *context.out << Render(response, context.settings.json);
-  return kExitOk;
-}
-
-// The referral named by the first argument.
-absl::StatusOr<std::string> ReferralArgument(const CommandContext& context) {
-  return ReferralName(context.arguments.at(0), "referral");
-}
-
-// The etag to write with: --etag, or else the referral's current one, read first.
-grpc::Status ResolveEtag(CommandContext& context, const std::string& name, std::string& etag) {
-  etag = OptionReader(context.options).String("etag");
-  if (!etag.empty()) return grpc::Status::OK;
-  referrals::v1::GetReferralRequest request;
-  request.set_name(name);
-  referrals::v1::Referral current;
-  grpc::Status status = Call(context, &Gateway::GetReferral, request, current);
-  etag = current.etag();
-  return status;
-}
 
 void ReadCatalogueFilters(OptionReader& reader, catalogue::v1::ListInterventionsRequest& request) {
   request.set_kind(reader.Enum<catalogue::v1::InterventionKind>("kind"));
@@ -226,6 +167,11 @@ int ReferralsList(CommandContext& context) {
   request.set_region(reader.String("region"));
   request.set_crn(reader.String("crn"));
   request.set_provider(reader.String("provider"));
+  request.set_caseload(reader.Enum<referrals::v1::ListReferralsRequest::Caseload>("caseload"));
+  request.set_state_group(
+      reader.Enum<referrals::v1::ListReferralsRequest::StateGroup>("state_group"));
+  request.set_query(reader.String("query"));
+  request.set_order_by(reader.String("order_by"));
   request.set_page_size(reader.Int("page_size"));
   request.set_page_token(reader.String("page_token"));
   if (!reader.status().ok()) return UsageFailure(context, reader.status());
@@ -392,6 +338,8 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command>* commands = [] {
     const std::vector<std::string> filters = {"kind", "region", "need_area"};
     const std::vector<std::string> pages = {"page_size", "page_token"};
+    const std::vector<std::string> report_flags = {"from", "to", "region", "intervention",
+                                                   "provider"};
     const std::vector<std::string>& referral_fields = ReferralFieldFlags();
     const std::string roles = absl::StrJoin(AcceptedNames(*referrals::v1::Role_descriptor()), ", ");
     return new std::vector<Command>{
@@ -459,8 +407,12 @@ const std::vector<Command>& Commands() {
          .run = &ReferralsGet},
         {.spec = {.command = "referrals",
                   .subcommand = "list",
-                  .summary = "Lists the referrals you may see, newest first.",
-                  .flags = With({"state", "intervention", "region", "crn", "provider"}, pages)},
+                  .summary = "Lists the referrals you may see, newest first. --caseload is "
+                             "mine or unassigned; --state_group draft, open or closed; --query "
+                             "a reference or CRN; --order_by e.g. \"update_time desc\".",
+                  .flags = With({"state", "intervention", "region", "crn", "provider", "caseload",
+                                 "state_group", "query", "order_by"},
+                                pages)},
          .run = &ReferralsList},
         {.spec = {.command = "referrals",
                   .subcommand = "update",
@@ -506,6 +458,38 @@ const std::vector<Command>& Commands() {
                   .max_arguments = 1},
          .run = &ReferralsHistory},
         {.spec = {.command = "referrals",
+                  .subcommand = "amend",
+                  .arguments = "<referral>",
+                  .summary = "Changes a submitted referral: the fields given, each recorded in "
+                             "the changelog with --reason (required where the field's rule "
+                             "says so). Profile flags change that part of the person, e.g. "
+                             "--needs. Without --etag the current etag is read first.",
+                  .flags = AmendmentFlags(),
+                  .takes_profile = true,
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ReferralsAmend},
+        {.spec = {.command = "referrals",
+                  .subcommand = "changelog",
+                  .arguments = "<referral>",
+                  .summary = "Shows every amendment after submission, oldest first.",
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ReferralsChangelog},
+        {.spec = {.command = "referrals",
+                  .subcommand = "report",
+                  .summary = "Counts the referrals created from --from to --to (dates or RFC "
+                             "3339 times, --to excluded) by state, intervention, region and "
+                             "provider, with time in each state and how they closed.",
+                  .flags = report_flags},
+         .run = &ReferralsReport},
+        {.spec = {.command = "referrals",
+                  .subcommand = "export",
+                  .summary = "Prints the referrals created from --from to --to as CSV, one "
+                             "line each.",
+                  .flags = report_flags},
+         .run = &ReferralsExport},
+        {.spec = {.command = "referrals",
                   .subcommand = "state-machine",
                   .arguments = "<kind>",
                   .summary = "Shows the states and transitions of a kind's referrals.",
@@ -518,6 +502,42 @@ const std::vector<Command>& Commands() {
                              "all), then new ones as they happen, until interrupted.",
                   .flags = {"after"}},
          .run = &ReferralsWatch},
+        {.spec = {.command = "person",
+                  .subcommand = "export",
+                  .arguments = "<crn>",
+                  .summary = "Prints everything stored about a person (a subject access "
+                             "request): their referrals with history and amendments, and "
+                             "every event written while they were the person referred.",
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &PersonExport},
+        {.spec = {.command = "capacity",
+                  .subcommand = "get",
+                  .arguments = "<intervention>",
+                  .summary = "Shows the places set for an intervention in --region (required), "
+                             "per --provider for a CRS.",
+                  .flags = {"region", "provider"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &CapacityGet},
+        {.spec = {.command = "capacity",
+                  .subcommand = "set",
+                  .arguments = "<intervention>",
+                  .summary = "Sets the places of an intervention in --region: --places and "
+                             "--period (cohort or month) are required, --next_start_date is "
+                             "YYYY-MM-DD. Creates it if none is set; with --etag, only if "
+                             "nobody changed it since.",
+                  .flags = {"region", "provider", "period", "places", "next_start_date", "etag"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &CapacitySet},
+        {.spec = {.command = "availability",
+                  .arguments = "<region> [<intervention>...]",
+                  .summary = "Shows places, places taken and the waiting list in a region, for "
+                             "the interventions named or all with any.",
+                  .min_arguments = 1,
+                  .max_arguments = -1},
+         .run = &Availability},
         {.spec = {.command = "token",
                   .summary = absl::StrCat(
                       "Prints an HS256 bearer token for local use, signed with --secret (or ",

@@ -57,6 +57,14 @@ int ReferralsTransitions(CommandContext& context);
 int ReferralsHistory(CommandContext& context);
 int ReferralsStateMachine(CommandContext& context);
 int ReferralsWatch(CommandContext& context);
+int ReferralsAmend(CommandContext& context);
+int ReferralsChangelog(CommandContext& context);
+int ReferralsReport(CommandContext& context);
+int ReferralsExport(CommandContext& context);
+int PersonExport(CommandContext& context);
+int CapacityGet(CommandContext& context);
+int CapacitySet(CommandContext& context);
+int Availability(CommandContext& context);
 // Needs no gateway: mints a local HS256 token.
 int Token(CommandContext& context);
 
@@ -64,6 +72,9 @@ struct Command {
   CommandSpec spec;
   int (*run)(CommandContext& context);
 };
+
+// The flags of `referrals amend` besides the person profile flags.
+const std::vector<std::string>& AmendmentFlags();
 
 // Every command, in the order the usage text lists them.
 const std::vector<Command>& Commands();

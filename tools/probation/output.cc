@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
@@ -386,6 +387,111 @@ std::string HumanText(const referrals::v1::ReferralEvent& event) {
                                     ShortIntervention(referral.intervention())};
   parts.erase(std::remove(parts.begin(), parts.end(), std::string()), parts.end());
   return absl::StrJoin(parts, "  ") + "\n";
+}
+
+std::string HumanText(const referrals::v1::GetReferralChangelogResponse& response) {
+  if (response.entries().empty()) return "no amendments\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"TIME", "FIELD", "BEFORE", "AFTER", "ACTOR", "ROLE", "REASON"}};
+  for (const referrals::v1::ChangelogEntry& entry : response.entries()) {
+    rows.push_back({Time(entry.occurred_at()), entry.field(), entry.old_value(), entry.new_value(),
+                    entry.actor(), entry.role() == 0 ? "" : FriendlyName(entry.role()),
+                    entry.reason()});
+  }
+  return Table(rows);
+}
+
+std::string HumanText(const referrals::v1::Capacity& capacity) {
+  std::string updated = Time(capacity.update_time());
+  if (!capacity.updated_by().empty()) absl::StrAppend(&updated, " by ", capacity.updated_by());
+  return absl::StrCat(capacity.name(), "\n",
+                      Fields({{"places", absl::StrCat(capacity.places())},
+                              {"period", FriendlyName(capacity.period())},
+                              {"next start", capacity.next_start_date()},
+                              {"etag", capacity.etag()},
+                              {"updated", updated}}));
+}
+
+std::string HumanText(const referrals::v1::BatchGetAvailabilityResponse& response) {
+  if (response.availabilities().empty()) return "no capacity set and nobody waiting\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"INTERVENTION", "PROVIDER", "PERIOD", "PLACES", "TAKEN", "AVAILABLE", "WAITING", "NEXT"}};
+  for (const referrals::v1::Availability& availability : response.availabilities()) {
+    const bool set = availability.capacity_set();
+    rows.push_back({ShortIntervention(availability.intervention()), availability.provider(),
+                    set ? FriendlyName(availability.period()) : "",
+                    set ? absl::StrCat(availability.places()) : "unknown",
+                    absl::StrCat(availability.places_taken()),
+                    set ? absl::StrCat(availability.places_available()) : "",
+                    absl::StrCat(availability.waiting()), availability.next_start_date()});
+  }
+  return Table(rows);
+}
+
+namespace {
+
+std::string Counts(absl::string_view heading,
+                   const google::protobuf::RepeatedPtrField<referrals::v1::GroupCount>& counts) {
+  if (counts.empty()) return "";
+  std::vector<std::vector<std::string>> rows = {{std::string(heading), "REFERRALS"}};
+  for (const referrals::v1::GroupCount& count : counts) {
+    rows.push_back({ShortIntervention(count.key()), absl::StrCat(count.count())});
+  }
+  return "\n" + Table(rows, 2);
+}
+
+std::string Percent(double share) { return absl::StrFormat("%.1f%%", share * 100); }
+
+}  // namespace
+
+std::string HumanText(const referrals::v1::ReferralReport& report) {
+  const referrals::v1::ReferralFilter& filter = report.filter();
+  std::string text = absl::StrCat(report.total(), " referrals created from ",
+                                  Time(filter.start_time()), " to ", Time(filter.end_time()), "\n");
+  absl::StrAppend(&text, Fields({{"region", filter.region()},
+                                 {"intervention", filter.intervention()},
+                                 {"provider", filter.provider()}}));
+  absl::StrAppend(&text, Counts("STATE", report.by_state()),
+                  Counts("INTERVENTION", report.by_intervention()),
+                  Counts("REGION", report.by_region()), Counts("PROVIDER", report.by_provider()));
+  if (!report.time_in_state().empty()) {
+    std::vector<std::vector<std::string>> rows = {{"TIME IN", "STAYS", "MEAN", "MEDIAN", "P90"}};
+    for (const referrals::v1::StateTime& time : report.time_in_state()) {
+      rows.push_back({FriendlyName(time.state()), absl::StrCat(time.stays()), Length(time.mean()),
+                      Length(time.median()), Length(time.p90())});
+    }
+    absl::StrAppend(&text, "\n", Table(rows, 2));
+  }
+  const referrals::v1::ClosingRates& closing = report.closing();
+  absl::StrAppend(&text, "\nclosed: ", closing.closed(), " (completed ", closing.completed(),
+                  ", withdrawn ", closing.withdrawn(), ", deselected ", closing.deselected(),
+                  ", not accepted ", closing.not_accepted(), ")\n",
+                  Fields({{"completion rate", Percent(closing.completion_rate())},
+                          {"withdrawal rate", Percent(closing.withdrawal_rate())},
+                          {"deselection rate", Percent(closing.deselection_rate())}}));
+  return text;
+}
+
+std::string HumanText(const referrals::v1::ExportReferralsResponse& chunk) { return chunk.csv(); }
+
+std::string HumanText(const referrals::v1::ExportPersonDataResponse& response) {
+  std::string text =
+      absl::StrCat("everything stored about ", response.crn(), ": ", response.referrals_size(),
+                   " referrals, ", response.events_size(), " events\n");
+  for (const referrals::v1::PersonReferral& held : response.referrals()) {
+    absl::StrAppend(&text, "\n", HumanText(held.referral()));
+    absl::StrAppend(&text, "  history: ", held.history_size(),
+                    " entries; amendments: ", held.changelog_size(), "\n");
+  }
+  if (!response.events().empty()) {
+    absl::StrAppend(&text, "\nevents:\n");
+    for (const referrals::v1::ReferralEvent& event : response.events()) {
+      absl::StrAppend(&text, "  ", HumanText(event));
+    }
+  }
+  absl::StrAppend(&text, "\nthe full record: probation --json person export ", response.crn(),
+                  "\n");
+  return text;
 }
 
 }  // namespace probation::cli

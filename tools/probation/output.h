@@ -42,6 +42,13 @@ std::string HumanText(const referrals::v1::GetReferralHistoryResponse& response)
 std::string HumanText(const referrals::v1::StateMachine& machine);
 // One line per event, as a watch prints them.
 std::string HumanText(const referrals::v1::ReferralEvent& event);
+std::string HumanText(const referrals::v1::GetReferralChangelogResponse& response);
+std::string HumanText(const referrals::v1::Capacity& capacity);
+std::string HumanText(const referrals::v1::BatchGetAvailabilityResponse& response);
+std::string HumanText(const referrals::v1::ReferralReport& report);
+// The CSV itself: a chunk of whole lines.
+std::string HumanText(const referrals::v1::ExportReferralsResponse& chunk);
+std::string HumanText(const referrals::v1::ExportPersonDataResponse& response);
 
 // A response as --json asks.
 template <typename M>

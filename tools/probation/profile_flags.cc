@@ -258,6 +258,18 @@ absl::Status ApplyProfileFlags(const Options& options, PersonProfile& profile) {
   return absl::OkStatus();
 }
 
+std::vector<std::string> ProfilePathsOf(const Options& options) {
+  std::vector<std::string> paths;
+  const google::protobuf::Descriptor& profile = *PersonProfile::descriptor();
+  for (int i = 0; i < profile.field_count(); ++i) {
+    const FieldDescriptor& field = *profile.field(i);
+    if (HasFlag(field) && options.contains(FlagNameFor(field))) {
+      paths.push_back(absl::StrCat(kPersonFlag, ".", field.name()));
+    }
+  }
+  return paths;
+}
+
 absl::StatusOr<PersonProfile> ProfileFromOptions(const Options& options,
                                                  std::istream& standard_input) {
   PersonProfile profile;

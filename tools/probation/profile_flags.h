@@ -38,6 +38,10 @@ absl::StatusOr<common::v1::PersonProfile> ProfileFromJson(absl::string_view json
 // INVALID_ARGUMENT naming the flag for a value it cannot take.
 absl::Status ApplyProfileFlags(const Options& options, common::v1::PersonProfile& profile);
 
+// The update-mask path of each profile flag in `options`, in field order: "person.needs" for
+// --needs (--person, a whole profile, has none).
+std::vector<std::string> ProfilePathsOf(const Options& options);
+
 // The profile --person names (read from `standard_input` for "-"), or an empty one, with the
 // profile flags applied over it.
 absl::StatusOr<common::v1::PersonProfile> ProfileFromOptions(const Options& options,
