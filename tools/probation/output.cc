@@ -437,7 +437,7 @@ std::string Counts(absl::string_view heading,
   for (const referrals::v1::GroupCount& count : counts) {
     rows.push_back({ShortIntervention(count.key()), absl::StrCat(count.count())});
   }
-  return "\n" + Table(rows, 2);
+  return absl::StrCat("\n", Table(rows, 2));
 }
 
 std::string Percent(double share) { return absl::StrFormat("%.1f%%", share * 100); }
