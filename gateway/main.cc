@@ -52,6 +52,9 @@ ABSL_FLAG(absl::Duration, catalogue_cache_ttl, absl::Seconds(30),
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "How long calls in flight may finish after SIGTERM.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
+ABSL_FLAG(absl::Duration, log_flush_interval, absl::Seconds(1),
+          "How often the per-call log lines are written out (whole seconds); 0s writes each "
+          "line at once. Warnings and lifecycle events are always written at once.");
 
 namespace {
 
@@ -96,7 +99,8 @@ std::shared_ptr<grpc::ServerCredentials> TlsCredentialsOrExit() {
 int main(int argc, char** argv) {
   probation::BlockTerminationSignals();
   probation::ParseFlagsAndEnvironment(argc, argv, "GATEWAY_", __FILE__);
-  if (absl::Status status = probation::InitJsonLogging(kService, absl::GetFlag(FLAGS_log_level));
+  if (absl::Status status = probation::InitJsonLogging(kService, absl::GetFlag(FLAGS_log_level),
+                                                       absl::GetFlag(FLAGS_log_flush_interval));
       !status.ok()) {
     Fail("log_level", status.message());
   }

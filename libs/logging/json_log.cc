@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/stubs/logging.h"
 #include "grpc/support/log.h"
+#include "libs/logging/buffered_stderr_sink.h"
 #include "spdlog/sinks/stdout_sinks.h"
 
 namespace probation {
@@ -47,14 +48,28 @@ void AppendJsonString(std::string& out, absl::string_view text) {
 
 }  // namespace
 
-absl::Status InitJsonLogging(absl::string_view service, absl::string_view level) {
+absl::Status InitJsonLogging(absl::string_view service, absl::string_view level,
+                             absl::Duration flush_interval) {
   const auto parsed = spdlog::level::from_str(std::string(level));
   // from_str maps anything unknown to "off"; only "off" itself may mean off.
   if (parsed == spdlog::level::off && level != "off") {
     return absl::InvalidArgumentError(absl::StrCat("log_level: unknown level '", level, "'"));
   }
+  if (flush_interval < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("log_flush_interval: must not be negative");
+  }
   spdlog::drop(std::string(service));  // Re-initialising (tests) replaces the logger.
-  auto logger = spdlog::stderr_logger_mt(std::string(service));
+  std::shared_ptr<spdlog::logger> logger;
+  if (flush_interval == absl::ZeroDuration()) {
+    logger = spdlog::stderr_logger_mt(std::string(service));
+    logger->flush_on(spdlog::level::info);
+  } else {
+    logger = std::make_shared<spdlog::logger>(std::string(service),
+                                              std::make_shared<BufferedStderrSink>());
+    spdlog::register_logger(logger);
+    logger->flush_on(spdlog::level::warn);
+    spdlog::flush_every(absl::ToChronoSeconds(std::max(flush_interval, absl::Seconds(1))));
+  }
   // The message is the rest of the JSON object, written by Log(); the service name goes
   // through json so it is escaped like any other field.
   const std::string service_json = nlohmann::json(std::string(service)).dump();
@@ -62,7 +77,6 @@ absl::Status InitJsonLogging(absl::string_view service, absl::string_view level)
                                    service_json, ",%v}"),
                       spdlog::pattern_time_type::utc);
   logger->set_level(parsed);
-  logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(std::move(logger));
   gpr_set_log_function(LogFromGrpc);
   google::protobuf::SetLogHandler(LogFromProtobuf);
@@ -76,6 +90,9 @@ void Log(spdlog::level::level_enum level, absl::string_view event, const nlohman
   std::string body = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // Strip the braces: the pattern supplies them around time, level and service.
   spdlog::default_logger_raw()->log(level, spdlog::string_view_t(body.data() + 1, body.size() - 2));
+  // Events such as "serving" or "stopped" are rare and watched for; only the per-call lines
+  // (LogScalars) wait for the next flush.
+  spdlog::default_logger_raw()->flush();
 }
 
 void LogScalars(spdlog::level::level_enum level, absl::string_view event,

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 
@@ -17,7 +18,10 @@ namespace probation {
 
 // Makes the default spdlog logger write JSON lines for `service` at `level` ("trace", "debug",
 // "info", "warn", "error", "critical", "off"); INVALID_ARGUMENT for any other level.
-absl::Status InitJsonLogging(absl::string_view service, absl::string_view level);
+// Per-call lines (LogScalars) are written out every `flush_interval` (whole seconds, at least
+// one), on any warning and at exit; zero writes every line as it comes.
+absl::Status InitJsonLogging(absl::string_view service, absl::string_view level,
+                             absl::Duration flush_interval = absl::ZeroDuration());
 
 // Logs `event` with extra fields, e.g. Log(spdlog::level::info, "serving", {{"port", 50051}}).
 void Log(spdlog::level::level_enum level, absl::string_view event,

@@ -30,6 +30,9 @@ ABSL_FLAG(std::string, internal_secret, "",
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long calls in flight may take to finish.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
+ABSL_FLAG(absl::Duration, log_flush_interval, absl::Seconds(1),
+          "How often the per-call log lines are written out (whole seconds); 0s writes each "
+          "line at once. Warnings and lifecycle events are always written at once.");
 
 namespace {
 
@@ -43,7 +46,8 @@ constexpr absl::string_view kService = "catalogue";
 int main(int argc, char** argv) {
   probation::BlockTerminationSignals();
   probation::ParseFlagsAndEnvironment(argc, argv, "CATALOGUE_", __FILE__);
-  if (absl::Status status = probation::InitJsonLogging(kService, absl::GetFlag(FLAGS_log_level));
+  if (absl::Status status = probation::InitJsonLogging(kService, absl::GetFlag(FLAGS_log_level),
+                                                       absl::GetFlag(FLAGS_log_flush_interval));
       !status.ok()) {
     Fail("log_level", status.message());
   }

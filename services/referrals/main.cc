@@ -46,6 +46,9 @@ ABSL_FLAG(int, workers, 16,
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long calls in flight may take to finish.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off.");
+ABSL_FLAG(absl::Duration, log_flush_interval, absl::Seconds(1),
+          "How often the per-call log lines are written out (whole seconds); 0s writes each "
+          "line at once. Warnings and lifecycle events are always written at once.");
 
 namespace {
 
@@ -60,7 +63,8 @@ int main(int argc, char** argv) {
   namespace referrals = probation::referrals;
   probation::BlockTerminationSignals();
   probation::ParseFlagsAndEnvironment(argc, argv, "REFERRALS_", __FILE__);
-  if (absl::Status status = probation::InitJsonLogging(kService, absl::GetFlag(FLAGS_log_level));
+  if (absl::Status status = probation::InitJsonLogging(kService, absl::GetFlag(FLAGS_log_level),
+                                                       absl::GetFlag(FLAGS_log_flush_interval));
       !status.ok()) {
     Fail("log_level", status.message());
   }

@@ -305,7 +305,8 @@ TEST_F(GatewayProcessTest, CompleteFlowsThroughTheGatewayWithRoleChecksBothWays)
   }
 
   // One request id, in the logs of every service the request touched; and no service logged
-  // the person's CRN or date of birth.
+  // the person's CRN or date of birth. Stopped first, so every line is there.
+  suite_->Stop();
   const std::string submit_id = absl::StrCat("\"request_id\":\"e2e-submit-request-",
                                              catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME);
   EXPECT_THAT(suite_->gateway->Output(), HasSubstr(submit_id));

@@ -35,13 +35,14 @@ constexpr char kGateway[] = "/probation.gateway.v1.InterventionsGateway/";
 
 class HostileInputTest : public testing::SuiteTest {
  protected:
-  // Whatever was thrown at it: every process still runs, every log line is one JSON object,
-  // and none holds the person's CRN or date of birth.
+  // Whatever was thrown at it: every process still runs (and then stops cleanly), every log
+  // line is one JSON object, and none holds the person's CRN or date of birth.
   void TearDown() override {
     for (const auto* process :
          {&suite_->catalogue, &suite_->eligibility, &suite_->referrals, &suite_->gateway}) {
       EXPECT_FALSE((*process)->Wait(absl::Milliseconds(1)).ok()) << "a service stopped";
     }
+    suite_->Stop();
     for (const std::string& log : suite_->Logs()) {
       EXPECT_THAT(log, Not(HasSubstr(kCrn)));
       EXPECT_THAT(log, Not(HasSubstr(kDateOfBirth)));

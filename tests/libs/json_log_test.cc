@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
@@ -75,6 +77,40 @@ TEST(Log, WritesNestedFields) {
   EXPECT_EQ(lines[0]["event"], "serving");
   EXPECT_EQ(lines[0]["port"], 50051);
   EXPECT_EQ(lines[0]["backends"][1], "referrals");
+}
+
+std::vector<std::string> Events(const std::string& output) {
+  std::vector<std::string> events;
+  for (absl::string_view line : absl::StrSplit(output, '\n', absl::SkipEmpty())) {
+    const auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    events.push_back(json.is_object() ? absl::StrCat(json.value("event", ""), json.value("n", 0))
+                                      : "not JSON");
+  }
+  return events;
+}
+
+// With a flush interval, per-call lines wait; an event line or a warning writes them out at
+// once, in the order they were logged.
+TEST(BufferedLogging, PerCallLinesWaitForAnEventOrAWarning) {
+  ASSERT_TRUE(InitJsonLogging("json-log-test", "info", absl::Seconds(60)).ok());
+  ::testing::internal::CaptureStderr();
+  LogScalars(spdlog::level::info, "rpc", {{"n", int64_t{1}}});
+  LogScalars(spdlog::level::info, "rpc", {{"n", int64_t{2}}});
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+
+  ::testing::internal::CaptureStderr();
+  Log(spdlog::level::info, "serving");
+  EXPECT_EQ(Events(::testing::internal::GetCapturedStderr()),
+            (std::vector<std::string>{"rpc1", "rpc2", "serving0"}));
+
+  ::testing::internal::CaptureStderr();
+  LogScalars(spdlog::level::info, "rpc", {{"n", int64_t{3}}});
+  LogScalars(spdlog::level::warn, "rpc", {{"n", int64_t{4}}});
+  EXPECT_EQ(Events(::testing::internal::GetCapturedStderr()),
+            (std::vector<std::string>{"rpc3", "rpc4"}));
+
+  EXPECT_EQ(InitJsonLogging("json-log-test", "info", absl::Seconds(-1)).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
