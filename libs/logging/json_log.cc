@@ -55,8 +55,8 @@ absl::Status InitJsonLogging(absl::string_view service, absl::string_view level,
   if (parsed == spdlog::level::off && level != "off") {
     return absl::InvalidArgumentError(absl::StrCat("log_level: unknown level '", level, "'"));
   }
-  if (flush_interval < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("log_flush_interval: must not be negative");
+  if (flush_interval < absl::ZeroDuration() || flush_interval > absl::Hours(1)) {
+    return absl::InvalidArgumentError("log_flush_interval: must be from 0s to 1h");
   }
   spdlog::drop(std::string(service));  // Re-initialising (tests) replaces the logger.
   std::shared_ptr<spdlog::logger> logger;

@@ -19,7 +19,7 @@ namespace probation {
 // Makes the default spdlog logger write JSON lines for `service` at `level` ("trace", "debug",
 // "info", "warn", "error", "critical", "off"); INVALID_ARGUMENT for any other level.
 // Per-call lines (LogScalars) are written out every `flush_interval` (whole seconds, at least
-// one), on any warning and at exit; zero writes every line as it comes.
+// one; at most an hour), on any warning and at exit; zero writes every line as it comes.
 absl::Status InitJsonLogging(absl::string_view service, absl::string_view level,
                              absl::Duration flush_interval = absl::ZeroDuration());
 

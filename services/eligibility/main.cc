@@ -54,8 +54,12 @@ constexpr absl::string_view kService = "eligibility";
 int main(int argc, char** argv) {
   probation::BlockTerminationSignals();
   probation::ParseFlagsAndEnvironment(argc, argv, "ELIGIBILITY_", __FILE__);
-  if (absl::Status status = probation::InitJsonLogging(kService, absl::GetFlag(FLAGS_log_level),
-                                                       absl::GetFlag(FLAGS_log_flush_interval));
+  const absl::Duration log_flush_interval = absl::GetFlag(FLAGS_log_flush_interval);
+  if (log_flush_interval < absl::ZeroDuration() || log_flush_interval > absl::Hours(1)) {
+    Fail("log_flush_interval", "must be from 0s to 1h");
+  }
+  if (absl::Status status =
+          probation::InitJsonLogging(kService, absl::GetFlag(FLAGS_log_level), log_flush_interval);
       !status.ok()) {
     Fail("log_level", status.message());
   }

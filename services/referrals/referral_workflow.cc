@@ -231,7 +231,15 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
   for (int attempt = 0;; ++attempt) {
     referral.set_reference(NewReference());
     absl::StatusOr<CreateResult> created = store_.Create(write, request.request_id());
-    if (created.ok()) return created->referral;
+    if (created.ok()) {
+      // A retry gets what its first call created; a request id another caller used does not
+      // show them a referral they may not see.
+      if (!created->created && !InScope(caller, created->referral)) {
+        return absl::AlreadyExistsError(
+            "request_id: already used to create another referral; send a new one");
+      }
+      return created->referral;
+    }
     // ABORTED here means the random reference was taken: draw another.
     if (created.status().code() != absl::StatusCode::kAborted ||
         attempt + 1 == kReferenceAttempts) {
@@ -248,13 +256,12 @@ absl::Status ReferralWorkflow::WithoutNameOutOfScope(const absl::Status& status,
     return status;
   }
   const absl::string_view id = status.message().substr(named + kNamePrefix.size());
-  if (absl::StatusOr<v1::Referral> existing = store_.Get(id);
-      existing.ok() && InScope(caller, *existing)) {
-    return status;
-  }
-  return absl::AlreadyExistsError(absl::StrCat(status.message().substr(0, named),
-                                               ", which you cannot see (another region or "
-                                               "provider holds it)"));
+  const absl::StatusOr<v1::Referral> existing = store_.Get(id);
+  if (existing.ok() && InScope(caller, *existing)) return status;
+  // Without the referral (the store could not name it) there is only the name to leave out.
+  return absl::AlreadyExistsError(absl::StrCat(
+      status.message().substr(0, named),
+      existing.ok() ? ", which you cannot see (another region or provider holds it)" : ""));
 }
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::GetReferral(const v1::GetReferralRequest& request,

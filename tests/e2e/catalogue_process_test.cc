@@ -198,6 +198,12 @@ TEST(CatalogueProcess, RefusesAnInvalidSettingNamingIt) {
   EXPECT_EQ(*(*bad_level)->Wait(absl::Seconds(10)), 2);
   EXPECT_THAT((*bad_level)->Output(), HasSubstr("log_level"));
 
+  auto bad_flush =
+      ChildProcess::Start({CATALOGUE_BINARY}, {{"CATALOGUE_LOG_FLUSH_INTERVAL", "-1s"}});
+  ASSERT_TRUE(bad_flush.ok());
+  EXPECT_EQ(*(*bad_flush)->Wait(absl::Seconds(10)), 2);
+  EXPECT_THAT((*bad_flush)->Output(), HasSubstr("CATALOGUE_LOG_FLUSH_INTERVAL"));
+
   auto short_secret = ChildProcess::Start({CATALOGUE_BINARY}, {{"CATALOGUE_INTERNAL_SECRET", "x"}});
   ASSERT_TRUE(short_secret.ok());
   EXPECT_EQ(*(*short_secret)->Wait(absl::Seconds(10)), 2);

@@ -111,6 +111,8 @@ TEST(EligibilityProcess, ServesOnceTheCatalogueServiceIsReachable) {
 
   (*eligibility)->Signal(SIGTERM);
   EXPECT_EQ(*(*eligibility)->Wait(absl::Seconds(15)), 0);
+  // Reads the rest of the pipe: the last buffered lines come out at exit.
+  (void)(*eligibility)->WaitForLine([](const std::string&) { return false; }, absl::Seconds(5));
 
   // JSON lines only, and the person's CRN and date of birth appear in none of them.
   std::istringstream output((*eligibility)->Output());

@@ -111,6 +111,8 @@ TEST(BufferedLogging, PerCallLinesWaitForAnEventOrAWarning) {
 
   EXPECT_EQ(InitJsonLogging("json-log-test", "info", absl::Seconds(-1)).code(),
             absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(InitJsonLogging("json-log-test", "info", absl::InfiniteDuration()).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -321,6 +321,29 @@ TEST_F(ReferralServerTest, ASecondOpenReferralForThePersonIsAlreadyExists) {
   EXPECT_THAT(elsewhere.error_message(), Not(HasSubstr(first.id())));
 }
 
+// A request id is the client's choice; reusing another region's does not return its referral.
+TEST_F(ReferralServerTest, AnotherCallersRequestIdShowsNothing) {
+  const common::v1::PersonProfile londoner = NewPerson();
+  const v1::Referral first =
+      CreateDraft(catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME, londoner);
+  common::v1::PersonProfile person = NewPerson();
+  person.set_region("wales");
+  Call welsh(kPractitioner, "pp-wales", "wales");
+  v1::CreateReferralRequest request;
+  // The key CreateDraft sent.
+  request.set_request_id(absl::StrCat("create-", londoner.crn(), "-",
+                                      catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME));
+  request.mutable_referral()->set_intervention("interventions/thinking-skills-programme");
+  *request.mutable_referral()->mutable_person() = person;
+  request.mutable_referral()->set_region("wales");
+  v1::Referral replayed;
+  const grpc::Status status = stub().CreateReferral(&welsh.context, request, &replayed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(status.error_message(), HasSubstr("request_id"));
+  EXPECT_THAT(status.error_message(), Not(HasSubstr(first.id())));
+  EXPECT_TRUE(replayed.id().empty());
+}
+
 TEST_F(ReferralServerTest, UpdatesADraftByFieldMaskOnly) {
   const v1::Referral draft = CreateDraft(catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION);
   Call call(kPractitioner);

@@ -43,6 +43,15 @@ class SqliteMigrationTest : public ::testing::Test {
     return *std::move(db);
   }
 
+  // Referral old1 of person X000001, as an older service wrote it.
+  static v1::Referral OldReferral() {
+    v1::Referral referral;
+    referral.set_id("old1");
+    referral.set_reference("OL1234DD");
+    referral.mutable_person()->set_crn("X000001");
+    return referral;
+  }
+
   static void InsertReferral(SqliteConnection& db, const v1::Referral& referral) {
     SqliteStatement insert(db,
                            "INSERT INTO referrals (id, reference, crn, intervention, region, "
@@ -102,10 +111,7 @@ class SqliteMigrationTest : public ::testing::Test {
 TEST_F(SqliteMigrationTest, FillsTheCaseloadColumnsOfOlderRows) {
   {
     std::unique_ptr<SqliteConnection> db = DatabaseBefore(3);
-    v1::Referral referral;
-    referral.set_id("old1");
-    referral.set_reference("OL1234DD");
-    referral.mutable_person()->set_crn("X000001");
+    v1::Referral referral = OldReferral();
     referral.set_state(v1::REFERRAL_STATE_SUBMITTED);
     referral.set_created_by("pp-before");
     referral.set_assignee("facilitator-before");
@@ -143,10 +149,7 @@ TEST_F(SqliteMigrationTest, FillsTheCaseloadColumnsOfOlderRows) {
 TEST_F(SqliteMigrationTest, PairsEachHistoryEntryWithItsEvent) {
   {
     std::unique_ptr<SqliteConnection> db = DatabaseBefore(5);
-    v1::Referral referral;
-    referral.set_id("old1");
-    referral.set_reference("OL1234DD");
-    referral.mutable_person()->set_crn("X000001");
+    v1::Referral referral = OldReferral();
     referral.set_state(v1::REFERRAL_STATE_SUBMITTED);
     InsertReferral(*db, referral);
     InsertEvent(*db, "old1", "X000009", v1::ReferralEvent::TYPE_CREATED);  // 1
@@ -186,10 +189,7 @@ TEST_F(SqliteMigrationTest, PairsEachHistoryEntryWithItsEvent) {
 TEST_F(SqliteMigrationTest, AHistoryEntryWithoutItsEventStopsMigrationFiveUnchanged) {
   {
     std::unique_ptr<SqliteConnection> db = DatabaseBefore(5);
-    v1::Referral referral;
-    referral.set_id("old1");
-    referral.set_reference("OL1234DD");
-    referral.mutable_person()->set_crn("X000001");
+    v1::Referral referral = OldReferral();
     InsertReferral(*db, referral);
     InsertEvent(*db, "old1", "X000001", v1::ReferralEvent::TYPE_CREATED);
     v1::HistoryEntry entry;

@@ -24,7 +24,7 @@ struct CallSettings {
   // Sent as x-request-id when set; also the idempotency key of a referral being created.
   std::string request_id;
   absl::Duration timeout = absl::Seconds(10);
-  // A watch runs until interrupted unless a timeout was asked for.
+  // A watch or an export runs until done or interrupted unless a timeout was asked for.
   std::optional<absl::Duration> stream_timeout;
   bool json = false;
 };

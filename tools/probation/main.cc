@@ -23,7 +23,7 @@ ABSL_FLAG(std::string, token, "",
           "bearer token, sent as `authorization: Bearer <token>` (see `probation token`)");
 ABSL_FLAG(bool, json, false, "print each response message as one line of protobuf JSON");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
-          "deadline of each call; a watch has none unless this is given");
+          "deadline of each call; a watch or an export has none unless this is given");
 ABSL_FLAG(std::string, request_id, "",
           "sent as x-request-id; for `referrals create` also the idempotency key (default: a "
           "new UUID)");

@@ -65,8 +65,9 @@ int ReferralsExport(CommandContext& context) {
   if (!filter.ok()) return UsageFailure(context, filter.status());
   referrals::v1::ExportReferralsRequest request;
   *request.mutable_filter() = *std::move(filter);
+  // A long range takes a while to stream; like a watch, it has a deadline only if asked.
   const std::unique_ptr<grpc::ClientContext> call =
-      NewCallContext(context.settings, context.settings.timeout);
+      NewCallContext(context.settings, context.settings.stream_timeout);
   std::unique_ptr<grpc::ClientReaderInterface<referrals::v1::ExportReferralsResponse>> stream =
       context.gateway->ExportReferrals(call.get(), request);
   referrals::v1::ExportReferralsResponse chunk;
