@@ -166,6 +166,7 @@ absl::StatusOr<v1::RegionalOffer> Catalogue::GetRegionalOffer(absl::string_view 
 v1::RegionalOffer Catalogue::BuildRegionalOffer(const v1::Region& offer_region) const {
   v1::RegionalOffer offer;
   *offer.mutable_region() = offer_region;
+  *offer.mutable_contacts() = data_.contacts();
   for (const v1::KindInfo& kind : data_.kinds()) {
     v1::OfferGroup group;
     group.set_kind(kind.kind());

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/text_format.h"
+#include "libs/textproto/seed_source.h"
 #include "libs/textproto/text_proto.h"
 
 namespace probation::catalogue {
@@ -71,10 +72,18 @@ class Validator {
     for (int i = 0; i < catalogue_.interventions_size(); ++i) {
       ValidateIntervention(i);
     }
+    ValidateRegionalMinimums();
+    for (int i = 0; i < catalogue_.contacts_size(); ++i) {
+      ValidateContact(catalogue_.contacts(i), Nested(root_, "contacts", i).entry_line, "catalogue");
+    }
     if (!errors_.empty()) {
       return absl::InvalidArgumentError(absl::StrJoin(errors_, "\n"));
     }
     Complete();
+    CheckRegionalMinimums();
+    if (!errors_.empty()) {
+      return absl::InvalidArgumentError(absl::StrJoin(errors_, "\n"));
+    }
     return absl::OkStatus();
   }
 
@@ -109,7 +118,61 @@ class Validator {
         }
         if (IsBlank(area.title())) Error(area_place.entry_line, area_what, "empty title");
       }
+      for (int a = 0; a < region.access_size(); ++a) {
+        ValidateAccess(region.access(a), Nested(place, "access", a).entry_line, what);
+      }
+      for (int n = 0; n < region.notes_size(); ++n) {
+        const int line = Nested(place, "notes", n).entry_line;
+        if (IsBlank(region.notes(n).text())) Error(line, what, "empty note");
+        Cited(region.notes(n).sources(), line, absl::StrCat(what, " note"));
+      }
+      for (int t = 0; t < region.timeline_size(); ++t) {
+        ValidateTimeline(region.timeline(t), Nested(place, "timeline", t).entry_line, what);
+      }
     }
+  }
+
+  // Reports `sources` that do not parse, or none at all: a stated fact cites where.
+  void Cited(const google::protobuf::RepeatedPtrField<std::string>& sources, int line,
+             absl::string_view what) {
+    if (absl::Status status = CheckCited(sources, false, ""); !status.ok()) {
+      Error(line, what, status.message());
+    }
+  }
+
+  void Date(absl::string_view date, int line, absl::string_view what) {
+    if (absl::Status status = CheckIsoDate(date); !status.ok()) Error(line, what, status.message());
+  }
+
+  void ValidateAccess(const v1::AccessStep& step, int line, const std::string& what) {
+    const std::string step_what = absl::StrCat(what, " access step \"", step.title(), "\"");
+    if (step.type() == v1::AccessStep::TYPE_UNSPECIFIED) {
+      Error(line, step_what, "type is unspecified");
+    }
+    if (IsBlank(step.title())) Error(line, step_what, "empty title");
+    if (IsBlank(step.description())) Error(line, step_what, "empty description");
+    Date(step.valid_from(), line, step_what);
+    Cited(step.sources(), line, step_what);
+  }
+
+  void ValidateContact(const v1::Contact& contact, int line, absl::string_view what) {
+    const std::string contact_what = absl::StrCat(what, " contact \"", contact.title(), "\"");
+    if (IsBlank(contact.title())) Error(line, contact_what, "empty title");
+    if (!contact.email().empty() && contact.email().find('@') == std::string::npos) {
+      Error(line, contact_what, "email has no @");
+    }
+    if (IsBlank(contact.email()) && IsBlank(contact.purpose())) {
+      Error(line, contact_what, "needs an email or a purpose");
+    }
+    Cited(contact.sources(), line, contact_what);
+  }
+
+  void ValidateTimeline(const v1::TimelineEvent& event, int line, const std::string& what) {
+    const std::string event_what = absl::StrCat(what, " timeline event");
+    if (event.date().empty()) Error(line, event_what, "needs a date");
+    Date(event.date(), line, event_what);
+    if (IsBlank(event.event())) Error(line, event_what, "empty event");
+    Cited(event.sources(), line, event_what);
   }
 
   void ValidateKinds() {
@@ -123,6 +186,11 @@ class Validator {
         Error(place.entry_line, what, "described twice");
       }
       if (IsBlank(info.title())) Error(place.entry_line, what, "empty title");
+      for (const std::string& source : info.sources()) {
+        if (absl::StatusOr<SeedSource> parsed = ParseSeedSource(source); !parsed.ok()) {
+          Error(place.entry_line, what, parsed.status().message());
+        }
+      }
     }
   }
 
@@ -185,7 +253,41 @@ class Validator {
     ValidateAvailability(intervention, place, what);
     std::set<std::string> names;
     for (int i = 0; i < intervention.criteria_size(); ++i) {
-      ValidateCriterion(intervention.criteria(i), Nested(place, "criteria", i), what, names);
+      const v1::Criterion& criterion = intervention.criteria(i);
+      const Place criterion_place = Nested(place, "criteria", i);
+      ValidateCriterion(criterion, criterion_place, what, names);
+      if (absl::Status cited =
+              CheckCited(criterion.sources(), criterion.has_local_policy(),
+                         criterion.local_policy().reason());
+          !cited.ok()) {
+        Error(criterion_place.entry_line,
+              absl::StrCat(what, " criterion \"", criterion.name(), "\""), cited.message());
+      }
+    }
+    if (intervention.sources().empty()) Error(place.entry_line, what, "cites no seed sources");
+    for (int i = 0; i < intervention.sources_size(); ++i) {
+      if (absl::StatusOr<SeedSource> parsed = ParseSeedSource(intervention.sources(i));
+          !parsed.ok()) {
+        Error(LineOf(place, "sources", i), what, parsed.status().message());
+      }
+    }
+    Date(intervention.valid_from(), LineOf(place, "valid_from"), what);
+    Date(intervention.valid_until(), LineOf(place, "valid_until"), what);
+    const bool withdrawn = intervention.status() == v1::INTERVENTION_STATUS_WITHDRAWN;
+    if (withdrawn != !intervention.replaced_by().empty()) {
+      Error(LineOf(place, "replaced_by"), what, "replaced_by is for WITHDRAWN interventions, and they need it");
+    } else if (withdrawn && !intervention_lines_.contains(intervention.replaced_by())) {
+      Error(LineOf(place, "replaced_by"), what,
+            absl::StrCat("replaced by \"", intervention.replaced_by(), "\", which does not exist"));
+    }
+    for (int i = 0; i < intervention.access_size(); ++i) {
+      ValidateAccess(intervention.access(i), Nested(place, "access", i).entry_line, what);
+    }
+    for (int i = 0; i < intervention.contacts_size(); ++i) {
+      ValidateContact(intervention.contacts(i), Nested(place, "contacts", i).entry_line, what);
+    }
+    for (int i = 0; i < intervention.timeline_size(); ++i) {
+      ValidateTimeline(intervention.timeline(i), Nested(place, "timeline", i).entry_line, what);
     }
     for (int i = 0; i < intervention.related_interventions_size(); ++i) {
       const std::string& related = intervention.related_interventions(i);
@@ -214,6 +316,9 @@ class Validator {
     const bool lists_regions =
         intervention.availability_scope() == v1::AVAILABILITY_SCOPE_REGIONAL ||
         intervention.availability_scope() == v1::AVAILABILITY_SCOPE_LIMITED;
+    if (intervention.availability_scope() == v1::AVAILABILITY_SCOPE_REGIONAL_MINIMUM) {
+      stand_ins_.insert(intervention.id());
+    }
     if (intervention.availability_scope() == v1::AVAILABILITY_SCOPE_UNSPECIFIED) {
       Error(LineOf(place, "availability_scope"), what, "availability_scope is unspecified");
     } else if (lists_regions && intervention.regions().empty()) {
@@ -237,6 +342,11 @@ class Validator {
       if (availability.status() != v1::AVAILABILITY_STATUS_OFFERED &&
           availability.status() != v1::AVAILABILITY_STATUS_OFFERED_IN_PART) {
         Error(line, what, "list only where it is OFFERED or OFFERED_IN_PART; the rest is derived");
+      }
+      for (const std::string& source : availability.sources()) {
+        if (absl::StatusOr<SeedSource> parsed = ParseSeedSource(source); !parsed.ok()) {
+          Error(line, what, parsed.status().message());
+        }
       }
       if (availability.status() == v1::AVAILABILITY_STATUS_OFFERED_IN_PART &&
           availability.pcc_areas().empty()) {
@@ -267,6 +377,20 @@ class Validator {
     if (IsBlank(criterion.rule())) Error(line, criterion_what, "empty rule");
     if (criterion.effect() == v1::CRITERION_EFFECT_UNSPECIFIED) {
       Error(line, criterion_what, "effect is unspecified");
+    }
+    for (const std::string& source : criterion.sources()) {
+      if (absl::StatusOr<SeedSource> parsed = ParseSeedSource(source); !parsed.ok()) {
+        Error(line, criterion_what, parsed.status().message());
+      }
+    }
+    if (criterion.has_local_policy() && IsBlank(criterion.local_policy().reason())) {
+      Error(line, criterion_what, "local_policy needs a reason");
+    }
+    Date(criterion.valid_from(), line, criterion_what);
+    Date(criterion.valid_until(), line, criterion_what);
+    if (!criterion.valid_from().empty() && !criterion.valid_until().empty() &&
+        criterion.valid_until() < criterion.valid_from()) {
+      Error(line, criterion_what, "valid_until is before valid_from");
     }
     switch (criterion.condition_case()) {
       case v1::Criterion::CONDITION_NOT_SET:
@@ -300,11 +424,50 @@ class Validator {
       case v1::Criterion::kSentence: {
         const auto& sentence = criterion.sentence();
         if (sentence.allowed().empty()) Error(line, criterion_what, "no sentence types allowed");
+        const auto allowed = [&](int type) {
+          return std::find(sentence.allowed().begin(), sentence.allowed().end(), type) !=
+                 sentence.allowed().end();
+        };
         for (int type : sentence.rar_required_for()) {
-          if (std::find(sentence.allowed().begin(), sentence.allowed().end(), type) ==
-              sentence.allowed().end()) {
+          if (!allowed(type)) {
             Error(line, criterion_what, "rar_required_for names a sentence type not allowed");
           }
+          if (std::find(sentence.rar_absent_for().begin(), sentence.rar_absent_for().end(),
+                        type) != sentence.rar_absent_for().end()) {
+            Error(line, criterion_what, "a sentence type both needs and must lack a RAR");
+          }
+        }
+        for (int type : sentence.rar_absent_for()) {
+          if (!allowed(type)) {
+            Error(line, criterion_what, "rar_absent_for names a sentence type not allowed");
+          }
+        }
+        for (int type : sentence.not_stated()) {
+          if (allowed(type)) {
+            Error(line, criterion_what, "a sentence type is both allowed and not stated");
+          }
+        }
+        if (!sentence.not_stated().empty() && IsBlank(sentence.not_stated_note())) {
+          Error(line, criterion_what, "not_stated needs a not_stated_note");
+        }
+        break;
+      }
+      case v1::Criterion::kVictimSex:
+        if (criterion.victim_sex().any_of().empty() ||
+            std::find(criterion.victim_sex().any_of().begin(), criterion.victim_sex().any_of().end(),
+                      probation::common::v1::SEX_UNSPECIFIED) !=
+                criterion.victim_sex().any_of().end()) {
+          Error(line, criterion_what, "victim sex condition needs sexes, none unspecified");
+        }
+        break;
+      case v1::Criterion::kCustodialSentence: {
+        const auto& custodial = criterion.custodial_sentence();
+        if (custodial.types().empty() && custodial.min_length_days() <= 0 &&
+            custodial.releases().empty()) {
+          Error(line, criterion_what, "custodial sentence condition names nothing to check");
+        }
+        if (custodial.min_length_days() < 0) {
+          Error(line, criterion_what, "min_length_days is negative");
         }
         break;
       }
@@ -373,6 +536,113 @@ class Validator {
     }
   }
 
+  void ValidateRegionalMinimums() {
+    std::set<std::string> names;
+    for (int i = 0; i < catalogue_.regional_minimums_size(); ++i) {
+      const v1::RegionalMinimum& minimum = catalogue_.regional_minimums(i);
+      const Place place = Nested(root_, "regional_minimums", i);
+      const std::string what = absl::StrCat("regional minimum \"", minimum.name(), "\"");
+      if (!IsValidId(minimum.name())) {
+        Error(place.entry_line, what, "name must be lower-case words joined by hyphens");
+      } else if (!names.insert(minimum.name()).second) {
+        Error(place.entry_line, what, "duplicate name");
+      }
+      if (IsBlank(minimum.rule())) Error(place.entry_line, what, "empty rule");
+      Cited(minimum.sources(), place.entry_line, what);
+      if (minimum.stand_ins().empty() && minimum.interventions().empty()) {
+        Error(place.entry_line, what, "names neither stand-ins nor interventions");
+      }
+      for (const v1::NeedAreaStandIn& stand_in : minimum.stand_ins()) {
+        const v1::Intervention* intervention = Find(stand_in.intervention());
+        if (intervention == nullptr ||
+            intervention->availability_scope() != v1::AVAILABILITY_SCOPE_REGIONAL_MINIMUM ||
+            intervention->kind() != minimum.kind() ||
+            std::find(intervention->need_areas().begin(), intervention->need_areas().end(),
+                      stand_in.need_area()) == intervention->need_areas().end()) {
+          Error(place.entry_line, what,
+                absl::StrCat("stand-in \"", stand_in.intervention(),
+                             "\" must be an intervention of the minimum's kind, with "
+                             "availability_scope REGIONAL_MINIMUM, addressing its need area"));
+        } else {
+          stand_in_areas_[stand_in.intervention()] = {minimum.kind(), stand_in.need_area()};
+        }
+      }
+      for (const std::string& id : minimum.interventions()) {
+        if (Find(id) == nullptr) {
+          Error(place.entry_line, what, absl::StrCat("unknown intervention \"", id, "\""));
+        }
+      }
+    }
+    for (const std::string& id : stand_ins_) {
+      if (!stand_in_areas_.contains(id)) {
+        Error(intervention_lines_[id], absl::StrCat("intervention \"", id, "\""),
+              "REGIONAL_MINIMUM availability needs a regional minimum naming it as a stand-in");
+      }
+    }
+  }
+
+  // After completion: every region offers each intervention a minimum names.
+  void CheckRegionalMinimums() {
+    for (const v1::RegionalMinimum& minimum : catalogue_.regional_minimums()) {
+      for (const std::string& id : minimum.interventions()) {
+        const v1::Intervention* intervention = Find(id);
+        if (intervention == nullptr) continue;
+        for (const v1::Region& region : catalogue_.regions()) {
+          if (!Offers(*intervention, region.id())) {
+            Error(intervention_lines_[id], absl::StrCat("regional minimum \"", minimum.name(), "\""),
+                  absl::StrCat("\"", id, "\" is not offered in ", region.id()));
+          }
+        }
+      }
+    }
+  }
+
+  const v1::Intervention* Find(absl::string_view id) const {
+    for (const v1::Intervention& intervention : catalogue_.interventions()) {
+      if (intervention.id() == id) return &intervention;
+    }
+    return nullptr;
+  }
+
+  static bool Offers(const v1::Intervention& intervention, absl::string_view region) {
+    if (intervention.availability_scope() == v1::AVAILABILITY_SCOPE_NATIONAL) return true;
+    for (const v1::RegionalAvailability& availability : intervention.regions()) {
+      if (availability.region() == region) {
+        return availability.status() == v1::AVAILABILITY_STATUS_OFFERED ||
+               availability.status() == v1::AVAILABILITY_STATUS_OFFERED_IN_PART;
+      }
+    }
+    return false;
+  }
+
+  // A stand-in is offered exactly where no named intervention of its kind serves its need.
+  void CompleteStandIn(v1::Intervention& stand_in) {
+    const auto [kind, area] = stand_in_areas_.at(stand_in.id());
+    stand_in.clear_regions();
+    for (const v1::Region& region : catalogue_.regions()) {
+      std::vector<std::string> named;
+      for (const v1::Intervention& other : catalogue_.interventions()) {
+        if (other.kind() != kind || stand_ins_.contains(other.id()) ||
+            std::find(other.need_areas().begin(), other.need_areas().end(), area) ==
+                other.need_areas().end() ||
+            !Offers(other, region.id())) {
+          continue;
+        }
+        named.push_back(other.title());
+      }
+      v1::RegionalAvailability* availability = stand_in.add_regions();
+      availability->set_region(region.id());
+      if (named.empty()) {
+        availability->set_status(v1::AVAILABILITY_STATUS_OFFERED);
+        availability->set_note(absl::StrCat(region.title(), " delivers at least one; the brochures do not name it: ask the region's interventions team which."));
+      } else {
+        availability->set_status(v1::AVAILABILITY_STATUS_NOT_OFFERED);
+        availability->set_note(absl::StrCat("The brochure for ", region.title(), " names it: ",
+                                            absl::StrJoin(named, ", "), "."));
+      }
+    }
+  }
+
   // Derives resource names and spells out every region's availability, so clients never
   // have to interpret a missing entry.
   void Complete() {
@@ -382,7 +652,10 @@ class Validator {
     for (v1::Intervention& intervention : *catalogue_.mutable_interventions()) {
       intervention.set_name(absl::StrCat("interventions/", intervention.id()));
       const v1::AvailabilityScope scope = intervention.availability_scope();
-      if (scope == v1::AVAILABILITY_SCOPE_NATIONAL) continue;
+      if (scope == v1::AVAILABILITY_SCOPE_NATIONAL ||
+          scope == v1::AVAILABILITY_SCOPE_REGIONAL_MINIMUM) {
+        continue;
+      }
       std::map<std::string, v1::RegionalAvailability> listed;
       for (const v1::RegionalAvailability& availability : intervention.regions()) {
         listed[availability.region()] = availability;
@@ -402,6 +675,10 @@ class Validator {
         availability->set_note(intervention.availability_note());
       }
     }
+    // Stand-ins last: they read every named intervention's completed availability.
+    for (v1::Intervention& intervention : *catalogue_.mutable_interventions()) {
+      if (stand_ins_.contains(intervention.id())) CompleteStandIn(intervention);
+    }
   }
 
   std::string source_;
@@ -412,6 +689,10 @@ class Validator {
   absl::flat_hash_map<std::string, std::string> pcc_area_regions_;
   absl::flat_hash_map<std::string, int> intervention_lines_;
   absl::flat_hash_set<int> kinds_;
+  // Interventions with REGIONAL_MINIMUM availability, and the kind and need area each
+  // stands in for.
+  std::set<std::string> stand_ins_;
+  std::map<std::string, std::pair<int, int>> stand_in_areas_;
 };
 
 }  // namespace

@@ -33,6 +33,18 @@ std::optional<bool> FlagValue(const PersonProfile& profile, catalogue::v1::Profi
                                                  : std::nullopt;
     case catalogue::v1::PROFILE_FLAG_NO_FIXED_ABODE:
       return profile.has_no_fixed_abode() ? std::optional(profile.no_fixed_abode()) : std::nullopt;
+    case catalogue::v1::PROFILE_FLAG_DRUG_DEPENDENT:
+      return profile.has_drug_dependent() ? std::optional(profile.drug_dependent()) : std::nullopt;
+    case catalogue::v1::PROFILE_FLAG_CONSENTS_TO_ENGAGE:
+      return profile.has_consents_to_engage() ? std::optional(profile.consents_to_engage())
+                                              : std::nullopt;
+    case catalogue::v1::PROFILE_FLAG_READY_TO_ENGAGE:
+      return profile.has_ready_to_engage() ? std::optional(profile.ready_to_engage())
+                                           : std::nullopt;
+    case catalogue::v1::PROFILE_FLAG_BARRIERS_TO_ATTENDANCE:
+      return profile.has_barriers_to_attendance()
+                 ? std::optional(profile.barriers_to_attendance())
+                 : std::nullopt;
     default:
       return std::nullopt;
   }
@@ -73,6 +85,25 @@ std::string OffenceList(const google::protobuf::RepeatedField<int>& offences) {
 }  // namespace
 
 Judgement CriterionEvaluator::Evaluate(const Criterion& criterion) const {
+  Judgement judgement = Condition(criterion);
+  if (criterion.exceptional() && judgement.result == v1::RESULT_MET) judgement.exceptional = true;
+  return judgement;
+}
+
+bool CriterionEvaluator::InForce(const Criterion& criterion) const {
+  return InForce(criterion.valid_from(), criterion.valid_until());
+}
+
+bool CriterionEvaluator::InForce(absl::string_view valid_from,
+                                 absl::string_view valid_until) const {
+  if (valid_from.empty() && valid_until.empty()) return true;
+  // ISO dates order as strings; the loaders check their form.
+  const std::string today = absl::FormatCivilTime(facts_.as_of);
+  return (valid_from.empty() || valid_from <= today) &&
+         (valid_until.empty() || today <= valid_until);
+}
+
+Judgement CriterionEvaluator::Condition(const Criterion& criterion) const {
   switch (criterion.condition_case()) {
     case Criterion::kSex:
       return Sex(criterion.sex());
@@ -106,6 +137,10 @@ Judgement CriterionEvaluator::Evaluate(const Criterion& criterion) const {
     }
     case Criterion::kRequirementLength:
       return RequirementLength(criterion.requirement_length());
+    case Criterion::kVictimSex:
+      return VictimSex(criterion.victim_sex());
+    case Criterion::kCustodialSentence:
+      return CustodialSentence(criterion.custodial_sentence());
     case Criterion::kApproval:
       return Approval(criterion.approval());
     case Criterion::kAnyOf:
@@ -194,21 +229,95 @@ Judgement CriterionEvaluator::Sentence(const catalogue::v1::SentenceCondition& c
                  [] { return std::string("the profile does not record the sentence"); });
   }
   const auto on = [&] { return absl::StrCat("this person is on ", SentenceText(sentence)); };
+  if (Contains(condition.not_stated(), sentence)) {
+    return Judge(v1::RESULT_UNKNOWN,
+                 [&] { return absl::StrCat(on(), "; ", condition.not_stated_note()); });
+  }
   if (!Contains(condition.allowed(), sentence)) return Judge(v1::RESULT_NOT_MET, on);
-  // A pre-sentence proposal needs the RAR whenever the order it proposes would.
-  const bool rar_needed =
-      Contains(condition.rar_required_for(), sentence) ||
-      (sentence == common::v1::SENTENCE_TYPE_PRE_SENTENCE && !condition.rar_required_for().empty());
-  if (!rar_needed) return Judge(v1::RESULT_MET, on);
+  // A pre-sentence proposal needs (or must lack) the RAR whenever the order it proposes would.
+  const bool pre_sentence = sentence == common::v1::SENTENCE_TYPE_PRE_SENTENCE;
+  const bool rar_needed = Contains(condition.rar_required_for(), sentence) ||
+                          (pre_sentence && !condition.rar_required_for().empty());
+  const bool rar_excluded = Contains(condition.rar_absent_for(), sentence) ||
+                            (pre_sentence && !condition.rar_absent_for().empty());
+  if (!rar_needed && !rar_excluded) return Judge(v1::RESULT_MET, on);
   const FlagText& rar = FlagTextFor(catalogue::v1::PROFILE_FLAG_HAS_RAR);
   const PersonProfile& profile = *facts_.profile;
   if (!profile.has_has_rar()) {
     return Judge(v1::RESULT_UNKNOWN,
                  [&] { return absl::StrCat(on(), "; the profile does not say ", rar.question); });
   }
-  return Judge(profile.has_rar() ? v1::RESULT_MET : v1::RESULT_NOT_MET, [&] {
+  return Judge(profile.has_rar() == rar_needed ? v1::RESULT_MET : v1::RESULT_NOT_MET, [&] {
     return absl::StrCat(on(), " and ", profile.has_rar() ? rar.when_true : rar.when_false);
   });
+}
+
+Judgement CriterionEvaluator::VictimSex(const catalogue::v1::VictimSexCondition& condition) const {
+  const auto& victims = facts_.profile->ipv_victim_sexes();
+  if (victims.empty()) {
+    return Judge(v1::RESULT_UNKNOWN, [] {
+      return std::string("the profile does not record the sex of the partner the offence harmed");
+    });
+  }
+  for (int victim : victims) {
+    if (Contains(condition.any_of(), victim)) {
+      return Judge(v1::RESULT_MET, [&] {
+        return absl::StrCat("a recorded victim is ",
+                            SexText(static_cast<common::v1::Sex>(victim)));
+      });
+    }
+  }
+  return Judge(v1::RESULT_NOT_MET, [&] {
+    return absl::StrCat("every recorded victim is ",
+                        OrList(victims, [](int sex) {
+                          return SexText(static_cast<common::v1::Sex>(sex));
+                        }));
+  });
+}
+
+Judgement CriterionEvaluator::CustodialSentence(
+    const catalogue::v1::CustodialSentenceCondition& condition) const {
+  const PersonProfile& profile = *facts_.profile;
+  const common::v1::CustodialSentenceType type = profile.custodial_sentence_type();
+  if (type == common::v1::CUSTODIAL_SENTENCE_TYPE_UNSPECIFIED) {
+    return Judge(v1::RESULT_UNKNOWN, [] {
+      return std::string("the profile does not record the custodial sentence released from");
+    });
+  }
+  const auto described = [&] {
+    std::string text(CustodialSentenceText(type));
+    if (profile.custodial_sentence_days() > 0) {
+      absl::StrAppend(&text, " of ", profile.custodial_sentence_days(), " days");
+    }
+    if (profile.release_type() != common::v1::RELEASE_TYPE_UNSPECIFIED) {
+      absl::StrAppend(&text, ", ", ReleaseText(profile.release_type()));
+    }
+    return absl::StrCat("this person is serving ", text);
+  };
+  if (!condition.types().empty() && !Contains(condition.types(), type)) {
+    return Judge(v1::RESULT_NOT_MET, described);
+  }
+  if (condition.min_length_days() > 0) {
+    if (profile.custodial_sentence_days() == 0) {
+      return Judge(v1::RESULT_UNKNOWN, [&] {
+        return absl::StrCat(described(), "; the profile does not record its length");
+      });
+    }
+    if (profile.custodial_sentence_days() < condition.min_length_days()) {
+      return Judge(v1::RESULT_NOT_MET, described);
+    }
+  }
+  if (!condition.releases().empty()) {
+    if (profile.release_type() == common::v1::RELEASE_TYPE_UNSPECIFIED) {
+      return Judge(v1::RESULT_UNKNOWN, [&] {
+        return absl::StrCat(described(), "; the profile does not record how they were released");
+      });
+    }
+    if (!Contains(condition.releases(), profile.release_type())) {
+      return Judge(v1::RESULT_NOT_MET, described);
+    }
+  }
+  return Judge(v1::RESULT_MET, described);
 }
 
 Judgement CriterionEvaluator::Flag(const catalogue::v1::FlagCondition& condition) const {
@@ -227,13 +336,32 @@ Judgement CriterionEvaluator::Need(const catalogue::v1::NeedCondition& condition
     return Judge(v1::RESULT_UNKNOWN,
                  [] { return std::string("the profile records no assessed needs"); });
   }
+  // Substance misuse is drugs, alcohol or both: either narrower need meets it, and it leaves
+  // a rule that asks for one of them unanswered.
+  constexpr int kSubstance = common::v1::NEED_AREA_SUBSTANCE_MISUSE;
+  constexpr int kDrugs = common::v1::NEED_AREA_DRUG_MISUSE;
+  constexpr int kAlcohol = common::v1::NEED_AREA_ALCOHOL_MISUSE;
+  bool ambiguous = false;
   for (int area : condition.any_of()) {
-    if (facts_.HasNeed(area)) {
+    int met_by = facts_.HasNeed(area) ? area : -1;
+    if (met_by < 0 && area == kSubstance) {
+      met_by = facts_.HasNeed(kDrugs) ? kDrugs : facts_.HasNeed(kAlcohol) ? kAlcohol : -1;
+    }
+    if (met_by >= 0) {
       return Judge(v1::RESULT_MET, [&] {
         return absl::StrCat("an assessed need is ",
-                            NeedAreaText(static_cast<common::v1::NeedArea>(area)));
+                            NeedAreaText(static_cast<common::v1::NeedArea>(met_by)));
       });
     }
+    ambiguous |= (area == kDrugs || area == kAlcohol) && facts_.HasNeed(kSubstance);
+  }
+  if (ambiguous) {
+    return Judge(v1::RESULT_UNKNOWN, [&] {
+      return absl::StrCat(
+          "the profile records substance misuse without saying whether it is ",
+          OrList(condition.any_of(),
+                 [](int area) { return NeedAreaText(static_cast<common::v1::NeedArea>(area)); }));
+    });
   }
   return Judge(v1::RESULT_NOT_MET, [&] {
     return absl::StrCat("no assessed need is ", OrList(condition.any_of(), [](int area) {
@@ -334,12 +462,22 @@ Judgement CriterionEvaluator::AnyOf(
     const google::protobuf::RepeatedPtrField<Criterion>& nested) const {
   std::vector<Judgement> judgements;
   bool unknown = false;
+  std::optional<Judgement> exceptional;
   for (const Criterion& criterion : nested) {
+    if (!InForce(criterion)) continue;
     Judgement judgement = Evaluate(criterion);
-    if (judgement.result == v1::RESULT_MET) return judgement;
+    if (judgement.result == v1::RESULT_MET) {
+      // The branch met, in the rule's words: it says which route applies.
+      if (explain_) judgement.fact = absl::StrCat(criterion.rule(), ": ", judgement.fact);
+      if (!judgement.exceptional) return judgement;
+      // An ordinary branch met later is preferred to an exceptional one.
+      if (!exceptional) exceptional = std::move(judgement);
+      continue;
+    }
     unknown |= judgement.result == v1::RESULT_UNKNOWN;
     judgements.push_back(std::move(judgement));
   }
+  if (exceptional) return *std::move(exceptional);
   return Judge(unknown ? v1::RESULT_UNKNOWN : v1::RESULT_NOT_MET, [&] {
     std::vector<absl::string_view> facts;
     for (const Judgement& judgement : judgements) facts.push_back(judgement.fact);
@@ -351,13 +489,16 @@ Judgement CriterionEvaluator::AllOf(
     const google::protobuf::RepeatedPtrField<Criterion>& nested) const {
   std::vector<Judgement> judgements;
   bool unknown = false;
+  bool exceptional = false;
   for (const Criterion& criterion : nested) {
+    if (!InForce(criterion)) continue;
     Judgement judgement = Evaluate(criterion);
     if (judgement.result == v1::RESULT_NOT_MET) return judgement;
     unknown |= judgement.result == v1::RESULT_UNKNOWN;
+    exceptional |= judgement.exceptional;
     judgements.push_back(std::move(judgement));
   }
-  return Judge(unknown ? v1::RESULT_UNKNOWN : v1::RESULT_MET, [&] {
+  Judgement all = Judge(unknown ? v1::RESULT_UNKNOWN : v1::RESULT_MET, [&] {
     std::vector<absl::string_view> facts;
     for (const Judgement& judgement : judgements) {
       // When unknown, the unknown parts are what the practitioner must find out.
@@ -365,6 +506,8 @@ Judgement CriterionEvaluator::AllOf(
     }
     return absl::StrJoin(facts, "; ");
   });
+  all.exceptional = exceptional && all.result == v1::RESULT_MET;
+  return all;
 }
 
 bool CriterionEvaluator::IsListed(const catalogue::v1::Intervention& intervention) const {
@@ -380,6 +523,11 @@ bool CriterionEvaluator::IsListed(const catalogue::v1::Intervention& interventio
 }
 
 Judgement CriterionEvaluator::Availability(const catalogue::v1::Intervention& intervention) const {
+  if (!InForce(intervention.valid_from(), intervention.valid_until())) {
+    return Judge(v1::RESULT_NOT_MET, [&] {
+      return absl::StrCat("it is not in force on ", absl::FormatCivilTime(facts_.as_of));
+    });
+  }
   if (intervention.availability_scope() == catalogue::v1::AVAILABILITY_SCOPE_NONE) {
     return Judge(v1::RESULT_NOT_MET, [&] {
       return intervention.availability_note().empty()

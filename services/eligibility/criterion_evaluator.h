@@ -21,6 +21,8 @@ struct Judgement {
   // The fact the result turned on ("this person is recorded as female"); empty unless the
   // evaluator was asked to explain.
   std::string fact;
+  // Met only through a branch marked exceptional (Criterion.exceptional).
+  bool exceptional = false;
 };
 
 class CriterionEvaluator {
@@ -37,6 +39,9 @@ class CriterionEvaluator {
         approvals_(approvals) {}
 
   Judgement Evaluate(const catalogue::v1::Criterion& criterion) const;
+
+  // Whether the rule is in force on the profile's as_of date (Criterion.valid_from/until).
+  bool InForce(const catalogue::v1::Criterion& criterion) const;
 
   // Whether the intervention is offered where the person is supervised.
   Judgement Availability(const catalogue::v1::Intervention& intervention) const;
@@ -57,6 +62,10 @@ class CriterionEvaluator {
   Judgement DaysRemaining(const catalogue::v1::DaysRemainingCondition& condition) const;
   Judgement NotEligibleFor(absl::Span<const int> interventions, absl::string_view what) const;
   Judgement RequirementLength(const catalogue::v1::RequirementLengthCondition& condition) const;
+  Judgement VictimSex(const catalogue::v1::VictimSexCondition& condition) const;
+  Judgement CustodialSentence(const catalogue::v1::CustodialSentenceCondition& condition) const;
+  Judgement Condition(const catalogue::v1::Criterion& criterion) const;
+  bool InForce(absl::string_view valid_from, absl::string_view valid_until) const;
   Judgement Approval(const catalogue::v1::ApprovalCondition& condition) const;
   Judgement AnyOf(const google::protobuf::RepeatedPtrField<catalogue::v1::Criterion>& nested) const;
   Judgement AllOf(const google::protobuf::RepeatedPtrField<catalogue::v1::Criterion>& nested) const;
@@ -64,7 +73,7 @@ class CriterionEvaluator {
   // Builds a judgement; `fact` is only called when explaining, so judging stays cheap.
   template <typename FactFn>
   Judgement Judge(v1::Result result, FactFn&& fact) const {
-    Judgement judgement{result, {}};
+    Judgement judgement{result, {}, false};
     if (explain_) judgement.fact = fact();
     return judgement;
   }

@@ -39,6 +39,12 @@ absl::string_view OffenceText(OffenceCategory offence) {
       return "terrorism";
     case common::v1::OFFENCE_CATEGORY_OTHER:
       return "other";
+    case common::v1::OFFENCE_CATEGORY_SEXUALLY_MOTIVATED:
+      return "sexually motivated";
+    case common::v1::OFFENCE_CATEGORY_EXTREMISM:
+      return "extremism";
+    case common::v1::OFFENCE_CATEGORY_FRAUD_DECEPTION:
+      return "fraud or deception";
     default:
       return "unspecified";
   }
@@ -100,6 +106,10 @@ absl::string_view NeedAreaText(NeedArea area) {
       return "substance misuse";
     case common::v1::NEED_AREA_MENTAL_HEALTH:
       return "mental health";
+    case common::v1::NEED_AREA_DRUG_MISUSE:
+      return "drug misuse";
+    case common::v1::NEED_AREA_ALCOHOL_MISUSE:
+      return "alcohol misuse";
     default:
       return "unspecified";
   }
@@ -117,8 +127,38 @@ absl::string_view SentenceText(common::v1::SentenceType sentence) {
       return "post-sentence supervision";
     case common::v1::SENTENCE_TYPE_PRE_SENTENCE:
       return "a pre-sentence report proposal";
+    case common::v1::SENTENCE_TYPE_COURT_BAIL:
+      return "court bail";
     default:
       return "an unrecorded sentence";
+  }
+}
+
+absl::string_view CustodialSentenceText(common::v1::CustodialSentenceType type) {
+  switch (type) {
+    case common::v1::CUSTODIAL_SENTENCE_TYPE_STANDARD_DETERMINATE:
+      return "a standard determinate sentence";
+    case common::v1::CUSTODIAL_SENTENCE_TYPE_EXTENDED_DETERMINATE:
+      return "an extended determinate sentence";
+    case common::v1::CUSTODIAL_SENTENCE_TYPE_INDETERMINATE:
+      return "an indeterminate sentence";
+    default:
+      return "an unrecorded custodial sentence";
+  }
+}
+
+absl::string_view ReleaseText(common::v1::ReleaseType release) {
+  switch (release) {
+    case common::v1::RELEASE_TYPE_STANDARD:
+      return "standard release";
+    case common::v1::RELEASE_TYPE_HOME_DETENTION_CURFEW:
+      return "Home Detention Curfew";
+    case common::v1::RELEASE_TYPE_RE_RELEASE:
+      return "re-release after recall";
+    case common::v1::RELEASE_TYPE_PAROLE:
+      return "release by the Parole Board";
+    default:
+      return "an unrecorded release";
   }
 }
 
@@ -138,6 +178,10 @@ absl::string_view KindText(InterventionKind kind) {
       return "electronic monitoring";
     case catalogue::v1::INTERVENTION_KIND_UNPAID_WORK:
       return "unpaid work";
+    case catalogue::v1::INTERVENTION_KIND_REHABILITATION_ACTIVITY_REQUIREMENT:
+      return "a Rehabilitation Activity Requirement";
+    case catalogue::v1::INTERVENTION_KIND_SENTENCE_MANAGEMENT:
+      return "sentence management";
     default:
       return "an intervention";
   }
@@ -159,6 +203,10 @@ absl::string_view KindPluralText(InterventionKind kind) {
       return "electronic monitoring requirements";
     case catalogue::v1::INTERVENTION_KIND_UNPAID_WORK:
       return "unpaid work requirements";
+    case catalogue::v1::INTERVENTION_KIND_REHABILITATION_ACTIVITY_REQUIREMENT:
+      return "Rehabilitation Activity Requirements";
+    case catalogue::v1::INTERVENTION_KIND_SENTENCE_MANAGEMENT:
+      return "sentence management appointments";
     default:
       return "interventions";
   }
@@ -183,6 +231,17 @@ const FlagText& FlagTextFor(ProfileFlag flag) {
   static const FlagText kNoFixedAbode{"this person is of no fixed abode",
                                       "this person has a fixed address",
                                       "whether the person has a fixed address"};
+  static const FlagText kDrugDependent{"this person is recorded as drug dependent",
+                                       "this person is recorded as not drug dependent",
+                                       "whether the person is drug dependent"};
+  static const FlagText kEngage{"this person consents and is willing and committed to engage",
+                                "this person does not consent or is not committed to engage",
+                                "whether the person consents and is committed to engage"};
+  static const FlagText kReady{"this person is ready to engage", "this person is not yet ready to engage",
+                               "whether the person is ready to engage"};
+  static const FlagText kBarriers{"there are barriers to this person attending",
+                                  "there are no barriers to this person attending",
+                                  "whether there are barriers to the person attending"};
   static const FlagText kUnknown{"the fact is true", "the fact is false", "an unknown fact"};
   switch (flag) {
     case catalogue::v1::PROFILE_FLAG_HAS_RAR:
@@ -197,6 +256,14 @@ const FlagText& FlagTextFor(ProfileFlag flag) {
       return kConsent;
     case catalogue::v1::PROFILE_FLAG_NO_FIXED_ABODE:
       return kNoFixedAbode;
+    case catalogue::v1::PROFILE_FLAG_DRUG_DEPENDENT:
+      return kDrugDependent;
+    case catalogue::v1::PROFILE_FLAG_CONSENTS_TO_ENGAGE:
+      return kEngage;
+    case catalogue::v1::PROFILE_FLAG_READY_TO_ENGAGE:
+      return kReady;
+    case catalogue::v1::PROFILE_FLAG_BARRIERS_TO_ATTENDANCE:
+      return kBarriers;
     default:
       return kUnknown;
   }

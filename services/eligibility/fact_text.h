@@ -17,6 +17,9 @@ absl::string_view RiskMeasureText(catalogue::v1::RiskMeasure measure);  // "SARA
 absl::string_view NeedAreaText(common::v1::NeedArea area);              // "accommodation"
 // With its article: "a community order", "licence".
 absl::string_view SentenceText(common::v1::SentenceType sentence);
+// "a standard determinate sentence", "Home Detention Curfew".
+absl::string_view CustodialSentenceText(common::v1::CustodialSentenceType type);
+absl::string_view ReleaseText(common::v1::ReleaseType release);
 // Singular and plural: "an accredited programme", "accredited programmes".
 absl::string_view KindText(catalogue::v1::InterventionKind kind);
 absl::string_view KindPluralText(catalogue::v1::InterventionKind kind);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "libs/textproto/seed_source.h"
 #include "libs/textproto/text_proto.h"
 #include "services/eligibility/criterion_evaluator.h"
 #include "services/eligibility/fact_text.h"
@@ -72,9 +73,20 @@ absl::StatusOr<v1::PathwayPolicy> LoadPathwayPolicy(absl::string_view text,
                                     "rationale uses a placeholder other than {title}, "
                                     "{needs} and {alternatives}"));
     }
+    if (absl::Status cited = CheckCited(stage.sources(), stage.has_local_policy(),
+                                        stage.local_policy().reason());
+        !cited.ok()) {
+      errors.push_back(absl::StrCat(what, cited.message()));
+    }
     for (const catalogue::v1::Criterion& condition : stage.conditions()) {
       if (condition.condition_case() == catalogue::v1::Criterion::CONDITION_NOT_SET) {
         errors.push_back(absl::StrCat(what, "condition \"", condition.name(), "\" is empty"));
+      }
+      if (absl::Status cited = CheckCited(condition.sources(), condition.has_local_policy(),
+                                          condition.local_policy().reason());
+          !cited.ok()) {
+        errors.push_back(absl::StrCat(what, "condition \"", condition.name(), "\": ",
+                                      cited.message()));
       }
     }
     if (!names.insert(stage.name()).second) {
@@ -109,7 +121,8 @@ std::vector<v1::PathwayStep> PathwayBuilder::Build(const CatalogueSnapshot& cata
     }
     if (std::any_of(stage.conditions().begin(), stage.conditions().end(),
                     [&](const catalogue::v1::Criterion& condition) {
-                      return evaluator.Evaluate(condition).result == v1::RESULT_NOT_MET;
+                      return evaluator.InForce(condition) &&
+                             evaluator.Evaluate(condition).result == v1::RESULT_NOT_MET;
                     })) {
       continue;
     }
@@ -125,7 +138,10 @@ std::vector<v1::PathwayStep> PathwayBuilder::Build(const CatalogueSnapshot& cata
 
     std::vector<int> candidates;
     for (int index : catalogue.OfKind(stage.kind())) {
-      if (screening.outcomes[index] != v1::OUTCOME_ELIGIBLE || chosen.contains(index)) continue;
+      if (screening.outcomes[index] != v1::OUTCOME_ELIGIBLE || screening.exceptional[index] ||
+          chosen.contains(index)) {
+        continue;
+      }
       const uint32_t needs = NeedBits(interventions[index]);
       if (!stage.need_areas().empty() && (needs & stage_needs) == 0) continue;
       if ((stage.requires_matching_need() || stage.only_unaddressed_needs()) &&
@@ -189,12 +205,18 @@ std::vector<v1::PathwayStep> PathwayBuilder::Build(const CatalogueSnapshot& cata
         absl::StrAppend(&rationale, " ",
                         absl::StrReplaceAll(stage.alternatives_rationale(), replacements));
       }
+      if (stage.has_local_policy()) {
+        absl::StrAppend(&rationale, " (Local policy, not the brochures: ",
+                        stage.local_policy().reason(), ")");
+      }
       v1::PathwayStep& step = steps.emplace_back();
       step.set_intervention(intervention.name());
       step.set_intervention_title(intervention.title());
       step.set_kind(intervention.kind());
       step.set_stage(stage.name());
       step.set_rationale(std::move(rationale));
+      *step.mutable_sources() = stage.sources();
+      step.set_local_policy(stage.local_policy().reason());
       chosen.insert(index);
       addressed_needs |= NeedBits(intervention) & facts.needs;
     }

@@ -17,6 +17,8 @@ using common::v1::PersonProfile;
 constexpr int kMaxOffences = 32;
 constexpr int kMaxNeeds = 32;
 constexpr int kMaxCompletedProgrammes = 64;
+// The longest determinate term a court can impose is far below this; life is indeterminate.
+constexpr int kMaxCustodialSentenceDays = 100 * 366;
 
 bool IsCrn(absl::string_view crn) {
   if (crn.size() != 7 || !absl::ascii_isupper(crn[0])) return false;
@@ -124,6 +126,27 @@ class Validator {
     }
     if (profile_.days_remaining_on_sentence() < 0) {
       return Invalid("days_remaining_on_sentence", "must not be negative (0 means unknown)");
+    }
+    // A victim is recorded per partner harmed; more than the offences allow is a caller error.
+    if (profile_.ipv_victim_sexes_size() > kMaxOffences) {
+      return Invalid("ipv_victim_sexes", absl::StrCat("at most ", kMaxOffences, " entries"));
+    }
+    for (int i = 0; i < profile_.ipv_victim_sexes_size(); ++i) {
+      const int sex = profile_.ipv_victim_sexes(i);
+      if (sex == common::v1::SEX_UNSPECIFIED || !common::v1::Sex_IsValid(sex)) {
+        return Invalid(absl::StrCat("ipv_victim_sexes[", i, "]"), "must be SEX_MALE or SEX_FEMALE");
+      }
+    }
+    if (!common::v1::CustodialSentenceType_IsValid(profile_.custodial_sentence_type())) {
+      return Invalid("custodial_sentence_type", "unknown value");
+    }
+    if (!common::v1::ReleaseType_IsValid(profile_.release_type())) {
+      return Invalid("release_type", "unknown value");
+    }
+    if (profile_.custodial_sentence_days() < 0 ||
+        profile_.custodial_sentence_days() > kMaxCustodialSentenceDays) {
+      return Invalid("custodial_sentence_days",
+                     absl::StrCat("must be 0 (unknown) to ", kMaxCustodialSentenceDays));
     }
     return facts;
   }

@@ -17,6 +17,8 @@ struct Screening {
   // not list cannot be referred to, so it does not make a person "eligible for an
   // accredited programme" in another criterion's eyes.
   std::vector<uint8_t> listed;
+  // Eligible only through a branch marked exceptional: not proposed in a pathway.
+  std::vector<uint8_t> exceptional;
 };
 
 }  // namespace probation::eligibility

@@ -350,12 +350,29 @@ const InterventionFact kInterventionFacts[] = {
          return c.sentence().rar_required_for_size() == 2;
        });
      }},
-    {"The acquisitive crime tag needs 30 days left on licence", "acquisitive-crime-gps-monitoring",
+    {"The acquisitive crime tag needs 30 days left on licence after HDC or re-release",
+     "acquisitive-crime-gps-monitoring",
      [](const v1::Intervention& i) {
        return i.delivery().max_months() == 12 &&
-              HasCriterion(i, "days-remaining", [](const v1::Criterion& c) {
-                return c.days_remaining().min_days() == 30;
+              HasCriterion(i, "release", [](const v1::Criterion& c) {
+                const auto& branch = c.any_of().criteria(1).all_of();
+                return branch.criteria(1).days_remaining().min_days() == 30;
               });
+     }},
+    {"BBR is for an IPV offence against a female partner", "building-better-relationships",
+     [](const v1::Intervention& i) {
+       return HasCriterion(i, "female-victim", [](const v1::Criterion& c) {
+         return c.victim_sex().any_of_size() == 1 &&
+                c.victim_sex().any_of(0) == common::v1::SEX_FEMALE;
+       });
+     }},
+    {"From 26 October 2022 a Standard Determinate Sentence of 90 days is in scope",
+     "acquisitive-crime-gps-monitoring",
+     [](const v1::Intervention& i) {
+       return HasCriterion(i, "sentence-of-90-days", [](const v1::Criterion& c) {
+         return c.valid_from() == "2022-10-26" &&
+                c.custodial_sentence().min_length_days() == 90;
+       });
      }},
 };
 
@@ -374,9 +391,12 @@ TEST_F(CatalogueFacts, CountsPerKindMatchTheBrochures) {
   for (const auto& intervention : running_->catalogue->data().interventions()) {
     ++counts[intervention.kind()];
   }
-  EXPECT_EQ(counts[v1::INTERVENTION_KIND_PRACTITIONER_TOOLKIT], 11);  // "all 11 toolkits"
+  // The 11 toolkits of the suite and Developing Dialogues, which Constructive Conversations
+  // replaces.
+  EXPECT_EQ(counts[v1::INTERVENTION_KIND_PRACTITIONER_TOOLKIT], 12);
   EXPECT_EQ(counts[v1::INTERVENTION_KIND_TREATMENT_REQUIREMENT], 3);  // MHTR, DRR, ATR
-  EXPECT_EQ(counts[v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION], 7);
+  // Seven named, and one stand-in per need area for the regions that do not name theirs.
+  EXPECT_EQ(counts[v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION], 10);
   EXPECT_EQ(counts[v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE], 14);
   EXPECT_EQ(counts[v1::INTERVENTION_KIND_UNPAID_WORK], 1);
 }

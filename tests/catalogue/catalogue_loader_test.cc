@@ -29,7 +29,7 @@ interventions {
   summary: "Alpha summary"
   description: "Alpha description"
   kind: INTERVENTION_KIND_STRUCTURED_INTERVENTION
-  status: INTERVENTION_STATUS_CURRENT
+  status: INTERVENTION_STATUS_CURRENT sources: "000:1"
   availability_scope: AVAILABILITY_SCOPE_REGIONAL
   regions { region: "north" status: AVAILABILITY_STATUS_OFFERED }
 }
@@ -39,10 +39,10 @@ interventions {
   summary: "Beta summary"
   description: "Beta description"
   kind: INTERVENTION_KIND_STRUCTURED_INTERVENTION
-  status: INTERVENTION_STATUS_CURRENT
+  status: INTERVENTION_STATUS_CURRENT sources: "001"
   availability_scope: AVAILABILITY_SCOPE_LIMITED
   regions { region: "south" status: AVAILABILITY_STATUS_OFFERED_IN_PART pcc_areas: "downs" }
-  criteria { name: "age" rule: "Adults" effect: CRITERION_EFFECT_REQUIRED age { min_years: 18 } }
+  criteria { name: "age" rule: "Adults" effect: CRITERION_EFFECT_REQUIRED age { min_years: 18 } sources: "001:37" }
 }
 )data";
 
@@ -200,9 +200,9 @@ TEST(CatalogueLoader, RefusesARequirementLengthWithoutAPositiveLimit) {
 
 TEST(CatalogueLoader, RefusesDuplicateCriterionNames) {
   EXPECT_THAT(
-      ErrorOf(With("age { min_years: 18 } }",
-                   "age { min_years: 18 } }\n  criteria { name: \"age\" rule: \"x\" effect: "
-                   "CRITERION_EFFECT_REQUIRED age { max_years: 30 } }")),
+      ErrorOf(With("sources: \"001:37\" }",
+                   "sources: \"001:37\" }\n  criteria { name: \"age\" rule: \"x\" effect: "
+                   "CRITERION_EFFECT_REQUIRED age { max_years: 30 } sources: \"001:37\" }")),
       HasSubstr("criterion \"age\": duplicate criterion name"));
 }
 
@@ -219,6 +219,117 @@ TEST(CatalogueLoader, ValidatesNestedCriteria) {
                            "CRITERION_EFFECT_REQUIRED risk { measure: RISK_MEASURE_SARA } } }")),
               HasSubstr("criterion \"age\" criterion \"inner\": risk condition needs a measure and "
                         "levels"));
+}
+
+TEST(CatalogueLoader, RefusesARuleThatCitesNoSourceAndIsNotPolicy) {
+  EXPECT_THAT(ErrorOf(With(" sources: \"001:37\"", "")),
+              HasSubstr("test.textproto:29: intervention \"beta\" criterion \"age\": cites no seed "
+                        "source and is not marked as local policy with a reason"));
+  EXPECT_THAT(ErrorOf(With(" sources: \"001:37\"", " local_policy { reason: \" \" }")),
+              HasSubstr("criterion \"age\": local_policy needs a reason"));
+  EXPECT_THAT(ErrorOf(With("sources: \"001:37\"", "sources: \"1:37\"")),
+              HasSubstr("source \"1:37\" is not a seed and line"));
+  EXPECT_THAT(ErrorOf(With("sources: \"001:37\"", "sources: \"001:40-37\"")),
+              HasSubstr("source \"001:40-37\" is not a seed and line"));
+}
+
+TEST(CatalogueLoader, AcceptsALocalPolicyRuleWithItsReason) {
+  absl::StatusOr<v1::Catalogue> catalogue = LoadCatalogue(
+      With(" sources: \"001:37\"", " local_policy { reason: \"Adults only here\" }"), "test");
+  ASSERT_TRUE(catalogue.ok()) << catalogue.status();
+  EXPECT_EQ(catalogue->interventions(1).criteria(0).local_policy().reason(), "Adults only here");
+}
+
+TEST(CatalogueLoader, RefusesAnInterventionWithoutSources) {
+  EXPECT_THAT(ErrorOf(With(" sources: \"000:1\"", "")),
+              HasSubstr("intervention \"alpha\": cites no seed sources"));
+}
+
+TEST(CatalogueLoader, RefusesMalformedDates) {
+  EXPECT_THAT(ErrorOf(With("sources: \"001:37\" }", "sources: \"001:37\" valid_from: \"26/10/2022\" }")),
+              HasSubstr("\"26/10/2022\" is not an ISO date"));
+  EXPECT_THAT(ErrorOf(With("sources: \"001:37\" }",
+                           "sources: \"001:37\" valid_from: \"2022-10-26\" valid_until: \"2022-10-25\" }")),
+              HasSubstr("valid_until is before valid_from"));
+}
+
+TEST(CatalogueLoader, AWithdrawnInterventionNamesItsReplacement) {
+  EXPECT_THAT(ErrorOf(With("status: INTERVENTION_STATUS_CURRENT sources: \"001\"",
+                           "status: INTERVENTION_STATUS_WITHDRAWN sources: \"001\"")),
+              HasSubstr("replaced_by is for WITHDRAWN interventions, and they need it"));
+  EXPECT_THAT(ErrorOf(With("status: INTERVENTION_STATUS_CURRENT sources: \"001\"",
+                           "status: INTERVENTION_STATUS_WITHDRAWN sources: \"001\" "
+                           "replaced_by: \"gamma\"")),
+              HasSubstr("replaced by \"gamma\", which does not exist"));
+}
+
+TEST(CatalogueLoader, SentenceRulesCannotContradictThemselves) {
+  EXPECT_THAT(ErrorOf(With("age { min_years: 18 }",
+                           "sentence { allowed: SENTENCE_TYPE_LICENCE not_stated: "
+                           "SENTENCE_TYPE_LICENCE not_stated_note: \"n\" }")),
+              HasSubstr("a sentence type is both allowed and not stated"));
+  EXPECT_THAT(ErrorOf(With("age { min_years: 18 }",
+                           "sentence { allowed: SENTENCE_TYPE_LICENCE not_stated: "
+                           "SENTENCE_TYPE_POST_SENTENCE_SUPERVISION }")),
+              HasSubstr("not_stated needs a not_stated_note"));
+  EXPECT_THAT(ErrorOf(With("age { min_years: 18 }",
+                           "sentence { allowed: SENTENCE_TYPE_COMMUNITY_ORDER rar_required_for: "
+                           "SENTENCE_TYPE_COMMUNITY_ORDER rar_absent_for: "
+                           "SENTENCE_TYPE_COMMUNITY_ORDER }")),
+              HasSubstr("a sentence type both needs and must lack a RAR"));
+}
+
+// A stand-in for "every region delivers one" is offered exactly where no named
+// intervention of its kind serves its need area.
+TEST(CatalogueLoader, AStandInIsOfferedWhereNoNamedInterventionMeetsTheMinimum) {
+  std::string text = With("id: \"alpha\"", "id: \"alpha\" need_areas: NEED_AREA_MATURITY");
+  absl::StrAppend(&text, R"data(
+interventions {
+  id: "stand-in" title: "The region's own" summary: "s" description: "d" sources: "000:22"
+  kind: INTERVENTION_KIND_STRUCTURED_INTERVENTION status: INTERVENTION_STATUS_CURRENT
+  need_areas: NEED_AREA_MATURITY availability_scope: AVAILABILITY_SCOPE_REGIONAL_MINIMUM
+}
+regional_minimums {
+  name: "one-per-need" rule: "Every region delivers one" sources: "000:22"
+  kind: INTERVENTION_KIND_STRUCTURED_INTERVENTION
+  stand_ins { need_area: NEED_AREA_MATURITY intervention: "stand-in" }
+}
+)data");
+  absl::StatusOr<v1::Catalogue> catalogue = LoadCatalogue(text, "test");
+  ASSERT_TRUE(catalogue.ok()) << catalogue.status();
+  const v1::Intervention& stand_in = catalogue->interventions(2);
+  ASSERT_EQ(stand_in.regions_size(), 3);
+  EXPECT_EQ(stand_in.regions(0).region(), "north");
+  EXPECT_EQ(stand_in.regions(0).status(), v1::AVAILABILITY_STATUS_NOT_OFFERED);
+  EXPECT_THAT(stand_in.regions(0).note(), HasSubstr("names it: Alpha"));
+  EXPECT_EQ(stand_in.regions(1).status(), v1::AVAILABILITY_STATUS_OFFERED);
+  EXPECT_THAT(stand_in.regions(1).note(), HasSubstr("South delivers at least one"));
+  EXPECT_EQ(stand_in.regions(2).status(), v1::AVAILABILITY_STATUS_OFFERED);
+}
+
+TEST(CatalogueLoader, RefusesAMinimumAnInterventionDoesNotMeet) {
+  std::string text(kValid);
+  absl::StrAppend(&text, R"data(
+regional_minimums {
+  name: "alpha-everywhere" rule: "Every region delivers Alpha" sources: "001:14"
+  kind: INTERVENTION_KIND_STRUCTURED_INTERVENTION interventions: "alpha"
+}
+)data");
+  const std::string message = ErrorOf(text);
+  EXPECT_THAT(message, HasSubstr("\"alpha\" is not offered in south"));
+  EXPECT_THAT(message, HasSubstr("\"alpha\" is not offered in west"));
+}
+
+TEST(CatalogueLoader, AStandInNeedsAMinimumNamingIt) {
+  std::string text(kValid);
+  absl::StrAppend(&text, R"data(
+interventions {
+  id: "stand-in" title: "The region's own" summary: "s" description: "d" sources: "000:22"
+  kind: INTERVENTION_KIND_STRUCTURED_INTERVENTION status: INTERVENTION_STATUS_CURRENT
+  need_areas: NEED_AREA_MATURITY availability_scope: AVAILABILITY_SCOPE_REGIONAL_MINIMUM
+}
+)data");
+  EXPECT_THAT(ErrorOf(text), HasSubstr("REGIONAL_MINIMUM availability needs a regional minimum"));
 }
 
 TEST(CatalogueLoader, ReportsEveryProblemAtOnce) {

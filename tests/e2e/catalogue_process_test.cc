@@ -155,6 +155,7 @@ TEST(CatalogueProcess, IsConfiguredByEnvironmentVariables) {
       kind: INTERVENTION_KIND_UNPAID_WORK
       status: INTERVENTION_STATUS_CURRENT
       availability_scope: AVAILABILITY_SCOPE_NATIONAL
+      sources: "001:992"
     })pb");
   auto [process, port] =
       StartCatalogue({}, {{"CATALOGUE_DATA_FILE", data}, {"CATALOGUE_LOG_LEVEL", "debug"}});

@@ -24,7 +24,8 @@ constexpr char kIpvMan[] = R"data(
 crn: "X123456" date_of_birth: "1990-05-01" sex: SEX_MALE region: "london"
 sentence: SENTENCE_TYPE_COMMUNITY_ORDER has_rar: true no_fixed_abode: false
 risk_of_reoffending: RISK_LEVEL_MEDIUM rosh: RISK_LEVEL_MEDIUM sara: RISK_LEVEL_HIGH
-offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE
+offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE ipv_victim_sexes: SEX_FEMALE
+consents_to_engage: true barriers_to_attendance: false days_remaining_on_sentence: 300
 needs { area: NEED_AREA_RELATIONSHIPS } needs { area: NEED_AREA_ACCOMMODATION }
 )data";
 
@@ -64,8 +65,12 @@ TEST(EligibilityChecker, AFullVerdictExplainsEveryCriterionAndAvailability) {
     EXPECT_EQ(reason.result(), v1::RESULT_MET) << reason.explanation();
     EXPECT_FALSE(reason.explanation().empty());
   }
-  EXPECT_THAT(criteria,
-              ElementsAre("sex", "age", "ipv-offence", "ipv-risk", "sentence", "availability"));
+  EXPECT_THAT(criteria, ElementsAre("sex", "age", "ipv-offence", "female-victim", "ipv-risk",
+                                    "sentence", "consent-to-engage", "no-barriers-to-attendance",
+                                    "time-to-complete", "availability"));
+  EXPECT_EQ(verdict->suitability(), v1::SUITABILITY_SUITABLE);
+  // Each brochure rule says where the brochures state it.
+  EXPECT_THAT(verdict->reasons(3).sources(), ElementsAre("001:25"));
 }
 
 TEST(EligibilityChecker, ReportsTheApprovalsAVerdictWaitsFor) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -47,7 +48,8 @@ constexpr v1::Result kNotMet = v1::RESULT_NOT_MET;
 constexpr v1::Result kUnknown = v1::RESULT_UNKNOWN;
 
 constexpr char kIpvMediumSara[] =
-    "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_MEDIUM";
+    "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_MEDIUM "
+    "ipv_victim_sexes: SEX_FEMALE";
 constexpr char kAamrCase[] =
     "offences: OFFENCE_CATEGORY_ALCOHOL_RELATED alcohol_dependent: false "
     "has_alcohol_treatment_requirement: false";
@@ -63,19 +65,19 @@ const RuleCase kCases[] = {
      kMoreInfo, "sex", kUnknown, "the profile does not record the person's sex"},
     {"BBR is for adults: 17", "building-better-relationships", "",
      "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_MEDIUM "
-     "date_of_birth: '2009-06-01'",
+     "ipv_victim_sexes: SEX_FEMALE date_of_birth: '2009-06-01'",
      kNotEligible, "age", kNotMet, "this person is 17 on 2026-11-25"},
     {"BBR: 18 today", "building-better-relationships", "",
      "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_MEDIUM "
-     "date_of_birth: '2008-11-25'",
+     "ipv_victim_sexes: SEX_FEMALE date_of_birth: '2008-11-25'",
      kEligible, "age", kMet, "this person is 18 on 2026-11-25"},
     {"BBR: 18 tomorrow", "building-better-relationships", "",
      "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_MEDIUM "
-     "date_of_birth: '2008-11-26'",
+     "ipv_victim_sexes: SEX_FEMALE date_of_birth: '2008-11-26'",
      kNotEligible, "age", kNotMet, "this person is 17 on 2026-11-25"},
     {"BBR: age is judged at as_of_date", "building-better-relationships", "",
      "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_MEDIUM "
-     "date_of_birth: '2008-11-26' as_of_date: '2026-11-26'",
+     "ipv_victim_sexes: SEX_FEMALE date_of_birth: '2008-11-26' as_of_date: '2026-11-26'",
      kEligible, "age", kMet, "this person is 18 on 2026-11-26"},
     {"BBR needs an IPV offence", "building-better-relationships", "", "sara: RISK_LEVEL_HIGH",
      kNotEligible, "ipv-offence", kNotMet, "no recorded offence is intimate partner violence"},
@@ -87,8 +89,29 @@ const RuleCase kCases[] = {
      "the profile does not record the SARA risk"},
     {"BBR can be a licence condition", "building-better-relationships", "",
      "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_HIGH "
-     "sentence: SENTENCE_TYPE_LICENCE",
+     "ipv_victim_sexes: SEX_FEMALE sentence: SENTENCE_TYPE_LICENCE",
      kEligible, "sentence", kMet, "this person is on licence"},
+
+    {"BBR is for an offence against a female partner: a male victim",
+     "building-better-relationships", "",
+     "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_MEDIUM "
+     "ipv_victim_sexes: SEX_MALE",
+     kNotEligible, "female-victim", kNotMet, "every recorded victim is male"},
+    {"BBR: one of two victims was a female partner", "building-better-relationships", "",
+     "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_MEDIUM "
+     "ipv_victim_sexes: [SEX_MALE, SEX_FEMALE]",
+     kEligible, "female-victim", kMet, "a recorded victim is female"},
+    {"BBR needs the victim's sex recorded", "building-better-relationships", "",
+     "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_MEDIUM", kMoreInfo,
+     "female-victim", kUnknown, "does not record the sex of the partner the offence harmed"},
+    {"BBR: the victim's sex does not decide the IPV risk rule", "building-better-relationships",
+     "", "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_LOW "
+     "ipv_victim_sexes: SEX_FEMALE",
+     kNotEligible, "ipv-risk", kNotMet, "SARA risk is recorded as low"},
+    {"BBR is not a court bail condition", "building-better-relationships", "",
+     "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_MEDIUM "
+     "ipv_victim_sexes: SEX_FEMALE sentence: SENTENCE_TYPE_COURT_BAIL",
+     kNotEligible, "sentence", kNotMet, "this person is on court bail"},
 
     // Thinking Skills Programme and sexual offending programmes.
     {"TSP: medium risk of reconviction with a thinking need", "thinking-skills-programme", "", "",
@@ -113,11 +136,25 @@ const RuleCase kCases[] = {
 
     // Choices and Changes: men 18 to 25 with a maturity need.
     {"Choices and Changes: a man of 22 with a maturity need", "choices-and-changes", "",
-     "date_of_birth: '2004-01-01' needs { area: NEED_AREA_MATURITY }", kEligible, "age", kMet,
-     "this person is 22"},
+     "date_of_birth: '2004-01-01' needs { area: NEED_AREA_MATURITY } ready_to_engage: false",
+     kEligible, "age", kMet, "this person is 22"},
     {"Choices and Changes: 25 is the upper limit", "choices-and-changes", "",
-     "date_of_birth: '2001-11-25' needs { area: NEED_AREA_MATURITY }", kEligible, "age", kMet,
-     "this person is 25"},
+     "date_of_birth: '2001-11-25' needs { area: NEED_AREA_MATURITY } ready_to_engage: false",
+     kEligible, "age", kMet, "this person is 25"},
+    {"Choices and Changes: suitable for a programme but not yet ready", "choices-and-changes", "",
+     "date_of_birth: '2004-01-01' needs { area: NEED_AREA_MATURITY } ready_to_engage: false",
+     kEligible, "route", kMet, "not yet ready to engage due to low maturity"},
+    {"Choices and Changes: ready for the programme open to him", "choices-and-changes", "",
+     "date_of_birth: '2004-01-01' needs { area: NEED_AREA_MATURITY } ready_to_engage: true",
+     kNotEligible, "route", kNotMet, "this person is eligible for Thinking Skills Programme"},
+    {"Choices and Changes: unable to access accredited programmes", "choices-and-changes", "",
+     "date_of_birth: '2004-01-01' needs { area: NEED_AREA_MATURITY } ready_to_engage: true "
+     "risk_of_reoffending: RISK_LEVEL_LOW",
+     kEligible, "route", kMet, "Unable to access Accredited Programmes"},
+    {"Choices and Changes: completed a programme, still maturing", "choices-and-changes", "",
+     "date_of_birth: '2004-01-01' needs { area: NEED_AREA_MATURITY } ready_to_engage: true "
+     "completed_programmes: 'thinking-skills-programme'",
+     kEligible, "route", kMet, "this person has completed Thinking Skills Programme"},
     {"Choices and Changes: 26 is too old", "choices-and-changes", "",
      "date_of_birth: '2000-01-01' needs { area: NEED_AREA_MATURITY }", kNotEligible, "age", kNotMet,
      "this person is 26"},
@@ -132,6 +169,9 @@ const RuleCase kCases[] = {
     {"Maps for Change: a man with a sexual offence", "maps-for-change", "",
      "offences: OFFENCE_CATEGORY_SEXUAL", kEligible, "sexual-offence", kMet,
      "a recorded offence is sexual"},
+    {"Maps for Change: a sexually motivated offence", "maps-for-change", "",
+     "offences: OFFENCE_CATEGORY_SEXUALLY_MOTIVATED", kEligible, "sexual-offence", kMet,
+     "a recorded offence is sexually motivated"},
     {"Maps for Change needs a sexual offence", "maps-for-change", "", "", kNotEligible,
      "sexual-offence", kNotMet, "no recorded offence is sexual"},
     {"Maps for Change is for men", "maps-for-change", "",
@@ -159,18 +199,31 @@ const RuleCase kCases[] = {
     {"Moving On is for men", "moving-on", "", "sex: SEX_FEMALE", kNotEligible, "sex", kNotMet,
      "Moving On is for men"},
     {"Responsibly Aware: substance misuse, not dependent", "responsibly-aware", "",
-     "needs { area: NEED_AREA_SUBSTANCE_MISUSE } alcohol_dependent: false", kEligible,
-     "not-dependent", kMet, "recorded as not alcohol dependent"},
+     "needs { area: NEED_AREA_SUBSTANCE_MISUSE } alcohol_dependent: false drug_dependent: false",
+     kEligible, "not-dependent", kMet, "recorded as not drug dependent"},
+    {"Responsibly Aware is not for drug addiction either", "responsibly-aware", "",
+     "needs { area: NEED_AREA_DRUG_MISUSE } alcohol_dependent: false drug_dependent: true",
+     kNotEligible, "not-dependent", kNotMet, "recorded as drug dependent"},
+    {"Responsibly Aware: an alcohol misuse need is substance misuse", "responsibly-aware", "",
+     "needs { area: NEED_AREA_ALCOHOL_MISUSE } alcohol_dependent: false drug_dependent: false",
+     kEligible, "substance-misuse-need", kMet, "an assessed need is alcohol misuse"},
     {"Responsibly Aware is not for addiction", "responsibly-aware", "",
-     "needs { area: NEED_AREA_SUBSTANCE_MISUSE } alcohol_dependent: true", kNotEligible,
+     "needs { area: NEED_AREA_SUBSTANCE_MISUSE } alcohol_dependent: true drug_dependent: false",
+     kNotEligible,
      "not-dependent", kNotMet, "recorded as alcohol dependent"},
     {"Responsibly Aware needs dependency assessed", "responsibly-aware", "",
-     "needs { area: NEED_AREA_SUBSTANCE_MISUSE }", kMoreInfo, "not-dependent", kUnknown,
-     "does not say whether the person is alcohol dependent"},
+     "needs { area: NEED_AREA_SUBSTANCE_MISUSE } drug_dependent: false", kMoreInfo,
+     "not-dependent", kUnknown, "does not say whether the person is alcohol dependent"},
 
-    // Toolkits are delivered under a RAR, or on licence / PSS.
-    {"Toolkits need a RAR on a community order", "moving-on", "", "has_rar: false", kNotEligible,
-     "sentence", kNotMet, "has no Rehabilitation Activity Requirement"},
+    // Toolkits are delivered under a RAR, on licence / PSS, or outside a RAR only within
+    // sentence management appointments.
+    {"Toolkits under a RAR on a community order", "moving-on", "", "", kEligible, "sentence", kMet,
+     "under the Rehabilitation Activity Requirement"},
+    {"Toolkits without a RAR: only within sentence management appointments", "moving-on", "",
+     "has_rar: false", kEligible, "sentence", kMet,
+     "only within scheduled sentence management appointments"},
+    {"Toolkits are not for court bail", "moving-on", "", "sentence: SENTENCE_TYPE_COURT_BAIL",
+     kNotEligible, "sentence", kNotMet, "this person is on court bail"},
     {"Toolkits: whether the order has a RAR must be recorded", "moving-on", "has_rar", "",
      kMoreInfo, "sentence", kUnknown,
      "does not say whether the order has a Rehabilitation Activity Requirement"},
@@ -190,12 +243,12 @@ const RuleCase kCases[] = {
      kNotMet, "no recorded offence is intimate partner violence"},
     {"Stepping Stones: low risk of serious harm", "stepping-stones", "", "", kEligible,
      "risk-of-serious-harm", kMet, "risk of serious harm is recorded as low"},
-    {"Stepping Stones: high RoSH while a programme is open", "stepping-stones", "",
-     "rosh: RISK_LEVEL_HIGH", kNotEligible, "risk-of-serious-harm", kNotMet,
-     "this person is eligible for Thinking Skills Programme"},
-    {"Stepping Stones: high RoSH with no programme in reach", "stepping-stones", "",
-     "rosh: RISK_LEVEL_HIGH risk_of_reoffending: RISK_LEVEL_LOW", kEligible, "risk-of-serious-harm",
-     kMet, "not eligible for any of the accredited programmes"},
+    {"Stepping Stones: high RoSH only in exceptional circumstances", "stepping-stones", "",
+     "rosh: RISK_LEVEL_HIGH", kEligible, "risk-of-serious-harm", kMet,
+     "(only in exceptional circumstances)"},
+    {"Stepping Stones: medium RoSH is not exceptional", "stepping-stones", "",
+     "rosh: RISK_LEVEL_MEDIUM", kEligible, "risk-of-serious-harm", kMet,
+     "Low or medium risk of serious harm: risk of serious harm is recorded as medium"},
     {"Stepping Stones: very high RoSH", "stepping-stones", "", "rosh: RISK_LEVEL_VERY_HIGH",
      kNotEligible, "risk-of-serious-harm", kNotMet,
      "risk of serious harm is recorded as very high"},
@@ -212,6 +265,12 @@ const RuleCase kCases[] = {
     {"Constructive Conversations is not for terrorism convictions", "constructive-conversations",
      "", "extremism_concern: true offences: OFFENCE_CATEGORY_TERRORISM", kNotEligible,
      "no-terrorism-conviction", kNotMet, "a recorded offence is terrorism"},
+    {"Constructive Conversations is not for extremism convictions", "constructive-conversations",
+     "", "extremism_concern: true offences: OFFENCE_CATEGORY_EXTREMISM", kNotEligible,
+     "no-terrorism-conviction", kNotMet, "a recorded offence is extremism"},
+    {"Developing Dialogues is replaced by Constructive Conversations", "developing-dialogues", "",
+     "extremism_concern: true", kNotEligible, "availability", kNotMet,
+     "Replaced by Constructive Conversations"},
     {"Constructive Conversations needs an extremism concern", "constructive-conversations", "",
      "extremism_concern: false", kNotEligible, "extremism-concern", kNotMet,
      "there is no recorded extremism concern"},
@@ -235,9 +294,22 @@ const RuleCase kCases[] = {
     {"SI: Stepwise Problem Solving runs in the North East", "stepwise-problem-solving", "",
      "risk_of_reoffending: RISK_LEVEL_LOW region: 'north-east'", kEligible, "availability", kMet,
      "it is offered in North East"},
-    {"SI: delivered under a RAR, not on licence", "positive-pathways", "",
-     "risk_of_reoffending: RISK_LEVEL_LOW sentence: SENTENCE_TYPE_LICENCE", kNotEligible,
-     "sentence", kNotMet, "this person is on licence"},
+    {"SI: the brochures do not say whether SIs run on licence", "positive-pathways", "",
+     "risk_of_reoffending: RISK_LEVEL_LOW sentence: SENTENCE_TYPE_LICENCE", kMoreInfo, "sentence",
+     kUnknown, "do not say whether they are delivered on licence or post-sentence supervision"},
+    {"SI: delivered under a RAR of a community order", "positive-pathways", "",
+     "risk_of_reoffending: RISK_LEVEL_LOW", kEligible, "sentence", kMet,
+     "the order has a Rehabilitation Activity Requirement"},
+    {"SI: every region delivers one per need area: the North West's ATB SI",
+     "regional-attitudes-thinking-behaviour-structured-intervention", "",
+     "risk_of_reoffending: RISK_LEVEL_LOW region: 'north-west'", kEligible, "availability", kMet,
+     "it is offered in North West"},
+    {"SI: London names its own ATB SI", "regional-attitudes-thinking-behaviour-structured-intervention",
+     "", "risk_of_reoffending: RISK_LEVEL_LOW", kNotEligible, "availability", kNotMet,
+     "it is not offered in London"},
+    {"SI: the Welsh DA SI needs an IPV offence", "regional-domestic-abuse-structured-intervention",
+     "", "risk_of_reoffending: RISK_LEVEL_LOW region: 'wales'", kNotEligible, "ipv-offence",
+     kNotMet, "no recorded offence is intimate partner violence"},
     {"SI: Stepwise Emotions needs violent offending", "stepwise-emotions", "",
      "risk_of_reoffending: RISK_LEVEL_LOW region: 'kent-surrey-and-sussex' "
      "offences: OFFENCE_CATEGORY_VIOLENCE",
@@ -350,11 +422,50 @@ const RuleCase kCases[] = {
      kNotEligible, "fixed-abode", kNotMet, "this person is of no fixed abode"},
     {"Curfew tags: with a fixed address", "electronic-monitoring-curfew", "", "", kEligible,
      "fixed-abode", kMet, "this person has a fixed address"},
-    {"Acquisitive crime GPS: at least 30 days left on licence", "acquisitive-crime-gps-monitoring",
+    {"Curfew tags can be a condition of court bail", "electronic-monitoring-curfew", "",
+     "sentence: SENTENCE_TYPE_COURT_BAIL", kEligible, "sentence", kMet,
+     "this person is on court bail"},
+    {"Trail monitoring is not available for court bail", "gps-trail-monitoring", "",
+     "sentence: SENTENCE_TYPE_COURT_BAIL", kNotEligible, "sentence", kNotMet,
+     "this person is on court bail"},
+    {"Acquisitive crime GPS: HDC needs 30 days left on licence", "acquisitive-crime-gps-monitoring",
      "",
      "sentence: SENTENCE_TYPE_LICENCE offences: OFFENCE_CATEGORY_ACQUISITIVE "
+     "custodial_sentence_type: CUSTODIAL_SENTENCE_TYPE_STANDARD_DETERMINATE "
+     "custodial_sentence_days: 400 release_type: RELEASE_TYPE_HOME_DETENTION_CURFEW "
      "days_remaining_on_sentence: 20",
-     kNotEligible, "days-remaining", kNotMet, "20 days remain on the sentence"},
+     kNotEligible, "release", kNotMet, "20 days remain on the sentence"},
+    {"Acquisitive crime GPS: HDC with 40 days left on licence", "acquisitive-crime-gps-monitoring",
+     "",
+     "sentence: SENTENCE_TYPE_LICENCE offences: OFFENCE_CATEGORY_ACQUISITIVE "
+     "custodial_sentence_type: CUSTODIAL_SENTENCE_TYPE_STANDARD_DETERMINATE "
+     "custodial_sentence_days: 400 release_type: RELEASE_TYPE_HOME_DETENTION_CURFEW "
+     "days_remaining_on_sentence: 40",
+     kMoreInfo, "release", kMet, "40 days remain on the sentence"},
+    {"Acquisitive crime GPS: only standard determinate sentences", "acquisitive-crime-gps-monitoring",
+     "",
+     "sentence: SENTENCE_TYPE_LICENCE offences: OFFENCE_CATEGORY_ACQUISITIVE "
+     "custodial_sentence_type: CUSTODIAL_SENTENCE_TYPE_EXTENDED_DETERMINATE "
+     "custodial_sentence_days: 400 release_type: RELEASE_TYPE_STANDARD",
+     kNotEligible, "standard-determinate-sentence", kNotMet, "an extended determinate sentence"},
+    {"Acquisitive crime GPS: from 26 October 2022 a 90-day sentence is in scope",
+     "acquisitive-crime-gps-monitoring", "",
+     "sentence: SENTENCE_TYPE_LICENCE offences: OFFENCE_CATEGORY_ACQUISITIVE "
+     "custodial_sentence_type: CUSTODIAL_SENTENCE_TYPE_STANDARD_DETERMINATE "
+     "custodial_sentence_days: 120 release_type: RELEASE_TYPE_STANDARD",
+     kMoreInfo, "sentence-of-90-days", kMet, "a standard determinate sentence of 120 days"},
+    {"Acquisitive crime GPS: before 26 October 2022 it took 12 months",
+     "acquisitive-crime-gps-monitoring", "",
+     "sentence: SENTENCE_TYPE_LICENCE offences: OFFENCE_CATEGORY_ACQUISITIVE "
+     "custodial_sentence_type: CUSTODIAL_SENTENCE_TYPE_STANDARD_DETERMINATE "
+     "custodial_sentence_days: 120 release_type: RELEASE_TYPE_STANDARD as_of_date: '2022-10-25'",
+     kNotEligible, "sentence-of-12-months", kNotMet, "a standard determinate sentence of 120 days"},
+    {"Acquisitive crime GPS: an 80-day sentence is below 90 days",
+     "acquisitive-crime-gps-monitoring", "",
+     "sentence: SENTENCE_TYPE_LICENCE offences: OFFENCE_CATEGORY_ACQUISITIVE "
+     "custodial_sentence_type: CUSTODIAL_SENTENCE_TYPE_STANDARD_DETERMINATE "
+     "custodial_sentence_days: 80 release_type: RELEASE_TYPE_STANDARD",
+     kNotEligible, "sentence-of-90-days", kNotMet, "a standard determinate sentence of 80 days"},
     {"Acquisitive crime GPS: not post-sentence supervision", "acquisitive-crime-gps-monitoring", "",
      "sentence: SENTENCE_TYPE_POST_SENTENCE_SUPERVISION offences: OFFENCE_CATEGORY_ACQUISITIVE "
      "days_remaining_on_sentence: 90",
@@ -374,9 +485,32 @@ const RuleCase kCases[] = {
      "needs { area: NEED_AREA_MENTAL_HEALTH } consents_to_treatment: true "
      "date_of_birth: '2009-06-01'",
      kNotEligible, "age", kNotMet, "this person is 17"},
-    {"DRR: consent and a substance misuse need", "drug-rehabilitation-requirement", "",
-     "needs { area: NEED_AREA_SUBSTANCE_MISUSE } consents_to_treatment: true", kEligible,
-     "treatment-need", kMet, "an assessed need is substance misuse"},
+    {"DRR: consent and a drug misuse need", "drug-rehabilitation-requirement", "",
+     "needs { area: NEED_AREA_DRUG_MISUSE } consents_to_treatment: true", kEligible,
+     "treatment-need", kMet, "an assessed need is drug misuse"},
+    {"DRR: an alcohol-only need is not for a DRR", "drug-rehabilitation-requirement", "",
+     "needs { area: NEED_AREA_ALCOHOL_MISUSE } consents_to_treatment: true", kNotEligible,
+     "treatment-need", kNotMet, "no assessed need is drug misuse"},
+    {"DRR: substance misuse not known as drugs or alcohol", "drug-rehabilitation-requirement", "",
+     "needs { area: NEED_AREA_SUBSTANCE_MISUSE } consents_to_treatment: true", kMoreInfo,
+     "treatment-need", kUnknown, "without saying whether it is drug misuse"},
+    {"ATR: consent and an alcohol misuse need", "alcohol-treatment-requirement", "",
+     "needs { area: NEED_AREA_ALCOHOL_MISUSE } consents_to_treatment: true", kEligible,
+     "treatment-need", kMet, "an assessed need is alcohol misuse"},
+    {"ATR: a drug-only need is not for an ATR", "alcohol-treatment-requirement", "",
+     "needs { area: NEED_AREA_DRUG_MISUSE } consents_to_treatment: true", kNotEligible,
+     "treatment-need", kNotMet, "no assessed need is alcohol misuse"},
+    {"ATR: substance misuse not known as drugs or alcohol", "alcohol-treatment-requirement", "",
+     "needs { area: NEED_AREA_SUBSTANCE_MISUSE } consents_to_treatment: true", kMoreInfo,
+     "treatment-need", kUnknown, "without saying whether it is alcohol misuse"},
+
+    // The Rehabilitation Activity Requirement itself.
+    {"RAR: a community order proposal with a rehabilitative need",
+     "rehabilitation-activity-requirement", "", "sentence: SENTENCE_TYPE_PRE_SENTENCE", kEligible,
+     "sentence", kMet, "a pre-sentence report proposal"},
+    {"RAR: not part of a licence", "rehabilitation-activity-requirement", "",
+     "sentence: SENTENCE_TYPE_LICENCE", kNotEligible, "sentence", kNotMet,
+     "this person is on licence"},
 
     // Unpaid work: any community or suspended sentence order.
     {"Unpaid work: a community order", "unpaid-work", "", "", kEligible, "sentence", kMet,
@@ -451,6 +585,69 @@ std::string CaseName(const ::testing::TestParamInfo<RuleCase>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Brochures, EligibilityRules, ::testing::ValuesIn(kCases), CaseName);
+
+// Suitability (consent, commitment, barriers) is weighed beside eligibility, never in it.
+TEST(EligibilityRulesSuitability, ConsentDecidesSuitabilityNotTheOutcome) {
+  std::shared_ptr<const EligibilityChecker> checker = testing::EmbeddedChecker();
+  const auto verdict_for = [&](absl::string_view extra) {
+    RuleCase rule_case{"", "building-better-relationships", "", "", kEligible, "", kMet, ""};
+    const std::string profile = absl::StrCat(kIpvMediumSara, " ", extra);
+    rule_case.profile = profile.c_str();
+    v1::CheckEligibilityRequest request;
+    *request.mutable_person() = ProfileFor(rule_case);
+    request.set_intervention("interventions/building-better-relationships");
+    absl::StatusOr<v1::Verdict> verdict = checker->CheckEligibility(request);
+    EXPECT_TRUE(verdict.ok()) << verdict.status();
+    return *verdict;
+  };
+  const v1::Verdict willing = verdict_for(
+      "consents_to_engage: true barriers_to_attendance: false days_remaining_on_sentence: 300");
+  EXPECT_EQ(willing.outcome(), kEligible);
+  EXPECT_EQ(willing.suitability(), v1::SUITABILITY_SUITABLE);
+  const v1::Verdict unwilling = verdict_for(
+      "consents_to_engage: false barriers_to_attendance: false days_remaining_on_sentence: 300");
+  EXPECT_EQ(unwilling.outcome(), kEligible);
+  EXPECT_EQ(unwilling.suitability(), v1::SUITABILITY_NOT_SUITABLE);
+  EXPECT_EQ(verdict_for("").suitability(), v1::SUITABILITY_UNKNOWN);
+}
+
+TEST(EligibilityRulesPolicy, ALocalPolicyRuleSaysSoAndCitesWhatTheBrochuresDoSay) {
+  std::shared_ptr<const EligibilityChecker> checker = testing::EmbeddedChecker();
+  RuleCase rule_case{"", "thinking-skills-programme", "", "", kEligible, "", kMet, ""};
+  v1::CheckEligibilityRequest request;
+  *request.mutable_person() = ProfileFor(rule_case);
+  request.set_intervention("interventions/thinking-skills-programme");
+  absl::StatusOr<v1::Verdict> verdict = checker->CheckEligibility(request);
+  ASSERT_TRUE(verdict.ok()) << verdict.status();
+  const v1::CriterionResult& risk = verdict->reasons(0);
+  ASSERT_EQ(risk.criterion(), "risk-of-reconviction");
+  EXPECT_THAT(risk.explanation(), HasSubstr("(local policy, not the brochures:"));
+  EXPECT_FALSE(risk.local_policy().empty());
+  EXPECT_THAT(risk.sources(), ::testing::Contains("000:18"));
+}
+
+TEST(EligibilityRulesExceptional, HighRiskOfHarmIsOnlyExceptionalAndNotInAPathway) {
+  std::shared_ptr<const EligibilityChecker> checker = testing::EmbeddedChecker();
+  RuleCase rule_case{"", "stepping-stones", "", "rosh: RISK_LEVEL_HIGH", kEligible, "", kMet, ""};
+  v1::FindEligibleInterventionsRequest request;
+  *request.mutable_person() = ProfileFor(rule_case);
+  request.set_view(v1::VERDICT_VIEW_FULL);
+  absl::StatusOr<v1::FindEligibleInterventionsResponse> response =
+      checker->FindEligibleInterventions(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  bool found = false;
+  for (const v1::Verdict& verdict : response->verdicts()) {
+    if (verdict.intervention() != "interventions/stepping-stones") continue;
+    found = true;
+    EXPECT_EQ(verdict.outcome(), kEligible);
+    ASSERT_EQ(verdict.exceptional_size(), 1);
+    EXPECT_THAT(verdict.exceptional(0), HasSubstr("at high risk only in exceptional circumstances"));
+  }
+  EXPECT_TRUE(found);
+  for (const v1::PathwayStep& step : response->pathway()) {
+    EXPECT_NE(step.intervention(), "interventions/stepping-stones");
+  }
+}
 
 TEST(EligibilityRulesTable, HasAtLeastSixtyCases) { EXPECT_GE(std::size(kCases), 60u); }
 

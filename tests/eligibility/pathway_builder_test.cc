@@ -45,6 +45,7 @@ TEST(PathwayBuilder, StabilisesAccommodationThenProposesTheMostSpecificProgramme
   auto pathway =
       PathwayFor(Profile("sex: SEX_MALE risk_of_reoffending: RISK_LEVEL_HIGH sara: RISK_LEVEL_HIGH "
                          "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE "
+                         "ipv_victim_sexes: SEX_FEMALE "
                          "needs { area: NEED_AREA_ACCOMMODATION } "
                          "needs { area: NEED_AREA_ATTITUDES_THINKING_BEHAVIOUR } "
                          "needs { area: NEED_AREA_EDUCATION_TRAINING_EMPLOYMENT }"),

@@ -57,6 +57,34 @@ TEST_F(ProfileValidatorTest, WorksOutTheFactsOfAValidProfile) {
   EXPECT_TRUE(facts->HasNeed(common::v1::NEED_AREA_ACCOMMODATION));
 }
 
+TEST_F(ProfileValidatorTest, ChecksVictimsAndTheCustodialSentence) {
+  common::v1::PersonProfile profile = Valid();
+  profile.add_ipv_victim_sexes(common::v1::SEX_FEMALE);
+  profile.set_custodial_sentence_type(common::v1::CUSTODIAL_SENTENCE_TYPE_STANDARD_DETERMINATE);
+  profile.set_custodial_sentence_days(120);
+  profile.set_release_type(common::v1::RELEASE_TYPE_HOME_DETENTION_CURFEW);
+  EXPECT_TRUE(Validate(profile).ok());
+
+  common::v1::PersonProfile unspecified_victim = Valid();
+  unspecified_victim.add_ipv_victim_sexes(common::v1::SEX_UNSPECIFIED);
+  EXPECT_EQ(FieldOf(unspecified_victim), "person.ipv_victim_sexes[0]");
+  common::v1::PersonProfile unknown_victim = Valid();
+  unknown_victim.add_ipv_victim_sexes(static_cast<common::v1::Sex>(7));
+  EXPECT_EQ(FieldOf(unknown_victim), "person.ipv_victim_sexes[0]");
+  common::v1::PersonProfile negative = Valid();
+  negative.set_custodial_sentence_days(-1);
+  EXPECT_EQ(FieldOf(negative), "person.custodial_sentence_days");
+  common::v1::PersonProfile endless = Valid();
+  endless.set_custodial_sentence_days(1'000'000);
+  EXPECT_EQ(FieldOf(endless), "person.custodial_sentence_days");
+  common::v1::PersonProfile release = Valid();
+  release.set_release_type(static_cast<common::v1::ReleaseType>(99));
+  EXPECT_EQ(FieldOf(release), "person.release_type");
+  common::v1::PersonProfile type = Valid();
+  type.set_custodial_sentence_type(static_cast<common::v1::CustodialSentenceType>(99));
+  EXPECT_EQ(FieldOf(type), "person.custodial_sentence_type");
+}
+
 TEST_F(ProfileValidatorTest, TheCrnIsRequiredAndShaped) {
   for (const char* crn : {"", "x123456", "X12345", "X1234567", "12345678", "XX23456"}) {
     common::v1::PersonProfile profile = Valid();

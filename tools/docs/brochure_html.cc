@@ -57,12 +57,69 @@ void AppendCriteria(const google::protobuf::RepeatedPtrField<Criterion>& criteri
     absl::StrAppend(&html, "<li>", EscapeHtml(criterion.rule()));
     if (criterion.effect() == catalogue::v1::CRITERION_EFFECT_PRIORITY) {
       html += " <em>(priority)</em>";
+    } else if (criterion.effect() == catalogue::v1::CRITERION_EFFECT_SUITABILITY) {
+      html += " <em>(suitability)</em>";
+    }
+    if (criterion.exceptional()) html += " <em>(exceptional circumstances)</em>";
+    if (!criterion.valid_from().empty()) {
+      absl::StrAppend(&html, " <em>(from ", EscapeHtml(criterion.valid_from()), ")</em>");
+    }
+    if (!criterion.valid_until().empty()) {
+      absl::StrAppend(&html, " <em>(until ", EscapeHtml(criterion.valid_until()), ")</em>");
+    }
+    if (!criterion.sources().empty()) {
+      absl::StrAppend(&html, " <span class=\"note\">[", EscapeHtml(absl::StrJoin(criterion.sources(), ", ")),
+                      "]</span>");
+    }
+    if (criterion.has_local_policy()) {
+      absl::StrAppend(&html, " <span class=\"note\">Local policy, not the brochures: ",
+                      EscapeHtml(criterion.local_policy().reason()), "</span>");
     }
     if (criterion.has_any_of()) AppendCriteria(criterion.any_of().criteria(), html);
     if (criterion.has_all_of()) AppendCriteria(criterion.all_of().criteria(), html);
     html += "</li>\n";
   }
   html += "</ul>\n";
+}
+
+void AppendAccess(const google::protobuf::RepeatedPtrField<catalogue::v1::AccessStep>& access,
+                  std::string& html) {
+  if (access.empty()) return;
+  html += "<dt>How to reach it</dt><dd><ul>\n";
+  for (const catalogue::v1::AccessStep& step : access) {
+    absl::StrAppend(&html, "<li><strong>", EscapeHtml(step.title()), "</strong> (",
+                    Label(step.type(), "TYPE_"), "): ", EscapeHtml(step.description()));
+    if (!step.valid_from().empty()) {
+      absl::StrAppend(&html, " <em>(from ", EscapeHtml(step.valid_from()), ")</em>");
+    }
+    absl::StrAppend(&html, " <span class=\"note\">[", EscapeHtml(absl::StrJoin(step.sources(), ", ")),
+                    "]</span></li>\n");
+  }
+  html += "</ul></dd>\n";
+}
+
+void AppendTimeline(const google::protobuf::RepeatedPtrField<catalogue::v1::TimelineEvent>& events,
+                    std::string& html) {
+  if (events.empty()) return;
+  html += "<dt>Dates</dt><dd><ul>\n";
+  for (const catalogue::v1::TimelineEvent& event : events) {
+    absl::StrAppend(&html, "<li>", EscapeHtml(event.date()), ": ", EscapeHtml(event.event()),
+                    "</li>\n");
+  }
+  html += "</ul></dd>\n";
+}
+
+void AppendContacts(const google::protobuf::RepeatedPtrField<catalogue::v1::Contact>& contacts,
+                    std::string& html) {
+  for (const catalogue::v1::Contact& contact : contacts) {
+    absl::StrAppend(&html, "<p class=\"note\">", EscapeHtml(contact.title()), ": ",
+                    EscapeHtml(contact.purpose()));
+    if (!contact.email().empty()) {
+      absl::StrAppend(&html, " <a href=\"mailto:", EscapeHtml(contact.email()), "\">",
+                      EscapeHtml(contact.email()), "</a>");
+    }
+    html += "</p>\n";
+  }
 }
 
 std::string DeliverySummary(const catalogue::v1::Delivery& delivery) {
@@ -85,6 +142,15 @@ std::string DeliverySummary(const catalogue::v1::Delivery& delivery) {
   if (delivery.total_hours() > 0) parts.push_back(absl::StrCat(delivery.total_hours(), " hours"));
   if (delivery.max_days() > 0)
     parts.push_back(absl::StrCat("up to ", delivery.max_days(), " days"));
+  if (!delivery.exceptional_formats().empty()) {
+    std::vector<std::string> exceptional;
+    for (int format : delivery.exceptional_formats()) {
+      exceptional.push_back(
+          Label(static_cast<catalogue::v1::DeliveryFormat>(format), "DELIVERY_FORMAT_"));
+    }
+    parts.push_back(
+        absl::StrCat(absl::StrJoin(exceptional, ", "), " in exceptional circumstances"));
+  }
   std::string summary = EscapeHtml(absl::StrJoin(parts, "; "));
   if (!delivery.notes().empty()) {
     absl::StrAppend(&summary, summary.empty() ? "" : ". ", EscapeHtml(delivery.notes()));
@@ -138,13 +204,21 @@ void AppendIntervention(const Intervention& intervention, absl::string_view regi
     }
     html += "</ul></dd>\n";
   }
+  AppendAccess(intervention.access(), html);
+  AppendTimeline(intervention.timeline(), html);
   for (const auto& availability : intervention.regions()) {
-    if (availability.region() != region ||
-        availability.status() != catalogue::v1::AVAILABILITY_STATUS_OFFERED_IN_PART) {
-      continue;
+    if (availability.region() != region) continue;
+    if (availability.status() == catalogue::v1::AVAILABILITY_STATUS_OFFERED_IN_PART) {
+      absl::StrAppend(&html, "<dt>Where</dt><dd>Only in ",
+                      EscapeHtml(absl::StrJoin(availability.pcc_areas(), ", ")), "</dd>\n");
+    } else if (intervention.availability_scope() ==
+               catalogue::v1::AVAILABILITY_SCOPE_REGIONAL_MINIMUM) {
+      absl::StrAppend(&html, "<dt>Where</dt><dd>", EscapeHtml(availability.note()), "</dd>\n");
     }
-    absl::StrAppend(&html, "<dt>Where</dt><dd>Only in ",
-                    EscapeHtml(absl::StrJoin(availability.pcc_areas(), ", ")), "</dd>\n");
+  }
+  if (!intervention.sources().empty()) {
+    absl::StrAppend(&html, "<dt>Sources</dt><dd class=\"note\">",
+                    EscapeHtml(absl::StrJoin(intervention.sources(), ", ")), "</dd>\n");
   }
   html += "</dl>\n";
   if (!intervention.availability_note().empty()) {
@@ -170,6 +244,20 @@ std::string RegionalBrochureHtml(const catalogue::v1::RegionalOffer& offer) {
                     "</a> (", group.interventions_size(), ")</li>\n");
   }
   body += "</ul></nav>\n";
+  const catalogue::v1::Region& region = offer.region();
+  if (!region.notes().empty() || !region.access().empty() || !region.timeline().empty()) {
+    body += "<section class=\"kind\">\n<h2>About this region</h2>\n<dl>\n";
+    if (!region.notes().empty()) {
+      body += "<dt>From the brochure</dt><dd><ul>\n";
+      for (const catalogue::v1::RegionNote& note : region.notes()) {
+        absl::StrAppend(&body, "<li>", EscapeHtml(note.text()), "</li>\n");
+      }
+      body += "</ul></dd>\n";
+    }
+    AppendAccess(region.access(), body);
+    AppendTimeline(region.timeline(), body);
+    body += "</dl>\n</section>\n";
+  }
   for (const auto& group : offer.groups()) {
     absl::StrAppend(&body, "<section class=\"kind\" id=\"", Slug(group.kind()), "\">\n<h2>",
                     EscapeHtml(group.title()), "</h2>\n<p>", EscapeHtml(group.description()),
@@ -186,6 +274,7 @@ std::string RegionalBrochureHtml(const catalogue::v1::RegionalOffer& offer) {
     }
     body += "</ul>\n</section>\n";
   }
+  AppendContacts(offer.contacts(), body);
   return Page(title, body);
 }
 

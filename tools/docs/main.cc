@@ -13,11 +13,15 @@
 #include "absl/strings/strip.h"
 #include "services/catalogue/catalogue.h"
 #include "services/catalogue/catalogue_loader.h"
+#include "services/catalogue/fact_ledger.h"
+#include "services/eligibility/pathway_builder.h"
 #include "services/referrals/state_machine_dot.h"
 #include "services/referrals/state_machine_set.h"
 #include "tools/docs/brochure_html.h"
 
 ABSL_FLAG(std::string, out, "docs", "Directory to write regions/ and state-machines/ into.");
+ABSL_FLAG(std::string, data, PROBATION_CATALOGUE_DATA_DIR,
+          "The catalogue's data directory, holding ledger/ and seeds/.");
 
 namespace {
 
@@ -56,6 +60,20 @@ int main(int argc, char** argv) {
                     probation::docs::RegionalBrochureHtml(*offer)) &&
               written;
   }
+
+  auto policy = probation::eligibility::LoadPathwayPolicy(
+      probation::eligibility::EmbeddedPathwayPolicyText(), "embedded pathway policy");
+  auto ledger = catalogue::LoadFactLedger(absl::GetFlag(FLAGS_data) + "/ledger");
+  auto seeds = catalogue::LoadSeeds(absl::GetFlag(FLAGS_data) + "/seeds");
+  for (const absl::Status& status : {policy.status(), ledger.status(), seeds.status()}) {
+    if (!status.ok()) {
+      std::cerr << status.message() << "\n";
+      return 1;
+    }
+  }
+  const catalogue::LedgerCheck check =
+      catalogue::CheckFactLedger(*ledger, *seeds, interventions.data(), *policy);
+  written = Write(out / "catalogue-ledger.md", catalogue::LedgerMarkdown(*ledger, check)) && written;
 
   auto machines = referrals::StateMachineSet::Load(referrals::EmbeddedStateMachinesText(),
                                                    "embedded state machines");
