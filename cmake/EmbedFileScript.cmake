@@ -7,6 +7,9 @@ file(WRITE ${OUTPUT}
   "// Generated from ${INPUT}; do not edit.\n"
   "#include \"absl/strings/string_view.h\"\n"
   "namespace ${NAMESPACE} {\n"
-  "namespace {\nconstexpr char kData[] = {${bytes} 0};\n}  // namespace\n"
-  "absl::string_view ${SYMBOL}() { return absl::string_view(kData, ${size}); }\n"
+  "namespace {\n"
+  "// Unsigned: the data may hold UTF-8 (curly quotes, a pound sign), bytes above 0x7f.\n"
+  "constexpr unsigned char kData[] = {${bytes} 0};\n}  // namespace\n"
+  "absl::string_view ${SYMBOL}() {\n"
+  "  return absl::string_view(reinterpret_cast<const char*>(kData), ${size});\n}\n"
   "}  // namespace ${NAMESPACE}\n")

@@ -14,7 +14,7 @@
 namespace probation {
 
 struct SeedSource {
-  std::string seed;  // "001"
+  std::string seed;    // "001"
   int first_line = 0;  // 0 when the whole seed is cited
   int last_line = 0;
 };

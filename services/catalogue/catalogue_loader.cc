@@ -256,9 +256,8 @@ class Validator {
       const v1::Criterion& criterion = intervention.criteria(i);
       const Place criterion_place = Nested(place, "criteria", i);
       ValidateCriterion(criterion, criterion_place, what, names);
-      if (absl::Status cited =
-              CheckCited(criterion.sources(), criterion.has_local_policy(),
-                         criterion.local_policy().reason());
+      if (absl::Status cited = CheckCited(criterion.sources(), criterion.has_local_policy(),
+                                          criterion.local_policy().reason());
           !cited.ok()) {
         Error(criterion_place.entry_line,
               absl::StrCat(what, " criterion \"", criterion.name(), "\""), cited.message());
@@ -275,7 +274,8 @@ class Validator {
     Date(intervention.valid_until(), LineOf(place, "valid_until"), what);
     const bool withdrawn = intervention.status() == v1::INTERVENTION_STATUS_WITHDRAWN;
     if (withdrawn != !intervention.replaced_by().empty()) {
-      Error(LineOf(place, "replaced_by"), what, "replaced_by is for WITHDRAWN interventions, and they need it");
+      Error(LineOf(place, "replaced_by"), what,
+            "replaced_by is for WITHDRAWN interventions, and they need it");
     } else if (withdrawn && !intervention_lines_.contains(intervention.replaced_by())) {
       Error(LineOf(place, "replaced_by"), what,
             absl::StrCat("replaced by \"", intervention.replaced_by(), "\", which does not exist"));
@@ -432,8 +432,8 @@ class Validator {
           if (!allowed(type)) {
             Error(line, criterion_what, "rar_required_for names a sentence type not allowed");
           }
-          if (std::find(sentence.rar_absent_for().begin(), sentence.rar_absent_for().end(),
-                        type) != sentence.rar_absent_for().end()) {
+          if (std::find(sentence.rar_absent_for().begin(), sentence.rar_absent_for().end(), type) !=
+              sentence.rar_absent_for().end()) {
             Error(line, criterion_what, "a sentence type both needs and must lack a RAR");
           }
         }
@@ -454,9 +454,9 @@ class Validator {
       }
       case v1::Criterion::kVictimSex:
         if (criterion.victim_sex().any_of().empty() ||
-            std::find(criterion.victim_sex().any_of().begin(), criterion.victim_sex().any_of().end(),
-                      probation::common::v1::SEX_UNSPECIFIED) !=
-                criterion.victim_sex().any_of().end()) {
+            std::find(
+                criterion.victim_sex().any_of().begin(), criterion.victim_sex().any_of().end(),
+                probation::common::v1::SEX_UNSPECIFIED) != criterion.victim_sex().any_of().end()) {
           Error(line, criterion_what, "victim sex condition needs sexes, none unspecified");
         }
         break;
@@ -589,7 +589,8 @@ class Validator {
         if (intervention == nullptr) continue;
         for (const v1::Region& region : catalogue_.regions()) {
           if (!Offers(*intervention, region.id())) {
-            Error(intervention_lines_[id], absl::StrCat("regional minimum \"", minimum.name(), "\""),
+            Error(intervention_lines_[id],
+                  absl::StrCat("regional minimum \"", minimum.name(), "\""),
                   absl::StrCat("\"", id, "\" is not offered in ", region.id()));
           }
         }
@@ -634,11 +635,13 @@ class Validator {
       availability->set_region(region.id());
       if (named.empty()) {
         availability->set_status(v1::AVAILABILITY_STATUS_OFFERED);
-        availability->set_note(absl::StrCat(region.title(), " delivers at least one; the brochures do not name it: ask the region's interventions team which."));
+        availability->set_note(absl::StrCat(region.title(),
+                                            " delivers at least one; the brochures do not name it: "
+                                            "ask the region's interventions team which."));
       } else {
         availability->set_status(v1::AVAILABILITY_STATUS_NOT_OFFERED);
-        availability->set_note(absl::StrCat("The brochure for ", region.title(), " names it: ",
-                                            absl::StrJoin(named, ", "), "."));
+        availability->set_note(absl::StrCat("The brochure for ", region.title(),
+                                            " names it: ", absl::StrJoin(named, ", "), "."));
       }
     }
   }

@@ -41,8 +41,8 @@ std::vector<std::filesystem::path> FilesIn(const std::string& directory,
 }
 
 // The fields that name an element of a repeated field, in the order they are tried.
-constexpr absl::string_view kKeyFields[] = {"name",  "id",        "region", "title", "level",
-                                            "kind",  "need_area", "email",  "area"};
+constexpr absl::string_view kKeyFields[] = {"name", "id",        "region", "title", "level",
+                                            "kind", "need_area", "email",  "area"};
 
 bool ElementHasKey(const Message& element, absl::string_view key) {
   const Reflection& reflection = *element.GetReflection();
@@ -100,9 +100,10 @@ absl::StatusOr<std::vector<Segment>> ParseFieldPath(absl::string_view text) {
 // Fields that hold a machine-checked condition rather than prose.
 bool IsConditionField(absl::string_view field) {
   static const std::set<std::string, std::less<>> kConditions = {
-      "criteria",     "conditions",  "regions",     "availability_scope", "status",
-      "valid_from",   "valid_until", "replaced_by", "pcc_areas",          "stand_ins",
-      "interventions", "kind",       "sex",         "age",                "offences"};
+      "criteria",  "conditions", "regions",       "availability_scope",
+      "status",    "valid_from", "valid_until",   "replaced_by",
+      "pcc_areas", "stand_ins",  "interventions", "kind",
+      "sex",       "age",        "offences"};
   return kConditions.contains(field);
 }
 
@@ -113,7 +114,8 @@ absl::StatusOr<const Message*> Root(absl::string_view path, const v1::Catalogue&
       absl::StrSplit(path, absl::MaxSplits('/', 1));
   const absl::string_view kind = parts.first, key = parts.second;
   *condition_root = false;
-  const auto find = [&](const auto& repeated, absl::string_view what) -> absl::StatusOr<const Message*> {
+  const auto find = [&](const auto& repeated,
+                        absl::string_view what) -> absl::StatusOr<const Message*> {
     for (const auto& element : repeated) {
       if (ElementHasKey(element, key)) return &element;
     }
@@ -133,8 +135,9 @@ absl::StatusOr<const Message*> Root(absl::string_view path, const v1::Catalogue&
     return find(pathway.stages(), "pathway stage");
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("\"", kind, "\" is not interventions, regions, kinds, need_areas, "
-                               "regional_minimums, pathway or catalogue"));
+      absl::StrCat("\"", kind,
+                   "\" is not interventions, regions, kinds, need_areas, "
+                   "regional_minimums, pathway or catalogue"));
 }
 
 std::string Escape(absl::string_view text) {
@@ -184,11 +187,10 @@ absl::StatusOr<bool> ResolveLedgerPath(absl::string_view path, const v1::Catalog
   for (size_t i = 0; i < segments->size(); ++i) {
     const Segment& segment = (*segments)[i];
     const bool last = i + 1 == segments->size();
-    const FieldDescriptor* field =
-        message->GetDescriptor()->FindFieldByName(segment.field);
+    const FieldDescriptor* field = message->GetDescriptor()->FindFieldByName(segment.field);
     if (field == nullptr) {
-      return absl::NotFoundError(absl::StrCat(message->GetDescriptor()->name(), " has no field \"",
-                                              segment.field, "\""));
+      return absl::NotFoundError(
+          absl::StrCat(message->GetDescriptor()->name(), " has no field \"", segment.field, "\""));
     }
     const Reflection& reflection = *message->GetReflection();
     if (field->is_repeated()) {
@@ -245,6 +247,51 @@ absl::StatusOr<bool> ResolveLedgerPath(absl::string_view path, const v1::Catalog
   return condition;
 }
 
+namespace {
+
+void CheckCitationsIn(const Message& message, const SeedTexts& seeds, const std::string& path,
+                      std::vector<std::string>& problems) {
+  const Reflection& reflection = *message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection.ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    const std::string here = path.empty() ? field->name() : absl::StrCat(path, ".", field->name());
+    if (field->name() == "sources" && field->is_repeated() &&
+        field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      for (int i = 0; i < reflection.FieldSize(message, field); ++i) {
+        const std::string citation = reflection.GetRepeatedString(message, field, i);
+        absl::StatusOr<SeedSource> source = ParseSeedSource(citation);
+        if (!source.ok()) {
+          problems.push_back(absl::StrCat(here, ": ", source.status().message()));
+          continue;
+        }
+        auto seed = seeds.find(source->seed);
+        if (seed == seeds.end() || source->last_line > static_cast<int>(seed->second.size())) {
+          problems.push_back(absl::StrCat(here, ": \"", citation, "\" is not in the seeds"));
+        }
+      }
+      continue;
+    }
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection.FieldSize(message, field); ++i) {
+        CheckCitationsIn(reflection.GetRepeatedMessage(message, field, i), seeds,
+                         absl::StrCat(here, "[", i, "]"), problems);
+      }
+    } else {
+      CheckCitationsIn(reflection.GetMessage(message, field), seeds, here, problems);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> CheckCitations(const Message& message, const SeedTexts& seeds) {
+  std::vector<std::string> problems;
+  CheckCitationsIn(message, seeds, "", problems);
+  return problems;
+}
+
 double LedgerCheck::ServedShare() const {
   const int in_scope = facts - out_of_scope;
   return in_scope == 0 ? 0.0 : static_cast<double>(served) / in_scope;
@@ -260,7 +307,8 @@ LedgerCheck CheckFactLedger(const v1::FactLedger& ledger, const SeedTexts& seeds
   };
   for (const v1::SeedFact& fact : ledger.facts()) {
     ++check.facts;
-    if (fact.id().empty() || !ids.insert(fact.id()).second) problem(fact, "missing or duplicate id");
+    if (fact.id().empty() || !ids.insert(fact.id()).second)
+      problem(fact, "missing or duplicate id");
     if (fact.category() == v1::FACT_CATEGORY_UNSPECIFIED) problem(fact, "category is unspecified");
     if (absl::StripAsciiWhitespace(fact.fact()).empty()) problem(fact, "no fact sentence");
     if (fact.sources().empty()) problem(fact, "no sources");
@@ -318,8 +366,9 @@ LedgerCheck CheckFactLedger(const v1::FactLedger& ledger, const SeedTexts& seeds
                       fact.category() == v1::FACT_CATEGORY_SUITABILITY ||
                       fact.category() == v1::FACT_CATEGORY_AVAILABILITY;
     if (resolved && rule && !condition) {
-      problem(fact, "a rule must be served by a machine-checked condition (criteria, regions, "
-                    "availability, status, a regional minimum or a pathway stage), not prose");
+      problem(fact,
+              "a rule must be served by a machine-checked condition (criteria, regions, "
+              "availability, status, a regional minimum or a pathway stage), not prose");
     }
     if (resolved) ++check.served;
   }
@@ -377,7 +426,8 @@ std::string LedgerMarkdown(const v1::FactLedger& ledger, const LedgerCheck& chec
       served = "out of scope";
     } else if (!fact.served_by().empty()) {
       std::vector<std::string> paths;
-      for (const std::string& path : fact.served_by()) paths.push_back(absl::StrCat("`", path, "`"));
+      for (const std::string& path : fact.served_by())
+        paths.push_back(absl::StrCat("`", path, "`"));
       served = absl::StrJoin(paths, "<br>");
     } else {
       served = "not representable";

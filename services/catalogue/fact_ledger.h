@@ -49,6 +49,11 @@ LedgerCheck CheckFactLedger(const v1::FactLedger& ledger, const SeedTexts& seeds
 absl::StatusOr<bool> ResolveLedgerPath(absl::string_view path, const v1::Catalogue& catalogue,
                                        const eligibility::v1::PathwayPolicy& pathway);
 
+// Problems with the seed citations ("sources") anywhere in `message`: a citation that does
+// not parse or points past the end of its seed. One line per problem, naming the field path.
+std::vector<std::string> CheckCitations(const google::protobuf::Message& message,
+                                        const SeedTexts& seeds);
+
 // docs/catalogue-ledger.md: the share served, per seed and category, and every fact.
 std::string LedgerMarkdown(const v1::FactLedger& ledger, const LedgerCheck& check);
 

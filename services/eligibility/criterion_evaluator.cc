@@ -42,9 +42,8 @@ std::optional<bool> FlagValue(const PersonProfile& profile, catalogue::v1::Profi
       return profile.has_ready_to_engage() ? std::optional(profile.ready_to_engage())
                                            : std::nullopt;
     case catalogue::v1::PROFILE_FLAG_BARRIERS_TO_ATTENDANCE:
-      return profile.has_barriers_to_attendance()
-                 ? std::optional(profile.barriers_to_attendance())
-                 : std::nullopt;
+      return profile.has_barriers_to_attendance() ? std::optional(profile.barriers_to_attendance())
+                                                  : std::nullopt;
     default:
       return std::nullopt;
   }
@@ -90,17 +89,13 @@ Judgement CriterionEvaluator::Evaluate(const Criterion& criterion) const {
   return judgement;
 }
 
-bool CriterionEvaluator::InForce(const Criterion& criterion) const {
-  return InForce(criterion.valid_from(), criterion.valid_until());
-}
-
 bool CriterionEvaluator::InForce(absl::string_view valid_from,
                                  absl::string_view valid_until) const {
   if (valid_from.empty() && valid_until.empty()) return true;
-  // ISO dates order as strings; the loaders check their form.
-  const std::string today = absl::FormatCivilTime(facts_.as_of);
-  return (valid_from.empty() || valid_from <= today) &&
-         (valid_until.empty() || today <= valid_until);
+  // ISO dates order as strings; the loaders check their form. Formatted once per evaluator.
+  if (today_.empty()) today_ = absl::FormatCivilTime(facts_.as_of);
+  return (valid_from.empty() || valid_from <= today_) &&
+         (valid_until.empty() || today_ <= valid_until);
 }
 
 Judgement CriterionEvaluator::Condition(const Criterion& criterion) const {
@@ -262,14 +257,12 @@ Judgement CriterionEvaluator::VictimSex(const catalogue::v1::VictimSexCondition&
   for (int victim : victims) {
     if (Contains(condition.any_of(), victim)) {
       return Judge(v1::RESULT_MET, [&] {
-        return absl::StrCat("a recorded victim is ",
-                            SexText(static_cast<common::v1::Sex>(victim)));
+        return absl::StrCat("a recorded victim is ", SexText(static_cast<common::v1::Sex>(victim)));
       });
     }
   }
   return Judge(v1::RESULT_NOT_MET, [&] {
-    return absl::StrCat("every recorded victim is ",
-                        OrList(victims, [](int sex) {
+    return absl::StrCat("every recorded victim is ", OrList(victims, [](int sex) {
                           return SexText(static_cast<common::v1::Sex>(sex));
                         }));
   });
@@ -357,10 +350,10 @@ Judgement CriterionEvaluator::Need(const catalogue::v1::NeedCondition& condition
   }
   if (ambiguous) {
     return Judge(v1::RESULT_UNKNOWN, [&] {
-      return absl::StrCat(
-          "the profile records substance misuse without saying whether it is ",
-          OrList(condition.any_of(),
-                 [](int area) { return NeedAreaText(static_cast<common::v1::NeedArea>(area)); }));
+      return absl::StrCat("the profile records substance misuse without saying whether it is ",
+                          OrList(condition.any_of(), [](int area) {
+                            return NeedAreaText(static_cast<common::v1::NeedArea>(area));
+                          }));
     });
   }
   return Judge(v1::RESULT_NOT_MET, [&] {
@@ -460,6 +453,7 @@ Judgement CriterionEvaluator::Approval(const catalogue::v1::ApprovalCondition& c
 
 Judgement CriterionEvaluator::AnyOf(
     const google::protobuf::RepeatedPtrField<Criterion>& nested) const {
+  // The unmet branches' facts are kept only when explaining: judging stays allocation-free.
   std::vector<Judgement> judgements;
   bool unknown = false;
   std::optional<Judgement> exceptional;
@@ -475,7 +469,7 @@ Judgement CriterionEvaluator::AnyOf(
       continue;
     }
     unknown |= judgement.result == v1::RESULT_UNKNOWN;
-    judgements.push_back(std::move(judgement));
+    if (explain_) judgements.push_back(std::move(judgement));
   }
   if (exceptional) return *std::move(exceptional);
   return Judge(unknown ? v1::RESULT_UNKNOWN : v1::RESULT_NOT_MET, [&] {
@@ -496,7 +490,7 @@ Judgement CriterionEvaluator::AllOf(
     if (judgement.result == v1::RESULT_NOT_MET) return judgement;
     unknown |= judgement.result == v1::RESULT_UNKNOWN;
     exceptional |= judgement.exceptional;
-    judgements.push_back(std::move(judgement));
+    if (explain_) judgements.push_back(std::move(judgement));
   }
   Judgement all = Judge(unknown ? v1::RESULT_UNKNOWN : v1::RESULT_MET, [&] {
     std::vector<absl::string_view> facts;

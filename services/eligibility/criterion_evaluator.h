@@ -41,7 +41,11 @@ class CriterionEvaluator {
   Judgement Evaluate(const catalogue::v1::Criterion& criterion) const;
 
   // Whether the rule is in force on the profile's as_of date (Criterion.valid_from/until).
-  bool InForce(const catalogue::v1::Criterion& criterion) const;
+  // Inline: nearly every rule is undated, and this runs for each one a person is judged on.
+  bool InForce(const catalogue::v1::Criterion& criterion) const {
+    return (criterion.valid_from().empty() && criterion.valid_until().empty()) ||
+           InForce(criterion.valid_from(), criterion.valid_until());
+  }
 
   // Whether the intervention is offered where the person is supervised.
   Judgement Availability(const catalogue::v1::Intervention& intervention) const;
@@ -83,6 +87,8 @@ class CriterionEvaluator {
   const Screening& screening_;
   bool explain_;
   std::vector<std::string>* approvals_;
+  // The as_of date as an ISO string, formatted on first use by a dated rule.
+  mutable std::string today_;
 };
 
 }  // namespace probation::eligibility

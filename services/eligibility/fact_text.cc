@@ -237,7 +237,8 @@ const FlagText& FlagTextFor(ProfileFlag flag) {
   static const FlagText kEngage{"this person consents and is willing and committed to engage",
                                 "this person does not consent or is not committed to engage",
                                 "whether the person consents and is committed to engage"};
-  static const FlagText kReady{"this person is ready to engage", "this person is not yet ready to engage",
+  static const FlagText kReady{"this person is ready to engage",
+                               "this person is not yet ready to engage",
                                "whether the person is ready to engage"};
   static const FlagText kBarriers{"there are barriers to this person attending",
                                   "there are no barriers to this person attending",

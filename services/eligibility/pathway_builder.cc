@@ -73,8 +73,8 @@ absl::StatusOr<v1::PathwayPolicy> LoadPathwayPolicy(absl::string_view text,
                                     "rationale uses a placeholder other than {title}, "
                                     "{needs} and {alternatives}"));
     }
-    if (absl::Status cited = CheckCited(stage.sources(), stage.has_local_policy(),
-                                        stage.local_policy().reason());
+    if (absl::Status cited =
+            CheckCited(stage.sources(), stage.has_local_policy(), stage.local_policy().reason());
         !cited.ok()) {
       errors.push_back(absl::StrCat(what, cited.message()));
     }
@@ -85,8 +85,8 @@ absl::StatusOr<v1::PathwayPolicy> LoadPathwayPolicy(absl::string_view text,
       if (absl::Status cited = CheckCited(condition.sources(), condition.has_local_policy(),
                                           condition.local_policy().reason());
           !cited.ok()) {
-        errors.push_back(absl::StrCat(what, "condition \"", condition.name(), "\": ",
-                                      cited.message()));
+        errors.push_back(
+            absl::StrCat(what, "condition \"", condition.name(), "\": ", cited.message()));
       }
     }
     if (!names.insert(stage.name()).second) {
@@ -206,8 +206,8 @@ std::vector<v1::PathwayStep> PathwayBuilder::Build(const CatalogueSnapshot& cata
                         absl::StrReplaceAll(stage.alternatives_rationale(), replacements));
       }
       if (stage.has_local_policy()) {
-        absl::StrAppend(&rationale, " (Local policy, not the brochures: ",
-                        stage.local_policy().reason(), ")");
+        absl::StrAppend(&rationale,
+                        " (Local policy, not the brochures: ", stage.local_policy().reason(), ")");
       }
       v1::PathwayStep& step = steps.emplace_back();
       step.set_intervention(intervention.name());

@@ -370,8 +370,7 @@ const InterventionFact kInterventionFacts[] = {
      "acquisitive-crime-gps-monitoring",
      [](const v1::Intervention& i) {
        return HasCriterion(i, "sentence-of-90-days", [](const v1::Criterion& c) {
-         return c.valid_from() == "2022-10-26" &&
-                c.custodial_sentence().min_length_days() == 90;
+         return c.valid_from() == "2022-10-26" && c.custodial_sentence().min_length_days() == 90;
        });
      }},
 };

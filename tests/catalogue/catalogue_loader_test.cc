@@ -246,11 +246,13 @@ TEST(CatalogueLoader, RefusesAnInterventionWithoutSources) {
 }
 
 TEST(CatalogueLoader, RefusesMalformedDates) {
-  EXPECT_THAT(ErrorOf(With("sources: \"001:37\" }", "sources: \"001:37\" valid_from: \"26/10/2022\" }")),
-              HasSubstr("\"26/10/2022\" is not an ISO date"));
-  EXPECT_THAT(ErrorOf(With("sources: \"001:37\" }",
-                           "sources: \"001:37\" valid_from: \"2022-10-26\" valid_until: \"2022-10-25\" }")),
-              HasSubstr("valid_until is before valid_from"));
+  EXPECT_THAT(
+      ErrorOf(With("sources: \"001:37\" }", "sources: \"001:37\" valid_from: \"26/10/2022\" }")),
+      HasSubstr("\"26/10/2022\" is not an ISO date"));
+  EXPECT_THAT(
+      ErrorOf(With("sources: \"001:37\" }",
+                   "sources: \"001:37\" valid_from: \"2022-10-26\" valid_until: \"2022-10-25\" }")),
+      HasSubstr("valid_until is before valid_from"));
 }
 
 TEST(CatalogueLoader, AWithdrawnInterventionNamesItsReplacement) {

@@ -145,11 +145,10 @@ TEST_F(CatalogueTest, RegionalOfferGroupsByKindAndSaysWhatIsNotListed) {
     if (group.kind() != v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION) continue;
     for (const auto& intervention : group.interventions()) structured.push_back(intervention.id());
   }
-  EXPECT_THAT(structured,
-              ::testing::UnorderedElementsAre(
-                  "regional-attitudes-thinking-behaviour-structured-intervention",
-                  "regional-domestic-abuse-structured-intervention",
-                  "regional-emotional-management-structured-intervention"));
+  EXPECT_THAT(structured, ::testing::UnorderedElementsAre(
+                              "regional-attitudes-thinking-behaviour-structured-intervention",
+                              "regional-domestic-abuse-structured-intervention",
+                              "regional-emotional-management-structured-intervention"));
   EXPECT_THAT(offer->not_listed(),
               Contains(HasSubstr("Community Sentence Treatment Requirements for Mental Health")));
   ASSERT_FALSE(offer->contacts().empty());

@@ -53,6 +53,17 @@ TEST(FactLedger, EveryFactIsQuotedAndEveryPathResolves) {
                                       << absl::StrJoin(check.problems, "\n");
 }
 
+// A rule's citation must at least point at a line that exists (seed 003 has 81 lines).
+TEST(FactLedger, EveryCitationInTheDataIsALineOfTheSeeds) {
+  const Loaded& data = Data();
+  EXPECT_THAT(CheckCitations(data.catalogue, data.seeds), ::testing::IsEmpty());
+  EXPECT_THAT(CheckCitations(data.pathway, data.seeds), ::testing::IsEmpty());
+  v1::Catalogue wrong;
+  wrong.add_interventions()->add_sources("003:123");
+  EXPECT_THAT(CheckCitations(wrong, data.seeds),
+              ::testing::ElementsAre(HasSubstr("interventions[0].sources: \"003:123\" is not in")));
+}
+
 TEST(FactLedger, CoversAllFiveSeeds) {
   std::set<std::string> cited;
   for (const v1::SeedFact& fact : Data().ledger.facts()) {
@@ -94,7 +105,8 @@ TEST(FactLedger, RefusesWrongPathsQuotesAndProseRules) {
               ::testing::ElementsAre(HasSubstr("is not on 001:25")));
 
   v1::FactLedger prose = ledger;
-  prose.mutable_facts(0)->set_served_by(0, "interventions/building-better-relationships#description");
+  prose.mutable_facts(0)->set_served_by(0,
+                                        "interventions/building-better-relationships#description");
   EXPECT_THAT(CheckFactLedger(prose, data.seeds, data.catalogue, data.pathway).problems,
               ::testing::ElementsAre(HasSubstr("a rule must be served by a machine-checked")));
 
@@ -113,7 +125,8 @@ TEST(FactLedger, ResolvesNestedKeysIndexesAndOtherRoots) {
                       "criteria[high-rosh-exceptional].exceptional")
                   .ok());
   EXPECT_TRUE(resolve("interventions/building-better-relationships#delivery.group_sessions").ok());
-  EXPECT_TRUE(resolve("interventions/crs-accommodation#complexity_levels[COMPLEXITY_LEVEL_HIGH]").ok());
+  EXPECT_TRUE(
+      resolve("interventions/crs-accommodation#complexity_levels[COMPLEXITY_LEVEL_HIGH]").ok());
   EXPECT_TRUE(resolve("regions/north-east#pcc_areas[durham]").ok());
   EXPECT_TRUE(resolve("kinds/INTERVENTION_KIND_UNPAID_WORK#description").ok());
   EXPECT_TRUE(resolve("pathway/commissioned-service").ok());

@@ -104,8 +104,8 @@ const RuleCase kCases[] = {
     {"BBR needs the victim's sex recorded", "building-better-relationships", "",
      "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_MEDIUM", kMoreInfo,
      "female-victim", kUnknown, "does not record the sex of the partner the offence harmed"},
-    {"BBR: the victim's sex does not decide the IPV risk rule", "building-better-relationships",
-     "", "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_LOW "
+    {"BBR: the victim's sex does not decide the IPV risk rule", "building-better-relationships", "",
+     "offences: OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE sara: RISK_LEVEL_LOW "
      "ipv_victim_sexes: SEX_FEMALE",
      kNotEligible, "ipv-risk", kNotMet, "SARA risk is recorded as low"},
     {"BBR is not a court bail condition", "building-better-relationships", "",
@@ -209,11 +209,10 @@ const RuleCase kCases[] = {
      kEligible, "substance-misuse-need", kMet, "an assessed need is alcohol misuse"},
     {"Responsibly Aware is not for addiction", "responsibly-aware", "",
      "needs { area: NEED_AREA_SUBSTANCE_MISUSE } alcohol_dependent: true drug_dependent: false",
-     kNotEligible,
-     "not-dependent", kNotMet, "recorded as alcohol dependent"},
+     kNotEligible, "not-dependent", kNotMet, "recorded as alcohol dependent"},
     {"Responsibly Aware needs dependency assessed", "responsibly-aware", "",
-     "needs { area: NEED_AREA_SUBSTANCE_MISUSE } drug_dependent: false", kMoreInfo,
-     "not-dependent", kUnknown, "does not say whether the person is alcohol dependent"},
+     "needs { area: NEED_AREA_SUBSTANCE_MISUSE } drug_dependent: false", kMoreInfo, "not-dependent",
+     kUnknown, "does not say whether the person is alcohol dependent"},
 
     // Toolkits are delivered under a RAR, on licence / PSS, or outside a RAR only within
     // sentence management appointments.
@@ -304,8 +303,9 @@ const RuleCase kCases[] = {
      "regional-attitudes-thinking-behaviour-structured-intervention", "",
      "risk_of_reoffending: RISK_LEVEL_LOW region: 'north-west'", kEligible, "availability", kMet,
      "it is offered in North West"},
-    {"SI: London names its own ATB SI", "regional-attitudes-thinking-behaviour-structured-intervention",
-     "", "risk_of_reoffending: RISK_LEVEL_LOW", kNotEligible, "availability", kNotMet,
+    {"SI: London names its own ATB SI",
+     "regional-attitudes-thinking-behaviour-structured-intervention", "",
+     "risk_of_reoffending: RISK_LEVEL_LOW", kNotEligible, "availability", kNotMet,
      "it is not offered in London"},
     {"SI: the Welsh DA SI needs an IPV offence", "regional-domestic-abuse-structured-intervention",
      "", "risk_of_reoffending: RISK_LEVEL_LOW region: 'wales'", kNotEligible, "ipv-offence",
@@ -442,8 +442,8 @@ const RuleCase kCases[] = {
      "custodial_sentence_days: 400 release_type: RELEASE_TYPE_HOME_DETENTION_CURFEW "
      "days_remaining_on_sentence: 40",
      kMoreInfo, "release", kMet, "40 days remain on the sentence"},
-    {"Acquisitive crime GPS: only standard determinate sentences", "acquisitive-crime-gps-monitoring",
-     "",
+    {"Acquisitive crime GPS: only standard determinate sentences",
+     "acquisitive-crime-gps-monitoring", "",
      "sentence: SENTENCE_TYPE_LICENCE offences: OFFENCE_CATEGORY_ACQUISITIVE "
      "custodial_sentence_type: CUSTODIAL_SENTENCE_TYPE_EXTENDED_DETERMINATE "
      "custodial_sentence_days: 400 release_type: RELEASE_TYPE_STANDARD",
@@ -641,7 +641,8 @@ TEST(EligibilityRulesExceptional, HighRiskOfHarmIsOnlyExceptionalAndNotInAPathwa
     found = true;
     EXPECT_EQ(verdict.outcome(), kEligible);
     ASSERT_EQ(verdict.exceptional_size(), 1);
-    EXPECT_THAT(verdict.exceptional(0), HasSubstr("at high risk only in exceptional circumstances"));
+    EXPECT_THAT(verdict.exceptional(0),
+                HasSubstr("at high risk only in exceptional circumstances"));
   }
   EXPECT_TRUE(found);
   for (const v1::PathwayStep& step : response->pathway()) {

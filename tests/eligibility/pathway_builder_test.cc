@@ -2,6 +2,8 @@
 // different routes; and the policy file's validation.
 #include "services/eligibility/pathway_builder.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -71,6 +73,37 @@ TEST(PathwayBuilder, AtLowRiskProposesTheRegionsStructuredIntervention) {
   ASSERT_FALSE(pathway.empty());
   EXPECT_THAT(pathway[0], Pair("structured-intervention", "positive-pathways"));
   EXPECT_THAT(steps[0].rationale(), HasSubstr("for the attitudes, thinking and behaviour need"));
+}
+
+// "All regions will deliver a minimum of one Structured Intervention in the need areas": the
+// North West's brochure names none, so its pathway proposes the region's own, unnamed.
+TEST(PathwayBuilder, WhereTheBrochureNamesNoStructuredInterventionTheRegionsOwnIsProposed) {
+  std::vector<v1::PathwayStep> steps;
+  const std::string person =
+      "sex: SEX_MALE risk_of_reoffending: RISK_LEVEL_LOW offences: OFFENCE_CATEGORY_OTHER "
+      "needs { area: NEED_AREA_ATTITUDES_THINKING_BEHAVIOUR } region: 'north-west'";
+  auto pathway =
+      PathwayFor(absl::StrReplaceAll(Profile(person), {{"region: \"london\"", ""}}), &steps);
+  ASSERT_FALSE(pathway.empty());
+  EXPECT_THAT(pathway[0], Pair("structured-intervention",
+                               "regional-attitudes-thinking-behaviour-structured-intervention"));
+  // In London, which names Positive Pathways, the stand-in is not offered.
+  for (const auto& [stage, id] : PathwayFor(Profile(
+           "sex: SEX_MALE risk_of_reoffending: RISK_LEVEL_LOW offences: OFFENCE_CATEGORY_OTHER "
+           "needs { area: NEED_AREA_ATTITUDES_THINKING_BEHAVIOUR }"))) {
+    EXPECT_NE(id, "regional-attitudes-thinking-behaviour-structured-intervention");
+  }
+}
+
+TEST(PathwayBuilder, ALocalPolicyStageSaysSoInItsRationale) {
+  std::vector<v1::PathwayStep> steps;
+  PathwayFor(Profile("sex: SEX_MALE risk_of_reoffending: RISK_LEVEL_LOW "
+                     "offences: OFFENCE_CATEGORY_OTHER "
+                     "needs { area: NEED_AREA_ATTITUDES_THINKING_BEHAVIOUR }"),
+             &steps);
+  ASSERT_FALSE(steps.empty());
+  EXPECT_THAT(steps[0].sources(), ::testing::Contains("000:18"));
+  EXPECT_TRUE(steps[0].local_policy().empty());
 }
 
 TEST(PathwayBuilder, AWomanIsOfferedWomensServicesForHerNeeds) {

@@ -69,7 +69,8 @@ inline std::vector<common::v1::PersonProfile> GenerateProfiles(int count, unsign
     if (pick(2) == 0) profile.set_ready_to_engage(pick(5) != 0);
     if (pick(2) == 0) profile.set_barriers_to_attendance(pick(5) == 0);
     if (profile.sentence() == common::v1::SENTENCE_TYPE_LICENCE && pick(2) == 0) {
-      profile.set_custodial_sentence_type(static_cast<common::v1::CustodialSentenceType>(1 + pick(3)));
+      profile.set_custodial_sentence_type(
+          static_cast<common::v1::CustodialSentenceType>(1 + pick(3)));
       profile.set_custodial_sentence_days(30 + pick(1500));
       profile.set_release_type(static_cast<common::v1::ReleaseType>(pick(5)));
     }

@@ -85,6 +85,36 @@ TEST(ProfileFlags, BuildsAProfileFromFlags) {
   EXPECT_EQ(profile->days_remaining_on_sentence(), 200);
 }
 
+TEST(ProfileFlags, SetsTheVictimsTheCustodialSentenceAndSuitability) {
+  const absl::StatusOr<PersonProfile> profile = FromFlags({
+      {"crn", "X123456"},
+      {"sentence", "licence"},
+      {"ipv_victim_sexes", "female,male"},
+      {"drug_dependent", "no"},
+      {"needs", "drug-misuse,alcohol-misuse:low"},
+      {"custodial_sentence_type", "standard-determinate"},
+      {"custodial_sentence_days", "120"},
+      {"release_type", "home-detention-curfew"},
+      {"consents_to_engage", "yes"},
+      {"ready_to_engage", "no"},
+      {"barriers_to_attendance", "no"},
+  });
+  ASSERT_TRUE(profile.ok()) << profile.status();
+  ASSERT_EQ(profile->ipv_victim_sexes_size(), 2);
+  EXPECT_EQ(profile->ipv_victim_sexes(0), common::v1::SEX_FEMALE);
+  EXPECT_EQ(profile->ipv_victim_sexes(1), common::v1::SEX_MALE);
+  EXPECT_TRUE(profile->has_drug_dependent() && !profile->drug_dependent());
+  EXPECT_EQ(profile->needs(0).area(), common::v1::NEED_AREA_DRUG_MISUSE);
+  EXPECT_EQ(profile->needs(1).area(), common::v1::NEED_AREA_ALCOHOL_MISUSE);
+  EXPECT_EQ(profile->custodial_sentence_type(),
+            common::v1::CUSTODIAL_SENTENCE_TYPE_STANDARD_DETERMINATE);
+  EXPECT_EQ(profile->custodial_sentence_days(), 120);
+  EXPECT_EQ(profile->release_type(), common::v1::RELEASE_TYPE_HOME_DETENTION_CURFEW);
+  EXPECT_TRUE(profile->consents_to_engage());
+  EXPECT_TRUE(profile->has_ready_to_engage() && !profile->ready_to_engage());
+  EXPECT_TRUE(profile->has_barriers_to_attendance() && !profile->barriers_to_attendance());
+}
+
 TEST(ProfileFlags, HasAFlagForEveryProfileField) {
   const std::vector<std::string>& flags = ProfileFlagNames();
   const google::protobuf::Descriptor& profile = *PersonProfile::descriptor();

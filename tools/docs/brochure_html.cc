@@ -68,8 +68,8 @@ void AppendCriteria(const google::protobuf::RepeatedPtrField<Criterion>& criteri
       absl::StrAppend(&html, " <em>(until ", EscapeHtml(criterion.valid_until()), ")</em>");
     }
     if (!criterion.sources().empty()) {
-      absl::StrAppend(&html, " <span class=\"note\">[", EscapeHtml(absl::StrJoin(criterion.sources(), ", ")),
-                      "]</span>");
+      absl::StrAppend(&html, " <span class=\"note\">[",
+                      EscapeHtml(absl::StrJoin(criterion.sources(), ", ")), "]</span>");
     }
     if (criterion.has_local_policy()) {
       absl::StrAppend(&html, " <span class=\"note\">Local policy, not the brochures: ",
@@ -92,8 +92,8 @@ void AppendAccess(const google::protobuf::RepeatedPtrField<catalogue::v1::Access
     if (!step.valid_from().empty()) {
       absl::StrAppend(&html, " <em>(from ", EscapeHtml(step.valid_from()), ")</em>");
     }
-    absl::StrAppend(&html, " <span class=\"note\">[", EscapeHtml(absl::StrJoin(step.sources(), ", ")),
-                    "]</span></li>\n");
+    absl::StrAppend(&html, " <span class=\"note\">[",
+                    EscapeHtml(absl::StrJoin(step.sources(), ", ")), "]</span></li>\n");
   }
   html += "</ul></dd>\n";
 }

@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
   }
   const catalogue::LedgerCheck check =
       catalogue::CheckFactLedger(*ledger, *seeds, interventions.data(), *policy);
-  written = Write(out / "catalogue-ledger.md", catalogue::LedgerMarkdown(*ledger, check)) && written;
+  written =
+      Write(out / "catalogue-ledger.md", catalogue::LedgerMarkdown(*ledger, check)) && written;
 
   auto machines = referrals::StateMachineSet::Load(referrals::EmbeddedStateMachinesText(),
                                                    "embedded state machines");
