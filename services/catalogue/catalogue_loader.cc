@@ -460,6 +460,16 @@ class Validator {
           Error(line, criterion_what, "victim sex condition needs sexes, none unspecified");
         }
         break;
+      case v1::Criterion::kCombination:
+        if (criterion.combination().not_with().empty()) {
+          Error(line, criterion_what, "combination names no interventions");
+        }
+        for (const std::string& id : criterion.combination().not_with()) {
+          if (!intervention_lines_.contains(id)) {
+            Error(line, criterion_what, absl::StrCat("unknown intervention \"", id, "\""));
+          }
+        }
+        break;
       case v1::Criterion::kCustodialSentence: {
         const auto& custodial = criterion.custodial_sentence();
         if (custodial.types().empty() && custodial.min_length_days() <= 0 &&

@@ -136,6 +136,8 @@ Judgement CriterionEvaluator::Condition(const Criterion& criterion) const {
       return VictimSex(criterion.victim_sex());
     case Criterion::kCustodialSentence:
       return CustodialSentence(criterion.custodial_sentence());
+    case Criterion::kCombination:
+      return Combination(criterion.combination());
     case Criterion::kApproval:
       return Approval(criterion.approval());
     case Criterion::kAnyOf:
@@ -265,6 +267,25 @@ Judgement CriterionEvaluator::VictimSex(const catalogue::v1::VictimSexCondition&
     return absl::StrCat("every recorded victim is ", OrList(victims, [](int sex) {
                           return SexText(static_cast<common::v1::Sex>(sex));
                         }));
+  });
+}
+
+Judgement CriterionEvaluator::Combination(
+    const catalogue::v1::CombinationCondition& condition) const {
+  const auto title = [&](const std::string& id) {
+    const int index = catalogue_.IndexOf(id);
+    return index < 0 ? id : catalogue_.interventions()[index].title();
+  };
+  for (const std::string& proposed : facts_.profile->proposed_requirements()) {
+    if (Contains(condition.not_with(), proposed)) {
+      return Judge(v1::RESULT_NOT_MET,
+                   [&] { return absl::StrCat(title(proposed), " is proposed with it"); });
+    }
+  }
+  return Judge(v1::RESULT_MET, [&] {
+    std::vector<std::string> titles;
+    for (const std::string& id : condition.not_with()) titles.push_back(title(id));
+    return absl::StrCat("no ", absl::StrJoin(titles, " or "), " is proposed with it");
   });
 }
 

@@ -68,6 +68,7 @@ class CriterionEvaluator {
   Judgement RequirementLength(const catalogue::v1::RequirementLengthCondition& condition) const;
   Judgement VictimSex(const catalogue::v1::VictimSexCondition& condition) const;
   Judgement CustodialSentence(const catalogue::v1::CustodialSentenceCondition& condition) const;
+  Judgement Combination(const catalogue::v1::CombinationCondition& condition) const;
   Judgement Condition(const catalogue::v1::Criterion& criterion) const;
   bool InForce(absl::string_view valid_from, absl::string_view valid_until) const;
   Judgement Approval(const catalogue::v1::ApprovalCondition& condition) const;

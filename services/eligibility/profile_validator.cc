@@ -137,6 +137,17 @@ class Validator {
         return Invalid(absl::StrCat("ipv_victim_sexes[", i, "]"), "must be SEX_MALE or SEX_FEMALE");
       }
     }
+    if (profile_.proposed_requirements_size() > kMaxCompletedProgrammes) {
+      return Invalid("proposed_requirements",
+                     absl::StrCat("at most ", kMaxCompletedProgrammes, " entries"));
+    }
+    for (int i = 0; i < profile_.proposed_requirements_size(); ++i) {
+      const std::string& id = profile_.proposed_requirements(i);
+      if (catalogue_.IndexOf(id) < 0) {
+        return Invalid(absl::StrCat("proposed_requirements[", i, "]"),
+                       absl::StrCat("no intervention \"", id, "\" in the catalogue"));
+      }
+    }
     if (!common::v1::CustodialSentenceType_IsValid(profile_.custodial_sentence_type())) {
       return Invalid("custodial_sentence_type", "unknown value");
     }

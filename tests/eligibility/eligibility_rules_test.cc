@@ -388,6 +388,19 @@ const RuleCase kCases[] = {
      "has_alcohol_treatment_requirement: true",
      kNotEligible, "no-alcohol-treatment-requirement", kNotMet,
      "an Alcohol Treatment Requirement is recommended or in place"},
+    {"AAMR: not proposed in the same report as an ATR", "alcohol-abstinence-monitoring-requirement",
+     "",
+     "offences: OFFENCE_CATEGORY_ALCOHOL_RELATED alcohol_dependent: false "
+     "has_alcohol_treatment_requirement: false sentence: SENTENCE_TYPE_PRE_SENTENCE "
+     "proposed_requirements: ['unpaid-work', 'alcohol-treatment-requirement']",
+     kNotEligible, "not-proposed-with-an-atr", kNotMet,
+     "Alcohol Treatment Requirement is proposed with it"},
+    {"AAMR: proposed with unpaid work", "alcohol-abstinence-monitoring-requirement", "",
+     "offences: OFFENCE_CATEGORY_ALCOHOL_RELATED alcohol_dependent: false "
+     "has_alcohol_treatment_requirement: false sentence: SENTENCE_TYPE_PRE_SENTENCE "
+     "proposed_requirements: 'unpaid-work'",
+     kEligible, "not-proposed-with-an-atr", kMet,
+     "no Alcohol Treatment Requirement is proposed with it"},
     {"AAMR: over 18 only", "alcohol-abstinence-monitoring-requirement", "",
      "offences: OFFENCE_CATEGORY_ALCOHOL_RELATED alcohol_dependent: false "
      "has_alcohol_treatment_requirement: false date_of_birth: '2009-06-01'",

@@ -80,6 +80,10 @@ TEST_F(ProfileValidatorTest, ChecksVictimsAndTheCustodialSentence) {
   common::v1::PersonProfile release = Valid();
   release.set_release_type(static_cast<common::v1::ReleaseType>(99));
   EXPECT_EQ(FieldOf(release), "person.release_type");
+  common::v1::PersonProfile proposed = Valid();
+  proposed.add_proposed_requirements("unpaid-work");
+  proposed.add_proposed_requirements("basket-weaving");
+  EXPECT_EQ(FieldOf(proposed), "person.proposed_requirements[1]");
   common::v1::PersonProfile type = Valid();
   type.set_custodial_sentence_type(static_cast<common::v1::CustodialSentenceType>(99));
   EXPECT_EQ(FieldOf(type), "person.custodial_sentence_type");
