@@ -365,6 +365,17 @@ class Validator {
     }
   }
 
+  // A criterion's list of intervention ids: at least one, each in the catalogue.
+  void KnownInterventions(const google::protobuf::RepeatedPtrField<std::string>& ids, int line,
+                          const std::string& what, absl::string_view noun) {
+    if (ids.empty()) Error(line, what, absl::StrCat("no ", noun, "s"));
+    for (const std::string& id : ids) {
+      if (!intervention_lines_.contains(id)) {
+        Error(line, what, absl::StrCat("unknown ", noun, " \"", id, "\""));
+      }
+    }
+  }
+
   void ValidateCriterion(const v1::Criterion& criterion, const Place& place,
                          const std::string& what, std::set<std::string>& sibling_names) {
     const int line = place.entry_line;
@@ -461,14 +472,8 @@ class Validator {
         }
         break;
       case v1::Criterion::kCombination:
-        if (criterion.combination().not_with().empty()) {
-          Error(line, criterion_what, "combination names no interventions");
-        }
-        for (const std::string& id : criterion.combination().not_with()) {
-          if (!intervention_lines_.contains(id)) {
-            Error(line, criterion_what, absl::StrCat("unknown intervention \"", id, "\""));
-          }
-        }
+        KnownInterventions(criterion.combination().not_with(), line, criterion_what,
+                           "intervention");
         break;
       case v1::Criterion::kCustodialSentence: {
         const auto& custodial = criterion.custodial_sentence();
@@ -490,14 +495,8 @@ class Validator {
         if (criterion.need().any_of().empty()) Error(line, criterion_what, "no need areas");
         break;
       case v1::Criterion::kCompletedProgrammes:
-        if (criterion.completed_programmes().any_of().empty()) {
-          Error(line, criterion_what, "no programmes");
-        }
-        for (const std::string& id : criterion.completed_programmes().any_of()) {
-          if (!intervention_lines_.contains(id)) {
-            Error(line, criterion_what, absl::StrCat("unknown programme \"", id, "\""));
-          }
-        }
+        KnownInterventions(criterion.completed_programmes().any_of(), line, criterion_what,
+                           "programme");
         break;
       case v1::Criterion::kDaysRemaining: {
         const auto& days = criterion.days_remaining();
@@ -514,14 +513,8 @@ class Validator {
         }
         break;
       case v1::Criterion::kNotEligibleFor:
-        if (criterion.not_eligible_for().interventions().empty()) {
-          Error(line, criterion_what, "no interventions");
-        }
-        for (const std::string& id : criterion.not_eligible_for().interventions()) {
-          if (!intervention_lines_.contains(id)) {
-            Error(line, criterion_what, absl::StrCat("unknown intervention \"", id, "\""));
-          }
-        }
+        KnownInterventions(criterion.not_eligible_for().interventions(), line, criterion_what,
+                           "intervention");
         break;
       case v1::Criterion::kRequirementLength:
         if (criterion.requirement_length().max_days() <= 0) {

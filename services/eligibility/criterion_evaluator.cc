@@ -538,7 +538,8 @@ bool CriterionEvaluator::IsListed(const catalogue::v1::Intervention& interventio
 }
 
 Judgement CriterionEvaluator::Availability(const catalogue::v1::Intervention& intervention) const {
-  if (!InForce(intervention.valid_from(), intervention.valid_until())) {
+  const bool dated = !intervention.valid_from().empty() || !intervention.valid_until().empty();
+  if (dated && !InForce(intervention.valid_from(), intervention.valid_until())) {
     return Judge(v1::RESULT_NOT_MET, [&] {
       return absl::StrCat("it is not in force on ", absl::FormatCivilTime(facts_.as_of));
     });
@@ -560,38 +561,45 @@ Judgement CriterionEvaluator::Availability(const catalogue::v1::Intervention& in
   }
   const catalogue::v1::RegionalAvailability* availability = nullptr;
   for (const auto& entry : intervention.regions()) {
-    if (entry.region() == facts_.region) availability = &entry;
+    if (entry.region() == facts_.region) {
+      availability = &entry;
+      break;
+    }
   }
-  const catalogue::v1::Region* region = catalogue_.FindRegion(facts_.region);
-  const std::string region_title = region != nullptr ? region->title() : std::string(facts_.region);
+  // Looked up only to explain: judging alone neither searches nor allocates.
+  const auto region_title = [&]() -> absl::string_view {
+    const catalogue::v1::Region* region = catalogue_.FindRegion(facts_.region);
+    return region != nullptr ? absl::string_view(region->title()) : facts_.region;
+  };
   if (availability == nullptr ||
       availability->status() == catalogue::v1::AVAILABILITY_STATUS_NOT_LISTED) {
     return Judge(v1::RESULT_UNKNOWN, [&] {
-      return absl::StrCat("the brochures do not say whether ", region_title,
+      return absl::StrCat("the brochures do not say whether ", region_title(),
                           " offers it: ask the region");
     });
   }
   switch (availability->status()) {
     case catalogue::v1::AVAILABILITY_STATUS_OFFERED:
-      return Judge(v1::RESULT_MET, [&] { return absl::StrCat("it is offered in ", region_title); });
+      return Judge(v1::RESULT_MET,
+                   [&] { return absl::StrCat("it is offered in ", region_title()); });
     case catalogue::v1::AVAILABILITY_STATUS_OFFERED_IN_PART: {
-      const std::string areas = absl::StrJoin(availability->pcc_areas(), ", ");
+      const auto areas = [&] { return absl::StrJoin(availability->pcc_areas(), ", "); };
       const std::string& pcc_area = facts_.profile->pcc_area();
       if (pcc_area.empty()) {
         return Judge(v1::RESULT_UNKNOWN, [&] {
-          return absl::StrCat("in ", region_title, " it is offered only in ", areas,
+          return absl::StrCat("in ", region_title(), " it is offered only in ", areas(),
                               "; the profile does not record the PCC area");
         });
       }
       const bool met = Contains(availability->pcc_areas(), pcc_area);
       return Judge(met ? v1::RESULT_MET : v1::RESULT_NOT_MET, [&] {
-        return absl::StrCat("in ", region_title, " it is offered only in ", areas,
+        return absl::StrCat("in ", region_title(), " it is offered only in ", areas(),
                             "; this person is in ", pcc_area);
       });
     }
     default:
       return Judge(v1::RESULT_NOT_MET,
-                   [&] { return absl::StrCat("it is not offered in ", region_title); });
+                   [&] { return absl::StrCat("it is not offered in ", region_title()); });
   }
 }
 

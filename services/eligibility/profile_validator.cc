@@ -16,7 +16,7 @@ using common::v1::PersonProfile;
 // Bounds on repeated fields: far above any real case, low enough to keep a call cheap.
 constexpr int kMaxOffences = 32;
 constexpr int kMaxNeeds = 32;
-constexpr int kMaxCompletedProgrammes = 64;
+constexpr int kMaxInterventionIds = 64;
 // The longest determinate term a court can impose is far below this; life is indeterminate.
 constexpr int kMaxCustodialSentenceDays = 100 * 366;
 
@@ -113,16 +113,10 @@ class Validator {
       }
       facts.needs |= 1U << need.area();
     }
-    if (profile_.completed_programmes_size() > kMaxCompletedProgrammes) {
-      return Invalid("completed_programmes",
-                     absl::StrCat("at most ", kMaxCompletedProgrammes, " entries"));
-    }
-    for (int i = 0; i < profile_.completed_programmes_size(); ++i) {
-      const std::string& id = profile_.completed_programmes(i);
-      if (catalogue_.IndexOf(id) < 0) {
-        return Invalid(absl::StrCat("completed_programmes[", i, "]"),
-                       absl::StrCat("no intervention \"", id, "\" in the catalogue"));
-      }
+    if (absl::Status status =
+            CheckInterventionIds("completed_programmes", profile_.completed_programmes());
+        !status.ok()) {
+      return status;
     }
     if (profile_.days_remaining_on_sentence() < 0) {
       return Invalid("days_remaining_on_sentence", "must not be negative (0 means unknown)");
@@ -137,16 +131,10 @@ class Validator {
         return Invalid(absl::StrCat("ipv_victim_sexes[", i, "]"), "must be SEX_MALE or SEX_FEMALE");
       }
     }
-    if (profile_.proposed_requirements_size() > kMaxCompletedProgrammes) {
-      return Invalid("proposed_requirements",
-                     absl::StrCat("at most ", kMaxCompletedProgrammes, " entries"));
-    }
-    for (int i = 0; i < profile_.proposed_requirements_size(); ++i) {
-      const std::string& id = profile_.proposed_requirements(i);
-      if (catalogue_.IndexOf(id) < 0) {
-        return Invalid(absl::StrCat("proposed_requirements[", i, "]"),
-                       absl::StrCat("no intervention \"", id, "\" in the catalogue"));
-      }
+    if (absl::Status status =
+            CheckInterventionIds("proposed_requirements", profile_.proposed_requirements());
+        !status.ok()) {
+      return status;
     }
     if (!common::v1::CustodialSentenceType_IsValid(profile_.custodial_sentence_type())) {
       return Invalid("custodial_sentence_type", "unknown value");
@@ -163,6 +151,21 @@ class Validator {
   }
 
  private:
+  // A bounded list of intervention ids the catalogue knows.
+  absl::Status CheckInterventionIds(absl::string_view field,
+                                    const google::protobuf::RepeatedPtrField<std::string>& ids) {
+    if (ids.size() > kMaxInterventionIds) {
+      return Invalid(field, absl::StrCat("at most ", kMaxInterventionIds, " entries"));
+    }
+    for (int i = 0; i < ids.size(); ++i) {
+      if (catalogue_.IndexOf(ids[i]) < 0) {
+        return Invalid(absl::StrCat(field, "[", i, "]"),
+                       absl::StrCat("no intervention \"", ids[i], "\" in the catalogue"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status CheckPlace(ProfileFacts& facts) {
     const std::string& region = profile_.region();
     if (!region.empty()) {

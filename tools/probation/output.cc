@@ -213,6 +213,11 @@ std::string HumanText(const catalogue::v1::RegionalOffer& offer) {
     absl::StrAppend(&text, "\nnot listed in this region:\n");
     for (const std::string& need : offer.not_listed()) absl::StrAppend(&text, "  ", need, "\n");
   }
+  for (const catalogue::v1::Contact& contact : offer.contacts()) {
+    if (contact.email().empty()) continue;
+    absl::StrAppend(&text, "\n", contact.title(), " <", contact.email(), ">: ", contact.purpose(),
+                    "\n");
+  }
   return text;
 }
 
@@ -220,6 +225,13 @@ std::string HumanText(const eligibility::v1::Verdict& verdict) {
   std::string text = absl::StrCat(Title(verdict.intervention_title(), verdict.intervention()), ": ",
                                   FriendlyName(verdict.outcome()), "\n");
   if (verdict.prioritised()) absl::StrAppend(&text, "  prioritised\n");
+  if (verdict.suitability() != eligibility::v1::SUITABILITY_UNSPECIFIED &&
+      verdict.suitability() != eligibility::v1::SUITABILITY_NOT_ASSESSED) {
+    absl::StrAppend(&text, "  suitability: ", FriendlyName(verdict.suitability()), "\n");
+  }
+  for (const std::string& rule : verdict.exceptional()) {
+    absl::StrAppend(&text, "  only in exceptional circumstances: ", rule, "\n");
+  }
   if (!verdict.approvals_needed().empty()) {
     absl::StrAppend(&text, "  approvals needed: ", absl::StrJoin(verdict.approvals_needed(), ", "),
                     "\n");
@@ -238,6 +250,7 @@ std::string HumanText(const gateway::v1::FindInterventionsResponse& response) {
                                : match.intervention().id();
     std::string outcome = FriendlyName(verdict.outcome());
     if (verdict.prioritised()) outcome += " (prioritised)";
+    if (!verdict.exceptional().empty()) outcome += " (exceptional)";
     const std::string& title = match.intervention().title().empty() ? verdict.intervention_title()
                                                                     : match.intervention().title();
     rows.push_back({outcome, id, title, FriendlyName(verdict.kind())});
