@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the pictures for people in docs/: each region's brochure as an HTML page
-# (docs/regions/) and each referral state machine as an SVG (docs/state-machines/, drawn by
-# Graphviz from the DOT the referrals service also serves).
+# (docs/regions/), each referral state machine as an SVG (docs/state-machines/, drawn by
+# Graphviz from the DOT the referrals service also serves) and the fact ledger
+# (docs/catalogue-ledger.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -13,4 +14,5 @@ for dot_file in docs/state-machines/*.dot; do
   dot -Tsvg "$dot_file" -o "${dot_file%.dot}.svg"
 done
 echo "docs: $(ls docs/regions/*.html | wc -l) brochure pages in docs/regions/," \
-  "$(ls docs/state-machines/*.svg | wc -l) state machines in docs/state-machines/"
+  "$(ls docs/state-machines/*.svg | wc -l) state machines in docs/state-machines/," \
+  "the fact ledger in docs/catalogue-ledger.md"
