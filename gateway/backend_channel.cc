@@ -1,10 +1,16 @@
 #include "gateway/backend_channel.h"
 
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "nlohmann/json.hpp"
+#include "probation/catalogue/v1/catalogue_service.grpc.pb.h"
+#include "probation/eligibility/v1/eligibility_service.grpc.pb.h"
+#include "probation/referrals/v1/referral_service.grpc.pb.h"
 
 namespace probation::gateway {
 
@@ -48,28 +54,48 @@ std::shared_ptr<grpc::Channel> CreateBackendChannel(const std::string& address,
       address, grpc::InsecureChannelCredentials(), arguments, std::move(factories));
 }
 
+namespace {
+
+// A service's descriptor, found through a request message of its file: naming the message
+// makes the linker keep the file's descriptor, which a lookup by name alone would not.
+const google::protobuf::ServiceDescriptor& Service(const google::protobuf::Descriptor& request,
+                                                   absl::string_view name) {
+  const google::protobuf::ServiceDescriptor* service =
+      request.file()->FindServiceByName(std::string(name));
+  if (service == nullptr) std::abort();  // a renamed service: caught by read_methods_test
+  return *service;
+}
+
+}  // namespace
+
+std::vector<std::string> ReadMethodsOf(const google::protobuf::ServiceDescriptor& service) {
+  std::vector<std::string> methods;
+  for (int i = 0; i < service.method_count(); ++i) {
+    const google::protobuf::MethodDescriptor& method = *service.method(i);
+    if (method.options().idempotency_level() != google::protobuf::MethodOptions::NO_SIDE_EFFECTS ||
+        method.client_streaming() || method.server_streaming()) {
+      continue;
+    }
+    methods.push_back(absl::StrCat(service.full_name(), "/", method.name()));
+  }
+  return methods;
+}
+
 const std::vector<std::string>& CatalogueReadMethods() {
-  static const auto* const kMethods =
-      new std::vector<std::string>{"probation.catalogue.v1.CatalogueService"};
+  static const auto* const kMethods = new std::vector<std::string>(ReadMethodsOf(
+      Service(*catalogue::v1::ListInterventionsRequest::descriptor(), "CatalogueService")));
   return *kMethods;
 }
 
 const std::vector<std::string>& EligibilityReadMethods() {
-  // Judging eligibility changes nothing; the stream is left out, as gRPC cannot replay it.
-  static const auto* const kMethods = new std::vector<std::string>{
-      "probation.eligibility.v1.EligibilityService/CheckEligibility",
-      "probation.eligibility.v1.EligibilityService/FindEligibleInterventions"};
+  static const auto* const kMethods = new std::vector<std::string>(ReadMethodsOf(
+      Service(*eligibility::v1::CheckEligibilityRequest::descriptor(), "EligibilityService")));
   return *kMethods;
 }
 
 const std::vector<std::string>& ReferralsReadMethods() {
-  static const auto* const kMethods =
-      new std::vector<std::string>{"probation.referrals.v1.ReferralService/GetReferral",
-                                   "probation.referrals.v1.ReferralService/ListReferrals",
-                                   "probation.referrals.v1.ReferralService/ListAllowedTransitions",
-                                   "probation.referrals.v1.ReferralService/GetReferralHistory",
-                                   "probation.referrals.v1.ReferralService/GetStateMachine",
-                                   "probation.referrals.v1.ReferralService/ExportPersonData"};
+  static const auto* const kMethods = new std::vector<std::string>(
+      ReadMethodsOf(Service(*referrals::v1::GetReferralRequest::descriptor(), "ReferralService")));
   return *kMethods;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "google/protobuf/descriptor.h"
 #include "grpcpp/channel.h"
 #include "libs/metrics/rpc_metrics.h"
 
@@ -28,6 +29,11 @@ std::string RetryingServiceConfig(const std::vector<std::string>& read_methods, 
 std::shared_ptr<grpc::Channel> CreateBackendChannel(const std::string& address,
                                                     const std::vector<std::string>& read_methods,
                                                     const BackendChannelOptions& options);
+
+// The unary methods of `service` whose proto declares `idempotency_level = NO_SIDE_EFFECTS`,
+// as "pkg.Service/Method": the ones a retry cannot repeat a change with. Streams are left out,
+// as gRPC cannot replay them. The protos are the one list; nothing is kept by hand.
+std::vector<std::string> ReadMethodsOf(const google::protobuf::ServiceDescriptor& service);
 
 // The read-only methods of each service.
 const std::vector<std::string>& CatalogueReadMethods();
