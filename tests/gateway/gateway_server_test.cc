@@ -423,9 +423,13 @@ TEST(BackendChannelTest, RetriesOnlyTheReadsOnUnavailable) {
     EXPECT_THAT(methods, ::testing::Not(::testing::Contains(write)));
   }
   // A whole service is named without a method.
+  const nlohmann::json whole = nlohmann::json::parse(
+      RetryingServiceConfig({"probation.catalogue.v1.CatalogueService"}, 3));
+  EXPECT_FALSE(whole["methodConfig"][0]["name"][0].contains("method"));
+  // Every catalogue RPC is a read, each named from its proto's mark.
   const nlohmann::json catalogue =
       nlohmann::json::parse(RetryingServiceConfig(CatalogueReadMethods(), 3));
-  EXPECT_FALSE(catalogue["methodConfig"][0]["name"][0].contains("method"));
+  EXPECT_EQ(catalogue["methodConfig"][0]["name"].size(), 4u);
 }
 
 }  // namespace
