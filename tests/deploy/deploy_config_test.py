@@ -2,7 +2,7 @@
 every environment variable compose.yaml and the Kubernetes manifests set is a setting the
 service accepts (read from the binary's own flag list), every port and probe matches the
 service, the images' build and runtime stages name only Debian 12 packages, the runtime
-packages provide every shared library the binary loads, and the README documents every
+packages provide every shared library the binary loads, and docs/configuration.md documents every
 setting.
 
 Usage: deploy_config_test.py --repo DIR --binary NAME=PATH ... (NAME: catalogue, eligibility,
@@ -313,14 +313,14 @@ class ImageTest(unittest.TestCase):
 
 
 class ReadmeTest(unittest.TestCase):
-    def test_the_readme_documents_every_setting(self):
-        with open(repo_path("README.md"), encoding="utf-8") as file:
+    def test_the_configuration_page_documents_every_setting(self):
+        with open(repo_path("docs/configuration.md"), encoding="utf-8") as file:
             readme = file.read()
         for service, facts in SERVICES.items():
             for flag in flags_of(service):
                 row = f"| {service} | `--{flag}` | `{facts['prefix']}_{flag.upper()}` |"
                 with self.subTest(service=service, flag=flag):
-                    self.assertTrue(row in readme, f"the README's table lacks {row}")
+                    self.assertTrue(row in readme, f"docs/configuration.md's table lacks {row}")
 
 
 def main():

@@ -423,8 +423,8 @@ TEST(BackendChannelTest, RetriesOnlyTheReadsOnUnavailable) {
     EXPECT_THAT(methods, ::testing::Not(::testing::Contains(write)));
   }
   // A whole service is named without a method.
-  const nlohmann::json whole = nlohmann::json::parse(
-      RetryingServiceConfig({"probation.catalogue.v1.CatalogueService"}, 3));
+  const nlohmann::json whole =
+      nlohmann::json::parse(RetryingServiceConfig({"probation.catalogue.v1.CatalogueService"}, 3));
   EXPECT_FALSE(whole["methodConfig"][0]["name"][0].contains("method"));
   // Every catalogue RPC is a read, each named from its proto's mark.
   const nlohmann::json catalogue =
