@@ -102,8 +102,7 @@ bool IsConditionField(absl::string_view field) {
   static const std::set<std::string, std::less<>> kConditions = {
       "criteria",  "conditions", "regions",       "availability_scope",
       "status",    "valid_from", "valid_until",   "replaced_by",
-      "pcc_areas", "stand_ins",  "interventions", "kind",
-      "sex",       "age",        "offences"};
+      "pcc_areas", "stand_ins",  "interventions", "kind"};
   return kConditions.contains(field);
 }
 
