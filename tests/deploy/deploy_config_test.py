@@ -37,16 +37,20 @@ SERVICES = {
 
 @functools.lru_cache(maxsize=None)
 def flags_of(service):
-    """The flags the service's main.cc defines, with their defaults, from --helpfull."""
+    """The service's settings (its own flags and the shared ones in libs/service, not
+    Abseil's), with the values they take when not set, from --helpfull."""
     output = subprocess.run([ARGS.binaries[service], "--helpfull"], capture_output=True,
                             text=True, check=False).stdout
-    section = re.search(r"Flags from \S*main\.cc:\n(.*?)(\n\n|\Z)", output, re.S)
-    assert section, f"{service}: no flags from main.cc in --helpfull"
+    sections = re.findall(r"Flags from (\S+):\n(.*?)(?=\n\n|\Z)", output, re.S)
+    ours = [body for path, body in sections if "/absl/" not in f"/{path}"]
+    assert ours, f"{service}: no settings of its own in --helpfull"
     flags = {}
-    for entry in re.split(r"^    --", section.group(1), flags=re.M)[1:]:
-        entry = " ".join(entry.split())
-        name = entry.split(" ", 1)[0]
-        flags[name] = re.search(r"default: (.*);$", entry).group(1).strip('"')
+    for body in ours:
+        for entry in re.split(r"^    --", body, flags=re.M)[1:]:
+            entry = " ".join(entry.split())
+            name = entry.split(" ", 1)[0]
+            value = re.search(r"default: (.*?);(?: currently: (.*?);)?$", entry)
+            flags[name] = (value.group(2) or value.group(1)).strip('"')
     return flags
 
 
