@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole suite in the foreground until Ctrl-C:
+# Installs what is missing, builds what it runs (the four services, the CLI and the health
+# probe; not the tests), and runs the whole suite in the foreground until Ctrl-C:
 # the catalogue, eligibility and referrals services (referrals on a SQLite file) behind the
 # gateway, the one public API. Prints how to call it, with a local token to do so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh
+scripts/build.sh catalogue eligibility referrals gateway probation probation-health-probe
 build_dir=${BUILD_DIR:-build}
 gateway_port=${GATEWAY_PORT:-50050}
 catalogue_port=${CATALOGUE_PORT:-50051}
