@@ -224,12 +224,13 @@ int main(int argc, char** argv) {
   auto sample_page = store->List(newest);
   if (!sample_page.ok()) Fail(sample_page.status());
   const v1::Referral sample = sample_page->referrals.at(0);
-  const referrals::Caller practitioner{sample.created_by(), v1::ROLE_PROBATION_PRACTITIONER,
-                                       sample.region(), ""};
-  const referrals::Caller programme_team{"facilitator-7", v1::ROLE_PROGRAMME_TEAM, sample.region(),
-                                         ""};
-  const referrals::Caller provider{"caseworker-7", v1::ROLE_SERVICE_PROVIDER, "", "provider-a"};
-  const referrals::Caller admin{"admin", v1::ROLE_ADMIN, "", ""};
+  const probation::Identity practitioner{
+      sample.created_by(), probation::common::v1::ROLE_PROBATION_PRACTITIONER, sample.region(), ""};
+  const probation::Identity programme_team{
+      "facilitator-7", probation::common::v1::ROLE_PROGRAMME_TEAM, sample.region(), ""};
+  const probation::Identity provider{"caseworker-7", probation::common::v1::ROLE_SERVICE_PROVIDER,
+                                     "", "provider-a"};
+  const probation::Identity admin{"admin", probation::common::v1::ROLE_ADMIN, "", ""};
   using Request = v1::ListReferralsRequest;
   const auto request = [](auto set) {
     Request request;
@@ -237,7 +238,7 @@ int main(int argc, char** argv) {
     set(request);
     return request;
   };
-  const std::vector<std::tuple<std::string, referrals::Caller, Request>> views = {
+  const std::vector<std::tuple<std::string, probation::Identity, Request>> views = {
       {"newest, admin", admin, request([](Request&) {})},
       {"a region, practitioner", practitioner, request([](Request&) {})},
       {"my referrals, practitioner", practitioner,
@@ -274,7 +275,7 @@ int main(int argc, char** argv) {
         {"p50_ms", timing.p50_ms}, {"p99_ms", timing.p99_ms}, {"total_size", timing.rows}};
   }
   referrals::ReferralReports reports(*machines, *store);
-  const auto report = [&](absl::Duration span, const referrals::Caller& caller) {
+  const auto report = [&](absl::Duration span, const probation::Identity& caller) {
     v1::GetReferralReportRequest request;
     *request.mutable_filter()->mutable_start_time() =
         TimeUtil::MicrosecondsToTimestamp(now_us - absl::ToInt64Microseconds(span));
@@ -286,8 +287,8 @@ int main(int argc, char** argv) {
     });
   };
   for (const auto& [name, span, caller] :
-       {std::tuple<std::string, absl::Duration, referrals::Caller>{"last month, admin",
-                                                                   absl::Hours(24 * 30), admin},
+       {std::tuple<std::string, absl::Duration, probation::Identity>{"last month, admin",
+                                                                     absl::Hours(24 * 30), admin},
         {"last year, admin", absl::Hours(24 * 365), admin},
         {"last year, a region", absl::Hours(24 * 365), practitioner},
         {"three years, admin", absl::Hours(24 * 365 * 3), admin}}) {

@@ -139,7 +139,8 @@ int Main() {
     write.event_type = v1::ReferralEvent::TYPE_CREATED;
     referrals.push_back(OrDie(store->Create(write, absl::StrCat("bench-", i, "-", run))).referral);
   }
-  const Caller practitioner{"bench-practitioner", v1::ROLE_PROBATION_PRACTITIONER, "london", ""};
+  const Identity practitioner{"bench-practitioner", common::v1::ROLE_PROBATION_PRACTITIONER,
+                              "london", ""};
   const GroupCommit::Counts before = write_counts();
   std::vector<v1::Referral> current = referrals;
   std::atomic<int64_t> transitions{0};

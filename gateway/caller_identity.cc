@@ -13,7 +13,7 @@ namespace {
 
 constexpr absl::string_view kBearer = "Bearer ";
 
-std::string Metadata(const grpc::CallbackServerContext& context, absl::string_view key) {
+std::string Metadata(const grpc::ServerContextBase& context, absl::string_view key) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
   return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
@@ -21,8 +21,8 @@ std::string Metadata(const grpc::CallbackServerContext& context, absl::string_vi
 
 }  // namespace
 
-absl::StatusOr<Principal> Authenticate(const grpc::CallbackServerContext& context,
-                                       const JwtVerifier& verifier, absl::Time now) {
+absl::StatusOr<Identity> Authenticate(const grpc::ServerContextBase& context,
+                                      const JwtVerifier& verifier, absl::Time now) {
   const std::string authorization = Metadata(context, "authorization");
   if (authorization.empty()) {
     return absl::UnauthenticatedError("send `authorization: Bearer <token>`");
@@ -30,16 +30,22 @@ absl::StatusOr<Principal> Authenticate(const grpc::CallbackServerContext& contex
   if (!absl::StartsWith(authorization, kBearer)) {
     return absl::UnauthenticatedError("the authorization scheme must be Bearer");
   }
-  return verifier.Verify(absl::string_view(authorization).substr(kBearer.size()), now);
+  absl::StatusOr<Identity> caller =
+      verifier.Verify(absl::string_view(authorization).substr(kBearer.size()), now);
+  if (caller.ok() && caller->role == common::v1::ROLE_UNSPECIFIED) {
+    return absl::UnauthenticatedError("bearer token rejected: it grants no role the suite knows");
+  }
+  return caller;
 }
 
-std::string ActingRole(const Principal& principal) {
-  if (principal.HasRole("admin")) return "admin";
-  return principal.roles.empty() ? std::string() : principal.roles.front();
+Authenticator BearerTokenAuthenticator(const JwtVerifier& verifier) {
+  return [&verifier](const grpc::ServerContextBase& context) {
+    return Authenticate(context, verifier, absl::Now());
+  };
 }
 
 absl::StatusOr<std::unique_ptr<grpc::ClientContext>> BackendContext(
-    const grpc::CallbackServerContext& incoming, const Principal& principal,
+    const grpc::CallbackServerContext& incoming, const Identity& caller,
     const BackendCallOptions& options, BackendCallKind kind) {
   const absl::Time now = absl::Now();
   auto context = std::make_unique<grpc::ClientContext>();
@@ -59,7 +65,7 @@ absl::StatusOr<std::unique_ptr<grpc::ClientContext>> BackendContext(
   const std::string request_id = Metadata(incoming, kRequestIdHeader);
   if (!request_id.empty()) context->AddMetadata(kRequestIdHeader, request_id);
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> identity = SignIdentity(
-      {principal.subject, ActingRole(principal), principal.region, principal.provider,
+      {caller.actor, caller.role, caller.region, caller.provider,
        // Long enough for this call, short enough that a captured header is soon useless.
        identity_expires + absl::Seconds(30)},
       options.internal_secret);

@@ -12,6 +12,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/server_context.h"
 #include "libs/auth/jwt.h"
+#include "libs/server/identified_call.h"
 
 namespace probation::gateway {
 
@@ -22,20 +23,22 @@ struct BackendCallOptions {
   std::string internal_secret;
 };
 
-// The caller, from `authorization: Bearer <token>`; UNAUTHENTICATED without a good token.
-absl::StatusOr<Principal> Authenticate(const grpc::CallbackServerContext& context,
-                                       const JwtVerifier& verifier, absl::Time now);
+// The caller, from `authorization: Bearer <token>`; UNAUTHENTICATED without a good token
+// granting a role the suite knows.
+absl::StatusOr<Identity> Authenticate(const grpc::ServerContextBase& context,
+                                      const JwtVerifier& verifier, absl::Time now);
 
-// The role the caller acts in: admin if the token grants it, else its first role.
-std::string ActingRole(const Principal& principal);
+// The gateway's Authenticator (libs/server/identified_call.h): bearer tokens checked by
+// `verifier`, which must outlive it.
+Authenticator BearerTokenAuthenticator(const JwtVerifier& verifier);
 
 // How long a backend call may last: a unary call gets the caller's remaining time capped by
 // the default timeout; a stream lives as long as the caller's own call.
 enum class BackendCallKind { kUnary, kStream };
 
-// A context for one backend call made on behalf of `principal` during `incoming`.
+// A context for one backend call made on behalf of `caller` during `incoming`.
 absl::StatusOr<std::unique_ptr<grpc::ClientContext>> BackendContext(
-    const grpc::CallbackServerContext& incoming, const Principal& principal,
+    const grpc::CallbackServerContext& incoming, const Identity& caller,
     const BackendCallOptions& options, BackendCallKind kind = BackendCallKind::kUnary);
 
 }  // namespace probation::gateway

@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gateway/find_interventions_response.h"
+#include "gateway/routes.h"
 #include "gateway/stream_proxies.h"
 #include "libs/server/raw_request.h"
 #include "libs/status/grpc_status.h"
@@ -173,6 +174,7 @@ struct GetReferralCall {
 GatewayServer::GatewayServer(JwtVerifier verifier, BackendCallOptions options,
                              const Backends& backends, absl::Duration catalogue_cache_ttl)
     : verifier_(std::move(verifier)),
+      authenticate_(BearerTokenAuthenticator(verifier_)),
       options_(std::move(options)),
       catalogue_cache_(catalogue_cache_ttl),
       catalogue_(catalogue::v1::CatalogueService::NewStub(backends.catalogue)),
@@ -185,77 +187,79 @@ GatewayServer::GatewayServer(JwtVerifier verifier, BackendCallOptions options,
 grpc::ServerUnaryReactor* GatewayServer::PassThrough(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response,
-                                                     grpc::GenericStub& backend,
-                                                     std::string method) {
+                                                     absl::string_view method) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Principal> principal = Authenticate(*context, verifier_, absl::Now());
-  if (!principal.ok()) {
-    reactor->Finish(ToGrpcStatus(principal.status()));
+  std::optional<Identity> caller = IdentifyOrFinish(*context, authenticate_, reactor);
+  if (!caller.has_value()) return reactor;
+  const auto route = GatewayRoutes().find(method);
+  if (route == GatewayRoutes().end()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no route"));
     return reactor;
   }
   absl::StatusOr<std::unique_ptr<grpc::ClientContext>> backend_context =
-      BackendContext(*context, *principal, options_);
+      BackendContext(*context, *caller, options_);
   if (!backend_context.ok()) {
     reactor->Finish(ToGrpcStatus(backend_context.status()));
     return reactor;
   }
   grpc::ClientContext* call_context = backend_context->release();
-  backend.UnaryCall(call_context, method, grpc::StubOptions(), request, response,
-                    [reactor, call_context](grpc::Status status) {
-                      delete call_context;
-                      reactor->Finish(status);
-                    });
+  BytesStub(route->second.backend)
+      .UnaryCall(call_context, route->second.path, grpc::StubOptions(), request, response,
+                 [reactor, call_context](grpc::Status status) {
+                   delete call_context;
+                   reactor->Finish(status);
+                 });
   return reactor;
 }
+
+grpc::GenericStub& GatewayServer::BytesStub(Backend backend) {
+  switch (backend) {
+    case Backend::kCatalogue:
+      return catalogue_bytes_;
+    case Backend::kEligibility:
+      return eligibility_bytes_;
+    case Backend::kReferrals:
+      break;
+  }
+  return referrals_bytes_;
+}
+
 grpc::ServerUnaryReactor* GatewayServer::ListInterventions(grpc::CallbackServerContext* context,
                                                            const grpc::ByteBuffer* request,
                                                            grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, catalogue_bytes_,
-      MethodPath(catalogue::v1::CatalogueService::service_full_name(), "ListInterventions"));
+  return PassThrough(context, request, response, "ListInterventions");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::GetIntervention(grpc::CallbackServerContext* context,
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, catalogue_bytes_,
-      MethodPath(catalogue::v1::CatalogueService::service_full_name(), "GetIntervention"));
+  return PassThrough(context, request, response, "GetIntervention");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::ListRegions(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, catalogue_bytes_,
-      MethodPath(catalogue::v1::CatalogueService::service_full_name(), "ListRegions"));
+  return PassThrough(context, request, response, "ListRegions");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::GetRegionalOffer(grpc::CallbackServerContext* context,
                                                           const grpc::ByteBuffer* request,
                                                           grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, catalogue_bytes_,
-      MethodPath(catalogue::v1::CatalogueService::service_full_name(), "GetRegionalOffer"));
+  return PassThrough(context, request, response, "GetRegionalOffer");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::CheckEligibility(grpc::CallbackServerContext* context,
                                                           const grpc::ByteBuffer* request,
                                                           grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, eligibility_bytes_,
-      MethodPath(eligibility::v1::EligibilityService::service_full_name(), "CheckEligibility"));
+  return PassThrough(context, request, response, "CheckEligibility");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::FindInterventions(grpc::CallbackServerContext* context,
                                                            const grpc::ByteBuffer* request_bytes,
                                                            grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Principal> principal = Authenticate(*context, verifier_, absl::Now());
-  if (!principal.ok()) {
-    reactor->Finish(ToGrpcStatus(principal.status()));
-    return reactor;
-  }
+  std::optional<Identity> caller = IdentifyOrFinish(*context, authenticate_, reactor);
+  if (!caller.has_value()) return reactor;
   v1::FindInterventionsRequest request;
   if (absl::Status status = ParseRawRequest(*request_bytes, request); !status.ok()) {
     reactor->Finish(ToGrpcStatus(status));
@@ -270,7 +274,7 @@ grpc::ServerUnaryReactor* GatewayServer::FindInterventions(grpc::CallbackServerC
   for (int i = 0; i < 3; ++i) {
     if (!wanted[i]) continue;
     absl::StatusOr<std::unique_ptr<grpc::ClientContext>> made =
-        BackendContext(*context, *principal, options_);
+        BackendContext(*context, *caller, options_);
     if (!made.ok()) {
       reactor->Finish(ToGrpcStatus(made.status()));
       return reactor;
@@ -323,128 +327,97 @@ grpc::ServerUnaryReactor* GatewayServer::FindInterventions(grpc::CallbackServerC
 grpc::ServerUnaryReactor* GatewayServer::CreateReferral(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "CreateReferral"));
+  return PassThrough(context, request, response, "CreateReferral");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::ListReferrals(grpc::CallbackServerContext* context,
                                                        const grpc::ByteBuffer* request,
                                                        grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "ListReferrals"));
+  return PassThrough(context, request, response, "ListReferrals");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::UpdateReferral(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "UpdateReferral"));
+  return PassThrough(context, request, response, "UpdateReferral");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::SubmitReferral(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "SubmitReferral"));
+  return PassThrough(context, request, response, "SubmitReferral");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::TransitionReferral(grpc::CallbackServerContext* context,
                                                             const grpc::ByteBuffer* request,
                                                             grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "TransitionReferral"));
+  return PassThrough(context, request, response, "TransitionReferral");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::ListAllowedTransitions(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "ListAllowedTransitions"));
+  return PassThrough(context, request, response, "ListAllowedTransitions");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::GetReferralHistory(grpc::CallbackServerContext* context,
                                                             const grpc::ByteBuffer* request,
                                                             grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "GetReferralHistory"));
+  return PassThrough(context, request, response, "GetReferralHistory");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::GetStateMachine(grpc::CallbackServerContext* context,
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "GetStateMachine"));
+  return PassThrough(context, request, response, "GetStateMachine");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::ExportPersonData(grpc::CallbackServerContext* context,
                                                           const grpc::ByteBuffer* request,
                                                           grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "ExportPersonData"));
+  return PassThrough(context, request, response, "ExportPersonData");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::AmendReferral(grpc::CallbackServerContext* context,
                                                        const grpc::ByteBuffer* request,
                                                        grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "AmendReferral"));
+  return PassThrough(context, request, response, "AmendReferral");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::GetReferralChangelog(grpc::CallbackServerContext* context,
                                                               const grpc::ByteBuffer* request,
                                                               grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "GetReferralChangelog"));
+  return PassThrough(context, request, response, "GetReferralChangelog");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::UpdateCapacity(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "UpdateCapacity"));
+  return PassThrough(context, request, response, "UpdateCapacity");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::GetCapacity(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "GetCapacity"));
+  return PassThrough(context, request, response, "GetCapacity");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::BatchGetAvailability(grpc::CallbackServerContext* context,
                                                               const grpc::ByteBuffer* request,
                                                               grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "BatchGetAvailability"));
+  return PassThrough(context, request, response, "BatchGetAvailability");
 }
 
 grpc::ServerUnaryReactor* GatewayServer::GetReferral(
     grpc::CallbackServerContext* context, const referrals::v1::GetReferralRequest* request,
     referrals::v1::Referral* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Principal> principal = Authenticate(*context, verifier_, absl::Now());
-  if (!principal.ok()) {
-    reactor->Finish(ToGrpcStatus(principal.status()));
-    return reactor;
-  }
+  std::optional<Identity> caller = IdentifyOrFinish(*context, authenticate_, reactor);
+  if (!caller.has_value()) return reactor;
   std::unique_ptr<grpc::ClientContext> contexts[3];
   for (auto& backend : contexts) {
     absl::StatusOr<std::unique_ptr<grpc::ClientContext>> made =
-        BackendContext(*context, *principal, options_);
+        BackendContext(*context, *caller, options_);
     if (!made.ok()) {
       reactor->Finish(ToGrpcStatus(made.status()));
       return reactor;
@@ -474,9 +447,9 @@ grpc::ServerUnaryReactor* GatewayServer::GetReferral(
 
 absl::StatusOr<std::unique_ptr<grpc::ClientContext>> GatewayServer::StreamContext(
     const grpc::CallbackServerContext& context) {
-  absl::StatusOr<Principal> principal = Authenticate(context, verifier_, absl::Now());
-  if (!principal.ok()) return principal.status();
-  return BackendContext(context, *principal, options_, BackendCallKind::kStream);
+  absl::StatusOr<Identity> caller = authenticate_(context);
+  if (!caller.ok()) return caller.status();
+  return BackendContext(context, *caller, options_, BackendCallKind::kStream);
 }
 
 grpc::ServerBidiReactor<eligibility::v1::ScreenCaseloadRequest,
@@ -505,9 +478,7 @@ grpc::ServerWriteReactor<referrals::v1::ExportReferralsResponse>* GatewayServer:
 grpc::ServerUnaryReactor* GatewayServer::GetReferralReport(grpc::CallbackServerContext* context,
                                                            const grpc::ByteBuffer* request,
                                                            grpc::ByteBuffer* response) {
-  return PassThrough(
-      context, request, response, referrals_bytes_,
-      MethodPath(referrals::v1::ReferralService::service_full_name(), "GetReferralReport"));
+  return PassThrough(context, request, response, "GetReferralReport");
 }
 
 }  // namespace probation::gateway

@@ -12,6 +12,7 @@
 #include "gateway/caller_identity.h"
 #include "gateway/catalogue_cache.h"
 #include "gateway/open_watches.h"
+#include "gateway/routes.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -153,17 +154,19 @@ class GatewayServer final : public GatewayService {
   void EndWatches() { watches_.Drain(); }
 
  private:
-  // Authenticates one unary call and passes its bytes on to `method` ("/package.Service/Name")
-  // of `backend`, and the answer back.
+  // Authenticates one unary call and passes its bytes on along `method`'s route (routes.h),
+  // and the answer back.
   grpc::ServerUnaryReactor* PassThrough(grpc::CallbackServerContext* context,
                                         const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
-                                        grpc::GenericStub& backend, std::string method);
+                                        absl::string_view method);
+  grpc::GenericStub& BytesStub(Backend backend);
 
   // The authenticated caller's context for a backend stream, or why there is none.
   absl::StatusOr<std::unique_ptr<grpc::ClientContext>> StreamContext(
       const grpc::CallbackServerContext& context);
 
   JwtVerifier verifier_;
+  const Authenticator authenticate_;
   BackendCallOptions options_;
   OpenWatches watches_;
   CatalogueCache catalogue_cache_;

@@ -29,8 +29,9 @@ ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(1),
 ABSL_FLAG(int, max_message_bytes, 4 * 1024 * 1024,
           "Largest message accepted from callers or services (at least 1024).");
 ABSL_FLAG(absl::Duration, catalogue_cache_ttl, absl::Seconds(30),
-          "How long FindInterventions reuses the catalogue's interventions (`0s`: fetch them "
-          "for every call).");
+          "How long `FindInterventions` reuses the catalogue's interventions (per kind and need "
+          "area) before fetching them again; `0s` fetches them for every call. The eligibility "
+          "service refreshes its own copy every `--catalogue_refresh_interval`.");
 
 namespace probation::gateway {
 namespace {

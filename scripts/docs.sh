@@ -2,13 +2,19 @@
 # Regenerates the pictures for people in docs/: each region's brochure as an HTML page
 # (docs/regions/), each referral state machine as an SVG (docs/state-machines/, drawn by
 # Graphviz from the DOT the referrals service also serves) and the fact ledger
-# (docs/catalogue-ledger.md).
+# (docs/catalogue-ledger.md); and the settings tables of docs/configuration.md, from the
+# binaries' own flags.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 build_dir=${BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
-cmake --build "$build_dir" --target probation-docs
+cmake --build "$build_dir" --target probation-docs catalogue eligibility referrals gateway
+python3 scripts/configuration_page.py --page docs/configuration.md \
+  --binary catalogue="${build_dir}/services/catalogue/catalogue" \
+  --binary eligibility="${build_dir}/services/eligibility/eligibility" \
+  --binary referrals="${build_dir}/services/referrals/referrals" \
+  --binary gateway="${build_dir}/gateway/gateway"
 "${build_dir}/tools/docs/probation-docs" --out=docs
 for dot_file in docs/state-machines/*.dot; do
   dot -Tsvg "$dot_file" -o "${dot_file%.dot}.svg"

@@ -31,8 +31,8 @@ class SigningInterceptor final : public grpc::experimental::Interceptor {
         metadata->emplace(kRequestIdHeader, std::string(request_id));
       }
       if (metadata->find(kIdentitySignatureHeader) == metadata->end()) {
-        absl::StatusOr<std::vector<std::pair<std::string, std::string>>> headers =
-            SignIdentity({actor_, kServiceRole, "", "", absl::Now() + kSignatureLifetime}, secret_);
+        absl::StatusOr<std::vector<std::pair<std::string, std::string>>> headers = SignIdentity(
+            {actor_, common::v1::ROLE_SERVICE, "", "", absl::Now() + kSignatureLifetime}, secret_);
         // The secret was checked when the channel was made, so signing cannot fail here.
         if (headers.ok()) {
           for (auto& [key, value] : *headers) metadata->emplace(key, std::move(value));
@@ -65,8 +65,8 @@ class SigningInterceptorFactory final
 
 }  // namespace
 
-absl::StatusOr<InternalIdentity> VerifiedCaller(const grpc::ServerContextBase& context,
-                                                absl::string_view secret) {
+absl::StatusOr<Identity> VerifiedCaller(const grpc::ServerContextBase& context,
+                                        absl::string_view secret) {
   const auto& metadata = context.client_metadata();
   return VerifyIdentity(
       [&](absl::string_view key) {
@@ -81,8 +81,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> CreateSignedChannel(
     const std::string& address, absl::string_view service_name, absl::string_view secret,
     const grpc::ChannelArguments& arguments) {
   // Signing once up front reports a bad secret or name now rather than on every call.
-  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> probe =
-      SignIdentity({std::string(service_name), kServiceRole, "", "", absl::Now()}, secret);
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> probe = SignIdentity(
+      {std::string(service_name), common::v1::ROLE_SERVICE, "", "", absl::Now()}, secret);
   if (!probe.ok()) return probe.status();
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
   factories.push_back(

@@ -15,18 +15,15 @@
 
 namespace probation {
 
-// The role a service signs its own calls with, as opposed to a person's role.
-inline constexpr char kServiceRole[] = "service";
-
 // The identity the call carries; UNAUTHENTICATED, saying why, unless it is signed with
 // `secret` and unexpired.
-absl::StatusOr<InternalIdentity> VerifiedCaller(const grpc::ServerContextBase& context,
-                                                absl::string_view secret);
+absl::StatusOr<Identity> VerifiedCaller(const grpc::ServerContextBase& context,
+                                        absl::string_view secret);
 
-// A channel to `address` whose calls carry `service_name`'s identity, signed with `secret`,
-// unless the call already carries one (the gateway signs each caller's own), and the request
-// id of the call the thread is serving (libs/logging/request_id.h).
-// INVALID_ARGUMENT if the secret is too short.
+// A channel to `address` whose calls carry `service_name`'s identity (ROLE_SERVICE), signed with
+// `secret`, unless the call already carries one (the gateway signs each caller's own), and the
+// request id of the call the thread is serving (libs/logging/request_id.h). INVALID_ARGUMENT if the
+// secret is too short.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> CreateSignedChannel(
     const std::string& address, absl::string_view service_name, absl::string_view secret,
     const grpc::ChannelArguments& arguments = grpc::ChannelArguments());

@@ -16,9 +16,9 @@ namespace {
 
 // What is signed: a version tag and every field, one per line, so none can be moved into
 // another.
-std::string Canonical(const InternalIdentity& identity) {
-  return absl::StrCat("probation-identity-v1\n", identity.actor, "\n", identity.role, "\n",
-                      identity.region, "\n", identity.provider, "\n",
+std::string Canonical(const Identity& identity) {
+  return absl::StrCat("probation-identity-v1\n", identity.actor, "\n", RoleClaimName(identity.role),
+                      "\n", identity.region, "\n", identity.provider, "\n",
                       absl::ToUnixSeconds(identity.expires));
 }
 
@@ -49,9 +49,8 @@ std::string Mac(absl::string_view secret, absl::string_view message) {
   return mac;
 }
 
-bool HasLineBreak(const InternalIdentity& identity) {
-  for (const std::string* field :
-       {&identity.actor, &identity.role, &identity.region, &identity.provider}) {
+bool HasLineBreak(const Identity& identity) {
+  for (const std::string* field : {&identity.actor, &identity.region, &identity.provider}) {
     if (absl::StrContains(*field, '\n') || absl::StrContains(*field, '\r')) return true;
   }
   return false;
@@ -72,7 +71,7 @@ absl::Status CheckIdentitySecret(absl::string_view secret) {
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SignIdentity(
-    const InternalIdentity& identity, absl::string_view secret) {
+    const Identity& identity, absl::string_view secret) {
   if (absl::Status status = CheckIdentitySecret(secret); !status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("the identity secret ", status.message()));
   }
@@ -80,7 +79,7 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SignIdentity(
     return absl::InvalidArgumentError("identity fields hold a line break");
   std::vector<std::pair<std::string, std::string>> headers = {
       {kActorHeader, identity.actor},
-      {kRoleHeader, identity.role},
+      {kRoleHeader, RoleClaimName(identity.role)},
       {kIdentityExpiresHeader, absl::StrCat(absl::ToUnixSeconds(identity.expires))},
       {kIdentitySignatureHeader, absl::WebSafeBase64Escape(Mac(secret, Canonical(identity)))}};
   if (!identity.region.empty()) headers.emplace_back(kRegionHeader, identity.region);
@@ -88,16 +87,17 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SignIdentity(
   return headers;
 }
 
-absl::StatusOr<InternalIdentity> VerifyIdentity(
+absl::StatusOr<Identity> VerifyIdentity(
     absl::FunctionRef<std::string(absl::string_view name)> header, absl::string_view secret,
     absl::Time now) {
-  InternalIdentity identity;
+  Identity identity;
   identity.actor = header(kActorHeader);
-  identity.role = header(kRoleHeader);
+  identity.role = RoleFromClaimName(header(kRoleHeader));
   identity.region = header(kRegionHeader);
   identity.provider = header(kProviderHeader);
   const std::string signature = header(kIdentitySignatureHeader);
-  if (identity.actor.empty() || identity.role.empty() || signature.empty()) {
+  if (identity.actor.empty() || identity.role == common::v1::ROLE_UNSPECIFIED ||
+      signature.empty()) {
     return Unauthenticated("the caller's identity is missing");
   }
   int64_t expires = 0;

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libs/auth/identity.h"
 
 namespace probation {
 
@@ -26,26 +27,17 @@ inline constexpr char kIdentitySignatureHeader[] = "x-identity-signature";
 // The shortest secret accepted: 256 bits.
 inline constexpr size_t kMinIdentitySecretBytes = 32;
 
-struct InternalIdentity {
-  std::string actor;
-  // probation_practitioner, programme_team, service_provider or admin.
-  std::string role;
-  std::string region;
-  std::string provider;
-  absl::Time expires;
-};
-
 // INVALID_ARGUMENT unless `secret` is long enough to sign with.
 absl::Status CheckIdentitySecret(absl::string_view secret);
 
 // The metadata entries to send with a call. INVALID_ARGUMENT if a field holds a line break
 // or the secret is too short.
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SignIdentity(
-    const InternalIdentity& identity, absl::string_view secret);
+    const Identity& identity, absl::string_view secret);
 
 // Reads the entries with `header` (empty when absent) and checks them: UNAUTHENTICATED,
 // saying why, unless they are present, signed with `secret` and not expired at `now`.
-absl::StatusOr<InternalIdentity> VerifyIdentity(
+absl::StatusOr<Identity> VerifyIdentity(
     absl::FunctionRef<std::string(absl::string_view name)> header, absl::string_view secret,
     absl::Time now);
 

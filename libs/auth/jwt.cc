@@ -28,10 +28,6 @@ absl::Status Unauthenticated(absl::string_view why) {
 
 }  // namespace
 
-bool Principal::HasRole(absl::string_view role) const {
-  return std::find(roles.begin(), roles.end(), role) != roles.end();
-}
-
 absl::StatusOr<JwtVerifier> JwtVerifier::Create(JwtKey key, std::string issuer,
                                                 absl::Duration leeway) {
   if (issuer.empty()) return absl::InvalidArgumentError("the token issuer is required");
@@ -47,14 +43,14 @@ absl::StatusOr<JwtVerifier> JwtVerifier::Create(JwtKey key, std::string issuer,
   return JwtVerifier(std::move(key), std::move(issuer), leeway);
 }
 
-absl::StatusOr<Principal> JwtVerifier::Verify(absl::string_view token, absl::Time now) const {
+absl::StatusOr<Identity> JwtVerifier::Verify(absl::string_view token, absl::Time now) const {
   if (token.empty()) return Unauthenticated("no token");
   if (token.size() > kMaxTokenBytes) return Unauthenticated("too large");
   {
     absl::MutexLock lock(&verified_->mu);
     if (auto it = verified_->tokens.find(token); it != verified_->tokens.end()) {
       if (absl::Status times = CheckTimes(it->second, now); !times.ok()) return times;
-      return it->second.principal;
+      return it->second.identity;
     }
   }
   absl::StatusOr<Verified> verified = VerifySignatureAndClaims(token, now);
@@ -62,11 +58,11 @@ absl::StatusOr<Principal> JwtVerifier::Verify(absl::string_view token, absl::Tim
   absl::MutexLock lock(&verified_->mu);
   if (verified_->tokens.size() >= kMaxVerifiedTokens) verified_->tokens.clear();
   verified_->tokens.emplace(token, *verified);
-  return verified->principal;
+  return verified->identity;
 }
 
 absl::Status JwtVerifier::CheckTimes(const Verified& verified, absl::Time now) const {
-  if (now > verified.principal.expires + leeway_) return Unauthenticated("expired");
+  if (now > verified.identity.expires + leeway_) return Unauthenticated("expired");
   if (now + leeway_ < verified.not_before) {
     return Unauthenticated("not valid yet (nbf), or issued in the future (iat)");
   }
@@ -112,8 +108,8 @@ absl::StatusOr<JwtVerifier::Verified> JwtVerifier::VerifySignatureAndClaims(absl
     return Unauthenticated("issued by someone this service does not trust (iss)");
   }
   Verified verified;
-  Principal& principal = verified.principal;
-  principal.expires = expires;
+  Identity& identity = verified.identity;
+  identity.expires = expires;
   for (const char* claim : {"nbf", "iat"}) {
     if (claims.contains(claim) && claims[claim].is_number_integer()) {
       verified.not_before =
@@ -124,16 +120,22 @@ absl::StatusOr<JwtVerifier::Verified> JwtVerifier::VerifySignatureAndClaims(absl
       claims["sub"].get<std::string>().empty()) {
     return Unauthenticated("no subject (sub)");
   }
-  principal.subject = claims["sub"].get<std::string>();
+  identity.actor = claims["sub"].get<std::string>();
   if (claims.contains("roles")) {
     if (!claims["roles"].is_array()) return Unauthenticated("roles is not a list");
     for (const auto& role : claims["roles"]) {
       if (!role.is_string()) return Unauthenticated("roles holds something other than names");
-      principal.roles.push_back(role.get<std::string>());
+      // The role acted in: admin if granted, else the first the suite knows. No token makes
+      // its bearer one of the suite's own services.
+      const common::v1::Role known = RoleFromClaimName(role.get<std::string>());
+      if (known == common::v1::ROLE_UNSPECIFIED || known == common::v1::ROLE_SERVICE) continue;
+      if (identity.role == common::v1::ROLE_UNSPECIFIED || known == common::v1::ROLE_ADMIN) {
+        identity.role = known;
+      }
     }
   }
   for (auto [field, target] :
-       {std::pair{"region", &principal.region}, std::pair{"provider", &principal.provider}}) {
+       {std::pair{"region", &identity.region}, std::pair{"provider", &identity.provider}}) {
     if (!claims.contains(field)) continue;
     if (!claims[field].is_string()) return Unauthenticated(absl::StrCat(field, " is not a string"));
     *target = claims[field].get<std::string>();
@@ -142,18 +144,18 @@ absl::StatusOr<JwtVerifier::Verified> JwtVerifier::VerifySignatureAndClaims(absl
 }
 
 absl::StatusOr<std::string> MintJwt(const JwtKey& signing_key, absl::string_view issuer,
-                                    const Principal& principal, absl::Time now,
+                                    const TokenClaims& token_claims, absl::Time now,
                                     absl::Duration ttl) {
   jwt_t* raw = nullptr;
   if (jwt_new(&raw) != 0) return absl::InternalError("jwt_new failed");
   JwtPtr jwt(raw, &jwt_free);
   nlohmann::json claims = {{"iss", std::string(issuer)},
-                           {"sub", principal.subject},
+                           {"sub", token_claims.subject},
                            {"iat", absl::ToUnixSeconds(now)},
                            {"exp", absl::ToUnixSeconds(now + ttl)},
-                           {"roles", principal.roles}};
-  if (!principal.region.empty()) claims["region"] = principal.region;
-  if (!principal.provider.empty()) claims["provider"] = principal.provider;
+                           {"roles", token_claims.roles}};
+  if (!token_claims.region.empty()) claims["region"] = token_claims.region;
+  if (!token_claims.provider.empty()) claims["provider"] = token_claims.provider;
   if (jwt_add_grants_json(jwt.get(), claims.dump().c_str()) != 0) {
     return absl::InternalError("cannot add the claims");
   }

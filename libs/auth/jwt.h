@@ -14,21 +14,20 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/auth/identity.h"
 
 namespace probation {
 
-// Who a verified token says the caller is.
-struct Principal {
+// What a token claims about its bearer: the input to MintJwt. A verified token becomes an
+// Identity (identity.h).
+struct TokenClaims {
   std::string subject;
-  // probation_practitioner, programme_team, service_provider, admin.
+  // probation_practitioner, programme_team, service_provider, admin (RoleClaimName).
   std::vector<std::string> roles;
   // For staff: the region they work in.
   std::string region;
   // For service providers: the provider they work for.
   std::string provider;
-  absl::Time expires;
-
-  bool HasRole(absl::string_view role) const;
 };
 
 enum class JwtAlgorithm { kRs256, kHs256 };
@@ -48,14 +47,16 @@ class JwtVerifier {
   static absl::StatusOr<JwtVerifier> Create(JwtKey key, std::string issuer,
                                             absl::Duration leeway = absl::Seconds(30));
 
-  // UNAUTHENTICATED, saying why, unless the token is good at `now`.
-  absl::StatusOr<Principal> Verify(absl::string_view token, absl::Time now) const;
+  // Who the token names, acting as admin if it grants that role and otherwise in the first
+  // role it grants that the suite knows (ROLE_UNSPECIFIED if none); UNAUTHENTICATED, saying
+  // why, unless the token is good at `now`.
+  absl::StatusOr<Identity> Verify(absl::string_view token, absl::Time now) const;
 
  private:
   // A token that verified: who it names and when it is valid. A token's bytes fix its
   // signature and claims, so only the clock needs checking again.
   struct Verified {
-    Principal principal;
+    Identity identity;
     absl::Time not_before = absl::InfinitePast();
   };
   // Verified tokens by their text, so a client's calls with one token cost one signature
@@ -80,9 +81,9 @@ class JwtVerifier {
   std::shared_ptr<VerifiedTokens> verified_;
 };
 
-// A signed token for `principal`, valid from `now` for `ttl`: for local use and tests.
+// A signed token with `claims`, valid from `now` for `ttl`: for local use and tests.
 absl::StatusOr<std::string> MintJwt(const JwtKey& signing_key, absl::string_view issuer,
-                                    const Principal& principal, absl::Time now, absl::Duration ttl);
+                                    const TokenClaims& claims, absl::Time now, absl::Duration ttl);
 
 }  // namespace probation
 

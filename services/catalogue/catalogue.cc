@@ -7,14 +7,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "libs/names/resource_name.h"
 #include "libs/pagination/page_token.h"
 #include "libs/status/grpc_status.h"
 
 namespace probation::catalogue {
 namespace {
-
-constexpr absl::string_view kInterventionPrefix = "interventions/";
-constexpr absl::string_view kRegionPrefix = "regions/";
 
 std::vector<std::string> QueryWords(absl::string_view query) {
   return absl::StrSplit(absl::AsciiStrToLower(query), absl::ByAnyChar(" \t\n\r,;"),
@@ -50,13 +49,9 @@ const v1::Region* Catalogue::FindRegion(absl::string_view id) const {
 }
 
 absl::StatusOr<const v1::Intervention*> Catalogue::GetIntervention(absl::string_view name) const {
-  if (name.empty())
-    return InvalidFieldError("name", "required, e.g. \"interventions/unpaid-work\"");
-  if (!absl::StartsWith(name, kInterventionPrefix) || name.size() == kInterventionPrefix.size()) {
-    return InvalidFieldError("name", absl::StrCat("must look like \"interventions/{id}\", got \"",
-                                                  name.substr(0, 200), "\""));
-  }
-  const v1::Intervention* intervention = FindIntervention(name.substr(kInterventionPrefix.size()));
+  absl::StatusOr<std::string> id = ParseResourceName("name", kInterventions, name);
+  if (!id.ok()) return id.status();
+  const v1::Intervention* intervention = FindIntervention(*id);
   if (intervention == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("intervention \"", name.substr(0, 200), "\" not found"));
@@ -73,7 +68,8 @@ absl::StatusOr<absl::string_view> Catalogue::GetEncodedIntervention(absl::string
 absl::StatusOr<const v1::Region*> Catalogue::ResolveRegion(absl::string_view field,
                                                            absl::string_view region) const {
   absl::string_view id = region;
-  if (absl::StartsWith(id, kRegionPrefix)) id.remove_prefix(kRegionPrefix.size());
+  // A region may be named by its id ("london") or its resource name ("regions/london").
+  absl::ConsumePrefix(&id, ResourceName(kRegions, ""));
   if (id.empty()) return InvalidFieldError(field, "required, e.g. \"london\"");
   const v1::Region* found = FindRegion(id);
   if (found == nullptr) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/text_format.h"
+#include "libs/names/resource_name.h"
 #include "libs/textproto/seed_source.h"
 #include "libs/textproto/text_proto.h"
 
@@ -20,18 +21,6 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::TextFormat;
 using ParseInfoTree = google::protobuf::TextFormat::ParseInfoTree;
-
-// Resource ids are lower-case words joined by single hyphens ("kent-surrey-and-sussex").
-bool IsValidId(absl::string_view id) {
-  if (id.empty() || id.front() == '-' || id.back() == '-') return false;
-  char previous = 0;
-  for (char c : id) {
-    const bool ok = absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-';
-    if (!ok || (c == '-' && previous == '-')) return false;
-    previous = c;
-  }
-  return true;
-}
 
 bool IsBlank(absl::string_view text) { return absl::StripAsciiWhitespace(text).empty(); }
 
@@ -98,7 +87,7 @@ class Validator {
       const v1::Region& region = catalogue_.regions(i);
       const Place place = Nested(root_, "regions", i);
       const std::string what = absl::StrCat("region \"", region.id(), "\"");
-      if (!IsValidId(region.id())) {
+      if (!IsResourceId(region.id())) {
         Error(LineOf(place, "id"), what, "id must be lower-case words joined by hyphens");
       } else if (auto [it, inserted] = region_lines_.emplace(region.id(), place.entry_line);
                  !inserted) {
@@ -111,7 +100,7 @@ class Validator {
         const v1::PccArea& area = region.pcc_areas(p);
         const Place area_place = Nested(place, "pcc_areas", p);
         const std::string area_what = absl::StrCat("PCC area \"", area.id(), "\"");
-        if (!IsValidId(area.id())) {
+        if (!IsResourceId(area.id())) {
           Error(area_place.entry_line, area_what, "id must be lower-case words joined by hyphens");
         } else if (!pcc_area_regions_.emplace(area.id(), region.id()).second) {
           Error(area_place.entry_line, area_what, "listed under more than one region");
@@ -215,7 +204,7 @@ class Validator {
       const std::string& id = catalogue_.interventions(i).id();
       const Place place = Nested(root_, "interventions", i);
       const std::string what = absl::StrCat("intervention \"", id, "\"");
-      if (!IsValidId(id)) {
+      if (!IsResourceId(id)) {
         Error(LineOf(place, "id"), what, "id must be lower-case words joined by hyphens");
       } else if (auto [it, inserted] = intervention_lines_.emplace(id, place.entry_line);
                  !inserted) {
@@ -545,7 +534,7 @@ class Validator {
       const v1::RegionalMinimum& minimum = catalogue_.regional_minimums(i);
       const Place place = Nested(root_, "regional_minimums", i);
       const std::string what = absl::StrCat("regional minimum \"", minimum.name(), "\"");
-      if (!IsValidId(minimum.name())) {
+      if (!IsResourceId(minimum.name())) {
         Error(place.entry_line, what, "name must be lower-case words joined by hyphens");
       } else if (!names.insert(minimum.name()).second) {
         Error(place.entry_line, what, "duplicate name");
@@ -653,10 +642,10 @@ class Validator {
   // have to interpret a missing entry.
   void Complete() {
     for (v1::Region& region : *catalogue_.mutable_regions()) {
-      region.set_name(absl::StrCat("regions/", region.id()));
+      region.set_name(ResourceName(kRegions, region.id()));
     }
     for (v1::Intervention& intervention : *catalogue_.mutable_interventions()) {
-      intervention.set_name(absl::StrCat("interventions/", intervention.id()));
+      intervention.set_name(ResourceName(kInterventions, intervention.id()));
       const v1::AvailabilityScope scope = intervention.availability_scope();
       if (scope == v1::AVAILABILITY_SCOPE_NATIONAL ||
           scope == v1::AVAILABILITY_SCOPE_REGIONAL_MINIMUM) {

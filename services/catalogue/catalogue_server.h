@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "libs/server/identified_call.h"
 #include "probation/catalogue/v1/catalogue_service.grpc.pb.h"
 #include "services/catalogue/catalogue.h"
 
@@ -22,7 +23,8 @@ class CatalogueServer final : public CatalogueService {
  public:
   // Calls must carry an identity signed with `identity_secret` (libs/auth/grpc_identity.h).
   CatalogueServer(std::shared_ptr<const Catalogue> catalogue, std::string identity_secret)
-      : catalogue_(std::move(catalogue)), identity_secret_(std::move(identity_secret)) {}
+      : catalogue_(std::move(catalogue)),
+        authenticate_(SignedIdentityAuthenticator(std::move(identity_secret))) {}
 
   grpc::ServerUnaryReactor* ListInterventions(grpc::CallbackServerContext* context,
                                               const v1::ListInterventionsRequest* request,
@@ -38,18 +40,12 @@ class CatalogueServer final : public CatalogueService {
                                              v1::RegionalOffer* response) override;
 
  private:
-  // Finishes the call with what `compute` returns, if the caller is the gateway or another
-  // service of the suite (a signed identity); UNAUTHENTICATED otherwise.
-  template <typename Compute, typename Response>
-  grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, Compute compute,
-                                   Response* response) const;
-
   // GetIntervention's work: the encoded intervention the request names, or why not.
   absl::StatusOr<absl::string_view> EncodedIntervention(const grpc::CallbackServerContext& context,
                                                         const grpc::ByteBuffer& request) const;
 
   std::shared_ptr<const Catalogue> catalogue_;
-  std::string identity_secret_;
+  const Authenticator authenticate_;
 };
 
 }  // namespace probation::catalogue

@@ -4,14 +4,15 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "libs/names/resource_name.h"
 #include "libs/status/grpc_status.h"
 #include "services/eligibility/profile_validator.h"
 
 namespace probation::eligibility {
 namespace {
 
-constexpr absl::string_view kInterventionPrefix = "interventions/";
 // No requirement the brochures describe runs longer than an order can: three years.
 constexpr int kMaxRequirementDays = 3 * 366;
 
@@ -62,11 +63,9 @@ EligibilityChecker::EligibilityChecker(std::shared_ptr<const CatalogueSnapshot> 
 absl::StatusOr<v1::Verdict> EligibilityChecker::CheckEligibility(
     const v1::CheckEligibilityRequest& request) const {
   const std::string& name = request.intervention();
-  if (name.empty()) return InvalidFieldError("intervention", "is required");
-  if (!absl::StartsWith(name, kInterventionPrefix)) {
-    return InvalidFieldError("intervention", "must be \"interventions/{id}\"");
-  }
-  const int index = catalogue_->IndexOf(absl::string_view(name).substr(kInterventionPrefix.size()));
+  absl::StatusOr<std::string> id = ParseResourceName("intervention", kInterventions, name);
+  if (!id.ok()) return id.status();
+  const int index = catalogue_->IndexOf(*id);
   if (index < 0) return absl::NotFoundError(absl::StrCat("intervention: no ", name));
   if (request.requirement_days() < 0 || request.requirement_days() > kMaxRequirementDays) {
     return InvalidFieldError("requirement_days",
@@ -163,8 +162,9 @@ std::vector<std::pair<int, v1::PathwayStep>> EligibilityChecker::Pathway(
     common::v1::NeedArea need_area) const {
   std::vector<std::pair<int, v1::PathwayStep>> steps;
   for (v1::PathwayStep& step : pathway_->Build(*catalogue_, facts, screening)) {
-    const int index = catalogue_->IndexOf(
-        absl::string_view(step.intervention()).substr(kInterventionPrefix.size()));
+    absl::string_view id = step.intervention();
+    absl::ConsumePrefix(&id, ResourceName(kInterventions, ""));
+    const int index = catalogue_->IndexOf(id);
     if (MatchesFilters(catalogue_->interventions()[index], kind, need_area)) {
       steps.emplace_back(index, std::move(step));
     }

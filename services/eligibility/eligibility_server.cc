@@ -4,7 +4,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "libs/auth/grpc_identity.h"
+#include "libs/server/identified_call.h"
 #include "libs/status/grpc_status.h"
 
 namespace probation::eligibility {
@@ -14,15 +14,6 @@ const absl::Status& NotLoaded() {
   static const absl::Status kNotLoaded =
       absl::UnavailableError("the catalogue has not been loaded yet; retry shortly");
   return kNotLoaded;
-}
-
-template <typename Result, typename Response>
-grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
-                                 absl::StatusOr<Result> result, Response* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (result.ok()) *response = *std::move(result);
-  reactor->Finish(ToGrpcStatus(result.status()));
-  return reactor;
 }
 
 // One ScreenCaseload stream. Reads continue while answers are written; past
@@ -143,10 +134,11 @@ class ScreenReactor final
 
 absl::StatusOr<std::shared_ptr<const EligibilityChecker>> EligibilityServer::CheckerFor(
     const grpc::CallbackServerContext& context) const {
-  if (absl::StatusOr<InternalIdentity> caller = VerifiedCaller(context, identity_secret_);
-      !caller.ok()) {
-    return caller.status();
-  }
+  if (absl::Status caller = authenticate_(context).status(); !caller.ok()) return caller;
+  return LoadedChecker();
+}
+
+absl::StatusOr<std::shared_ptr<const EligibilityChecker>> EligibilityServer::LoadedChecker() const {
   std::shared_ptr<const EligibilityChecker> checker = checker_();
   if (checker == nullptr) return NotLoaded();
   return checker;
@@ -155,21 +147,23 @@ absl::StatusOr<std::shared_ptr<const EligibilityChecker>> EligibilityServer::Che
 grpc::ServerUnaryReactor* EligibilityServer::CheckEligibility(
     grpc::CallbackServerContext* context, const v1::CheckEligibilityRequest* request,
     v1::Verdict* response) {
-  auto checker = CheckerFor(*context);
-  if (!checker.ok())
-    return Finish(context, absl::StatusOr<v1::Verdict>(checker.status()), response);
-  return Finish(context, (*checker)->CheckEligibility(*request), response);
+  return AnswerUnary(context, authenticate_, response,
+                     [&](const Identity&) -> absl::StatusOr<v1::Verdict> {
+                       auto checker = LoadedChecker();
+                       if (!checker.ok()) return checker.status();
+                       return (*checker)->CheckEligibility(*request);
+                     });
 }
 
 grpc::ServerUnaryReactor* EligibilityServer::FindEligibleInterventions(
     grpc::CallbackServerContext* context, const v1::FindEligibleInterventionsRequest* request,
     v1::FindEligibleInterventionsResponse* response) {
-  auto checker = CheckerFor(*context);
-  if (!checker.ok()) {
-    return Finish(context, absl::StatusOr<v1::FindEligibleInterventionsResponse>(checker.status()),
-                  response);
-  }
-  return Finish(context, (*checker)->FindEligibleInterventions(*request), response);
+  return AnswerUnary(context, authenticate_, response,
+                     [&](const Identity&) -> absl::StatusOr<v1::FindEligibleInterventionsResponse> {
+                       auto checker = LoadedChecker();
+                       if (!checker.ok()) return checker.status();
+                       return (*checker)->FindEligibleInterventions(*request);
+                     });
 }
 
 grpc::ServerBidiReactor<v1::ScreenCaseloadRequest, v1::ScreenCaseloadResponse>*

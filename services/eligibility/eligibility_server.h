@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "libs/server/identified_call.h"
 #include "probation/eligibility/v1/eligibility_service.grpc.pb.h"
 #include "services/eligibility/eligibility_checker.h"
 
@@ -23,7 +24,8 @@ class EligibilityServer final : public v1::EligibilityService::CallbackService {
  public:
   // Calls must carry an identity signed with `identity_secret` (libs/auth/grpc_identity.h).
   EligibilityServer(CheckerSource checker, std::string identity_secret)
-      : checker_(std::move(checker)), identity_secret_(std::move(identity_secret)) {}
+      : checker_(std::move(checker)),
+        authenticate_(SignedIdentityAuthenticator(std::move(identity_secret))) {}
 
   grpc::ServerUnaryReactor* CheckEligibility(grpc::CallbackServerContext* context,
                                              const v1::CheckEligibilityRequest* request,
@@ -38,9 +40,11 @@ class EligibilityServer final : public v1::EligibilityService::CallbackService {
   // The checker for a call from a trusted caller: UNAUTHENTICATED or UNAVAILABLE otherwise.
   absl::StatusOr<std::shared_ptr<const EligibilityChecker>> CheckerFor(
       const grpc::CallbackServerContext& context) const;
+  // The checker for the catalogue loaded now; UNAVAILABLE before the first load.
+  absl::StatusOr<std::shared_ptr<const EligibilityChecker>> LoadedChecker() const;
 
   CheckerSource checker_;
-  std::string identity_secret_;
+  const Authenticator authenticate_;
 };
 
 }  // namespace probation::eligibility

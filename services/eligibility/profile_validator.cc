@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "libs/names/resource_name.h"
 #include "libs/status/grpc_status.h"
 
 namespace probation::eligibility {
@@ -24,17 +25,6 @@ bool IsCrn(absl::string_view crn) {
   if (crn.size() != 7 || !absl::ascii_isupper(crn[0])) return false;
   for (char c : crn.substr(1)) {
     if (!absl::ascii_isdigit(c)) return false;
-  }
-  return true;
-}
-
-bool IsLowerHyphenated(absl::string_view id) {
-  if (id.empty() || id.front() == '-' || id.back() == '-') return false;
-  char previous = 0;
-  for (char c : id) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return false;
-    if (c == '-' && previous == '-') return false;
-    previous = c;
   }
   return true;
 }
@@ -179,7 +169,7 @@ class Validator {
     }
     const std::string& pcc_area = profile_.pcc_area();
     if (pcc_area.empty()) return absl::OkStatus();
-    if (!IsLowerHyphenated(pcc_area)) {
+    if (!IsResourceId(pcc_area)) {
       return Invalid("pcc_area", "must be a lower-case hyphenated id, e.g. \"thames-valley\"");
     }
     // The catalogue names only the PCC areas the brochures mention; others are accepted.

@@ -11,37 +11,23 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
+#include "libs/names/resource_name.h"
 #include "libs/status/grpc_status.h"
-#include "services/referrals/resource_id.h"
+#include "services/referrals/access_policy.h"
 
 namespace probation::referrals {
 namespace {
 
 using catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE;
 
-constexpr absl::string_view kInterventionPrefix = "interventions/";
 constexpr int kMaxPlaces = 100000;
 constexpr int kMaxInterventionsPerBatch = 500;
 
-// Who sets capacity: the people who run the intervention, each for their own.
-constexpr v1::Role kCapacitySetters[] = {v1::ROLE_PROGRAMME_TEAM, v1::ROLE_SERVICE_PROVIDER,
-                                         v1::ROLE_ADMIN};
-
 absl::Status CheckInterventionName(absl::string_view field, absl::string_view name) {
-  if (!absl::StartsWith(name, kInterventionPrefix) ||
-      !IsLowerHyphenated(name.substr(kInterventionPrefix.size()))) {
-    return InvalidFieldError(field, "must be \"interventions/{id}\"");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckRegion(absl::string_view field, absl::string_view region) {
-  if (!IsLowerHyphenated(region)) {
-    return InvalidFieldError(field, "is required: a region id, e.g. \"london\"");
-  }
-  return absl::OkStatus();
+  return ParseResourceName(field, kInterventions, name).status();
 }
 
 absl::Status CheckDate(absl::string_view field, absl::string_view date) {
@@ -54,27 +40,46 @@ absl::Status CheckDate(absl::string_view field, absl::string_view date) {
 }
 
 // PERMISSION_DENIED unless the caller runs the intervention's places in this region.
-absl::Status CheckMaySet(const Caller& caller, const v1::Capacity& capacity, bool crs) {
-  if (std::find(std::begin(kCapacitySetters), std::end(kCapacitySetters), caller.role) ==
-      std::end(kCapacitySetters)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "the ", v1::Role_Name(caller.role),
-        " role may not set capacity; programme teams, service providers and admins do"));
+absl::Status CheckMaySet(const Identity& caller, const v1::Capacity& capacity, bool crs) {
+  // Who sets capacity: the people who run the intervention, each for their own.
+  const data::v1::RoleAccess& access = AccessPolicy::Embedded().For(caller.role);
+  switch (access.sets_capacity()) {
+    case data::v1::CAPACITY_GRANT_UNSPECIFIED:
+      return absl::PermissionDeniedError(absl::StrCat(
+          "the ", common::v1::Role_Name(caller.role),
+          " role may not set capacity; programme teams, service providers and admins do"));
+    case data::v1::CAPACITY_GRANT_EXCEPT_CRS:
+      if (crs) {
+        return absl::PermissionDeniedError("a CRS's places are set by its service provider");
+      }
+      break;
+    case data::v1::CAPACITY_GRANT_CRS:
+      if (!crs) {
+        return absl::PermissionDeniedError(
+            "capacity.provider: a service provider sets only its own CRS places");
+      }
+      break;
+    default:
+      break;
   }
-  if (caller.role == v1::ROLE_PROGRAMME_TEAM) {
-    if (crs) {
-      return absl::PermissionDeniedError("a CRS's places are set by its service provider");
-    }
-    if (caller.region.empty() || caller.region != capacity.region()) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("capacity.region: you may set places only in your own region",
-                       caller.region.empty() ? "" : absl::StrCat(", ", caller.region)));
-    }
-  }
-  if (caller.role == v1::ROLE_SERVICE_PROVIDER &&
-      (!crs || caller.provider.empty() || caller.provider != capacity.provider())) {
-    return absl::PermissionDeniedError(
-        "capacity.provider: a service provider sets only its own CRS places");
+  switch (access.scope()) {
+    case data::v1::SCOPE_OWN_REGION:
+      if (caller.region.empty() || caller.region != capacity.region()) {
+        return absl::PermissionDeniedError(
+            absl::StrCat("capacity.region: you may set places only in your own region",
+                         caller.region.empty() ? "" : absl::StrCat(", ", caller.region)));
+      }
+      break;
+    case data::v1::SCOPE_OWN_PROVIDER:
+      if (caller.provider.empty() || caller.provider != capacity.provider()) {
+        return absl::PermissionDeniedError(
+            "capacity.provider: a service provider sets only its own CRS places");
+      }
+      break;
+    case data::v1::SCOPE_EVERYTHING:
+      break;
+    default:
+      return absl::PermissionDeniedError("your role has no scope to set places in");
   }
   return absl::OkStatus();
 }
@@ -100,8 +105,10 @@ absl::Time StartOfMonth(absl::Time now) {
 
 std::string CapacityName(absl::string_view intervention, absl::string_view region,
                          absl::string_view provider) {
-  return absl::StrCat(intervention, "/regions/", region,
-                      provider.empty() ? "" : absl::StrCat("/providers/", provider), "/capacity");
+  absl::string_view intervention_id = intervention;
+  absl::ConsumePrefix(&intervention_id, ResourceName(kInterventions, ""));
+  return FormatCapacityName(
+      {std::string(intervention_id), std::string(region), std::string(provider)});
 }
 
 CapacityWorkflow::CapacityWorkflow(const StateMachineSet& machines, CapacityStore& store,
@@ -113,14 +120,14 @@ CapacityWorkflow::CapacityWorkflow(const StateMachineSet& machines, CapacityStor
       now_(now ? std::move(now) : [] { return absl::Now(); }) {}
 
 absl::StatusOr<v1::Capacity> CapacityWorkflow::UpdateCapacity(
-    const v1::UpdateCapacityRequest& request, const Caller& caller) {
-  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
+    const v1::UpdateCapacityRequest& request, const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
   const v1::Capacity& proposed = request.capacity();
   if (absl::Status status = CheckInterventionName("capacity.intervention", proposed.intervention());
       !status.ok()) {
     return status;
   }
-  if (absl::Status status = CheckRegion("capacity.region", proposed.region()); !status.ok()) {
+  if (absl::Status status = CheckResourceId("capacity.region", proposed.region()); !status.ok()) {
     return status;
   }
   if (proposed.period() == v1::Capacity::PERIOD_UNSPECIFIED ||
@@ -144,7 +151,7 @@ absl::StatusOr<v1::Capacity> CapacityWorkflow::UpdateCapacity(
         absl::StrCat(intervention->title(), " takes no referrals, so it has no places to count"));
   }
   const bool crs = intervention->kind() == INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE;
-  if (crs && !IsLowerHyphenated(proposed.provider())) {
+  if (crs && !IsResourceId(proposed.provider())) {
     return InvalidFieldError("capacity.provider",
                              "is required for a CRS: a provider id, e.g. \"nacro\"");
   }
@@ -172,28 +179,19 @@ absl::StatusOr<v1::Capacity> CapacityWorkflow::UpdateCapacity(
 }
 
 absl::StatusOr<v1::Capacity> CapacityWorkflow::GetCapacity(const v1::GetCapacityRequest& request,
-                                                           const Caller& caller) {
-  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
-  // interventions/{id}/regions/{region}[/providers/{provider}]/capacity
-  const std::vector<absl::string_view> parts = absl::StrSplit(request.name(), '/');
-  const bool with_provider = parts.size() == 7;
-  if ((parts.size() != 5 && !with_provider) || parts[0] != "interventions" ||
-      parts[2] != "regions" || (with_provider && parts[4] != "providers") ||
-      parts.back() != "capacity" || !IsLowerHyphenated(parts[1]) || !IsLowerHyphenated(parts[3]) ||
-      (with_provider && !IsLowerHyphenated(parts[5]))) {
-    return InvalidFieldError(
-        "name",
-        "must be \"interventions/{id}/regions/{region}/capacity\" or "
-        "\"interventions/{id}/regions/{region}/providers/{provider}/capacity\"");
-  }
-  return store_.GetCapacity(absl::StrCat(kInterventionPrefix, parts[1]), parts[3],
-                            with_provider ? parts[5] : absl::string_view());
+                                                           const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
+  absl::StatusOr<CapacityNameParts> name = ParseCapacityName("name", request.name());
+  if (!name.ok()) return name.status();
+  return store_.GetCapacity(ResourceName(kInterventions, name->intervention), name->region,
+                            name->provider);
 }
 
 absl::StatusOr<v1::BatchGetAvailabilityResponse> CapacityWorkflow::BatchGetAvailability(
-    const v1::BatchGetAvailabilityRequest& request, const Caller& caller) {
-  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
-  if (absl::Status status = CheckRegion("region", request.region()); !status.ok()) return status;
+    const v1::BatchGetAvailabilityRequest& request, const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
+  if (absl::Status status = CheckResourceId("region", request.region()); !status.ok())
+    return status;
   if (request.interventions_size() > kMaxInterventionsPerBatch) {
     return InvalidFieldError("interventions",
                              absl::StrCat("at most ", kMaxInterventionsPerBatch, " at once"));

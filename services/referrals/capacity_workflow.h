@@ -8,8 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/auth/identity.h"
 #include "probation/referrals/v1/referral_service.pb.h"
-#include "services/referrals/caller.h"
 #include "services/referrals/capacity_store.h"
 #include "services/referrals/dependencies.h"
 #include "services/referrals/state_machine_set.h"
@@ -22,12 +22,12 @@ class CapacityWorkflow {
                    InterventionDirectory& interventions, std::function<absl::Time()> now = nullptr);
 
   absl::StatusOr<v1::Capacity> UpdateCapacity(const v1::UpdateCapacityRequest& request,
-                                              const Caller& caller);
+                                              const Identity& caller);
   absl::StatusOr<v1::Capacity> GetCapacity(const v1::GetCapacityRequest& request,
-                                           const Caller& caller);
+                                           const Identity& caller);
   // Months run by UTC.
   absl::StatusOr<v1::BatchGetAvailabilityResponse> BatchGetAvailability(
-      const v1::BatchGetAvailabilityRequest& request, const Caller& caller);
+      const v1::BatchGetAvailabilityRequest& request, const Identity& caller);
 
  private:
   const StateMachineSet& machines_;

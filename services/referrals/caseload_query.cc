@@ -10,6 +10,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/pagination/page_token.h"
 #include "libs/status/grpc_status.h"
+#include "services/referrals/access_policy.h"
 #include "services/referrals/referral_scope.h"
 
 namespace probation::referrals {
@@ -32,19 +33,6 @@ constexpr OrderOption kOrders[] = {
     {"update_time desc", ListOrder::kRecentlyUpdated},
     {"update_time", ListOrder::kLeastRecentlyUpdated},
     {"update_time asc", ListOrder::kLeastRecentlyUpdated},
-};
-
-// Whose referrals are "mine": the referrer's are those they made, the delivery side's those
-// assigned to them.
-struct MineBy {
-  v1::Role role;
-  bool assigned;
-};
-constexpr MineBy kMine[] = {
-    {v1::ROLE_PROBATION_PRACTITIONER, false},
-    {v1::ROLE_ADMIN, false},
-    {v1::ROLE_PROGRAMME_TEAM, true},
-    {v1::ROLE_SERVICE_PROVIDER, true},
 };
 
 struct GroupOption {
@@ -81,8 +69,8 @@ bool IsCrn(absl::string_view crn) {
          std::all_of(crn.begin() + 1, crn.end(), [](char c) { return absl::ascii_isdigit(c); });
 }
 
-absl::StatusOr<CaseloadQuery> ResolveCaseloadQuery(const Request& request, const Caller& caller) {
-  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
+absl::StatusOr<CaseloadQuery> ResolveCaseloadQuery(const Request& request, const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
   absl::StatusOr<int> page_size = ResolvePageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
   if (!v1::ReferralState_IsValid(request.state())) {
@@ -122,16 +110,17 @@ absl::StatusOr<CaseloadQuery> ResolveCaseloadQuery(const Request& request, const
     case Request::CASELOAD_UNSPECIFIED:
       break;
     case Request::CASELOAD_MINE: {
-      const auto mine = std::find_if(std::begin(kMine), std::end(kMine), [&](const MineBy& entry) {
-        return entry.role == caller.role;
-      });
-      if (mine == std::end(kMine)) {
-        return absl::PermissionDeniedError("your role has no caseload of its own");
-      }
-      if (mine->assigned) {
-        query.assignee = caller.actor;
-      } else {
-        query.created_by = caller.actor;
+      // Whose referrals are "mine": the referrer's are those they made, the delivery side's
+      // those assigned to them.
+      switch (AccessPolicy::Embedded().For(caller.role).caseload()) {
+        case data::v1::CASELOAD_REFERRED:
+          query.created_by = caller.actor;
+          break;
+        case data::v1::CASELOAD_ASSIGNED:
+          query.assignee = caller.actor;
+          break;
+        default:
+          return absl::PermissionDeniedError("your role has no caseload of its own");
       }
       break;
     }

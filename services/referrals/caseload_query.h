@@ -7,8 +7,8 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "libs/auth/identity.h"
 #include "probation/referrals/v1/referral_service.pb.h"
-#include "services/referrals/caller.h"
 #include "services/referrals/referral_store.h"
 
 namespace probation::referrals {
@@ -21,7 +21,7 @@ struct CaseloadQuery {
 
 // INVALID_ARGUMENT naming the field at fault; PERMISSION_DENIED outside the caller's scope.
 absl::StatusOr<CaseloadQuery> ResolveCaseloadQuery(const v1::ListReferralsRequest& request,
-                                                   const Caller& caller);
+                                                   const Identity& caller);
 
 // The token of the page after `last`, in `query`'s order.
 std::string NextPageToken(const CaseloadQuery& query, const v1::Referral& last);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "libs/service/service_main.h"
+#include "services/referrals/access_policy.h"
 #include "services/referrals/draft_retention.h"
 #include "services/referrals/grpc_dependencies.h"
 #include "services/referrals/referral_server.h"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   probation::ServiceMain service(argc, argv, {"referrals", 50053, 9463, __FILE__});
   const referrals::ReferralsSettings settings = referrals::ReadReferralsSettings(service);
   const referrals::StateMachineSet machines = referrals::LoadStateMachinesOrExit(service);
+  service.LoadedOrExit(referrals::AccessPolicy::LoadEmbedded(), "access policy");
   std::unique_ptr<referrals::ReferralStore> store = referrals::OpenStoreOrExit(service, settings);
 
   referrals::GrpcInterventionDirectory interventions(settings.catalogue,

@@ -53,8 +53,8 @@ std::string FieldValueJson(const google::protobuf::Message& message, absl::strin
 }
 
 absl::StatusOr<std::vector<v1::ChangelogEntry>> ApplyAmendment(
-    const StateMachineSet& machines, const v1::AmendReferralRequest& request, const Caller& caller,
-    absl::Time now, v1::Referral& referral) {
+    const StateMachineSet& machines, const v1::AmendReferralRequest& request,
+    const Identity& caller, absl::Time now, v1::Referral& referral) {
   if (request.update_mask().paths().empty()) {
     return InvalidFieldError("update_mask", "name the fields to amend");
   }

@@ -10,8 +10,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libs/auth/identity.h"
 #include "probation/referrals/v1/referral_service.pb.h"
-#include "services/referrals/caller.h"
 #include "services/referrals/state_machine_set.h"
 
 namespace probation::referrals {
@@ -22,8 +22,8 @@ namespace probation::referrals {
 // INVALID_ARGUMENT, FAILED_PRECONDITION (not in this state), PERMISSION_DENIED (not by this
 // role).
 absl::StatusOr<std::vector<v1::ChangelogEntry>> ApplyAmendment(
-    const StateMachineSet& machines, const v1::AmendReferralRequest& request, const Caller& caller,
-    absl::Time now, v1::Referral& referral);
+    const StateMachineSet& machines, const v1::AmendReferralRequest& request,
+    const Identity& caller, absl::Time now, v1::Referral& referral);
 
 // The value at `path` (a field mask path) of `message` as JSON: "" for an empty string, [] for
 // an empty list, null for an unset message.

@@ -9,9 +9,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
+#include "libs/names/resource_name.h"
 #include "libs/status/grpc_status.h"
 #include "services/referrals/referral_scope.h"
-#include "services/referrals/resource_id.h"
 
 namespace probation::referrals {
 namespace {
@@ -28,8 +28,9 @@ constexpr absl::string_view kCsvColumns[] = {
 
 // The filter as a store query, narrowed to the caller's scope; INVALID_ARGUMENT naming the
 // field at fault.
-absl::StatusOr<ReportQuery> ResolveFilter(const v1::ReferralFilter& filter, const Caller& caller) {
-  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
+absl::StatusOr<ReportQuery> ResolveFilter(const v1::ReferralFilter& filter,
+                                          const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
   if (!filter.has_start_time()) return InvalidFieldError("filter.start_time", "is required");
   if (!filter.has_end_time()) return InvalidFieldError("filter.end_time", "is required");
   for (const auto& [field, time] :
@@ -48,16 +49,19 @@ absl::StatusOr<ReportQuery> ResolveFilter(const v1::ReferralFilter& filter, cons
   if (end - start > absl::ToInt64Microseconds(kLongestRange)) {
     return InvalidFieldError("filter.end_time", "at most 10 years after start_time");
   }
-  if (!filter.region().empty() && !IsLowerHyphenated(filter.region())) {
+  if (!filter.region().empty() && !IsResourceId(filter.region())) {
     return InvalidFieldError("filter.region", "must be a region id, e.g. \"london\"");
   }
-  if (!filter.provider().empty() && !IsLowerHyphenated(filter.provider())) {
+  if (!filter.provider().empty() && !IsResourceId(filter.provider())) {
     return InvalidFieldError("filter.provider", "must be a provider id, e.g. \"nacro\"");
   }
-  if (!filter.intervention().empty() &&
-      (!absl::StartsWith(filter.intervention(), "interventions/") ||
-       !IsLowerHyphenated(filter.intervention().substr(14)))) {
-    return InvalidFieldError("filter.intervention", "must be \"interventions/{id}\"");
+  if (!filter.intervention().empty()) {
+    if (absl::Status status =
+            ParseResourceName("filter.intervention", kInterventions, filter.intervention())
+                .status();
+        !status.ok()) {
+      return status;
+    }
   }
   ListQuery scope;
   scope.region = filter.region();
@@ -164,7 +168,7 @@ v1::ReferralReport BuildReport(const StateMachineSet& machines, ReportData data)
 }
 
 absl::StatusOr<v1::ReferralReport> ReferralReports::GetReferralReport(
-    const v1::GetReferralReportRequest& request, const Caller& caller) {
+    const v1::GetReferralReportRequest& request, const Identity& caller) {
   absl::StatusOr<ReportQuery> query = ResolveFilter(request.filter(), caller);
   if (!query.ok()) return query.status();
   absl::StatusOr<ReportData> data = store_.Report(*query);
@@ -177,7 +181,7 @@ absl::StatusOr<v1::ReferralReport> ReferralReports::GetReferralReport(
 }
 
 absl::Status ReferralReports::ExportReferrals(const v1::ExportReferralsRequest& request,
-                                              const Caller& caller,
+                                              const Identity& caller,
                                               const std::function<bool(std::string chunk)>& write) {
   absl::StatusOr<ReportQuery> filter = ResolveFilter(request.filter(), caller);
   if (!filter.ok()) return filter.status();

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "libs/auth/identity.h"
 #include "probation/referrals/v1/referral_service.pb.h"
-#include "services/referrals/caller.h"
 #include "services/referrals/referral_store.h"
 #include "services/referrals/state_machine_set.h"
 
@@ -22,11 +22,11 @@ class ReferralReports {
       : machines_(machines), store_(store) {}
 
   absl::StatusOr<v1::ReferralReport> GetReferralReport(const v1::GetReferralReportRequest& request,
-                                                       const Caller& caller);
+                                                       const Identity& caller);
 
   // Calls `write` with each chunk of CSV lines, the header first; stops early (CANCELLED)
   // when `write` returns false.
-  absl::Status ExportReferrals(const v1::ExportReferralsRequest& request, const Caller& caller,
+  absl::Status ExportReferrals(const v1::ExportReferralsRequest& request, const Identity& caller,
                                const std::function<bool(std::string chunk)>& write);
 
  private:

@@ -3,26 +3,13 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "services/referrals/access_policy.h"
 
 namespace probation::referrals {
 namespace {
 
-struct RoleScope {
-  v1::Role role;
-  ReferralScope scope;
-};
-
-// Programme teams deliver accredited programmes in their region, so they see its referrals
-// as practitioners do.
-constexpr RoleScope kRoleScopes[] = {
-    {v1::ROLE_PROBATION_PRACTITIONER, ReferralScope::kOwnRegion},
-    {v1::ROLE_PROGRAMME_TEAM, ReferralScope::kOwnRegion},
-    {v1::ROLE_SERVICE_PROVIDER, ReferralScope::kOwnProvider},
-    {v1::ROLE_ADMIN, ReferralScope::kEverything},
-};
-
 // The caller's own region or provider, as its scope asks; empty when it has none.
-const std::string& ScopeValue(const Caller& caller, ReferralScope scope) {
+const std::string& ScopeValue(const Identity& caller, ReferralScope scope) {
   static const std::string* const kNone = new std::string();
   switch (scope) {
     case ReferralScope::kOwnRegion:
@@ -40,14 +27,20 @@ const std::string& ReferralValue(const v1::Referral& referral, ReferralScope sco
 
 }  // namespace
 
-ReferralScope ScopeOfRole(v1::Role role) {
-  for (const RoleScope& entry : kRoleScopes) {
-    if (entry.role == role) return entry.scope;
+ReferralScope ScopeOfRole(common::v1::Role role) {
+  switch (AccessPolicy::Embedded().For(role).scope()) {
+    case data::v1::SCOPE_OWN_REGION:
+      return ReferralScope::kOwnRegion;
+    case data::v1::SCOPE_OWN_PROVIDER:
+      return ReferralScope::kOwnProvider;
+    case data::v1::SCOPE_EVERYTHING:
+      return ReferralScope::kEverything;
+    default:
+      return ReferralScope::kNothing;
   }
-  return ReferralScope::kNothing;
 }
 
-bool InScope(const Caller& caller, const v1::Referral& referral) {
+bool InScope(const Identity& caller, const v1::Referral& referral) {
   const ReferralScope scope = ScopeOfRole(caller.role);
   if (scope == ReferralScope::kEverything) return true;
   if (scope == ReferralScope::kNothing) return false;
@@ -55,12 +48,12 @@ bool InScope(const Caller& caller, const v1::Referral& referral) {
   return !own.empty() && own == ReferralValue(referral, scope);
 }
 
-absl::Status CheckInScope(const Caller& caller, const v1::Referral& referral) {
+absl::Status CheckInScope(const Identity& caller, const v1::Referral& referral) {
   if (InScope(caller, referral)) return absl::OkStatus();
   return absl::NotFoundError(absl::StrCat("no referral ", referral.name()));
 }
 
-absl::Status CheckMayCreate(const Caller& caller, const v1::Referral& referral) {
+absl::Status CheckMayCreate(const Identity& caller, const v1::Referral& referral) {
   if (ScopeOfRole(caller.role) != ReferralScope::kOwnRegion) return absl::OkStatus();
   if (caller.region.empty()) {
     return absl::PermissionDeniedError("your identity names no region to refer in");
@@ -72,7 +65,7 @@ absl::Status CheckMayCreate(const Caller& caller, const v1::Referral& referral) 
   return absl::OkStatus();
 }
 
-absl::Status NarrowToScope(const Caller& caller, ListQuery& query) {
+absl::Status NarrowToScope(const Identity& caller, ListQuery& query) {
   const ReferralScope scope = ScopeOfRole(caller.role);
   if (scope == ReferralScope::kEverything) return absl::OkStatus();
   if (scope == ReferralScope::kNothing) {

@@ -5,8 +5,8 @@
 #define PROBATION_SERVICES_REFERRALS_REFERRAL_SCOPE_H_
 
 #include "absl/status/status.h"
+#include "libs/auth/identity.h"
 #include "probation/referrals/v1/referral.pb.h"
-#include "services/referrals/caller.h"
 #include "services/referrals/referral_store.h"
 
 namespace probation::referrals {
@@ -18,20 +18,20 @@ enum class ReferralScope {
   kEverything,
 };
 
-// The scope a role grants.
-ReferralScope ScopeOfRole(v1::Role role);
+// The scope a role grants (access_policy.h).
+ReferralScope ScopeOfRole(common::v1::Role role);
 
-bool InScope(const Caller& caller, const v1::Referral& referral);
+bool InScope(const Identity& caller, const v1::Referral& referral);
 
 // NOT_FOUND worded like a missing referral unless `referral` is in the caller's scope.
-absl::Status CheckInScope(const Caller& caller, const v1::Referral& referral);
+absl::Status CheckInScope(const Identity& caller, const v1::Referral& referral);
 
 // PERMISSION_DENIED unless the caller may create `referral` where it says it belongs.
-absl::Status CheckMayCreate(const Caller& caller, const v1::Referral& referral);
+absl::Status CheckMayCreate(const Identity& caller, const v1::Referral& referral);
 
 // Narrows `query` to the caller's scope. PERMISSION_DENIED when the query asks for another
 // region or provider than the caller's own, naming the field.
-absl::Status NarrowToScope(const Caller& caller, ListQuery& query);
+absl::Status NarrowToScope(const Identity& caller, ListQuery& query);
 
 }  // namespace probation::referrals
 

@@ -4,8 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
-#include "libs/auth/grpc_identity.h"
-#include "libs/logging/request_id.h"
+#include "libs/server/identified_call.h"
 #include "libs/status/grpc_status.h"
 #include "services/referrals/referral_scope.h"
 
@@ -13,19 +12,6 @@ namespace probation::referrals {
 namespace {
 
 constexpr int kWatchBatch = 100;
-
-absl::StatusOr<Caller> CallerFrom(const grpc::CallbackServerContext* context,
-                                  absl::string_view secret) {
-  absl::StatusOr<InternalIdentity> identity = VerifiedCaller(*context, secret);
-  if (!identity.ok()) return identity.status();
-  Caller caller;
-  caller.actor = identity->actor;
-  caller.region = identity->region;
-  caller.provider = identity->provider;
-  v1::Role role = v1::ROLE_UNSPECIFIED;
-  if (v1::Role_Parse("ROLE_" + absl::AsciiStrToUpper(identity->role), &role)) caller.role = role;
-  return caller;
-}
 
 // A server stream written from a thread of ours: Write() sends one message and waits until
 // it is taken, so at most one is in flight and a slow client slows the writer down.
@@ -74,7 +60,7 @@ class BlockingWriteReactor : public grpc::ServerWriteReactor<Message> {
 class WatchReactor final : public BlockingWriteReactor<v1::ReferralEvent> {
  public:
   WatchReactor(ReferralStore& store, EventBell& bell, int64_t after_sequence,
-               absl::StatusOr<Caller> caller)
+               absl::StatusOr<Identity> caller)
       : store_(store), bell_(bell), after_(after_sequence) {
     if (!caller.ok()) {
       Finish(ToGrpcStatus(caller.status()));
@@ -126,7 +112,7 @@ class WatchReactor final : public BlockingWriteReactor<v1::ReferralEvent> {
   ReferralStore& store_;
   EventBell& bell_;
   int64_t after_;
-  Caller caller_;
+  Identity caller_;
   std::thread thread_;
 };
 
@@ -134,7 +120,7 @@ class WatchReactor final : public BlockingWriteReactor<v1::ReferralEvent> {
 class ExportReactor final : public BlockingWriteReactor<v1::ExportReferralsResponse> {
  public:
   ExportReactor(ReferralReports& reports, WorkerPool& pool,
-                const v1::ExportReferralsRequest& request, absl::StatusOr<Caller> caller) {
+                const v1::ExportReferralsRequest& request, absl::StatusOr<Identity> caller) {
     if (!caller.ok()) {
       Finish(ToGrpcStatus(caller.status()));
       return;
@@ -157,177 +143,163 @@ class ExportReactor final : public BlockingWriteReactor<v1::ExportReferralsRespo
 
 }  // namespace
 
-template <typename Response, typename Work>
-grpc::ServerUnaryReactor* ReferralServer::Handle(grpc::CallbackServerContext* context,
-                                                 Response* response, Work work, bool writes) {
-  absl::StatusOr<Caller> caller = CallerFrom(context, identity_secret_);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!caller.ok()) {
-    reactor->Finish(ToGrpcStatus(caller.status()));
-    return reactor;
-  }
-  std::string request_id;
-  const auto& metadata = context->client_metadata();
-  if (auto it = metadata.find(kRequestIdHeader); it != metadata.end()) {
-    request_id.assign(it->second.data(), it->second.size());
-  }
-  pool_.Schedule([this, reactor, response, work = std::move(work), caller = *std::move(caller),
-                  writes, request_id = std::move(request_id)]() mutable {
-    // Calls to the catalogue and eligibility services carry the same request id.
-    ScopedRequestId scoped_request_id(std::move(request_id));
-    absl::StatusOr<Response> result = work(caller);
-    if (result.ok()) {
-      *response = *std::move(result);
-      if (writes) bell_.Ring();
-    }
-    reactor->Finish(ToGrpcStatus(result.status()));
-  });
-  return reactor;
-}
-
 grpc::ServerUnaryReactor* ReferralServer::CreateReferral(grpc::CallbackServerContext* context,
                                                          const v1::CreateReferralRequest* request,
                                                          v1::Referral* response) {
-  return Handle(
-      context, response,
-      [this, request](const Caller& caller) { return workflow_.CreateReferral(*request, caller); },
-      true);
+  return AnswerUnaryOn(
+      pool_, context, authenticate_, response,
+      [this, request](const Identity& caller) {
+        return workflow_.CreateReferral(*request, caller);
+      },
+      ring_bell_);
 }
 
 grpc::ServerUnaryReactor* ReferralServer::UpdateReferral(grpc::CallbackServerContext* context,
                                                          const v1::UpdateReferralRequest* request,
                                                          v1::Referral* response) {
-  return Handle(
-      context, response,
-      [this, request](const Caller& caller) { return workflow_.UpdateReferral(*request, caller); },
-      true);
+  return AnswerUnaryOn(
+      pool_, context, authenticate_, response,
+      [this, request](const Identity& caller) {
+        return workflow_.UpdateReferral(*request, caller);
+      },
+      ring_bell_);
 }
 
 grpc::ServerUnaryReactor* ReferralServer::SubmitReferral(grpc::CallbackServerContext* context,
                                                          const v1::SubmitReferralRequest* request,
                                                          v1::Referral* response) {
-  return Handle(
-      context, response,
-      [this, request](const Caller& caller) { return workflow_.SubmitReferral(*request, caller); },
-      true);
+  return AnswerUnaryOn(
+      pool_, context, authenticate_, response,
+      [this, request](const Identity& caller) {
+        return workflow_.SubmitReferral(*request, caller);
+      },
+      ring_bell_);
 }
 
 grpc::ServerUnaryReactor* ReferralServer::TransitionReferral(
     grpc::CallbackServerContext* context, const v1::TransitionReferralRequest* request,
     v1::Referral* response) {
-  return Handle(
-      context, response,
-      [this, request](const Caller& caller) {
+  return AnswerUnaryOn(
+      pool_, context, authenticate_, response,
+      [this, request](const Identity& caller) {
         return workflow_.TransitionReferral(*request, caller);
       },
-      true);
+      ring_bell_);
 }
 
 grpc::ServerUnaryReactor* ReferralServer::ListAllowedTransitions(
     grpc::CallbackServerContext* context, const v1::ListAllowedTransitionsRequest* request,
     v1::ListAllowedTransitionsResponse* response) {
-  return Handle(context, response, [this, request](const Caller& caller) {
-    return workflow_.ListAllowedTransitions(*request, caller);
-  });
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return workflow_.ListAllowedTransitions(*request, caller);
+                       });
 }
 
 grpc::ServerUnaryReactor* ReferralServer::ExportPersonData(
     grpc::CallbackServerContext* context, const v1::ExportPersonDataRequest* request,
     v1::ExportPersonDataResponse* response) {
-  return Handle(context, response, [this, request](const Caller& caller) {
-    return workflow_.ExportPersonData(*request, caller);
-  });
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return workflow_.ExportPersonData(*request, caller);
+                       });
 }
 
 grpc::ServerUnaryReactor* ReferralServer::GetReferral(grpc::CallbackServerContext* context,
                                                       const v1::GetReferralRequest* request,
                                                       v1::Referral* response) {
-  return Handle(context, response, [this, request](const Caller& caller) {
-    return workflow_.GetReferral(*request, caller);
-  });
+  return AnswerUnaryOn(
+      pool_, context, authenticate_, response,
+      [this, request](const Identity& caller) { return workflow_.GetReferral(*request, caller); });
 }
 
 grpc::ServerUnaryReactor* ReferralServer::ListReferrals(grpc::CallbackServerContext* context,
                                                         const v1::ListReferralsRequest* request,
                                                         v1::ListReferralsResponse* response) {
-  return Handle(context, response, [this, request](const Caller& caller) {
-    return workflow_.ListReferrals(*request, caller);
-  });
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return workflow_.ListReferrals(*request, caller);
+                       });
 }
 
 grpc::ServerUnaryReactor* ReferralServer::GetReferralHistory(
     grpc::CallbackServerContext* context, const v1::GetReferralHistoryRequest* request,
     v1::GetReferralHistoryResponse* response) {
-  return Handle(context, response, [this, request](const Caller& caller) {
-    return workflow_.GetReferralHistory(*request, caller);
-  });
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return workflow_.GetReferralHistory(*request, caller);
+                       });
 }
 
 grpc::ServerUnaryReactor* ReferralServer::GetStateMachine(grpc::CallbackServerContext* context,
                                                           const v1::GetStateMachineRequest* request,
                                                           v1::StateMachine* response) {
-  return Handle(context, response,
-                [this, request](const Caller&) { return workflow_.GetStateMachine(*request); });
+  return AnswerUnaryOn(pool_, context, authenticate_, response, [this, request](const Identity&) {
+    return workflow_.GetStateMachine(*request);
+  });
 }
 
 grpc::ServerWriteReactor<v1::ReferralEvent>* ReferralServer::WatchReferralEvents(
     grpc::CallbackServerContext* context, const v1::WatchReferralEventsRequest* request) {
-  return new WatchReactor(store_, bell_, request->after_sequence(),
-                          CallerFrom(context, identity_secret_));
+  return new WatchReactor(store_, bell_, request->after_sequence(), authenticate_(*context));
 }
 
 grpc::ServerUnaryReactor* ReferralServer::AmendReferral(grpc::CallbackServerContext* context,
                                                         const v1::AmendReferralRequest* request,
                                                         v1::Referral* response) {
-  return Handle(
-      context, response,
-      [this, request](const Caller& caller) { return workflow_.AmendReferral(*request, caller); },
-      true);
+  return AnswerUnaryOn(
+      pool_, context, authenticate_, response,
+      [this, request](const Identity& caller) { return workflow_.AmendReferral(*request, caller); },
+      ring_bell_);
 }
 
 grpc::ServerUnaryReactor* ReferralServer::GetReferralChangelog(
     grpc::CallbackServerContext* context, const v1::GetReferralChangelogRequest* request,
     v1::GetReferralChangelogResponse* response) {
-  return Handle(context, response, [this, request](const Caller& caller) {
-    return workflow_.GetReferralChangelog(*request, caller);
-  });
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return workflow_.GetReferralChangelog(*request, caller);
+                       });
 }
 
 grpc::ServerUnaryReactor* ReferralServer::UpdateCapacity(grpc::CallbackServerContext* context,
                                                          const v1::UpdateCapacityRequest* request,
                                                          v1::Capacity* response) {
-  return Handle(context, response, [this, request](const Caller& caller) {
-    return capacity_.UpdateCapacity(*request, caller);
-  });
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return capacity_.UpdateCapacity(*request, caller);
+                       });
 }
 
 grpc::ServerUnaryReactor* ReferralServer::GetCapacity(grpc::CallbackServerContext* context,
                                                       const v1::GetCapacityRequest* request,
                                                       v1::Capacity* response) {
-  return Handle(context, response, [this, request](const Caller& caller) {
-    return capacity_.GetCapacity(*request, caller);
-  });
+  return AnswerUnaryOn(
+      pool_, context, authenticate_, response,
+      [this, request](const Identity& caller) { return capacity_.GetCapacity(*request, caller); });
 }
 
 grpc::ServerUnaryReactor* ReferralServer::BatchGetAvailability(
     grpc::CallbackServerContext* context, const v1::BatchGetAvailabilityRequest* request,
     v1::BatchGetAvailabilityResponse* response) {
-  return Handle(context, response, [this, request](const Caller& caller) {
-    return capacity_.BatchGetAvailability(*request, caller);
-  });
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return capacity_.BatchGetAvailability(*request, caller);
+                       });
 }
 
 grpc::ServerUnaryReactor* ReferralServer::GetReferralReport(
     grpc::CallbackServerContext* context, const v1::GetReferralReportRequest* request,
     v1::ReferralReport* response) {
-  return Handle(context, response, [this, request](const Caller& caller) {
-    return reports_.GetReferralReport(*request, caller);
-  });
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return reports_.GetReferralReport(*request, caller);
+                       });
 }
 
 grpc::ServerWriteReactor<v1::ExportReferralsResponse>* ReferralServer::ExportReferrals(
     grpc::CallbackServerContext* context, const v1::ExportReferralsRequest* request) {
-  return new ExportReactor(reports_, pool_, *request, CallerFrom(context, identity_secret_));
+  return new ExportReactor(reports_, pool_, *request, authenticate_(*context));
 }
 
 }  // namespace probation::referrals

@@ -6,6 +6,7 @@
 #define PROBATION_SERVICES_REFERRALS_REFERRAL_SERVER_H_
 
 #include "absl/time/time.h"
+#include "libs/server/identified_call.h"
 #include "libs/server/worker_pool.h"
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
 #include "services/referrals/capacity_workflow.h"
@@ -31,7 +32,7 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
         store_(store),
         bell_(bell),
         pool_(pool),
-        identity_secret_(std::move(identity_secret)) {}
+        authenticate_(SignedIdentityAuthenticator(std::move(identity_secret))) {}
 
   grpc::ServerUnaryReactor* CreateReferral(grpc::CallbackServerContext* context,
                                            const v1::CreateReferralRequest* request,
@@ -87,19 +88,15 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
       v1::BatchGetAvailabilityResponse* response) override;
 
  private:
-  // Verifies the signed identity on the call; runs `work` with the caller on the worker pool
-  // and finishes with its result, or finishes UNAUTHENTICATED at once.
-  template <typename Response, typename Work>
-  grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* context, Response* response,
-                                   Work work, bool writes = false);
-
   ReferralWorkflow& workflow_;
   CapacityWorkflow& capacity_;
   ReferralReports& reports_;
   ReferralStore& store_;
   EventBell& bell_;
   WorkerPool& pool_;
-  const std::string identity_secret_;
+  const Authenticator authenticate_;
+  // After a call that wrote: wakes the event watchers.
+  const std::function<void()> ring_bell_ = [this] { bell_.Ring(); };
 };
 
 }  // namespace probation::referrals

@@ -11,19 +11,19 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
+#include "libs/names/resource_name.h"
 #include "libs/pagination/page_token.h"
 #include "libs/status/grpc_status.h"
+#include "services/referrals/access_policy.h"
 #include "services/referrals/caseload_query.h"
 #include "services/referrals/referral_amendment.h"
 #include "services/referrals/referral_scope.h"
-#include "services/referrals/resource_id.h"
 
 namespace probation::referrals {
 namespace {
 
 using google::protobuf::util::TimeUtil;
 
-constexpr absl::string_view kReferralPrefix = "referrals/";
 constexpr int kMaxRequestIdLength = 128;
 constexpr int kMaxTextLength = 4000;
 constexpr int kReferenceAttempts = 5;
@@ -41,17 +41,9 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
 }
 
-absl::StatusOr<std::string> IdFromName(absl::string_view field, absl::string_view name) {
-  if (name.empty()) return InvalidFieldError(field, "is required");
-  if (!absl::StartsWith(name, kReferralPrefix) || name.size() == kReferralPrefix.size()) {
-    return InvalidFieldError(field, "must be \"referrals/{id}\"");
-  }
-  return std::string(name.substr(kReferralPrefix.size()));
-}
-
-absl::Status RequireReferrer(const Caller& caller, absl::string_view what) {
-  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
-  if (caller.role != v1::ROLE_PROBATION_PRACTITIONER && caller.role != v1::ROLE_ADMIN) {
+absl::Status RequireReferrer(const Identity& caller, absl::string_view what) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
+  if (!AccessPolicy::Embedded().For(caller.role).refers()) {
     return absl::PermissionDeniedError(
         absl::StrCat("only a probation practitioner may ", what, " a referral"));
   }
@@ -90,12 +82,12 @@ absl::Status ValidateDraft(const v1::Referral& referral) {
     return InvalidFieldError("referral.person.crn",
                              "must be one capital letter and six digits, e.g. X123456");
   }
-  if (!IsLowerHyphenated(referral.region())) {
+  if (!IsResourceId(referral.region())) {
     return InvalidFieldError("referral.region", "is required: a region id, e.g. \"london\"");
   }
   const bool crs =
       referral.kind() == catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE;
-  if (crs && !IsLowerHyphenated(referral.provider())) {
+  if (crs && !IsResourceId(referral.provider())) {
     return InvalidFieldError("referral.provider",
                              "is required for a CRS referral: a provider id, e.g. \"nacro\"");
   }
@@ -163,9 +155,9 @@ ReferralWorkflow::ReferralWorkflow(const StateMachineSet& machines, ReferralStor
       now_(now ? std::move(now) : [] { return absl::Now(); }) {}
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::Load(absl::string_view field, absl::string_view name,
-                                                    const Caller& caller) {
-  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
-  absl::StatusOr<std::string> id = IdFromName(field, name);
+                                                    const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
+  absl::StatusOr<std::string> id = ParseResourceName(field, kReferrals, name);
   if (!id.ok()) return id.status();
   absl::StatusOr<v1::Referral> referral = store_.Get(*id);
   if (!referral.ok()) return referral.status();
@@ -174,7 +166,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::Load(absl::string_view field, abs
 }
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
-    const v1::CreateReferralRequest& request, const Caller& caller) {
+    const v1::CreateReferralRequest& request, const Identity& caller) {
   if (absl::Status status = RequireReferrer(caller, "create"); !status.ok()) return status;
   if (request.request_id().empty()) {
     return InvalidFieldError("request_id", "is required, so that a retry is recognised");
@@ -214,7 +206,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
   if (absl::Status status = ValidateDraft(referral); !status.ok()) return status;
   if (absl::Status status = CheckMayCreate(caller, referral); !status.ok()) return status;
   referral.set_id(NewId());
-  referral.set_name(absl::StrCat(kReferralPrefix, referral.id()));
+  referral.set_name(ResourceName(kReferrals, referral.id()));
   referral.set_state(machine->initial_state());
   referral.set_created_by(caller.actor);
   *referral.mutable_create_time() = ToTimestamp(now);
@@ -249,7 +241,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
 }
 
 absl::Status ReferralWorkflow::WithoutNameOutOfScope(const absl::Status& status,
-                                                     const Caller& caller) {
+                                                     const Identity& caller) {
   constexpr absl::string_view kNamePrefix = ": referrals/";
   const size_t named = status.message().rfind(kNamePrefix);
   if (status.code() != absl::StatusCode::kAlreadyExists || named == absl::string_view::npos) {
@@ -265,12 +257,12 @@ absl::Status ReferralWorkflow::WithoutNameOutOfScope(const absl::Status& status,
 }
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::GetReferral(const v1::GetReferralRequest& request,
-                                                           const Caller& caller) {
+                                                           const Identity& caller) {
   return Load("name", request.name(), caller);
 }
 
 absl::StatusOr<v1::ListReferralsResponse> ReferralWorkflow::ListReferrals(
-    const v1::ListReferralsRequest& request, const Caller& caller) {
+    const v1::ListReferralsRequest& request, const Identity& caller) {
   absl::StatusOr<CaseloadQuery> query = ResolveCaseloadQuery(request, caller);
   if (!query.ok()) return query.status();
   absl::StatusOr<ListPage> page = store_.List(query->query);
@@ -286,7 +278,7 @@ absl::StatusOr<v1::ListReferralsResponse> ReferralWorkflow::ListReferrals(
 }
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::UpdateReferral(
-    const v1::UpdateReferralRequest& request, const Caller& caller) {
+    const v1::UpdateReferralRequest& request, const Identity& caller) {
   if (absl::Status status = RequireReferrer(caller, "update"); !status.ok()) return status;
   const v1::Referral& changes = request.referral();
   if (changes.etag().empty()) return InvalidFieldError("referral.etag", "is required");
@@ -335,8 +327,8 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::UpdateReferral(
 }
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::SubmitReferral(
-    const v1::SubmitReferralRequest& request, const Caller& caller) {
-  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
+    const v1::SubmitReferralRequest& request, const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
   if (request.etag().empty()) return InvalidFieldError("etag", "is required");
   if (request.override_reason().size() > kMaxTextLength) {
     return InvalidFieldError("override_reason",
@@ -346,8 +338,8 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::SubmitReferral(
   if (!referral.ok()) return referral.status();
   const v1::Transition* submission = machines_.Submission(referral->kind());
   if (!RoleMayMake(*submission, caller.role)) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("the ", v1::Role_Name(caller.role), " role may not submit a referral"));
+    return absl::PermissionDeniedError(absl::StrCat("the ", common::v1::Role_Name(caller.role),
+                                                    " role may not submit a referral"));
   }
   if (referral->state() != submission->from(0)) {
     return absl::FailedPreconditionError(
@@ -378,8 +370,8 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::SubmitReferral(
 }
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::TransitionReferral(
-    const v1::TransitionReferralRequest& request, const Caller& caller) {
-  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
+    const v1::TransitionReferralRequest& request, const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
   if (request.etag().empty()) return InvalidFieldError("etag", "is required");
   if (request.to_state() == v1::REFERRAL_STATE_UNSPECIFIED ||
       !v1::ReferralState_IsValid(request.to_state())) {
@@ -409,7 +401,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::TransitionReferral(
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::Move(v1::Referral referral,
                                                     const ResolvedTransition& transition,
-                                                    absl::string_view etag, const Caller& caller,
+                                                    absl::string_view etag, const Identity& caller,
                                                     absl::string_view reason_code,
                                                     absl::string_view notes,
                                                     v1::ReferralEvent::Type event_type) {
@@ -447,8 +439,8 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::Move(v1::Referral referral,
 }
 
 absl::StatusOr<v1::ListAllowedTransitionsResponse> ReferralWorkflow::ListAllowedTransitions(
-    const v1::ListAllowedTransitionsRequest& request, const Caller& caller) {
-  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
+    const v1::ListAllowedTransitionsRequest& request, const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
   absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
   if (!referral.ok()) return referral.status();
   const v1::StateMachine* machine = machines_.For(referral->kind());
@@ -471,7 +463,7 @@ absl::StatusOr<v1::ListAllowedTransitionsResponse> ReferralWorkflow::ListAllowed
 }
 
 absl::StatusOr<v1::GetReferralHistoryResponse> ReferralWorkflow::GetReferralHistory(
-    const v1::GetReferralHistoryRequest& request, const Caller& caller) {
+    const v1::GetReferralHistoryRequest& request, const Identity& caller) {
   absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
   if (!referral.ok()) return referral.status();
   absl::StatusOr<std::vector<v1::HistoryEntry>> entries = store_.History(referral->id());
@@ -496,9 +488,9 @@ absl::StatusOr<v1::StateMachine> ReferralWorkflow::GetStateMachine(
 }
 
 absl::StatusOr<v1::ExportPersonDataResponse> ReferralWorkflow::ExportPersonData(
-    const v1::ExportPersonDataRequest& request, const Caller& caller) {
-  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
-  if (caller.role != v1::ROLE_ADMIN) {
+    const v1::ExportPersonDataRequest& request, const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
+  if (!AccessPolicy::Embedded().For(caller.role).exports_person_data()) {
     return absl::PermissionDeniedError("only an admin may export a person's data");
   }
   if (!IsCrn(request.crn())) {
@@ -525,8 +517,8 @@ absl::StatusOr<v1::ExportPersonDataResponse> ReferralWorkflow::ExportPersonData(
 }
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::AmendReferral(
-    const v1::AmendReferralRequest& request, const Caller& caller) {
-  if (absl::Status status = RequireCaller(caller); !status.ok()) return status;
+    const v1::AmendReferralRequest& request, const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
   const std::string& etag = request.referral().etag();
   if (etag.empty()) return InvalidFieldError("referral.etag", "is required");
   absl::StatusOr<v1::Referral> current = Load("referral.name", request.referral().name(), caller);
@@ -558,7 +550,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::AmendReferral(
 }
 
 absl::StatusOr<v1::GetReferralChangelogResponse> ReferralWorkflow::GetReferralChangelog(
-    const v1::GetReferralChangelogRequest& request, const Caller& caller) {
+    const v1::GetReferralChangelogRequest& request, const Identity& caller) {
   absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
   if (!referral.ok()) return referral.status();
   absl::StatusOr<std::vector<v1::ChangelogEntry>> entries = store_.Changelog(referral->id());

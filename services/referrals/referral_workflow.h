@@ -9,8 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/auth/identity.h"
 #include "probation/referrals/v1/referral_service.pb.h"
-#include "services/referrals/caller.h"
 #include "services/referrals/dependencies.h"
 #include "services/referrals/referral_store.h"
 #include "services/referrals/state_machine_set.h"
@@ -27,28 +27,28 @@ class ReferralWorkflow {
                    std::function<absl::Time()> now = nullptr);
 
   absl::StatusOr<v1::Referral> CreateReferral(const v1::CreateReferralRequest& request,
-                                              const Caller& caller);
+                                              const Identity& caller);
   absl::StatusOr<v1::Referral> GetReferral(const v1::GetReferralRequest& request,
-                                           const Caller& caller);
+                                           const Identity& caller);
   absl::StatusOr<v1::ListReferralsResponse> ListReferrals(const v1::ListReferralsRequest& request,
-                                                          const Caller& caller);
+                                                          const Identity& caller);
   absl::StatusOr<v1::Referral> UpdateReferral(const v1::UpdateReferralRequest& request,
-                                              const Caller& caller);
+                                              const Identity& caller);
   absl::StatusOr<v1::Referral> SubmitReferral(const v1::SubmitReferralRequest& request,
-                                              const Caller& caller);
+                                              const Identity& caller);
   absl::StatusOr<v1::Referral> TransitionReferral(const v1::TransitionReferralRequest& request,
-                                                  const Caller& caller);
+                                                  const Identity& caller);
   absl::StatusOr<v1::ListAllowedTransitionsResponse> ListAllowedTransitions(
-      const v1::ListAllowedTransitionsRequest& request, const Caller& caller);
+      const v1::ListAllowedTransitionsRequest& request, const Identity& caller);
   absl::StatusOr<v1::GetReferralHistoryResponse> GetReferralHistory(
-      const v1::GetReferralHistoryRequest& request, const Caller& caller);
+      const v1::GetReferralHistoryRequest& request, const Identity& caller);
   absl::StatusOr<v1::StateMachine> GetStateMachine(const v1::GetStateMachineRequest& request);
   absl::StatusOr<v1::ExportPersonDataResponse> ExportPersonData(
-      const v1::ExportPersonDataRequest& request, const Caller& caller);
+      const v1::ExportPersonDataRequest& request, const Identity& caller);
   absl::StatusOr<v1::Referral> AmendReferral(const v1::AmendReferralRequest& request,
-                                             const Caller& caller);
+                                             const Identity& caller);
   absl::StatusOr<v1::GetReferralChangelogResponse> GetReferralChangelog(
-      const v1::GetReferralChangelogRequest& request, const Caller& caller);
+      const v1::GetReferralChangelogRequest& request, const Identity& caller);
 
   // Purges drafts untouched for kDraftRetention; returns how many.
   absl::StatusOr<int> PurgeStaleDrafts();
@@ -56,13 +56,13 @@ class ReferralWorkflow {
  private:
   // The referral `name` (read from request field `field`), if it is in the caller's scope.
   absl::StatusOr<v1::Referral> Load(absl::string_view field, absl::string_view name,
-                                    const Caller& caller);
+                                    const Identity& caller);
   // The store's ALREADY_EXISTS names the person's open referral; one outside the caller's
   // scope is not named, as reads of it would be NOT_FOUND. Other statuses pass unchanged.
-  absl::Status WithoutNameOutOfScope(const absl::Status& status, const Caller& caller);
+  absl::Status WithoutNameOutOfScope(const absl::Status& status, const Identity& caller);
   // Moves `referral` by `transition`, recording who, why and how long it sat in its state.
   absl::StatusOr<v1::Referral> Move(v1::Referral referral, const ResolvedTransition& transition,
-                                    absl::string_view etag, const Caller& caller,
+                                    absl::string_view etag, const Identity& caller,
                                     absl::string_view reason_code, absl::string_view notes,
                                     v1::ReferralEvent::Type event_type);
 

@@ -26,7 +26,8 @@ std::string Roles(const v1::Transition& transition) {
   std::vector<std::string> roles;
   for (int role : transition.roles()) {
     roles.push_back(absl::AsciiStrToLower(
-        absl::string_view(v1::Role_Name(static_cast<v1::Role>(role))).substr(kRolePrefix.size())));
+        absl::string_view(common::v1::Role_Name(static_cast<common::v1::Role>(role)))
+            .substr(kRolePrefix.size())));
   }
   return absl::StrJoin(roles, ", ");
 }

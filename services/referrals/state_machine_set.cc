@@ -151,7 +151,8 @@ class MachineValidator {
       }
       if (transition.roles().empty()) Error(absl::StrCat(what, " names no role that may make it"));
       for (int role : transition.roles()) {
-        if (role == v1::ROLE_UNSPECIFIED) Error(absl::StrCat(what, " names an unspecified role"));
+        if (role == common::v1::ROLE_UNSPECIFIED)
+          Error(absl::StrCat(what, " names an unspecified role"));
       }
       if (transition.to_held_from() == (transition.to() != v1::REFERRAL_STATE_UNSPECIFIED)) {
         Error(absl::StrCat(what, " needs exactly one of `to` and `to_held_from`"));
@@ -204,7 +205,8 @@ class MachineValidator {
       if (amendable.states().empty()) Error(absl::StrCat(what, " names no state"));
       if (amendable.roles().empty()) Error(absl::StrCat(what, " names no role"));
       for (int role : amendable.roles()) {
-        if (role == v1::ROLE_UNSPECIFIED) Error(absl::StrCat(what, " names an unspecified role"));
+        if (role == common::v1::ROLE_UNSPECIFIED)
+          Error(absl::StrCat(what, " names an unspecified role"));
       }
       for (int value : amendable.states()) {
         const auto state = static_cast<v1::ReferralState>(value);
@@ -281,9 +283,10 @@ absl::Status CheckAmendablePath(absl::string_view path) {
   return absl::OkStatus();
 }
 
-bool RoleMayMake(const v1::Transition& transition, v1::Role role) {
-  return role == v1::ROLE_ADMIN || std::find(transition.roles().begin(), transition.roles().end(),
-                                             role) != transition.roles().end();
+bool RoleMayMake(const v1::Transition& transition, common::v1::Role role) {
+  return role == common::v1::ROLE_ADMIN ||
+         std::find(transition.roles().begin(), transition.roles().end(), role) !=
+             transition.roles().end();
 }
 
 absl::StatusOr<StateMachineSet> StateMachineSet::Load(absl::string_view text,
@@ -373,19 +376,18 @@ v1::ClosingOutcome StateMachineSet::OutcomeOf(v1::ReferralState state) const {
   return it == outcome_.end() ? v1::CLOSING_OUTCOME_UNSPECIFIED : it->second;
 }
 
-absl::StatusOr<const v1::AmendableField*> StateMachineSet::FindAmendable(InterventionKind kind,
-                                                                         v1::ReferralState state,
-                                                                         absl::string_view field,
-                                                                         v1::Role role) const {
+absl::StatusOr<const v1::AmendableField*> StateMachineSet::FindAmendable(
+    InterventionKind kind, v1::ReferralState state, absl::string_view field,
+    common::v1::Role role) const {
   const v1::StateMachine* machine = For(kind);
   std::vector<std::string> amendable;
   for (const v1::AmendableField& rule : machine->amendable_fields()) {
     amendable.push_back(rule.field());
     if (rule.field() != field) continue;
-    if (role != v1::ROLE_ADMIN &&
+    if (role != common::v1::ROLE_ADMIN &&
         std::find(rule.roles().begin(), rule.roles().end(), role) == rule.roles().end()) {
       return absl::PermissionDeniedError(
-          absl::StrCat("the ", v1::Role_Name(role), " role may not amend ", rule.title()));
+          absl::StrCat("the ", common::v1::Role_Name(role), " role may not amend ", rule.title()));
     }
     if (std::find(rule.states().begin(), rule.states().end(), state) == rule.states().end()) {
       std::vector<std::string> states;
@@ -405,7 +407,7 @@ absl::StatusOr<const v1::AmendableField*> StateMachineSet::FindAmendable(Interve
 std::vector<ResolvedTransition> StateMachineSet::Allowed(InterventionKind kind,
                                                          v1::ReferralState state,
                                                          v1::ReferralState held_from,
-                                                         v1::Role role) const {
+                                                         common::v1::Role role) const {
   std::vector<ResolvedTransition> allowed;
   const v1::StateMachine* machine = For(kind);
   if (machine == nullptr) return allowed;
@@ -426,7 +428,7 @@ absl::StatusOr<ResolvedTransition> StateMachineSet::Find(InterventionKind kind,
                                                          v1::ReferralState state,
                                                          v1::ReferralState held_from,
                                                          v1::ReferralState to,
-                                                         v1::Role role) const {
+                                                         common::v1::Role role) const {
   const v1::StateMachine* machine = For(kind);
   if (machine == nullptr) {
     return absl::FailedPreconditionError(
@@ -440,7 +442,7 @@ absl::StatusOr<ResolvedTransition> StateMachineSet::Find(InterventionKind kind,
     const v1::ReferralState target = transition.to_held_from() ? held_from : transition.to();
     if (target != to) continue;
     if (!RoleMayMake(transition, role)) {
-      return absl::PermissionDeniedError(absl::StrCat("the ", v1::Role_Name(role),
+      return absl::PermissionDeniedError(absl::StrCat("the ", common::v1::Role_Name(role),
                                                       " role may not \"", transition.action(),
                                                       "\" (", Name(state), " to ", Name(to), ")"));
     }

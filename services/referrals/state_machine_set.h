@@ -49,13 +49,13 @@ class StateMachineSet {
   // returns to.
   std::vector<ResolvedTransition> Allowed(catalogue::v1::InterventionKind kind,
                                           v1::ReferralState state, v1::ReferralState held_from,
-                                          v1::Role role) const;
+                                          common::v1::Role role) const;
 
   // The move from `state` to `to`: FAILED_PRECONDITION if the machine has none,
   // PERMISSION_DENIED if `role` may not make it.
   absl::StatusOr<ResolvedTransition> Find(catalogue::v1::InterventionKind kind,
                                           v1::ReferralState state, v1::ReferralState held_from,
-                                          v1::ReferralState to, v1::Role role) const;
+                                          v1::ReferralState to, common::v1::Role role) const;
 
   // INVALID_ARGUMENT naming `reason_code` or `notes` when the move needs them or the code is
   // not in its list.
@@ -69,7 +69,7 @@ class StateMachineSet {
   absl::StatusOr<const v1::AmendableField*> FindAmendable(catalogue::v1::InterventionKind kind,
                                                           v1::ReferralState state,
                                                           absl::string_view field,
-                                                          v1::Role role) const;
+                                                          common::v1::Role role) const;
 
  private:
   std::map<int, v1::StateMachine> machines_;
@@ -82,7 +82,7 @@ class StateMachineSet {
 absl::Status CheckAmendablePath(absl::string_view path);
 
 // Whether `role` may make `transition`; the admin may make any.
-bool RoleMayMake(const v1::Transition& transition, v1::Role role);
+bool RoleMayMake(const v1::Transition& transition, common::v1::Role role);
 
 }  // namespace probation::referrals
 

@@ -109,6 +109,7 @@ def load_stubs(directory):
     sys.path.insert(0, directory)
     names = {}
     for module in ("probation.common.v1.person_profile_pb2",
+                   "probation.common.v1.role_pb2",
                    "probation.catalogue.v1.intervention_pb2",
                    "probation.catalogue.v1.catalogue_service_pb2",
                    "probation.referrals.v1.state_machine_pb2",

@@ -142,7 +142,7 @@ std::string PayloadOf(const std::string& token) {
 
 TEST_F(HostileInputTest, TokensThatAreExpiredTamperedUnsignedOrForeignAreUnauthenticated) {
   ASSERT_EQ(ListRegionsAs(practitioner_), grpc::StatusCode::OK);
-  Principal principal;
+  TokenClaims principal;
   principal.subject = "someone";
   principal.roles = {"probation_practitioner"};
   principal.region = "london";

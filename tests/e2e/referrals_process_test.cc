@@ -53,7 +53,7 @@ class ReferralsClient {
   // Signs the caller's identity into the call, as the gateway does.
   void Prepare(grpc::ClientContext& context, absl::string_view role = "probation_practitioner") {
     auto headers = SignIdentity(
-        {"e2e", std::string(role), "london", "", absl::Now() + absl::Minutes(5)}, kSecret);
+        {"e2e", RoleFromClaimName(role), "london", "", absl::Now() + absl::Minutes(5)}, kSecret);
     ASSERT_TRUE(headers.ok()) << headers.status();
     for (const auto& [key, value] : *headers) context.AddMetadata(key, value);
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));

@@ -61,7 +61,7 @@ class GatewayServerTest : public ::testing::Test {
 
   static std::string Token(absl::string_view role = "probation_practitioner",
                            absl::string_view region = "london", absl::string_view provider = "") {
-    Principal principal;
+    TokenClaims principal;
     principal.subject = absl::StrCat(role, "-1");
     principal.roles = {std::string(role)};
     principal.region = std::string(region);

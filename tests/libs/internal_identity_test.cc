@@ -13,15 +13,15 @@ using ::testing::HasSubstr;
 const std::string kSecret(32, 'k');
 const absl::Time kNow = absl::FromUnixSeconds(1'790'000'000);
 
-std::map<std::string, std::string> Signed(const InternalIdentity& identity,
+std::map<std::string, std::string> Signed(const Identity& identity,
                                           const std::string& secret = kSecret) {
   auto headers = SignIdentity(identity, secret);
   EXPECT_TRUE(headers.ok()) << headers.status();
   return {headers->begin(), headers->end()};
 }
 
-absl::StatusOr<InternalIdentity> Verify(const std::map<std::string, std::string>& headers,
-                                        absl::Time now = kNow) {
+absl::StatusOr<Identity> Verify(const std::map<std::string, std::string>& headers,
+                                absl::Time now = kNow) {
   return VerifyIdentity(
       [&](absl::string_view name) {
         auto it = headers.find(std::string(name));
@@ -30,15 +30,15 @@ absl::StatusOr<InternalIdentity> Verify(const std::map<std::string, std::string>
       kSecret, now);
 }
 
-InternalIdentity Provider() {
-  return {"sp-7", "service_provider", "", "nacro", kNow + absl::Minutes(5)};
+Identity Provider() {
+  return {"sp-7", common::v1::ROLE_SERVICE_PROVIDER, "", "nacro", kNow + absl::Minutes(5)};
 }
 
 TEST(InternalIdentity, ASignedIdentityVerifies) {
   auto identity = Verify(Signed(Provider()));
   ASSERT_TRUE(identity.ok()) << identity.status();
   EXPECT_EQ(identity->actor, "sp-7");
-  EXPECT_EQ(identity->role, "service_provider");
+  EXPECT_EQ(identity->role, common::v1::ROLE_SERVICE_PROVIDER);
   EXPECT_EQ(identity->provider, "nacro");
 }
 
@@ -54,6 +54,9 @@ TEST(InternalIdentity, AForgedOrAlteredIdentityIsRefused) {
   headers = Signed(Provider());
   headers.erase("x-identity-signature");
   EXPECT_THAT(std::string(Verify(headers).status().message()), HasSubstr("missing"));
+  headers = Signed(Provider());
+  headers["x-role"] = "";
+  EXPECT_THAT(std::string(Verify(headers).status().message()), HasSubstr("missing"));
   EXPECT_EQ(Verify({{"x-actor", "a"}, {"x-role", "admin"}}).status().code(),
             absl::StatusCode::kUnauthenticated);
 }
@@ -65,7 +68,7 @@ TEST(InternalIdentity, AnExpiredIdentityIsRefused) {
 
 TEST(InternalIdentity, RefusesWeakSecretsAndLineBreaks) {
   EXPECT_EQ(SignIdentity(Provider(), "short").status().code(), absl::StatusCode::kInvalidArgument);
-  InternalIdentity sneaky = Provider();
+  Identity sneaky = Provider();
   sneaky.actor = "a\nadmin";
   EXPECT_EQ(SignIdentity(sneaky, kSecret).status().code(), absl::StatusCode::kInvalidArgument);
 }

@@ -49,8 +49,8 @@ const RsaKeyPair& Keys() {
   return *keys;
 }
 
-Principal Practitioner() {
-  Principal principal;
+TokenClaims Practitioner() {
+  TokenClaims principal;
   principal.subject = "pp-42";
   principal.roles = {"probation_practitioner"};
   principal.region = "london";
@@ -63,7 +63,7 @@ JwtVerifier RsaVerifier() {
   return *std::move(verifier);
 }
 
-std::string RsaToken(const Principal& principal, absl::Time now = kNow,
+std::string RsaToken(const TokenClaims& principal, absl::Time now = kNow,
                      absl::string_view issuer = kIssuer) {
   auto token = MintJwt({JwtAlgorithm::kRs256, Keys().private_pem}, issuer, principal, now,
                        absl::Minutes(15));
@@ -74,18 +74,33 @@ std::string RsaToken(const Principal& principal, absl::Time now = kNow,
 TEST(Jwt, AGoodRs256TokenGivesItsClaims) {
   auto principal = RsaVerifier().Verify(RsaToken(Practitioner()), kNow + absl::Minutes(1));
   ASSERT_TRUE(principal.ok()) << principal.status();
-  EXPECT_EQ(principal->subject, "pp-42");
-  EXPECT_TRUE(principal->HasRole("probation_practitioner"));
-  EXPECT_FALSE(principal->HasRole("admin"));
+  EXPECT_EQ(principal->actor, "pp-42");
+  EXPECT_EQ(principal->role, common::v1::ROLE_PROBATION_PRACTITIONER);
   EXPECT_EQ(principal->region, "london");
   EXPECT_EQ(principal->expires, kNow + absl::Minutes(15));
+}
+
+TEST(Jwt, TheBearerActsAsAdminIfGrantedElseInTheFirstRoleTheSuiteKnows) {
+  const auto role_of = [](std::vector<std::string> roles) {
+    TokenClaims claims = Practitioner();
+    claims.roles = std::move(roles);
+    auto identity = RsaVerifier().Verify(RsaToken(claims), kNow);
+    EXPECT_TRUE(identity.ok()) << identity.status();
+    return identity.ok() ? identity->role : common::v1::ROLE_UNSPECIFIED;
+  };
+  EXPECT_EQ(role_of({"probation_practitioner", "admin"}), common::v1::ROLE_ADMIN);
+  EXPECT_EQ(role_of({"juggler", "programme_team", "service_provider"}),
+            common::v1::ROLE_PROGRAMME_TEAM);
+  // Neither an unknown name, another spelling nor a service's role makes the bearer anyone.
+  EXPECT_EQ(role_of({"ROLE_ADMIN", "Admin", "service"}), common::v1::ROLE_UNSPECIFIED);
+  EXPECT_EQ(role_of({}), common::v1::ROLE_UNSPECIFIED);
 }
 
 TEST(Jwt, AGoodHs256TokenVerifiesWithTheSharedSecret) {
   const std::string secret(40, 's');
   auto verifier = JwtVerifier::Create({JwtAlgorithm::kHs256, secret}, kIssuer);
   ASSERT_TRUE(verifier.ok());
-  Principal provider;
+  TokenClaims provider;
   provider.subject = "sp-1";
   provider.roles = {"service_provider"};
   provider.provider = "nacro";
@@ -162,7 +177,7 @@ TEST(Jwt, RefusesGarbageAndOversizedTokens) {
 }
 
 TEST(Jwt, RefusesATokenWithoutASubject) {
-  Principal nobody = Practitioner();
+  TokenClaims nobody = Practitioner();
   nobody.subject.clear();
   EXPECT_THAT(std::string(RsaVerifier().Verify(RsaToken(nobody), kNow).status().message()),
               HasSubstr("(sub)"));

@@ -62,7 +62,7 @@ class CapacityTest : public ReferralServerTest {
     for (v1::ReferralState to :
          {v1::REFERRAL_STATE_AWAITING_ASSESSMENT, v1::REFERRAL_STATE_ASSESSMENT_STARTED,
           v1::REFERRAL_STATE_ASSESSED_SUITABLE, v1::REFERRAL_STATE_ON_PROGRAMME}) {
-      referral = Move(referral, to, v1::ROLE_PROGRAMME_TEAM);
+      referral = Move(referral, to, common::v1::ROLE_PROGRAMME_TEAM);
     }
     return referral;
   }
@@ -93,10 +93,10 @@ TEST_F(CapacityTest, AvailabilityCountsWaitingAndPlacedReferralsLiveAgainstTheCa
   EXPECT_EQ(now.places_available(), std::max(0, 3 - taken - 2));
 
   // A completed programme frees its place; a withdrawn referral leaves the queue.
-  Move(first, v1::REFERRAL_STATE_PROGRAMME_COMPLETE, v1::ROLE_PROGRAMME_TEAM);
+  Move(first, v1::REFERRAL_STATE_PROGRAMME_COMPLETE, common::v1::ROLE_PROGRAMME_TEAM);
   v1::Referral withdrawn;
-  ASSERT_TRUE(Transition(queued, v1::REFERRAL_STATE_WITHDRAWN, v1::ROLE_PROBATION_PRACTITIONER,
-                         &withdrawn, "other")
+  ASSERT_TRUE(Transition(queued, v1::REFERRAL_STATE_WITHDRAWN,
+                         common::v1::ROLE_PROBATION_PRACTITIONER, &withdrawn, "other")
                   .ok());
   now = Availability({kThinkingSkills}).availabilities(0);
   EXPECT_EQ(now.places_taken(), taken + 1);
@@ -127,7 +127,7 @@ TEST_F(CapacityTest, ACrsHasPlacesPerProviderAndEachProviderSetsItsOwn) {
 
   // A sent referral waits; once assigned it holds one of provider-a's places.
   const v1::Referral sent = Submit(CreateDraft(kCrs));
-  Move(sent, v1::REFERRAL_STATE_ASSIGNED, v1::ROLE_SERVICE_PROVIDER);
+  Move(sent, v1::REFERRAL_STATE_ASSIGNED, common::v1::ROLE_SERVICE_PROVIDER);
   const v1::BatchGetAvailabilityResponse response = Availability({kAccommodation});
   ASSERT_EQ(response.availabilities_size(), 2);
   EXPECT_EQ(response.availabilities(0).provider(), "provider-a");

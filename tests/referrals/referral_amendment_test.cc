@@ -89,7 +89,7 @@ TEST_F(ReferralAmendmentTest, ChangesAllowedFieldsWithAChangelogEntryEachAndOneE
   for (const v1::ChangelogEntry& entry : changelog) {
     EXPECT_EQ(entry.reason(), "Assessment found higher needs");
     EXPECT_EQ(entry.actor(), "pp-2");
-    EXPECT_EQ(entry.role(), v1::ROLE_PROBATION_PRACTITIONER);
+    EXPECT_EQ(entry.role(), common::v1::ROLE_PROBATION_PRACTITIONER);
     EXPECT_EQ(entry.etag(), amended.etag());
     EXPECT_EQ(entry.occurred_at().seconds(), amended.update_time().seconds());
   }
@@ -121,7 +121,7 @@ TEST_F(ReferralAmendmentTest, AssignsAndClearsTheCaseworkerAsTheMachineAllows) {
   ASSERT_EQ(changelog.size(), 2u);
   EXPECT_EQ(changelog[1].old_value(), "\"caseworker-7\"");
   EXPECT_EQ(changelog[1].new_value(), "\"\"");
-  EXPECT_EQ(changelog[1].role(), v1::ROLE_SERVICE_PROVIDER);
+  EXPECT_EQ(changelog[1].role(), common::v1::ROLE_SERVICE_PROVIDER);
 }
 
 TEST_F(ReferralAmendmentTest, RefusesAmendmentsOutsideTheirStatesAndChangesNothing) {
@@ -136,9 +136,10 @@ TEST_F(ReferralAmendmentTest, RefusesAmendmentsOutsideTheirStatesAndChangesNothi
 
   // The reason for referral may change only until the assessment starts.
   v1::Referral referral = Submit(draft);
-  referral = Move(referral, v1::REFERRAL_STATE_AWAITING_ASSESSMENT, v1::ROLE_PROGRAMME_TEAM);
+  referral =
+      Move(referral, v1::REFERRAL_STATE_AWAITING_ASSESSMENT, common::v1::ROLE_PROGRAMME_TEAM);
   ASSERT_TRUE(Amend(referral, changes, {"reason_for_referral"}, "why", &referral).ok());
-  referral = Move(referral, v1::REFERRAL_STATE_ASSESSMENT_STARTED, v1::ROLE_PROGRAMME_TEAM);
+  referral = Move(referral, v1::REFERRAL_STATE_ASSESSMENT_STARTED, common::v1::ROLE_PROGRAMME_TEAM);
   changes.set_reason_for_referral("Changed again");
   status = Amend(referral, changes, {"reason_for_referral"}, "why", &result);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
@@ -152,8 +153,8 @@ TEST_F(ReferralAmendmentTest, RefusesAmendmentsOutsideTheirStatesAndChangesNothi
 
   // A closed referral is never amended.
   v1::Referral withdrawn;
-  ASSERT_TRUE(Transition(referral, v1::REFERRAL_STATE_WITHDRAWN, v1::ROLE_PROBATION_PRACTITIONER,
-                         &withdrawn, "other")
+  ASSERT_TRUE(Transition(referral, v1::REFERRAL_STATE_WITHDRAWN,
+                         common::v1::ROLE_PROBATION_PRACTITIONER, &withdrawn, "other")
                   .ok());
   status = Amend(withdrawn, changes, {"desired_outcomes"}, "why", &result);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);

@@ -9,8 +9,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Caller MakeCaller(v1::Role role, std::string region, std::string provider) {
-  Caller caller;
+Identity MakeCaller(common::v1::Role role, std::string region, std::string provider) {
+  Identity caller;
   caller.actor = "someone";
   caller.role = role;
   caller.region = std::move(region);
@@ -28,66 +28,71 @@ v1::Referral MakeReferral(std::string region, std::string provider) {
 
 TEST(ReferralScopeTest, EachRoleSeesItsOwnShare) {
   const v1::Referral referral = MakeReferral("london", "nacro");
-  EXPECT_TRUE(InScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "london", ""), referral));
-  EXPECT_FALSE(InScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "wales", ""), referral));
-  EXPECT_TRUE(InScope(MakeCaller(v1::ROLE_PROGRAMME_TEAM, "london", ""), referral));
-  EXPECT_TRUE(InScope(MakeCaller(v1::ROLE_SERVICE_PROVIDER, "", "nacro"), referral));
-  EXPECT_FALSE(InScope(MakeCaller(v1::ROLE_SERVICE_PROVIDER, "london", "other"), referral));
-  EXPECT_TRUE(InScope(MakeCaller(v1::ROLE_ADMIN, "", ""), referral));
-  EXPECT_FALSE(InScope(MakeCaller(v1::ROLE_UNSPECIFIED, "london", "nacro"), referral));
+  EXPECT_TRUE(InScope(MakeCaller(common::v1::ROLE_PROBATION_PRACTITIONER, "london", ""), referral));
+  EXPECT_FALSE(InScope(MakeCaller(common::v1::ROLE_PROBATION_PRACTITIONER, "wales", ""), referral));
+  EXPECT_TRUE(InScope(MakeCaller(common::v1::ROLE_PROGRAMME_TEAM, "london", ""), referral));
+  EXPECT_TRUE(InScope(MakeCaller(common::v1::ROLE_SERVICE_PROVIDER, "", "nacro"), referral));
+  EXPECT_FALSE(InScope(MakeCaller(common::v1::ROLE_SERVICE_PROVIDER, "london", "other"), referral));
+  EXPECT_TRUE(InScope(MakeCaller(common::v1::ROLE_ADMIN, "", ""), referral));
+  EXPECT_FALSE(InScope(MakeCaller(common::v1::ROLE_UNSPECIFIED, "london", "nacro"), referral));
 }
 
 TEST(ReferralScopeTest, AnEmptyRegionOrProviderMatchesNothing) {
   // A referral with no provider must not be visible to a provider token without one.
-  EXPECT_FALSE(InScope(MakeCaller(v1::ROLE_SERVICE_PROVIDER, "", ""), MakeReferral("london", "")));
   EXPECT_FALSE(
-      InScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "", ""), MakeReferral("", "nacro")));
+      InScope(MakeCaller(common::v1::ROLE_SERVICE_PROVIDER, "", ""), MakeReferral("london", "")));
+  EXPECT_FALSE(InScope(MakeCaller(common::v1::ROLE_PROBATION_PRACTITIONER, "", ""),
+                       MakeReferral("", "nacro")));
 }
 
 TEST(ReferralScopeTest, OutOfScopeReadsAsMissing) {
-  const absl::Status status = CheckInScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "wales", ""),
-                                           MakeReferral("london", ""));
+  const absl::Status status = CheckInScope(
+      MakeCaller(common::v1::ROLE_PROBATION_PRACTITIONER, "wales", ""), MakeReferral("london", ""));
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(status.message(), "no referral referrals/abc");
 }
 
 TEST(ReferralScopeTest, StaffCreateOnlyInTheirRegion) {
-  EXPECT_TRUE(CheckMayCreate(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "london", ""),
+  EXPECT_TRUE(CheckMayCreate(MakeCaller(common::v1::ROLE_PROBATION_PRACTITIONER, "london", ""),
                              MakeReferral("london", ""))
                   .ok());
   const absl::Status elsewhere = CheckMayCreate(
-      MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "london", ""), MakeReferral("wales", ""));
+      MakeCaller(common::v1::ROLE_PROBATION_PRACTITIONER, "london", ""), MakeReferral("wales", ""));
   EXPECT_EQ(elsewhere.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(elsewhere.message(), HasSubstr("referral.region"));
-  EXPECT_TRUE(CheckMayCreate(MakeCaller(v1::ROLE_ADMIN, "", ""), MakeReferral("wales", "")).ok());
+  EXPECT_TRUE(
+      CheckMayCreate(MakeCaller(common::v1::ROLE_ADMIN, "", ""), MakeReferral("wales", "")).ok());
 }
 
 TEST(ReferralScopeTest, ListsAreNarrowedToTheCallersScope) {
   ListQuery query;
-  ASSERT_TRUE(NarrowToScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "london", ""), query).ok());
+  ASSERT_TRUE(
+      NarrowToScope(MakeCaller(common::v1::ROLE_PROBATION_PRACTITIONER, "london", ""), query).ok());
   EXPECT_EQ(query.region, "london");
 
   ListQuery by_provider;
   by_provider.region = "wales";
-  ASSERT_TRUE(NarrowToScope(MakeCaller(v1::ROLE_SERVICE_PROVIDER, "", "nacro"), by_provider).ok());
+  ASSERT_TRUE(
+      NarrowToScope(MakeCaller(common::v1::ROLE_SERVICE_PROVIDER, "", "nacro"), by_provider).ok());
   EXPECT_EQ(by_provider.provider, "nacro");
   EXPECT_EQ(by_provider.region, "wales") << "a provider may still filter by region";
 
   ListQuery other_region;
   other_region.region = "wales";
-  const absl::Status refused =
-      NarrowToScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "london", ""), other_region);
+  const absl::Status refused = NarrowToScope(
+      MakeCaller(common::v1::ROLE_PROBATION_PRACTITIONER, "london", ""), other_region);
   EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(refused.message(), HasSubstr("region"));
 
   ListQuery everything;
-  ASSERT_TRUE(NarrowToScope(MakeCaller(v1::ROLE_ADMIN, "", ""), everything).ok());
+  ASSERT_TRUE(NarrowToScope(MakeCaller(common::v1::ROLE_ADMIN, "", ""), everything).ok());
   EXPECT_TRUE(everything.region.empty());
   EXPECT_TRUE(everything.provider.empty());
 
   ListQuery anything;
-  EXPECT_EQ(NarrowToScope(MakeCaller(v1::ROLE_PROBATION_PRACTITIONER, "", ""), anything).code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      NarrowToScope(MakeCaller(common::v1::ROLE_PROBATION_PRACTITIONER, "", ""), anything).code(),
+      absl::StatusCode::kPermissionDenied);
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ using ::testing::Not;
 // One step of a walk: the target state, and who makes the move with what reason.
 struct Step {
   v1::ReferralState to;
-  v1::Role role;
+  common::v1::Role role;
   std::string reason;
 };
 
@@ -69,7 +69,8 @@ std::vector<Step> PathTo(const v1::StateMachine& machine, v1::ReferralState star
       const Node next{to, holding(to) ? node.first : v1::REFERRAL_STATE_UNSPECIFIED};
       if (!seen.insert(next).second) continue;
       came_from[next] = {
-          node, {to, static_cast<v1::Role>(transition.roles(0)), ReasonFor(machine, transition)}};
+          node,
+          {to, static_cast<common::v1::Role>(transition.roles(0)), ReasonFor(machine, transition)}};
       queue.push_back(next);
     }
   }
@@ -116,7 +117,7 @@ TEST_F(ReferralServerTest, EveryTransitionOfEveryMachineWorksThroughTheServer) {
           }
           ASSERT_EQ(referral.state(), from);
           const v1::ReferralState to = transition.to_held_from() ? held_from : transition.to();
-          const auto role = static_cast<v1::Role>(transition.roles(0));
+          const auto role = static_cast<common::v1::Role>(transition.roles(0));
           const std::string reason = ReasonFor(machine, transition);
           v1::Referral moved;
           if (transition.reason_required()) {  // refused without its reason
@@ -127,12 +128,13 @@ TEST_F(ReferralServerTest, EveryTransitionOfEveryMachineWorksThroughTheServer) {
             EXPECT_EQ(Transition(referral, to, role, &moved, reason, "").error_code(),
                       grpc::StatusCode::INVALID_ARGUMENT);
           }
-          for (v1::Role other : {v1::ROLE_PROBATION_PRACTITIONER, v1::ROLE_PROGRAMME_TEAM,
-                                 v1::ROLE_SERVICE_PROVIDER}) {
+          for (common::v1::Role other :
+               {common::v1::ROLE_PROBATION_PRACTITIONER, common::v1::ROLE_PROGRAMME_TEAM,
+                common::v1::ROLE_SERVICE_PROVIDER}) {
             if (RoleMayMake(transition, other)) continue;  // refused for the wrong role
             // Providers only see the CRS referrals sent to them.
             const bool sees =
-                other != v1::ROLE_SERVICE_PROVIDER ||
+                other != common::v1::ROLE_SERVICE_PROVIDER ||
                 referral.kind() ==
                     catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE;
             EXPECT_EQ(Transition(referral, to, other, &moved, reason, "notes").error_code(),
@@ -157,8 +159,8 @@ TEST_F(ReferralServerTest, ARefusedMoveFromTheWrongStateIsAFailedPrecondition) {
   v1::Referral referral =
       Submit(CreateDraft(catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME));
   v1::Referral moved;
-  const grpc::Status status =
-      Transition(referral, v1::REFERRAL_STATE_PROGRAMME_COMPLETE, v1::ROLE_PROGRAMME_TEAM, &moved);
+  const grpc::Status status = Transition(referral, v1::REFERRAL_STATE_PROGRAMME_COMPLETE,
+                                         common::v1::ROLE_PROGRAMME_TEAM, &moved);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(status.error_message(),
               HasSubstr("cannot move to REFERRAL_STATE_PROGRAMME_COMPLETE"));
@@ -168,14 +170,15 @@ TEST_F(ReferralServerTest, HistoryRecordsEveryChangeWithWhoWhyAndHowLong) {
   v1::Referral referral =
       Submit(CreateDraft(catalogue::v1::INTERVENTION_KIND_ACCREDITED_PROGRAMME));
   v1::Referral held;
-  ASSERT_TRUE(Transition(referral, v1::REFERRAL_STATE_ON_HOLD, v1::ROLE_PROBATION_PRACTITIONER,
-                         &held, "awaiting-information", "waiting for the PSR")
+  ASSERT_TRUE(Transition(referral, v1::REFERRAL_STATE_ON_HOLD,
+                         common::v1::ROLE_PROBATION_PRACTITIONER, &held, "awaiting-information",
+                         "waiting for the PSR")
                   .ok());
   EXPECT_EQ(held.held_from(), v1::REFERRAL_STATE_SUBMITTED);
   v1::Referral released;
-  ASSERT_TRUE(
-      Transition(held, v1::REFERRAL_STATE_SUBMITTED, v1::ROLE_PROBATION_PRACTITIONER, &released)
-          .ok());
+  ASSERT_TRUE(Transition(held, v1::REFERRAL_STATE_SUBMITTED,
+                         common::v1::ROLE_PROBATION_PRACTITIONER, &released)
+                  .ok());
   EXPECT_EQ(released.held_from(), v1::REFERRAL_STATE_UNSPECIFIED);
 
   Call call(kPractitioner);
@@ -190,7 +193,7 @@ TEST_F(ReferralServerTest, HistoryRecordsEveryChangeWithWhoWhyAndHowLong) {
   const v1::HistoryEntry& hold = history.entries(2);
   EXPECT_EQ(hold.from_state(), v1::REFERRAL_STATE_SUBMITTED);
   EXPECT_EQ(hold.to_state(), v1::REFERRAL_STATE_ON_HOLD);
-  EXPECT_EQ(hold.role(), v1::ROLE_PROBATION_PRACTITIONER);
+  EXPECT_EQ(hold.role(), common::v1::ROLE_PROBATION_PRACTITIONER);
   EXPECT_EQ(hold.reason_code(), "awaiting-information");
   EXPECT_EQ(hold.notes(), "waiting for the PSR");
   EXPECT_TRUE(hold.has_time_in_previous_state());
@@ -256,7 +259,7 @@ TEST_F(ReferralServerTest, OfFiftyConcurrentConflictingTransitionsExactlyOneSucc
       const auto to =
           i % 2 == 0 ? v1::REFERRAL_STATE_AWAITING_ASSESSMENT : v1::REFERRAL_STATE_NOT_ELIGIBLE;
       const grpc::Status status =
-          Transition(referral, to, v1::ROLE_PROGRAMME_TEAM, &moved, "", "concurrent");
+          Transition(referral, to, common::v1::ROLE_PROGRAMME_TEAM, &moved, "", "concurrent");
       if (status.ok()) ++ok;
       if (status.error_code() == grpc::StatusCode::ABORTED) ++aborted;
     });
@@ -428,8 +431,9 @@ TEST_F(ReferralServerTest, CallsWithoutASignedIdentityAreUnauthenticated) {
   EXPECT_EQ(stub().GetStateMachine(&forged, machine_request, &machine).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   grpc::ClientContext wrong_secret;
-  auto headers = SignIdentity({"intruder", "admin", "", "", absl::Now() + absl::Minutes(5)},
-                              std::string(40, 'g'));
+  auto headers =
+      SignIdentity({"intruder", common::v1::ROLE_ADMIN, "", "", absl::Now() + absl::Minutes(5)},
+                   std::string(40, 'g'));
   for (const auto& [key, value] : *headers) wrong_secret.AddMetadata(key, value);
   EXPECT_EQ(stub().GetStateMachine(&wrong_secret, machine_request, &machine).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);

@@ -25,7 +25,7 @@ struct Call {
   grpc::ClientContext context;
   Call(absl::string_view role, absl::string_view actor = "someone",
        absl::string_view region = "london", absl::string_view provider = "provider-a") {
-    auto headers = SignIdentity({std::string(actor), std::string(role), std::string(region),
+    auto headers = SignIdentity({std::string(actor), RoleFromClaimName(role), std::string(region),
                                  std::string(provider), absl::Now() + absl::Minutes(5)},
                                 testing::kTestIdentitySecret);
     EXPECT_TRUE(headers.ok()) << headers.status();
@@ -34,8 +34,8 @@ struct Call {
   }
 };
 
-inline std::string RoleName(v1::Role role) {
-  return absl::AsciiStrToLower(absl::string_view(v1::Role_Name(role)).substr(5));
+inline std::string RoleName(common::v1::Role role) {
+  return absl::AsciiStrToLower(absl::string_view(common::v1::Role_Name(role)).substr(5));
 }
 
 class ReferralServerTest : public ::testing::Test {
@@ -102,7 +102,7 @@ class ReferralServerTest : public ::testing::Test {
     return submitted;
   }
 
-  grpc::Status Transition(const v1::Referral& referral, v1::ReferralState to, v1::Role role,
+  grpc::Status Transition(const v1::Referral& referral, v1::ReferralState to, common::v1::Role role,
                           v1::Referral* result, absl::string_view reason = "",
                           absl::string_view notes = "") {
     Call call(RoleName(role), absl::StrCat(RoleName(role), "-actor"));
@@ -116,7 +116,7 @@ class ReferralServerTest : public ::testing::Test {
   }
 
   // Makes a move that must succeed.
-  v1::Referral Move(const v1::Referral& referral, v1::ReferralState to, v1::Role role) {
+  v1::Referral Move(const v1::Referral& referral, v1::ReferralState to, common::v1::Role role) {
     v1::Referral moved;
     const grpc::Status status = Transition(referral, to, role, &moved);
     EXPECT_TRUE(status.ok()) << status.error_message();

@@ -43,9 +43,11 @@ TEST(StateMachineSet, EveryTransitionOfEveryMachineIsAllowedForItsRolesOnly) {
         }
         for (v1::ReferralState to : targets) {
           if (transition.to_held_from()) held_from = to;
-          for (int role = v1::ROLE_PROBATION_PRACTITIONER; role <= v1::ROLE_ADMIN; ++role) {
-            auto found = Machines().Find(kind, state, held_from, to, static_cast<v1::Role>(role));
-            if (RoleMayMake(transition, static_cast<v1::Role>(role))) {
+          for (int role = common::v1::ROLE_PROBATION_PRACTITIONER; role <= common::v1::ROLE_ADMIN;
+               ++role) {
+            auto found =
+                Machines().Find(kind, state, held_from, to, static_cast<common::v1::Role>(role));
+            if (RoleMayMake(transition, static_cast<common::v1::Role>(role))) {
               ASSERT_TRUE(found.ok()) << transition.action() << " " << found.status();
               EXPECT_EQ(found->transition->action(), transition.action());
               EXPECT_EQ(found->to, to);
@@ -63,38 +65,38 @@ TEST(StateMachineSet, EveryTransitionOfEveryMachineIsAllowedForItsRolesOnly) {
 }
 
 TEST(StateMachineSet, TheAccreditedProgrammeWorkflowRunsFromDraftToComplete) {
-  const std::vector<std::pair<v1::ReferralState, v1::Role>> path = {
-      {v1::REFERRAL_STATE_SUBMITTED, v1::ROLE_PROBATION_PRACTITIONER},
-      {v1::REFERRAL_STATE_AWAITING_ASSESSMENT, v1::ROLE_PROGRAMME_TEAM},
-      {v1::REFERRAL_STATE_ASSESSMENT_STARTED, v1::ROLE_PROGRAMME_TEAM},
-      {v1::REFERRAL_STATE_ASSESSED_SUITABLE, v1::ROLE_PROGRAMME_TEAM},
-      {v1::REFERRAL_STATE_ON_PROGRAMME, v1::ROLE_PROGRAMME_TEAM},
-      {v1::REFERRAL_STATE_PROGRAMME_COMPLETE, v1::ROLE_PROGRAMME_TEAM}};
+  const std::vector<std::pair<v1::ReferralState, common::v1::Role>> path = {
+      {v1::REFERRAL_STATE_SUBMITTED, common::v1::ROLE_PROBATION_PRACTITIONER},
+      {v1::REFERRAL_STATE_AWAITING_ASSESSMENT, common::v1::ROLE_PROGRAMME_TEAM},
+      {v1::REFERRAL_STATE_ASSESSMENT_STARTED, common::v1::ROLE_PROGRAMME_TEAM},
+      {v1::REFERRAL_STATE_ASSESSED_SUITABLE, common::v1::ROLE_PROGRAMME_TEAM},
+      {v1::REFERRAL_STATE_ON_PROGRAMME, common::v1::ROLE_PROGRAMME_TEAM},
+      {v1::REFERRAL_STATE_PROGRAMME_COMPLETE, common::v1::ROLE_PROGRAMME_TEAM}};
   v1::ReferralState state = v1::REFERRAL_STATE_DRAFT;
   for (const auto& [to, role] : path) {
     ASSERT_TRUE(Machines().Find(kAp, state, kNone, to, role).ok()) << v1::ReferralState_Name(to);
     state = to;
   }
   EXPECT_TRUE(Machines().State(kAp, state)->terminal());
-  EXPECT_TRUE(Machines().Allowed(kAp, state, kNone, v1::ROLE_ADMIN).empty());
+  EXPECT_TRUE(Machines().Allowed(kAp, state, kNone, common::v1::ROLE_ADMIN).empty());
 }
 
 TEST(StateMachineSet, AHeldReferralReturnsOnlyToTheStateItLeft) {
-  auto release =
-      Machines().Find(kAp, v1::REFERRAL_STATE_ON_HOLD, v1::REFERRAL_STATE_AWAITING_ASSESSMENT,
-                      v1::REFERRAL_STATE_AWAITING_ASSESSMENT, v1::ROLE_PROBATION_PRACTITIONER);
+  auto release = Machines().Find(
+      kAp, v1::REFERRAL_STATE_ON_HOLD, v1::REFERRAL_STATE_AWAITING_ASSESSMENT,
+      v1::REFERRAL_STATE_AWAITING_ASSESSMENT, common::v1::ROLE_PROBATION_PRACTITIONER);
   ASSERT_TRUE(release.ok());
   EXPECT_EQ(release->transition->action(), "release");
   EXPECT_EQ(Machines()
                 .Find(kAp, v1::REFERRAL_STATE_ON_HOLD, v1::REFERRAL_STATE_AWAITING_ASSESSMENT,
-                      v1::REFERRAL_STATE_SUBMITTED, v1::ROLE_PROBATION_PRACTITIONER)
+                      v1::REFERRAL_STATE_SUBMITTED, common::v1::ROLE_PROBATION_PRACTITIONER)
                 .status()
                 .code(),
             absl::StatusCode::kFailedPrecondition);
   // Holding is only from the three early states.
   EXPECT_EQ(Machines()
                 .Find(kAp, v1::REFERRAL_STATE_ON_PROGRAMME, kNone, v1::REFERRAL_STATE_ON_HOLD,
-                      v1::ROLE_PROBATION_PRACTITIONER)
+                      common::v1::ROLE_PROBATION_PRACTITIONER)
                 .status()
                 .code(),
             absl::StatusCode::kFailedPrecondition);
@@ -104,8 +106,8 @@ TEST(StateMachineSet, DeselectionCanKeepTheReferralOpen) {
   for (v1::ReferralState to :
        {v1::REFERRAL_STATE_ASSESSED_SUITABLE, v1::REFERRAL_STATE_SUITABLE_NOT_READY,
         v1::REFERRAL_STATE_DESELECTED}) {
-    auto deselect =
-        Machines().Find(kAp, v1::REFERRAL_STATE_ON_PROGRAMME, kNone, to, v1::ROLE_PROGRAMME_TEAM);
+    auto deselect = Machines().Find(kAp, v1::REFERRAL_STATE_ON_PROGRAMME, kNone, to,
+                                    common::v1::ROLE_PROGRAMME_TEAM);
     ASSERT_TRUE(deselect.ok()) << v1::ReferralState_Name(to);
     EXPECT_THAT(deselect->transition->action(), HasSubstr("deselect"));
     EXPECT_TRUE(deselect->transition->reason_required());
@@ -115,19 +117,19 @@ TEST(StateMachineSet, DeselectionCanKeepTheReferralOpen) {
 TEST(StateMachineSet, ReferrersAndProgrammeTeamsHaveTheirOwnMoves) {
   EXPECT_EQ(Machines()
                 .Find(kAp, v1::REFERRAL_STATE_ASSESSMENT_STARTED, kNone,
-                      v1::REFERRAL_STATE_ASSESSED_SUITABLE, v1::ROLE_PROBATION_PRACTITIONER)
+                      v1::REFERRAL_STATE_ASSESSED_SUITABLE, common::v1::ROLE_PROBATION_PRACTITIONER)
                 .status()
                 .code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(Machines()
                 .Find(kAp, v1::REFERRAL_STATE_DRAFT, kNone, v1::REFERRAL_STATE_SUBMITTED,
-                      v1::ROLE_PROGRAMME_TEAM)
+                      common::v1::ROLE_PROGRAMME_TEAM)
                 .status()
                 .code(),
             absl::StatusCode::kPermissionDenied);
   std::vector<std::string> referrer_moves;
   for (const auto& allowed : Machines().Allowed(kAp, v1::REFERRAL_STATE_SUBMITTED, kNone,
-                                                v1::ROLE_PROBATION_PRACTITIONER)) {
+                                                common::v1::ROLE_PROBATION_PRACTITIONER)) {
     referrer_moves.push_back(allowed.transition->action());
   }
   EXPECT_THAT(referrer_moves, ::testing::UnorderedElementsAre("hold", "withdraw"));
@@ -137,32 +139,33 @@ TEST(StateMachineSet, ACrsWithdrawalBeforeDeliveryEndsIsACancellation) {
   for (v1::ReferralState from : {v1::REFERRAL_STATE_SENT, v1::REFERRAL_STATE_ACTION_PLAN_APPROVED,
                                  v1::REFERRAL_STATE_IN_DELIVERY}) {
     auto withdraw = Machines().Find(kCrs, from, kNone, v1::REFERRAL_STATE_CANCELLED,
-                                    v1::ROLE_PROBATION_PRACTITIONER);
+                                    common::v1::ROLE_PROBATION_PRACTITIONER);
     ASSERT_TRUE(withdraw.ok()) << v1::ReferralState_Name(from);
     EXPECT_TRUE(withdraw->transition->reason_required());
   }
   EXPECT_EQ(Machines()
                 .Find(kCrs, v1::REFERRAL_STATE_END_OF_SERVICE_REPORT_SUBMITTED, kNone,
-                      v1::REFERRAL_STATE_CANCELLED, v1::ROLE_PROBATION_PRACTITIONER)
+                      v1::REFERRAL_STATE_CANCELLED, common::v1::ROLE_PROBATION_PRACTITIONER)
                 .status()
                 .code(),
             absl::StatusCode::kFailedPrecondition);
   // The referrer approves action plans; the provider makes the delivery moves.
   EXPECT_EQ(Machines()
                 .Find(kCrs, v1::REFERRAL_STATE_ACTION_PLAN_SUBMITTED, kNone,
-                      v1::REFERRAL_STATE_ACTION_PLAN_APPROVED, v1::ROLE_SERVICE_PROVIDER)
+                      v1::REFERRAL_STATE_ACTION_PLAN_APPROVED, common::v1::ROLE_SERVICE_PROVIDER)
                 .status()
                 .code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(Machines()
                   .Find(kCrs, v1::REFERRAL_STATE_ACTION_PLAN_APPROVED, kNone,
-                        v1::REFERRAL_STATE_IN_DELIVERY, v1::ROLE_SERVICE_PROVIDER)
+                        v1::REFERRAL_STATE_IN_DELIVERY, common::v1::ROLE_SERVICE_PROVIDER)
                   .ok());
 }
 
 TEST(StateMachineSet, ReasonsAndNotesAreCheckedAgainstTheTransition) {
-  auto withdraw = Machines().Find(kSi, v1::REFERRAL_STATE_ALLOCATED, kNone,
-                                  v1::REFERRAL_STATE_WITHDRAWN, v1::ROLE_PROBATION_PRACTITIONER);
+  auto withdraw =
+      Machines().Find(kSi, v1::REFERRAL_STATE_ALLOCATED, kNone, v1::REFERRAL_STATE_WITHDRAWN,
+                      common::v1::ROLE_PROBATION_PRACTITIONER);
   ASSERT_TRUE(withdraw.ok());
   EXPECT_THAT(std::string(Machines().CheckReason(kSi, *withdraw, "", "").message()),
               HasSubstr("reason_code: \"withdraw\" requires a reason code"));
@@ -170,8 +173,9 @@ TEST(StateMachineSet, ReasonsAndNotesAreCheckedAgainstTheTransition) {
               HasSubstr("\"bored\" is not one of: administrative-error"));
   EXPECT_TRUE(Machines().CheckReason(kSi, *withdraw, "moved-out-of-area", "").ok());
 
-  auto not_suitable = Machines().Find(kSi, v1::REFERRAL_STATE_ALLOCATED, kNone,
-                                      v1::REFERRAL_STATE_NOT_SUITABLE, v1::ROLE_PROGRAMME_TEAM);
+  auto not_suitable =
+      Machines().Find(kSi, v1::REFERRAL_STATE_ALLOCATED, kNone, v1::REFERRAL_STATE_NOT_SUITABLE,
+                      common::v1::ROLE_PROGRAMME_TEAM);
   ASSERT_TRUE(not_suitable.ok());
   EXPECT_THAT(std::string(Machines().CheckReason(kSi, *not_suitable, "", "  ").message()),
               HasSubstr("notes: "));
@@ -292,27 +296,27 @@ TEST(StateMachineLoader, RefusesAmendableFieldsThatCannotWork) {
 
 TEST(StateMachineSet, AmendmentsFollowTheFieldsStatesAndRolesInTheData) {
   auto allowed = Machines().FindAmendable(kAp, v1::REFERRAL_STATE_SUBMITTED, "complexity_level",
-                                          v1::ROLE_PROGRAMME_TEAM);
+                                          common::v1::ROLE_PROGRAMME_TEAM);
   ASSERT_TRUE(allowed.ok()) << allowed.status();
   EXPECT_TRUE((*allowed)->reason_required());
-  EXPECT_TRUE(
-      Machines()
-          .FindAmendable(kAp, v1::REFERRAL_STATE_ON_PROGRAMME, "desired_outcomes", v1::ROLE_ADMIN)
-          .ok());
+  EXPECT_TRUE(Machines()
+                  .FindAmendable(kAp, v1::REFERRAL_STATE_ON_PROGRAMME, "desired_outcomes",
+                                 common::v1::ROLE_ADMIN)
+                  .ok());
   auto late = Machines().FindAmendable(kAp, v1::REFERRAL_STATE_ON_PROGRAMME, "reason_for_referral",
-                                       v1::ROLE_PROBATION_PRACTITIONER);
+                                       common::v1::ROLE_PROBATION_PRACTITIONER);
   EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(late.status().message()),
               HasSubstr("cannot be amended while the referral is REFERRAL_STATE_ON_PROGRAMME; it "
                         "can be in REFERRAL_STATE_SUBMITTED, REFERRAL_STATE_AWAITING_ASSESSMENT"));
-  EXPECT_EQ(
-      Machines()
-          .FindAmendable(kCrs, v1::REFERRAL_STATE_SENT, "assignee", v1::ROLE_PROBATION_PRACTITIONER)
-          .status()
-          .code(),
-      absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Machines()
+                .FindAmendable(kCrs, v1::REFERRAL_STATE_SENT, "assignee",
+                               common::v1::ROLE_PROBATION_PRACTITIONER)
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
   auto unknown =
-      Machines().FindAmendable(kSi, v1::REFERRAL_STATE_SUBMITTED, "region", v1::ROLE_ADMIN);
+      Machines().FindAmendable(kSi, v1::REFERRAL_STATE_SUBMITTED, "region", common::v1::ROLE_ADMIN);
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(unknown.status().message()),
               HasSubstr("update_mask: \"region\" cannot be amended; the fields that can are "

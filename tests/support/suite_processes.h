@@ -178,7 +178,7 @@ class RunningSuite {
 // A token the suite's gateway accepts.
 inline std::string SuiteToken(absl::string_view role, absl::string_view region,
                               absl::string_view provider = "") {
-  Principal principal;
+  TokenClaims principal;
   principal.subject = absl::StrCat(role, "@", region.empty() ? provider : region);
   principal.roles = {std::string(role)};
   principal.region = std::string(region);

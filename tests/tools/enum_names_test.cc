@@ -34,7 +34,7 @@ std::vector<const google::protobuf::EnumDescriptor*> EnumsTheCliUses() {
           eligibility::v1::Outcome_descriptor(),
           eligibility::v1::Result_descriptor(),
           referrals::v1::ReferralState_descriptor(),
-          referrals::v1::Role_descriptor(),
+          common::v1::Role_descriptor(),
           referrals::v1::ReferralEvent::Type_descriptor()};
 }
 

@@ -72,10 +72,11 @@ TEST(ProbationProcess, MintsATokenTheGatewaysVerifierAccepts) {
   const absl::StatusOr<JwtVerifier> verifier =
       JwtVerifier::Create({JwtAlgorithm::kHs256, kSecret}, "probation-local");
   ASSERT_TRUE(verifier.ok()) << verifier.status();
-  const absl::StatusOr<Principal> principal = verifier->Verify(token, absl::Now());
+  const absl::StatusOr<Identity> principal = verifier->Verify(token, absl::Now());
   ASSERT_TRUE(principal.ok()) << principal.status();
-  EXPECT_EQ(principal->subject, "pp-42");
-  EXPECT_THAT(principal->roles, ElementsAre("probation_practitioner", "admin"));
+  EXPECT_EQ(principal->actor, "pp-42");
+  // Granted both, the bearer acts as admin.
+  EXPECT_EQ(principal->role, common::v1::ROLE_ADMIN);
   EXPECT_EQ(principal->region, "london");
   EXPECT_LE(principal->expires, absl::Now() + absl::Hours(1) + absl::Seconds(5));
   EXPECT_GT(principal->expires, absl::Now() + absl::Minutes(59));
@@ -88,10 +89,10 @@ TEST(ProbationProcess, TakesTheTokenSecretFromTheEnvironment) {
   const absl::StatusOr<JwtVerifier> verifier =
       JwtVerifier::Create({JwtAlgorithm::kHs256, kSecret}, "https://auth.example");
   ASSERT_TRUE(verifier.ok());
-  const absl::StatusOr<Principal> principal =
+  const absl::StatusOr<Identity> principal =
       verifier->Verify(absl::StripTrailingAsciiWhitespace(run.output), absl::Now());
   ASSERT_TRUE(principal.ok()) << principal.status();
-  EXPECT_EQ(principal->subject, "admin-1");
+  EXPECT_EQ(principal->actor, "admin-1");
   EXPECT_LE(principal->expires, absl::Now() + absl::Hours(8) + absl::Seconds(5));
 }
 

@@ -309,14 +309,13 @@ int Token(CommandContext& context) {
                         InvalidFlag("secret", absl::StrCat("an HS256 secret needs at least ",
                                                            kMinHs256SecretBytes, " bytes")));
   }
-  Principal principal;
+  TokenClaims principal;
   principal.subject = reader.String("sub");
   if (principal.subject.empty()) return UsageFailure(context, InvalidFlag("sub", "required"));
   for (const std::string& text : reader.List("roles")) {
-    absl::StatusOr<referrals::v1::Role> role = ParseEnum<referrals::v1::Role>(text);
+    absl::StatusOr<common::v1::Role> role = ParseEnum<common::v1::Role>(text);
     if (!role.ok()) return UsageFailure(context, InvalidFlag("roles", role.status().message()));
-    // Tokens name roles as the services do: probation_practitioner.
-    principal.roles.push_back(absl::StrReplaceAll(FriendlyName(*role), {{"-", "_"}}));
+    principal.roles.push_back(RoleClaimName(*role));
   }
   principal.region = reader.String("region");
   principal.provider = reader.String("provider");
@@ -341,7 +340,7 @@ const std::vector<Command>& Commands() {
     const std::vector<std::string> report_flags = {"from", "to", "region", "intervention",
                                                    "provider"};
     const std::vector<std::string>& referral_fields = ReferralFieldFlags();
-    const std::string roles = absl::StrJoin(AcceptedNames(*referrals::v1::Role_descriptor()), ", ");
+    const std::string roles = absl::StrJoin(AcceptedNames(*common::v1::Role_descriptor()), ", ");
     return new std::vector<Command>{
         {.spec = {.command = "interventions",
                   .subcommand = "list",

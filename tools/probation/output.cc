@@ -380,7 +380,7 @@ std::string HumanText(const referrals::v1::StateMachine& machine) {
     transitions.push_back(
         {transition.action(),
          transition.to_held_from() ? "(held from)" : FriendlyName(transition.to()),
-         FriendlyList<referrals::v1::Role>(transition.roles()),
+         FriendlyList<common::v1::Role>(transition.roles()),
          std::string(absl::StripAsciiWhitespace(reason)),
          transition.notes_required() ? "required" : "",
          FriendlyList<referrals::v1::ReferralState>(transition.from())});
