@@ -31,7 +31,7 @@ T OrDie(absl::StatusOr<T> value) {
 // Built once: the embedded catalogue and pathway policy, and varied people.
 struct Setup {
   Setup() {
-    catalogue::v1::Catalogue data =
+    catalogue::data::v1::Catalogue data =
         OrDie(catalogue::LoadCatalogue(catalogue::EmbeddedCatalogueText(), "embedded"));
     snapshot =
         OrDie(CatalogueSnapshot::Build({data.interventions().begin(), data.interventions().end()},

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/time_util.h"
-#include "probation/catalogue/v1/catalogue.pb.h"
+#include "probation/catalogue/data/v1/catalogue.pb.h"
 #include "probation/referrals/v1/referral.pb.h"
 
 namespace probation::bench {
@@ -26,7 +26,7 @@ struct GeneratedReferral {
 
 class ReferralGenerator {
  public:
-  ReferralGenerator(const catalogue::v1::Catalogue& catalogue, int count, int64_t now_us)
+  ReferralGenerator(const catalogue::data::v1::Catalogue& catalogue, int count, int64_t now_us)
       : count_(count), now_us_(now_us) {
     for (const auto& intervention : catalogue.interventions()) {
       const auto kind = intervention.kind();

@@ -22,7 +22,7 @@ std::vector<std::string> QueryWords(absl::string_view query) {
 
 }  // namespace
 
-Catalogue::Catalogue(v1::Catalogue data) : data_(std::move(data)) {
+Catalogue::Catalogue(data::v1::Catalogue data) : data_(std::move(data)) {
   for (int i = 0; i < data_.interventions_size(); ++i) {
     const v1::Intervention& intervention = data_.interventions(i);
     intervention_index_.emplace(intervention.id(), i);
@@ -163,7 +163,7 @@ v1::RegionalOffer Catalogue::BuildRegionalOffer(const v1::Region& offer_region) 
   v1::RegionalOffer offer;
   *offer.mutable_region() = offer_region;
   *offer.mutable_contacts() = data_.contacts();
-  for (const v1::KindInfo& kind : data_.kinds()) {
+  for (const data::v1::KindInfo& kind : data_.kinds()) {
     v1::OfferGroup group;
     group.set_kind(kind.kind());
     group.set_title(kind.title());
@@ -176,7 +176,7 @@ v1::RegionalOffer Catalogue::BuildRegionalOffer(const v1::Region& offer_region) 
     if (!group.interventions().empty()) *offer.add_groups() = std::move(group);
 
     // Need areas this kind serves region by region: say where this region lists nothing.
-    for (const v1::NeedAreaInfo& need : data_.need_areas()) {
+    for (const data::v1::NeedAreaInfo& need : data_.need_areas()) {
       bool served_regionally = false;
       bool served_here = false;
       for (const v1::Intervention& intervention : data_.interventions()) {

@@ -10,7 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "probation/catalogue/v1/catalogue.pb.h"
+#include "probation/catalogue/data/v1/catalogue.pb.h"
 #include "probation/catalogue/v1/catalogue_service.pb.h"
 
 namespace probation::catalogue {
@@ -21,9 +21,9 @@ inline constexpr size_t kMaxQueryLength = 256;
 class Catalogue {
  public:
   // `data` must come from LoadCatalogue (validated and completed).
-  explicit Catalogue(v1::Catalogue data);
+  explicit Catalogue(data::v1::Catalogue data);
 
-  const v1::Catalogue& data() const { return data_; }
+  const data::v1::Catalogue& data() const { return data_; }
 
   const v1::Intervention* FindIntervention(absl::string_view id) const;
   const v1::Region* FindRegion(absl::string_view id) const;
@@ -51,7 +51,7 @@ class Catalogue {
                                                   absl::string_view region) const;
   v1::RegionalOffer BuildRegionalOffer(const v1::Region& region) const;
 
-  v1::Catalogue data_;
+  data::v1::Catalogue data_;
   absl::flat_hash_map<std::string, int> intervention_index_;
   // Each intervention serialised, by its index in data_.
   std::vector<std::string> encoded_interventions_;

@@ -50,8 +50,10 @@ Place Nested(const Place& place, absl::string_view field_name, int index) {
 
 class Validator {
  public:
-  Validator(absl::string_view source, v1::Catalogue& catalogue, const ParseInfoTree& tree)
-      : source_(source), catalogue_(catalogue), root_{&tree, v1::Catalogue::descriptor(), 1} {}
+  Validator(absl::string_view source, data::v1::Catalogue& catalogue, const ParseInfoTree& tree)
+      : source_(source),
+        catalogue_(catalogue),
+        root_{&tree, data::v1::Catalogue::descriptor(), 1} {}
 
   absl::Status Run() {
     ValidateRegions();
@@ -166,7 +168,7 @@ class Validator {
 
   void ValidateKinds() {
     for (int i = 0; i < catalogue_.kinds_size(); ++i) {
-      const v1::KindInfo& info = catalogue_.kinds(i);
+      const data::v1::KindInfo& info = catalogue_.kinds(i);
       const Place place = Nested(root_, "kinds", i);
       const std::string what = absl::StrCat("kind ", v1::InterventionKind_Name(info.kind()));
       if (info.kind() == v1::INTERVENTION_KIND_UNSPECIFIED) {
@@ -186,7 +188,7 @@ class Validator {
   void ValidateNeedAreas() {
     std::set<int> seen;
     for (int i = 0; i < catalogue_.need_areas_size(); ++i) {
-      const v1::NeedAreaInfo& info = catalogue_.need_areas(i);
+      const data::v1::NeedAreaInfo& info = catalogue_.need_areas(i);
       const Place place = Nested(root_, "need_areas", i);
       const std::string what =
           absl::StrCat("need area ", probation::common::v1::NeedArea_Name(info.area()));
@@ -531,7 +533,7 @@ class Validator {
   void ValidateRegionalMinimums() {
     std::set<std::string> names;
     for (int i = 0; i < catalogue_.regional_minimums_size(); ++i) {
-      const v1::RegionalMinimum& minimum = catalogue_.regional_minimums(i);
+      const data::v1::RegionalMinimum& minimum = catalogue_.regional_minimums(i);
       const Place place = Nested(root_, "regional_minimums", i);
       const std::string what = absl::StrCat("regional minimum \"", minimum.name(), "\"");
       if (!IsResourceId(minimum.name())) {
@@ -544,7 +546,7 @@ class Validator {
       if (minimum.stand_ins().empty() && minimum.interventions().empty()) {
         Error(place.entry_line, what, "names neither stand-ins nor interventions");
       }
-      for (const v1::NeedAreaStandIn& stand_in : minimum.stand_ins()) {
+      for (const data::v1::NeedAreaStandIn& stand_in : minimum.stand_ins()) {
         const v1::Intervention* intervention = Find(stand_in.intervention());
         if (intervention == nullptr ||
             intervention->availability_scope() != v1::AVAILABILITY_SCOPE_REGIONAL_MINIMUM ||
@@ -575,7 +577,7 @@ class Validator {
 
   // After completion: every region offers each intervention a minimum names.
   void CheckRegionalMinimums() {
-    for (const v1::RegionalMinimum& minimum : catalogue_.regional_minimums()) {
+    for (const data::v1::RegionalMinimum& minimum : catalogue_.regional_minimums()) {
       for (const std::string& id : minimum.interventions()) {
         const v1::Intervention* intervention = Find(id);
         if (intervention == nullptr) continue;
@@ -677,7 +679,7 @@ class Validator {
   }
 
   std::string source_;
-  v1::Catalogue& catalogue_;
+  data::v1::Catalogue& catalogue_;
   Place root_;
   std::vector<std::string> errors_;
   absl::flat_hash_map<std::string, int> region_lines_;
@@ -692,8 +694,9 @@ class Validator {
 
 }  // namespace
 
-absl::StatusOr<v1::Catalogue> LoadCatalogue(absl::string_view text, absl::string_view source) {
-  v1::Catalogue catalogue;
+absl::StatusOr<data::v1::Catalogue> LoadCatalogue(absl::string_view text,
+                                                  absl::string_view source) {
+  data::v1::Catalogue catalogue;
   ParseInfoTree tree;
   if (absl::Status status = ParseTextProto(text, source, &catalogue, &tree); !status.ok()) {
     return status;
@@ -703,7 +706,7 @@ absl::StatusOr<v1::Catalogue> LoadCatalogue(absl::string_view text, absl::string
   return catalogue;
 }
 
-absl::StatusOr<v1::Catalogue> LoadCatalogueFile(const std::string& path) {
+absl::StatusOr<data::v1::Catalogue> LoadCatalogueFile(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFileToString(path);
   if (!text.ok()) return text.status();
   return LoadCatalogue(*text, path);

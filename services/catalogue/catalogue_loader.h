@@ -1,4 +1,4 @@
-// Loads the catalogue data file (a probation.catalogue.v1.Catalogue in text format) and
+// Loads the catalogue data file (a probation.catalogue.data.v1.Catalogue in text format) and
 // validates it, so a bad edit stops the service at start with the file and line at fault
 // instead of serving wrong data. Validation also derives what the file leaves implicit:
 // resource names and each region's availability status.
@@ -9,16 +9,16 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "probation/catalogue/v1/catalogue.pb.h"
+#include "probation/catalogue/data/v1/catalogue.pb.h"
 
 namespace probation::catalogue {
 
 // Parses and validates `text`; `source` names it in error messages ("catalogue.textproto").
 // Every problem found is reported, one per line, as "source:line: what is wrong".
-absl::StatusOr<v1::Catalogue> LoadCatalogue(absl::string_view text, absl::string_view source);
+absl::StatusOr<data::v1::Catalogue> LoadCatalogue(absl::string_view text, absl::string_view source);
 
 // Reads the file at `path` and loads it as above.
-absl::StatusOr<v1::Catalogue> LoadCatalogueFile(const std::string& path);
+absl::StatusOr<data::v1::Catalogue> LoadCatalogueFile(const std::string& path);
 
 // The catalogue compiled into the binary from services/catalogue/data/catalogue.textproto.
 absl::string_view EmbeddedCatalogueText();

@@ -106,8 +106,8 @@ bool IsConditionField(absl::string_view field) {
   return kConditions.contains(field);
 }
 
-absl::StatusOr<const Message*> Root(absl::string_view path, const v1::Catalogue& catalogue,
-                                    const eligibility::v1::PathwayPolicy& pathway,
+absl::StatusOr<const Message*> Root(absl::string_view path, const data::v1::Catalogue& catalogue,
+                                    const eligibility::data::v1::PathwayPolicy& pathway,
                                     bool* condition_root) {
   const std::pair<absl::string_view, absl::string_view> parts =
       absl::StrSplit(path, absl::MaxSplits('/', 1));
@@ -156,12 +156,12 @@ absl::StatusOr<SeedTexts> LoadSeeds(const std::string& directory) {
   return seeds;
 }
 
-absl::StatusOr<v1::FactLedger> LoadFactLedger(const std::string& directory) {
-  v1::FactLedger ledger;
+absl::StatusOr<data::v1::FactLedger> LoadFactLedger(const std::string& directory) {
+  data::v1::FactLedger ledger;
   for (const std::filesystem::path& path : FilesIn(directory, ".textproto")) {
     absl::StatusOr<std::string> text = ReadFileToString(path.string());
     if (!text.ok()) return text.status();
-    v1::FactLedger part;
+    data::v1::FactLedger part;
     if (absl::Status status = ParseTextProto(*text, path.string(), &part); !status.ok()) {
       return status;
     }
@@ -171,8 +171,8 @@ absl::StatusOr<v1::FactLedger> LoadFactLedger(const std::string& directory) {
   return ledger;
 }
 
-absl::StatusOr<bool> ResolveLedgerPath(absl::string_view path, const v1::Catalogue& catalogue,
-                                       const eligibility::v1::PathwayPolicy& pathway) {
+absl::StatusOr<bool> ResolveLedgerPath(absl::string_view path, const data::v1::Catalogue& catalogue,
+                                       const eligibility::data::v1::PathwayPolicy& pathway) {
   const std::pair<absl::string_view, absl::string_view> parts =
       absl::StrSplit(path, absl::MaxSplits('#', 1));
   bool condition = false;
@@ -296,19 +296,20 @@ double LedgerCheck::ServedShare() const {
   return in_scope == 0 ? 0.0 : static_cast<double>(served) / in_scope;
 }
 
-LedgerCheck CheckFactLedger(const v1::FactLedger& ledger, const SeedTexts& seeds,
-                            const v1::Catalogue& catalogue,
-                            const eligibility::v1::PathwayPolicy& pathway) {
+LedgerCheck CheckFactLedger(const data::v1::FactLedger& ledger, const SeedTexts& seeds,
+                            const data::v1::Catalogue& catalogue,
+                            const eligibility::data::v1::PathwayPolicy& pathway) {
   LedgerCheck check;
   std::set<std::string> ids;
-  const auto problem = [&](const v1::SeedFact& fact, absl::string_view what) {
+  const auto problem = [&](const data::v1::SeedFact& fact, absl::string_view what) {
     check.problems.push_back(absl::StrCat("fact \"", fact.id(), "\": ", what));
   };
-  for (const v1::SeedFact& fact : ledger.facts()) {
+  for (const data::v1::SeedFact& fact : ledger.facts()) {
     ++check.facts;
     if (fact.id().empty() || !ids.insert(fact.id()).second)
       problem(fact, "missing or duplicate id");
-    if (fact.category() == v1::FACT_CATEGORY_UNSPECIFIED) problem(fact, "category is unspecified");
+    if (fact.category() == data::v1::FACT_CATEGORY_UNSPECIFIED)
+      problem(fact, "category is unspecified");
     if (absl::StripAsciiWhitespace(fact.fact()).empty()) problem(fact, "no fact sentence");
     if (fact.sources().empty()) problem(fact, "no sources");
     for (int i = 0; i < fact.sources_size(); ++i) {
@@ -360,10 +361,10 @@ LedgerCheck CheckFactLedger(const v1::FactLedger& ledger, const SeedTexts& seeds
         condition = condition || *result;
       }
     }
-    const bool rule = fact.category() == v1::FACT_CATEGORY_CRITERION ||
-                      fact.category() == v1::FACT_CATEGORY_CONTRA_INDICATION ||
-                      fact.category() == v1::FACT_CATEGORY_SUITABILITY ||
-                      fact.category() == v1::FACT_CATEGORY_AVAILABILITY;
+    const bool rule = fact.category() == data::v1::FACT_CATEGORY_CRITERION ||
+                      fact.category() == data::v1::FACT_CATEGORY_CONTRA_INDICATION ||
+                      fact.category() == data::v1::FACT_CATEGORY_SUITABILITY ||
+                      fact.category() == data::v1::FACT_CATEGORY_AVAILABILITY;
     if (resolved && rule && !condition) {
       problem(fact,
               "a rule must be served by a machine-checked condition (criteria, regions, "
@@ -374,7 +375,7 @@ LedgerCheck CheckFactLedger(const v1::FactLedger& ledger, const SeedTexts& seeds
   return check;
 }
 
-std::string LedgerMarkdown(const v1::FactLedger& ledger, const LedgerCheck& check) {
+std::string LedgerMarkdown(const data::v1::FactLedger& ledger, const LedgerCheck& check) {
   std::ostringstream out;
   out << "# The fact ledger\n\n"
       << "Every checkable fact in the seed brochures (`services/catalogue/data/seeds/`), where "
@@ -394,10 +395,10 @@ std::string LedgerMarkdown(const v1::FactLedger& ledger, const LedgerCheck& chec
       << "** |\n\n";
 
   std::map<std::string, std::pair<int, int>> by_category;
-  for (const v1::SeedFact& fact : ledger.facts()) {
+  for (const data::v1::SeedFact& fact : ledger.facts()) {
     if (fact.out_of_scope()) continue;
     std::string category = absl::AsciiStrToLower(
-        absl::StripPrefix(v1::FactCategory_Name(fact.category()), "FACT_CATEGORY_"));
+        absl::StripPrefix(data::v1::FactCategory_Name(fact.category()), "FACT_CATEGORY_"));
     absl::StrReplaceAll({{"_", " "}}, &category);
     auto& [served, total] = by_category[category];
     ++total;
@@ -410,7 +411,7 @@ std::string LedgerMarkdown(const v1::FactLedger& ledger, const LedgerCheck& chec
 
   out << "\n## Not representable\n\n";
   bool any = false;
-  for (const v1::SeedFact& fact : ledger.facts()) {
+  for (const data::v1::SeedFact& fact : ledger.facts()) {
     if (fact.out_of_scope() || fact.not_representable().empty()) continue;
     any = true;
     out << "- `" << fact.id() << "` (" << absl::StrJoin(fact.sources(), ", ")
@@ -419,7 +420,7 @@ std::string LedgerMarkdown(const v1::FactLedger& ledger, const LedgerCheck& chec
   if (!any) out << "None.\n";
 
   out << "\n## Every fact\n\n| fact | sources | served by |\n|---|---|---|\n";
-  for (const v1::SeedFact& fact : ledger.facts()) {
+  for (const data::v1::SeedFact& fact : ledger.facts()) {
     std::string served;
     if (fact.out_of_scope()) {
       served = "out of scope";

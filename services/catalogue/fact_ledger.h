@@ -11,9 +11,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "probation/catalogue/v1/catalogue.pb.h"
-#include "probation/catalogue/v1/fact_ledger.pb.h"
-#include "probation/eligibility/v1/pathway_policy.pb.h"
+#include "probation/catalogue/data/v1/catalogue.pb.h"
+#include "probation/catalogue/data/v1/fact_ledger.pb.h"
+#include "probation/eligibility/data/v1/pathway_policy.pb.h"
 
 namespace probation::catalogue {
 
@@ -23,7 +23,7 @@ using SeedTexts = std::map<std::string, std::vector<std::string>>;
 // Reads every "NNN.txt" in `directory`.
 absl::StatusOr<SeedTexts> LoadSeeds(const std::string& directory);
 // Parses and merges every "*.textproto" in `directory`, in name order.
-absl::StatusOr<v1::FactLedger> LoadFactLedger(const std::string& directory);
+absl::StatusOr<data::v1::FactLedger> LoadFactLedger(const std::string& directory);
 
 struct LedgerCheck {
   // One line per problem, naming the fact.
@@ -40,14 +40,14 @@ struct LedgerCheck {
 // lines, exactly one of served_by and not_representable (neither for out-of-scope facts),
 // every path resolving to a set field, and rules (criteria, contra-indications, suitability,
 // availability) served by a machine-checked condition rather than prose.
-LedgerCheck CheckFactLedger(const v1::FactLedger& ledger, const SeedTexts& seeds,
-                            const v1::Catalogue& catalogue,
-                            const eligibility::v1::PathwayPolicy& pathway);
+LedgerCheck CheckFactLedger(const data::v1::FactLedger& ledger, const SeedTexts& seeds,
+                            const data::v1::Catalogue& catalogue,
+                            const eligibility::data::v1::PathwayPolicy& pathway);
 
 // OK when `path` resolves to a set field; NOT_FOUND or INVALID_ARGUMENT saying where it
 // stops otherwise. Also says whether it ends in a machine-checked condition.
-absl::StatusOr<bool> ResolveLedgerPath(absl::string_view path, const v1::Catalogue& catalogue,
-                                       const eligibility::v1::PathwayPolicy& pathway);
+absl::StatusOr<bool> ResolveLedgerPath(absl::string_view path, const data::v1::Catalogue& catalogue,
+                                       const eligibility::data::v1::PathwayPolicy& pathway);
 
 // Problems with the seed citations ("sources") anywhere in `message`: a citation that does
 // not parse or points past the end of its seed. One line per problem, naming the field path.
@@ -55,7 +55,7 @@ std::vector<std::string> CheckCitations(const google::protobuf::Message& message
                                         const SeedTexts& seeds);
 
 // docs/catalogue-ledger.md: the share served, per seed and category, and every fact.
-std::string LedgerMarkdown(const v1::FactLedger& ledger, const LedgerCheck& check);
+std::string LedgerMarkdown(const data::v1::FactLedger& ledger, const LedgerCheck& check);
 
 }  // namespace probation::catalogue
 

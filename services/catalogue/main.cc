@@ -10,7 +10,7 @@
 #include "services/catalogue/catalogue_server.h"
 
 ABSL_FLAG(std::string, data_file, "",
-          "Catalogue data file (text-format probation.catalogue.v1.Catalogue); empty uses the "
+          "Catalogue data file (text-format probation.catalogue.data.v1.Catalogue); empty uses the "
           "catalogue built into the binary.");
 
 int main(int argc, char** argv) {

@@ -19,7 +19,7 @@ ABSL_FLAG(absl::Duration, catalogue_refresh_interval, absl::Minutes(1),
 ABSL_FLAG(absl::Duration, catalogue_timeout, absl::Seconds(5),
           "Deadline of each call to the catalogue service.");
 ABSL_FLAG(std::string, pathway_policy_file, "",
-          "Pathway policy file (text-format probation.eligibility.v1.PathwayPolicy); empty "
+          "Pathway policy file (text-format probation.eligibility.data.v1.PathwayPolicy); empty "
           "uses the one built into the binary.");
 
 int main(int argc, char** argv) {

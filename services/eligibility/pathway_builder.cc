@@ -44,13 +44,13 @@ bool HasUnknownPlaceholder(absl::string_view text) {
 
 }  // namespace
 
-absl::StatusOr<v1::PathwayPolicy> LoadPathwayPolicy(absl::string_view text,
-                                                    absl::string_view source) {
-  v1::PathwayPolicy policy;
+absl::StatusOr<data::v1::PathwayPolicy> LoadPathwayPolicy(absl::string_view text,
+                                                          absl::string_view source) {
+  data::v1::PathwayPolicy policy;
   if (absl::Status status = ParseTextProto(text, source, &policy); !status.ok()) return status;
   std::vector<std::string> errors;
   std::set<std::string> names;
-  for (const v1::PathwayStage& stage : policy.stages()) {
+  for (const data::v1::PathwayStage& stage : policy.stages()) {
     const std::string what = absl::StrCat(source, ": stage \"", stage.name(), "\": ");
     if (stage.name().empty()) errors.push_back(absl::StrCat(what, "needs a name"));
     if (stage.kind() == catalogue::v1::INTERVENTION_KIND_UNSPECIFIED) {
@@ -97,7 +97,7 @@ absl::StatusOr<v1::PathwayPolicy> LoadPathwayPolicy(absl::string_view text,
   return policy;
 }
 
-absl::StatusOr<v1::PathwayPolicy> LoadPathwayPolicyFile(const std::string& path) {
+absl::StatusOr<data::v1::PathwayPolicy> LoadPathwayPolicyFile(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFileToString(path);
   if (!text.ok()) return text.status();
   return LoadPathwayPolicy(*text, path);
@@ -114,7 +114,7 @@ std::vector<v1::PathwayStep> PathwayBuilder::Build(const CatalogueSnapshot& cata
   absl::flat_hash_set<int> chosen;
   uint32_t addressed_needs = 0;
 
-  for (const v1::PathwayStage& stage : policy_.stages()) {
+  for (const data::v1::PathwayStage& stage : policy_.stages()) {
     if (std::any_of(stage.unless_stages().begin(), stage.unless_stages().end(),
                     [&](const std::string& name) { return stages_with_steps.contains(name); })) {
       continue;

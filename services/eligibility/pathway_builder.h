@@ -11,8 +11,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "probation/eligibility/data/v1/pathway_policy.pb.h"
 #include "probation/eligibility/v1/pathway.pb.h"
-#include "probation/eligibility/v1/pathway_policy.pb.h"
 #include "services/eligibility/eligibility_engine.h"
 
 namespace probation::eligibility {
@@ -21,20 +21,20 @@ namespace probation::eligibility {
 absl::string_view EmbeddedPathwayPolicyText();
 
 // Parses and validates a text-format PathwayPolicy; errors name `source` and the stage.
-absl::StatusOr<v1::PathwayPolicy> LoadPathwayPolicy(absl::string_view text,
-                                                    absl::string_view source);
-absl::StatusOr<v1::PathwayPolicy> LoadPathwayPolicyFile(const std::string& path);
+absl::StatusOr<data::v1::PathwayPolicy> LoadPathwayPolicy(absl::string_view text,
+                                                          absl::string_view source);
+absl::StatusOr<data::v1::PathwayPolicy> LoadPathwayPolicyFile(const std::string& path);
 
 class PathwayBuilder {
  public:
-  explicit PathwayBuilder(v1::PathwayPolicy policy) : policy_(std::move(policy)) {}
+  explicit PathwayBuilder(data::v1::PathwayPolicy policy) : policy_(std::move(policy)) {}
 
   // Steps in policy order. Only ELIGIBLE interventions become steps.
   std::vector<v1::PathwayStep> Build(const CatalogueSnapshot& catalogue, const ProfileFacts& facts,
                                      const Screening& screening) const;
 
  private:
-  v1::PathwayPolicy policy_;
+  data::v1::PathwayPolicy policy_;
 };
 
 }  // namespace probation::eligibility

@@ -14,7 +14,7 @@ ABSL_FLAG(std::string, eligibility_address, "localhost:50052",
 ABSL_FLAG(absl::Duration, dependency_timeout, absl::Seconds(5),
           "Deadline of each call to the catalogue and eligibility services.");
 ABSL_FLAG(std::string, state_machines_file, "",
-          "State machines (text-format probation.referrals.v1.StateMachines); empty uses the "
+          "State machines (text-format probation.referrals.data.v1.StateMachines); empty uses the "
           "machines built into the binary.");
 ABSL_FLAG(absl::Duration, retention_interval, absl::Hours(1),
           "How often drafts untouched for 90 days are purged (at least `1s`).");

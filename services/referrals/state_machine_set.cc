@@ -12,6 +12,7 @@
 #include "google/protobuf/util/field_mask_util.h"
 #include "libs/status/grpc_status.h"
 #include "libs/textproto/text_proto.h"
+#include "probation/referrals/data/v1/state_machines.pb.h"
 #include "probation/referrals/v1/referral.pb.h"
 #include "services/referrals/state_machine_dot.h"
 
@@ -291,7 +292,7 @@ bool RoleMayMake(const v1::Transition& transition, common::v1::Role role) {
 
 absl::StatusOr<StateMachineSet> StateMachineSet::Load(absl::string_view text,
                                                       absl::string_view source) {
-  v1::StateMachines data;
+  data::v1::StateMachines data;
   if (absl::Status status = ParseTextProto(text, source, &data); !status.ok()) return status;
   std::vector<std::string> errors;
   StateMachineSet set;

@@ -55,21 +55,21 @@ std::string With(absl::string_view from, absl::string_view to) {
 }
 
 std::string ErrorOf(absl::string_view text) {
-  absl::StatusOr<v1::Catalogue> catalogue = LoadCatalogue(text, "test.textproto");
+  absl::StatusOr<data::v1::Catalogue> catalogue = LoadCatalogue(text, "test.textproto");
   EXPECT_FALSE(catalogue.ok());
   EXPECT_EQ(catalogue.status().code(), absl::StatusCode::kInvalidArgument);
   return std::string(catalogue.status().message());
 }
 
 TEST(CatalogueLoader, LoadsAValidCatalogueAndDerivesNames) {
-  absl::StatusOr<v1::Catalogue> catalogue = LoadCatalogue(kValid, "test.textproto");
+  absl::StatusOr<data::v1::Catalogue> catalogue = LoadCatalogue(kValid, "test.textproto");
   ASSERT_TRUE(catalogue.ok()) << catalogue.status();
   EXPECT_EQ(catalogue->interventions(0).name(), "interventions/alpha");
   EXPECT_EQ(catalogue->regions(1).name(), "regions/south");
 }
 
 TEST(CatalogueLoader, SpellsOutEveryRegionsAvailability) {
-  absl::StatusOr<v1::Catalogue> catalogue = LoadCatalogue(kValid, "test.textproto");
+  absl::StatusOr<data::v1::Catalogue> catalogue = LoadCatalogue(kValid, "test.textproto");
   ASSERT_TRUE(catalogue.ok()) << catalogue.status();
   // Regional: unlisted regions are NOT_LISTED (the brochures do not say).
   const v1::Intervention& alpha = catalogue->interventions(0);
@@ -86,7 +86,8 @@ TEST(CatalogueLoader, SpellsOutEveryRegionsAvailability) {
 }
 
 TEST(CatalogueLoader, TheEmbeddedCatalogueIsValid) {
-  absl::StatusOr<v1::Catalogue> catalogue = LoadCatalogue(EmbeddedCatalogueText(), "embedded");
+  absl::StatusOr<data::v1::Catalogue> catalogue =
+      LoadCatalogue(EmbeddedCatalogueText(), "embedded");
   ASSERT_TRUE(catalogue.ok()) << catalogue.status();
   EXPECT_EQ(catalogue->regions_size(), 12);
   EXPECT_GE(catalogue->interventions_size(), 50);
@@ -234,7 +235,7 @@ TEST(CatalogueLoader, RefusesARuleThatCitesNoSourceAndIsNotPolicy) {
 }
 
 TEST(CatalogueLoader, AcceptsALocalPolicyRuleWithItsReason) {
-  absl::StatusOr<v1::Catalogue> catalogue = LoadCatalogue(
+  absl::StatusOr<data::v1::Catalogue> catalogue = LoadCatalogue(
       With(" sources: \"001:37\"", " local_policy { reason: \"Adults only here\" }"), "test");
   ASSERT_TRUE(catalogue.ok()) << catalogue.status();
   EXPECT_EQ(catalogue->interventions(1).criteria(0).local_policy().reason(), "Adults only here");
@@ -297,7 +298,7 @@ regional_minimums {
   stand_ins { need_area: NEED_AREA_MATURITY intervention: "stand-in" }
 }
 )data");
-  absl::StatusOr<v1::Catalogue> catalogue = LoadCatalogue(text, "test");
+  absl::StatusOr<data::v1::Catalogue> catalogue = LoadCatalogue(text, "test");
   ASSERT_TRUE(catalogue.ok()) << catalogue.status();
   const v1::Intervention& stand_in = catalogue->interventions(2);
   ASSERT_EQ(stand_in.regions_size(), 3);

@@ -17,16 +17,17 @@ using ::testing::HasSubstr;
 const std::string kData = std::string(PROBATION_SOURCE_DIR) + "/services/catalogue/data";
 
 struct Loaded {
-  v1::Catalogue catalogue;
-  eligibility::v1::PathwayPolicy pathway;
-  v1::FactLedger ledger;
+  data::v1::Catalogue catalogue;
+  eligibility::data::v1::PathwayPolicy pathway;
+  data::v1::FactLedger ledger;
   SeedTexts seeds;
 };
 
 const Loaded& Data() {
   static const Loaded* loaded = [] {
     auto* data = new Loaded;
-    absl::StatusOr<v1::Catalogue> catalogue = LoadCatalogueFile(kData + "/catalogue.textproto");
+    absl::StatusOr<data::v1::Catalogue> catalogue =
+        LoadCatalogueFile(kData + "/catalogue.textproto");
     EXPECT_TRUE(catalogue.ok()) << catalogue.status();
     if (catalogue.ok()) data->catalogue = *std::move(catalogue);
     absl::StatusOr<std::string> policy = ReadFileToString(
@@ -35,7 +36,7 @@ const Loaded& Data() {
     if (policy.ok()) {
       EXPECT_TRUE(ParseTextProto(*policy, "pathway policy", &data->pathway).ok());
     }
-    absl::StatusOr<v1::FactLedger> ledger = LoadFactLedger(kData + "/ledger");
+    absl::StatusOr<data::v1::FactLedger> ledger = LoadFactLedger(kData + "/ledger");
     EXPECT_TRUE(ledger.ok()) << ledger.status();
     if (ledger.ok()) data->ledger = *std::move(ledger);
     absl::StatusOr<SeedTexts> seeds = LoadSeeds(kData + "/seeds");
@@ -58,7 +59,7 @@ TEST(FactLedger, EveryCitationInTheDataIsALineOfTheSeeds) {
   const Loaded& data = Data();
   EXPECT_THAT(CheckCitations(data.catalogue, data.seeds), ::testing::IsEmpty());
   EXPECT_THAT(CheckCitations(data.pathway, data.seeds), ::testing::IsEmpty());
-  v1::Catalogue wrong;
+  data::v1::Catalogue wrong;
   wrong.add_interventions()->add_sources("003:123");
   EXPECT_THAT(CheckCitations(wrong, data.seeds),
               ::testing::ElementsAre(HasSubstr("interventions[0].sources: \"003:123\" is not in")));
@@ -66,7 +67,7 @@ TEST(FactLedger, EveryCitationInTheDataIsALineOfTheSeeds) {
 
 TEST(FactLedger, CoversAllFiveSeeds) {
   std::set<std::string> cited;
-  for (const v1::SeedFact& fact : Data().ledger.facts()) {
+  for (const data::v1::SeedFact& fact : Data().ledger.facts()) {
     for (const std::string& source : fact.sources()) cited.insert(source.substr(0, 3));
   }
   EXPECT_THAT(cited, ::testing::IsSupersetOf({"000", "001", "002", "003", "004"}));
@@ -82,35 +83,35 @@ TEST(FactLedger, AtLeastNinetyFivePercentOfTheFactsInScopeAreServed) {
 // The checks themselves: a wrong path, a wrong quote and prose for a rule each fail.
 TEST(FactLedger, RefusesWrongPathsQuotesAndProseRules) {
   const Loaded& data = Data();
-  v1::FactLedger ledger;
-  v1::SeedFact* fact = ledger.add_facts();
+  data::v1::FactLedger ledger;
+  data::v1::SeedFact* fact = ledger.add_facts();
   fact->set_id("bbr-female-victim");
   fact->add_sources("001:25");
   fact->set_quote("against a female partner");
   fact->set_fact("BBR is for men whose IPV offence was against a female partner.");
-  fact->set_category(v1::FACT_CATEGORY_CRITERION);
+  fact->set_category(data::v1::FACT_CATEGORY_CRITERION);
   fact->add_served_by("interventions/building-better-relationships#criteria[female-victim]");
   EXPECT_THAT(CheckFactLedger(ledger, data.seeds, data.catalogue, data.pathway).problems,
               ::testing::IsEmpty());
 
-  v1::FactLedger renamed = ledger;
+  data::v1::FactLedger renamed = ledger;
   renamed.mutable_facts(0)->set_served_by(
       0, "interventions/building-better-relationships#criteria[female-partner]");
   EXPECT_THAT(CheckFactLedger(renamed, data.seeds, data.catalogue, data.pathway).problems,
               ::testing::ElementsAre(HasSubstr("criteria has no element [female-partner]")));
 
-  v1::FactLedger misquoted = ledger;
+  data::v1::FactLedger misquoted = ledger;
   misquoted.mutable_facts(0)->set_quote("against a male partner");
   EXPECT_THAT(CheckFactLedger(misquoted, data.seeds, data.catalogue, data.pathway).problems,
               ::testing::ElementsAre(HasSubstr("is not on 001:25")));
 
-  v1::FactLedger prose = ledger;
+  data::v1::FactLedger prose = ledger;
   prose.mutable_facts(0)->set_served_by(0,
                                         "interventions/building-better-relationships#description");
   EXPECT_THAT(CheckFactLedger(prose, data.seeds, data.catalogue, data.pathway).problems,
               ::testing::ElementsAre(HasSubstr("a rule must be served by a machine-checked")));
 
-  v1::FactLedger missing_id = ledger;
+  data::v1::FactLedger missing_id = ledger;
   missing_id.mutable_facts(0)->set_served_by(0, "interventions/basket-weaving");
   EXPECT_THAT(CheckFactLedger(missing_id, data.seeds, data.catalogue, data.pathway).problems,
               ::testing::ElementsAre(HasSubstr("no intervention \"basket-weaving\"")));
