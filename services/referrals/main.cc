@@ -18,10 +18,9 @@
 #include "libs/metrics/rpc_metrics.h"
 #include "libs/server/grpc_server.h"
 #include "services/referrals/grpc_dependencies.h"
-#include "services/referrals/postgres_referral_store.h"
+#include "services/referrals/open_referral_store.h"
 #include "services/referrals/referral_server.h"
 #include "services/referrals/referral_state_metrics.h"
-#include "services/referrals/sqlite_referral_store.h"
 
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
 ABSL_FLAG(int, port, 50053, "Port to listen on (0 picks a free port).");
@@ -108,12 +107,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string database = absl::GetFlag(FLAGS_database);
-  absl::StatusOr<std::unique_ptr<referrals::ReferralStore>> store;
-  if (referrals::IsPostgresUrl(database)) {
-    store = referrals::PostgresReferralStore::Open(database);
-  } else {
-    store = referrals::SqliteReferralStore::Open(database);
-  }
+  absl::StatusOr<std::unique_ptr<referrals::SqlReferralStore>> store =
+      referrals::OpenReferralStore(database);
   if (!store.ok()) {
     probation::Log(spdlog::level::critical, "database_unavailable",
                    {{"error", std::string(store.status().message())}});

@@ -11,11 +11,10 @@
 #include <vector>
 
 #include "services/referrals/referral_store.h"
+#include "services/referrals/sql_dialect.h"
 #include "services/referrals/sql_value.h"
 
 namespace probation::referrals {
-
-enum class SqlDialect { kSqlite, kPostgres };
 
 struct SqlStatement {
   std::string sql;
