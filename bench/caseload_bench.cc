@@ -19,11 +19,11 @@
 #include "nlohmann/json.hpp"
 #include "services/catalogue/catalogue_loader.h"
 #include "services/referrals/caseload_query.h"
-#include "services/referrals/open_referral_store.h"
-#include "services/referrals/postgres_connection.h"
-#include "services/referrals/referral_list_sql.h"
 #include "services/referrals/referral_report.h"
-#include "services/referrals/sqlite_connection.h"
+#include "services/referrals/store/open_referral_store.h"
+#include "services/referrals/store/postgres_connection.h"
+#include "services/referrals/store/referral_list_sql.h"
+#include "services/referrals/store/sqlite_connection.h"
 
 ABSL_FLAG(std::string, sqlite, "", "A SQLite file to create and fill.");
 ABSL_FLAG(std::string, postgres, "", "A PostgreSQL conninfo of an empty database to fill.");

@@ -21,9 +21,9 @@
 #include "grpcpp/grpcpp.h"
 #include "nlohmann/json.hpp"
 #include "services/referrals/grpc_dependencies.h"
-#include "services/referrals/open_referral_store.h"
 #include "services/referrals/referral_workflow.h"
-#include "services/referrals/sqlite_connection.h"
+#include "services/referrals/store/open_referral_store.h"
+#include "services/referrals/store/sqlite_connection.h"
 
 ABSL_FLAG(std::string, directory, "/tmp", "Where the SQLite files go.");
 ABSL_FLAG(std::string, postgres, "", "libpq conninfo: measure the PostgreSQL store instead.");

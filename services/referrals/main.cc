@@ -18,9 +18,9 @@
 #include "libs/metrics/rpc_metrics.h"
 #include "libs/server/grpc_server.h"
 #include "services/referrals/grpc_dependencies.h"
-#include "services/referrals/open_referral_store.h"
 #include "services/referrals/referral_server.h"
 #include "services/referrals/referral_state_metrics.h"
+#include "services/referrals/store/open_referral_store.h"
 
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
 ABSL_FLAG(int, port, 50053, "Port to listen on (0 picks a free port).");

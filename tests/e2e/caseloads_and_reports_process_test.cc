@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
-#include "services/referrals/open_referral_store.h"
+#include "services/referrals/store/open_referral_store.h"
 #include "tests/e2e/suite_test.h"
 #include "tests/support/report_fixture.h"
 

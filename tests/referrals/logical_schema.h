@@ -15,7 +15,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "services/referrals/sql_connection.h"
+#include "services/referrals/store/sql_connection.h"
 
 namespace probation::referrals {
 

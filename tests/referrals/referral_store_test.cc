@@ -16,8 +16,8 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
-#include "services/referrals/postgres_connection.h"
-#include "services/referrals/sql_referral_store.h"
+#include "services/referrals/store/postgres_connection.h"
+#include "services/referrals/store/sql_referral_store.h"
 #include "tests/referrals/store_engines.h"
 
 namespace probation::referrals {

@@ -9,10 +9,10 @@
 
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
-#include "services/referrals/open_referral_store.h"
-#include "services/referrals/postgres_connection.h"
-#include "services/referrals/sql_migrations.h"
-#include "services/referrals/sqlite_connection.h"
+#include "services/referrals/store/open_referral_store.h"
+#include "services/referrals/store/postgres_connection.h"
+#include "services/referrals/store/sql_migrations.h"
+#include "services/referrals/store/sqlite_connection.h"
 #include "tests/referrals/logical_schema.h"
 #include "tests/referrals/store_engines.h"
 

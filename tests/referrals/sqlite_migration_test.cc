@@ -9,9 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
-#include "services/referrals/open_referral_store.h"
-#include "services/referrals/sql_migrations.h"
-#include "services/referrals/sqlite_connection.h"
+#include "services/referrals/store/open_referral_store.h"
+#include "services/referrals/store/sql_migrations.h"
+#include "services/referrals/store/sqlite_connection.h"
 #include "tests/referrals/store_engines.h"
 
 namespace probation::referrals {

@@ -15,8 +15,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "services/referrals/open_referral_store.h"
-#include "services/referrals/postgres_connection.h"
+#include "services/referrals/store/open_referral_store.h"
+#include "services/referrals/store/postgres_connection.h"
 
 namespace probation::referrals {
 

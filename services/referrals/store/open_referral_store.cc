@@ -1,10 +1,10 @@
-#include "services/referrals/open_referral_store.h"
+#include "services/referrals/store/open_referral_store.h"
 
 #include <utility>
 
 #include "absl/strings/match.h"
-#include "services/referrals/postgres_connection.h"
-#include "services/referrals/sqlite_connection.h"
+#include "services/referrals/store/postgres_connection.h"
+#include "services/referrals/store/sqlite_connection.h"
 
 namespace probation::referrals {
 

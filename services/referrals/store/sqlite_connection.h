@@ -1,7 +1,7 @@
 // A thin RAII layer over the SQLite C API: a connection and prepared statements with bound
 // parameters, serving the SQL store as its SqlConnection. Errors are absl::Status.
-#ifndef PROBATION_SERVICES_REFERRALS_SQLITE_CONNECTION_H_
-#define PROBATION_SERVICES_REFERRALS_SQLITE_CONNECTION_H_
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_SQLITE_CONNECTION_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_SQLITE_CONNECTION_H_
 
 #include <sqlite3.h>
 
@@ -14,8 +14,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "services/referrals/sql_connection.h"
-#include "services/referrals/sql_value.h"
+#include "services/referrals/store/sql_connection.h"
+#include "services/referrals/store/sql_value.h"
 
 namespace probation::referrals {
 
@@ -87,4 +87,4 @@ class SqliteConnection final : public SqlConnection {
 
 }  // namespace probation::referrals
 
-#endif  // PROBATION_SERVICES_REFERRALS_SQLITE_CONNECTION_H_
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_SQLITE_CONNECTION_H_

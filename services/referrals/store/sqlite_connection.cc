@@ -1,4 +1,4 @@
-#include "services/referrals/sqlite_connection.h"
+#include "services/referrals/store/sqlite_connection.h"
 
 #include "absl/strings/str_cat.h"
 

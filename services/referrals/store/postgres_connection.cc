@@ -1,4 +1,4 @@
-#include "services/referrals/postgres_connection.h"
+#include "services/referrals/store/postgres_connection.h"
 
 #include <cstdlib>
 

@@ -1,8 +1,8 @@
 // What differs between the SQL engines the referral store runs on, beyond the connection:
 // the one SQL store asks here wherever SQLite and PostgreSQL want different text or behave
 // differently, and nowhere else.
-#ifndef PROBATION_SERVICES_REFERRALS_SQL_DIALECT_H_
-#define PROBATION_SERVICES_REFERRALS_SQL_DIALECT_H_
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_SQL_DIALECT_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_SQL_DIALECT_H_
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -49,4 +49,4 @@ absl::string_view CreateSchemaMigrations(SqlDialect dialect);
 
 }  // namespace probation::referrals
 
-#endif  // PROBATION_SERVICES_REFERRALS_SQL_DIALECT_H_
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_SQL_DIALECT_H_

@@ -1,14 +1,14 @@
 // Opening the referral store on the engine a database names: a SQLite file, or a PostgreSQL
 // database by URL. The connections are the engines' own; the store over them is one.
-#ifndef PROBATION_SERVICES_REFERRALS_OPEN_REFERRAL_STORE_H_
-#define PROBATION_SERVICES_REFERRALS_OPEN_REFERRAL_STORE_H_
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_OPEN_REFERRAL_STORE_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_OPEN_REFERRAL_STORE_H_
 
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "services/referrals/sql_referral_store.h"
+#include "services/referrals/store/sql_referral_store.h"
 
 namespace probation::referrals {
 
@@ -26,4 +26,4 @@ absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenReferralStore(const std::s
 
 }  // namespace probation::referrals
 
-#endif  // PROBATION_SERVICES_REFERRALS_OPEN_REFERRAL_STORE_H_
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_OPEN_REFERRAL_STORE_H_

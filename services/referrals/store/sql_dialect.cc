@@ -1,4 +1,4 @@
-#include "services/referrals/sql_dialect.h"
+#include "services/referrals/store/sql_dialect.h"
 
 #include "absl/strings/match.h"
 

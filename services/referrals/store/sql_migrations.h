@@ -2,8 +2,8 @@
 // sequence: one file a version under migrations/, written once with the engines' differences
 // marked (see RenderMigration), so every version leaves the same logical schema on each
 // (tests/referrals/schema_parity_test.cc compares them at the head).
-#ifndef PROBATION_SERVICES_REFERRALS_SQL_MIGRATIONS_H_
-#define PROBATION_SERVICES_REFERRALS_SQL_MIGRATIONS_H_
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_SQL_MIGRATIONS_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_SQL_MIGRATIONS_H_
 
 #include <string>
 #include <vector>
@@ -11,8 +11,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "services/referrals/sql_connection.h"
-#include "services/referrals/sql_dialect.h"
+#include "services/referrals/store/sql_connection.h"
+#include "services/referrals/store/sql_dialect.h"
 
 namespace probation::referrals {
 
@@ -48,4 +48,4 @@ absl::StatusOr<int> SchemaVersion(SqlConnection& db);
 
 }  // namespace probation::referrals
 
-#endif  // PROBATION_SERVICES_REFERRALS_SQL_MIGRATIONS_H_
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_SQL_MIGRATIONS_H_

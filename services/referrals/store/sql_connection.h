@@ -4,8 +4,8 @@
 // connection binds them as its engine wants. Errors are absl::Status: a broken unique rule is
 // ALREADY_EXISTS naming it, a busy database or lost connection UNAVAILABLE, a serialisation
 // failure or deadlock ABORTED.
-#ifndef PROBATION_SERVICES_REFERRALS_SQL_CONNECTION_H_
-#define PROBATION_SERVICES_REFERRALS_SQL_CONNECTION_H_
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_SQL_CONNECTION_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_SQL_CONNECTION_H_
 
 #include <cstdint>
 #include <string>
@@ -16,8 +16,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/string_view.h"
-#include "services/referrals/sql_dialect.h"
-#include "services/referrals/sql_value.h"
+#include "services/referrals/store/sql_dialect.h"
+#include "services/referrals/store/sql_value.h"
 
 namespace probation::referrals {
 
@@ -80,4 +80,4 @@ class SqlTransaction {
 
 }  // namespace probation::referrals
 
-#endif  // PROBATION_SERVICES_REFERRALS_SQL_CONNECTION_H_
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_SQL_CONNECTION_H_

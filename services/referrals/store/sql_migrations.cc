@@ -1,4 +1,4 @@
-#include "services/referrals/sql_migrations.h"
+#include "services/referrals/store/sql_migrations.h"
 
 #include <optional>
 #include <string>

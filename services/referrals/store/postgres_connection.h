@@ -3,8 +3,8 @@
 // serving the SQL store as its SqlConnection (whose `?` placeholders become $1, $2, ...).
 // Errors are absl::Status, with unique violations as ALREADY_EXISTS (naming the constraint)
 // and lost connections as UNAVAILABLE.
-#ifndef PROBATION_SERVICES_REFERRALS_POSTGRES_CONNECTION_H_
-#define PROBATION_SERVICES_REFERRALS_POSTGRES_CONNECTION_H_
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_POSTGRES_CONNECTION_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_POSTGRES_CONNECTION_H_
 
 #include <libpq-fe.h>
 
@@ -15,8 +15,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "services/referrals/sql_connection.h"
-#include "services/referrals/sql_value.h"
+#include "services/referrals/store/sql_connection.h"
+#include "services/referrals/store/sql_value.h"
 
 namespace probation::referrals {
 
@@ -62,4 +62,4 @@ class PostgresConnection final : public SqlConnection {
 
 }  // namespace probation::referrals
 
-#endif  // PROBATION_SERVICES_REFERRALS_POSTGRES_CONNECTION_H_
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_POSTGRES_CONNECTION_H_

@@ -1,4 +1,4 @@
-#include "services/referrals/sql_referral_store.h"
+#include "services/referrals/store/sql_referral_store.h"
 
 #include <algorithm>
 #include <utility>
@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
-#include "services/referrals/referral_list_sql.h"
-#include "services/referrals/sql_migrations.h"
+#include "services/referrals/store/referral_list_sql.h"
+#include "services/referrals/store/sql_migrations.h"
 
 namespace probation::referrals {
 namespace {

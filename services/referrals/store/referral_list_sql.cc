@@ -1,4 +1,4 @@
-#include "services/referrals/referral_list_sql.h"
+#include "services/referrals/store/referral_list_sql.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"

@@ -6,17 +6,17 @@
 // Reads use a second connection, which sees only committed data (WAL lets SQLite's run beside
 // the writer). On PostgreSQL several replicas may share the database: the etag check, the
 // one-open-referral rule and request-id idempotency are enforced by the database.
-#ifndef PROBATION_SERVICES_REFERRALS_SQL_REFERRAL_STORE_H_
-#define PROBATION_SERVICES_REFERRALS_SQL_REFERRAL_STORE_H_
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_SQL_REFERRAL_STORE_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_SQL_REFERRAL_STORE_H_
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "services/referrals/group_commit.h"
 #include "services/referrals/referral_store.h"
-#include "services/referrals/sql_connection.h"
+#include "services/referrals/store/group_commit.h"
+#include "services/referrals/store/sql_connection.h"
 
 namespace probation::referrals {
 
@@ -87,4 +87,4 @@ class SqlReferralStore final : public ReferralStore {
 
 }  // namespace probation::referrals
 
-#endif  // PROBATION_SERVICES_REFERRALS_SQL_REFERRAL_STORE_H_
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_SQL_REFERRAL_STORE_H_
