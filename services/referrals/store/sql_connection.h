@@ -24,8 +24,8 @@ namespace probation::referrals {
 // A statement's rows, each value as its bytes (an integer as its decimal text, NULL as "").
 class SqlRows {
  public:
-  SqlRows(int columns, std::vector<std::string> values, int64_t affected)
-      : columns_(columns), values_(std::move(values)), affected_(affected) {}
+  SqlRows(int columns, std::vector<std::string> values, int64_t affected, int64_t rowid = 0)
+      : columns_(columns), values_(std::move(values)), affected_(affected), rowid_(rowid) {}
 
   int size() const { return columns_ == 0 ? 0 : static_cast<int>(values_.size()) / columns_; }
   const std::string& Text(int row, int column) const { return values_[row * columns_ + column]; }
@@ -35,11 +35,15 @@ class SqlRows {
   }
   // Rows changed by an INSERT, UPDATE or DELETE.
   int64_t affected() const { return affected_; }
+  // After an INSERT on SQLite, the rowid of the row it added (an INTEGER PRIMARY KEY's value),
+  // which spares the statement a RETURNING; 0 elsewhere.
+  int64_t rowid() const { return rowid_; }
 
  private:
   int columns_;
   std::vector<std::string> values_;
   int64_t affected_;
+  int64_t rowid_;
 };
 
 class SqlConnection {

@@ -19,7 +19,7 @@ absl::string_view ForUpdate(SqlDialect dialect) {
 absl::string_view InsertEvent(SqlDialect dialect) {
   if (dialect == SqlDialect::kSqlite) {
     return "INSERT INTO events (referral_id, crn, type, occurred_us, body) "
-           "VALUES (?, ?, ?, ?, ?) RETURNING sequence";
+           "VALUES (?, ?, ?, ?, ?)";
   }
   // The parameters are typed: in a SELECT list PostgreSQL would otherwise take them as text.
   return "WITH next AS (UPDATE event_sequence SET last = last + 1 RETURNING last) "

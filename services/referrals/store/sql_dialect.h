@@ -23,9 +23,10 @@ absl::string_view IsOpen(SqlDialect dialect);
 // against other replicas; SQLite's write lock already covers the database.
 absl::string_view ForUpdate(SqlDialect dialect);
 
-// Appends an event, binding referral_id, crn, type, occurred_us and body, and returns its
-// sequence. SQLite's writer is alone, so AUTOINCREMENT orders the sequences; PostgreSQL takes
-// them from event_sequence, whose row lock (held to commit) makes them commit in order.
+// Appends an event, binding referral_id, crn, type, occurred_us and body; its sequence is
+// the row the statement returns, or else SQLite's rowid. SQLite's writer is alone, so
+// AUTOINCREMENT orders the sequences; PostgreSQL takes them from event_sequence, whose row lock
+// (held to commit) makes them commit in order.
 absl::string_view InsertEvent(SqlDialect dialect);
 
 // The referrals' rules a write can break, as the engine's error names them.

@@ -102,7 +102,7 @@ absl::StatusOr<int64_t> SqlReferralStore::InsertEvent(SqlConnection& db,
       db.Query(referrals::InsertEvent(db.dialect()),
                {referral_id, crn, int64_t{type}, occurred_us, Blob{body}});
   if (!inserted.ok()) return inserted.status();
-  return inserted->Int(0, 0);
+  return inserted->size() > 0 ? inserted->Int(0, 0) : inserted->rowid();
 }
 
 absl::Status SqlReferralStore::AppendHistoryAndEvent(SqlConnection& db, const ReferralWrite& write,

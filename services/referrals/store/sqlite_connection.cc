@@ -155,7 +155,7 @@ absl::StatusOr<SqlRows> SqliteConnection::Query(absl::string_view sql,
                            : statement.Bytes(column));
     }
   }
-  return SqlRows(columns, std::move(values), sqlite3_changes(db_));
+  return SqlRows(columns, std::move(values), sqlite3_changes(db_), sqlite3_last_insert_rowid(db_));
 }
 
 absl::Status SqliteConnection::Exec(absl::string_view sql) {
