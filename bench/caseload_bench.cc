@@ -19,12 +19,11 @@
 #include "nlohmann/json.hpp"
 #include "services/catalogue/catalogue_loader.h"
 #include "services/referrals/caseload_query.h"
-#include "services/referrals/postgres_connection.h"
-#include "services/referrals/postgres_referral_store.h"
-#include "services/referrals/referral_list_sql.h"
 #include "services/referrals/referral_report.h"
-#include "services/referrals/sqlite_connection.h"
-#include "services/referrals/sqlite_referral_store.h"
+#include "services/referrals/store/open_referral_store.h"
+#include "services/referrals/store/postgres_connection.h"
+#include "services/referrals/store/referral_list_sql.h"
+#include "services/referrals/store/sqlite_connection.h"
 
 ABSL_FLAG(std::string, sqlite, "", "A SQLite file to create and fill.");
 ABSL_FLAG(std::string, postgres, "", "A PostgreSQL conninfo of an empty database to fill.");
@@ -65,20 +64,16 @@ std::vector<referrals::SqlValue> ReferralRow(const probation::bench::GeneratedRe
 constexpr char kReferralColumns[] =
     "INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, is_open, "
     "version, create_time_us, update_time_us, created_by, assignee, body) VALUES ";
-// History entries: SQLite keeps them on the rows of a referral's events, keyed by the event's
-// sequence (the bench writes no events, so the sequence only orders them); PostgreSQL keys
-// them by position.
-constexpr char kSqliteHistoryColumns[] =
+// History entries are kept on the rows of a referral's events, keyed by the event's sequence
+// (the bench writes no events, so the sequence only orders them).
+constexpr char kHistoryColumns[] =
     "INSERT INTO referral_events (referral_id, sequence, history, from_state, duration_us) VALUES ";
-constexpr char kPostgresHistoryColumns[] =
-    "INSERT INTO history (referral_id, position, body, from_state, duration_us) VALUES ";
 
 // Loads every generated referral, kBatch rows per statement, in one transaction.
 template <typename RunBatch>
 void Load(probation::bench::ReferralGenerator& generator, int count, RunBatch run,
           referrals::SqlDialect dialect) {
   const bool sqlite = dialect == referrals::SqlDialect::kSqlite;
-  const char* history_columns = sqlite ? kSqliteHistoryColumns : kPostgresHistoryColumns;
   int64_t sequence = 0;
   std::vector<referrals::SqlValue> referral_values, history_values;
   std::string referral_sql, history_sql;
@@ -88,7 +83,7 @@ void Load(probation::bench::ReferralGenerator& generator, int count, RunBatch ru
   const auto flush = [&] {
     if (referral_values.empty()) return;
     run(absl::StrCat(kReferralColumns, referral_sql), referral_values);
-    run(absl::StrCat(history_columns, history_sql), history_values);
+    run(absl::StrCat(kHistoryColumns, history_sql), history_values);
     referral_values.clear();
     history_values.clear();
     referral_sql.clear();
@@ -109,8 +104,7 @@ void Load(probation::bench::ReferralGenerator& generator, int count, RunBatch ru
       const v1::HistoryEntry& entry = row.history[position];
       std::vector<std::string> entry_marks;
       for (referrals::SqlValue value :
-           {referrals::SqlValue(row.referral.id()),
-            referrals::SqlValue(sqlite ? ++sequence : int64_t(position)),
+           {referrals::SqlValue(row.referral.id()), referrals::SqlValue(++sequence),
             referrals::SqlValue(referrals::Blob{entry.SerializeAsString()}),
             referrals::SqlValue(int64_t{entry.from_state()}),
             referrals::SqlValue(referrals::StayMicros(entry))}) {
@@ -171,7 +165,7 @@ int main(int argc, char** argv) {
   const absl::Time load_start = absl::Now();
   if (!sqlite.empty()) {
     {
-      auto created = referrals::SqliteReferralStore::Open(sqlite);
+      auto created = referrals::OpenSqliteReferralStore(sqlite);
       if (!created.ok()) Fail(created.status());
     }
     auto db = referrals::SqliteConnection::Open(sqlite);
@@ -187,12 +181,12 @@ int main(int argc, char** argv) {
         referrals::SqlDialect::kSqlite);
     if (auto status = (*db)->Exec("COMMIT; ANALYZE"); !status.ok()) Fail(status);
     db->reset();
-    auto opened = referrals::SqliteReferralStore::Open(sqlite);
+    auto opened = referrals::OpenSqliteReferralStore(sqlite);
     if (!opened.ok()) Fail(opened.status());
     store = *std::move(opened);
   } else {
     {
-      auto created = referrals::PostgresReferralStore::Open(postgres);
+      auto created = referrals::OpenPostgresReferralStore(postgres);
       if (!created.ok()) Fail(created.status());
     }
     auto db = referrals::PostgresConnection::Open(postgres);
@@ -208,7 +202,7 @@ int main(int argc, char** argv) {
     if (auto status = (*db)->ExecScript("COMMIT"); !status.ok()) Fail(status);
     if (auto status = (*db)->ExecScript("VACUUM ANALYZE"); !status.ok()) Fail(status);
     db->reset();
-    auto opened = referrals::PostgresReferralStore::Open(postgres);
+    auto opened = referrals::OpenPostgresReferralStore(postgres);
     if (!opened.ok()) Fail(opened.status());
     store = *std::move(opened);
   }

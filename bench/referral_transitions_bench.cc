@@ -21,10 +21,9 @@
 #include "grpcpp/grpcpp.h"
 #include "nlohmann/json.hpp"
 #include "services/referrals/grpc_dependencies.h"
-#include "services/referrals/postgres_referral_store.h"
 #include "services/referrals/referral_workflow.h"
-#include "services/referrals/sqlite_connection.h"
-#include "services/referrals/sqlite_referral_store.h"
+#include "services/referrals/store/open_referral_store.h"
+#include "services/referrals/store/sqlite_connection.h"
 
 ABSL_FLAG(std::string, directory, "/tmp", "Where the SQLite files go.");
 ABSL_FLAG(std::string, postgres, "", "libpq conninfo: measure the PostgreSQL store instead.");
@@ -64,7 +63,7 @@ int64_t PlainLoopFor(SqliteConnection& connection, absl::Duration slice) {
   const absl::Time end = absl::Now() + slice;
   int64_t rows = 0;
   while (absl::Now() < end) {
-    SqliteTransaction transaction(connection);
+    SqlTransaction transaction(connection, "BEGIN IMMEDIATE");
     OrDie(transaction.begun());
     SqliteStatement insert(connection, "INSERT INTO t (body) VALUES (?)");
     insert.Bind({Blob{body}});
@@ -109,12 +108,12 @@ int Main() {
   std::unique_ptr<ReferralStore> store;
   std::function<GroupCommit::Counts()> write_counts;
   if (postgres) {
-    auto opened = OrDie(PostgresReferralStore::Open(absl::GetFlag(FLAGS_postgres)));
+    auto opened = OrDie(OpenPostgresReferralStore(absl::GetFlag(FLAGS_postgres)));
     write_counts = [engine = opened.get()] { return engine->write_counts(); };
     store = std::move(opened);
   } else {
     RemoveSqlite(database);
-    auto opened = OrDie(SqliteReferralStore::Open(database));
+    auto opened = OrDie(OpenSqliteReferralStore(database));
     write_counts = [engine = opened.get()] { return engine->write_counts(); };
     store = std::move(opened);
   }

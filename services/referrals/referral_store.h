@@ -1,7 +1,7 @@
-// Where referrals live: one interface, implemented on SQLite (and PostgreSQL). Every write
-// is one transaction that checks the etag, keeps at most one open referral per person and
-// intervention, appends the history entry and writes the event (the outbox), and is
-// acknowledged only after it commits.
+// Where referrals live: one interface, implemented once in SQL (sql_referral_store.h) for SQLite
+// and PostgreSQL. Every write is one transaction that checks the etag, keeps at most one open
+// referral per person and intervention, appends the history entry and writes the event (the
+// outbox), and is acknowledged only after it commits.
 #ifndef PROBATION_SERVICES_REFERRALS_REFERRAL_STORE_H_
 #define PROBATION_SERVICES_REFERRALS_REFERRAL_STORE_H_
 
@@ -110,13 +110,6 @@ struct ReportData {
   std::vector<ReportGroup> groups;
   // In no particular order.
   std::vector<StateStay> stays;
-};
-
-// A schema migration compiled into the binary; applied once, in version order.
-struct Migration {
-  int version;
-  absl::string_view name;
-  absl::string_view sql;
 };
 
 // A write's records as stored bytes, encoded before the write takes the database connection,

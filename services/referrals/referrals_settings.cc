@@ -1,8 +1,7 @@
 #include "services/referrals/referrals_settings.h"
 
 #include "absl/flags/flag.h"
-#include "services/referrals/postgres_referral_store.h"
-#include "services/referrals/sqlite_referral_store.h"
+#include "services/referrals/store/open_referral_store.h"
 
 ABSL_FLAG(std::string, database, "referrals.db",
           "A SQLite file (WAL, `synchronous=FULL`; created if missing), or a PostgreSQL URL "
@@ -52,12 +51,7 @@ StateMachineSet LoadStateMachinesOrExit(const ServiceMain& service) {
 
 std::unique_ptr<ReferralStore> OpenStoreOrExit(const ServiceMain& service,
                                                const ReferralsSettings& settings) {
-  absl::StatusOr<std::unique_ptr<ReferralStore>> store;
-  if (settings.postgres) {
-    store = PostgresReferralStore::Open(settings.database);
-  } else {
-    store = SqliteReferralStore::Open(settings.database);
-  }
+  absl::StatusOr<std::unique_ptr<ReferralStore>> store = OpenReferralStore(settings.database);
   return service.OpenedOrExit(std::move(store), "database");
 }
 

@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
-#include "services/referrals/sqlite_referral_store.h"
+#include "services/referrals/store/open_referral_store.h"
 #include "tests/e2e/suite_test.h"
 #include "tests/support/report_fixture.h"
 
@@ -24,7 +24,7 @@ using Request = referrals::v1::ListReferralsRequest;
 class CaseloadsAndReportsTest : public testing::SuiteTest {
  protected:
   void BeforeStart(testing::RunningSuite& suite) override {
-    auto store = referrals::SqliteReferralStore::Open(suite.database());
+    auto store = referrals::OpenSqliteReferralStore(suite.database());
     ASSERT_TRUE(store.ok()) << store.status();
     ASSERT_EQ(testing::WriteReportFixture(**store).size(),
               static_cast<size_t>(testing::kFixtureReferrals));

@@ -17,7 +17,7 @@
 #include "libs/auth/internal_identity.h"
 #include "nlohmann/json.hpp"
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
-#include "services/referrals/postgres_connection.h"
+#include "services/referrals/store/postgres_connection.h"
 #include "tests/support/child_process.h"
 
 namespace probation {

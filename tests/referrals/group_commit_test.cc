@@ -1,6 +1,6 @@
 // Group commit on a real SQLite file: writes that share a transaction stand or fall alone, even
 // when one fails halfway through, and every acknowledged write is on disk.
-#include "services/referrals/group_commit.h"
+#include "services/referrals/store/group_commit.h"
 
 #include <unistd.h>
 
@@ -15,7 +15,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "services/referrals/sqlite_connection.h"
+#include "services/referrals/store/sqlite_connection.h"
 
 namespace probation::referrals {
 namespace {

@@ -16,9 +16,8 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
-#include "services/referrals/postgres_connection.h"
-#include "services/referrals/postgres_referral_store.h"
-#include "services/referrals/sqlite_referral_store.h"
+#include "services/referrals/store/postgres_connection.h"
+#include "services/referrals/store/sql_referral_store.h"
 #include "tests/referrals/store_engines.h"
 
 namespace probation::referrals {
@@ -366,8 +365,7 @@ TEST_P(ReferralStoreTest, ConcurrentWritersAllLandDurably) {
 }
 
 GroupCommit::Counts WriteCounts(ReferralStore& store) {
-  if (auto* sqlite = dynamic_cast<SqliteReferralStore*>(&store)) return sqlite->write_counts();
-  return dynamic_cast<PostgresReferralStore&>(store).write_counts();
+  return dynamic_cast<SqlReferralStore&>(store).write_counts();
 }
 
 // Group commit: writers that arrive while a commit is flushing share the next one, and a

@@ -9,8 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
-#include "services/referrals/sqlite_connection.h"
-#include "services/referrals/sqlite_referral_store.h"
+#include "services/referrals/store/open_referral_store.h"
+#include "services/referrals/store/sql_migrations.h"
+#include "services/referrals/store/sqlite_connection.h"
 #include "tests/referrals/store_engines.h"
 
 namespace probation::referrals {
@@ -32,7 +33,7 @@ class SqliteMigrationTest : public ::testing::Test {
                     ->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name "
                            "TEXT NOT NULL, applied_us INTEGER NOT NULL)")
                     .ok());
-    for (const Migration& migration : SqliteMigrations()) {
+    for (const Migration& migration : Migrations(SqlDialect::kSqlite)) {
       if (migration.version >= version) continue;
       EXPECT_TRUE((*db)->Exec(migration.sql).ok()) << migration.name;
       EXPECT_TRUE((*db)
@@ -126,7 +127,7 @@ TEST_F(SqliteMigrationTest, FillsTheCaseloadColumnsOfOlderRows) {
     InsertEvent(*db, "old1", "X000001", v1::ReferralEvent::TYPE_CREATED);
     InsertEvent(*db, "old1", "X000001", v1::ReferralEvent::TYPE_TRANSITIONED);
   }
-  auto store = SqliteReferralStore::Open(path_);
+  auto store = OpenSqliteReferralStore(path_);
   ASSERT_TRUE(store.ok()) << store.status();
   ListQuery mine;
   mine.created_by = "pp-before";
@@ -165,7 +166,7 @@ TEST_F(SqliteMigrationTest, PairsEachHistoryEntryWithItsEvent) {
       InsertHistory(*db, "old1", position, entry);
     }
   }
-  auto store = SqliteReferralStore::Open(path_);
+  auto store = OpenSqliteReferralStore(path_);
   ASSERT_TRUE(store.ok()) << store.status();
   auto history = (*store)->History("old1");
   ASSERT_TRUE(history.ok()) << history.status();
@@ -196,7 +197,7 @@ TEST_F(SqliteMigrationTest, AHistoryEntryWithoutItsEventStopsMigrationFiveUnchan
     InsertHistory(*db, "old1", 0, entry);
     InsertHistory(*db, "old1", 1, entry);
   }
-  auto store = SqliteReferralStore::Open(path_);
+  auto store = OpenSqliteReferralStore(path_);
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(store.status().message().find("0005_events_by_referral"), absl::string_view::npos)
       << store.status();

@@ -15,9 +15,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "services/referrals/postgres_connection.h"
-#include "services/referrals/postgres_referral_store.h"
-#include "services/referrals/sqlite_referral_store.h"
+#include "services/referrals/store/open_referral_store.h"
+#include "services/referrals/store/postgres_connection.h"
 
 namespace probation::referrals {
 
@@ -43,7 +42,7 @@ inline std::string TempSqliteFile() {
 inline Engine Sqlite() {
   return {"sqlite",
           [](const std::string& path) -> std::unique_ptr<ReferralStore> {
-            auto store = SqliteReferralStore::Open(path);
+            auto store = OpenSqliteReferralStore(path);
             EXPECT_TRUE(store.ok()) << store.status();
             return store.ok() ? std::unique_ptr<ReferralStore>(*std::move(store)) : nullptr;
           },
@@ -60,7 +59,7 @@ inline const char* PostgresServer() { return std::getenv("PROBATION_TEST_POSTGRE
 inline Engine Postgres() {
   return {"postgres",
           [](const std::string& conninfo) -> std::unique_ptr<ReferralStore> {
-            auto store = PostgresReferralStore::Open(conninfo);
+            auto store = OpenPostgresReferralStore(conninfo);
             EXPECT_TRUE(store.ok()) << store.status();
             return store.ok() ? std::unique_ptr<ReferralStore>(*std::move(store)) : nullptr;
           },

@@ -17,7 +17,7 @@
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
 #include "services/referrals/grpc_dependencies.h"
 #include "services/referrals/referral_server.h"
-#include "services/referrals/sqlite_referral_store.h"
+#include "services/referrals/store/open_referral_store.h"
 #include "tests/support/catalogue_fixture.h"
 #include "tests/support/eligibility_server_fixture.h"
 #include "tests/support/test_identity.h"
@@ -29,7 +29,7 @@ struct RunningReferrals {
   std::unique_ptr<RunningEligibility> eligibility;
   std::string database;
   referrals::StateMachineSet machines;
-  std::unique_ptr<referrals::SqliteReferralStore> store;
+  std::unique_ptr<referrals::SqlReferralStore> store;
   std::unique_ptr<referrals::GrpcInterventionDirectory> interventions;
   std::unique_ptr<referrals::GrpcEligibilityGate> gate;
   std::unique_ptr<referrals::ReferralWorkflow> workflow;
@@ -68,7 +68,7 @@ inline std::unique_ptr<RunningReferrals> StartReferrals() {
       referrals::StateMachineSet::Load(referrals::EmbeddedStateMachinesText(), "embedded");
   EXPECT_TRUE(machines.ok()) << machines.status();
   running->machines = *std::move(machines);
-  auto store = referrals::SqliteReferralStore::Open(running->database);
+  auto store = referrals::OpenSqliteReferralStore(running->database);
   EXPECT_TRUE(store.ok()) << store.status();
   running->store = *std::move(store);
   running->interventions = std::make_unique<referrals::GrpcInterventionDirectory>(

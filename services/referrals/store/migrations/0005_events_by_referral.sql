@@ -4,14 +4,14 @@
 -- besides its referral's own, where the history and the events-by-person index wrote two.
 CREATE TABLE referral_events (
   referral_id TEXT NOT NULL,
-  sequence INTEGER NOT NULL,
+  sequence {{int64}} NOT NULL,
   -- The HistoryEntry the event added (created, submitted, transitioned); NULL if none.
-  history BLOB,
+  history {{bytes}},
   -- How long the entry says the referral stayed in from_state, for reports; 0 without one.
   from_state INTEGER NOT NULL DEFAULT 0,
-  duration_us INTEGER NOT NULL DEFAULT 0,
+  duration_us {{int64}} NOT NULL DEFAULT 0,
   PRIMARY KEY (referral_id, sequence)
-) WITHOUT ROWID;
+){{without_rowid}};
 -- A referral's n-th history entry was written with its n-th event of a type that adds one
 -- (created 1, submitted 3, transitioned 4). Purged drafts have neither a referral nor a history.
 INSERT INTO referral_events (referral_id, sequence, history, from_state, duration_us)
@@ -28,8 +28,9 @@ CREATE TEMP TABLE migration_0005_check (
   every_history_entry_has_its_event INTEGER CHECK (every_history_entry_has_its_event = 1)
 );
 INSERT INTO migration_0005_check
-  SELECT (SELECT COUNT(*) FROM history) =
-         (SELECT COUNT(*) FROM referral_events WHERE history IS NOT NULL);
+  SELECT CASE WHEN (SELECT COUNT(*) FROM history) =
+                   (SELECT COUNT(*) FROM referral_events WHERE history IS NOT NULL)
+              THEN 1 ELSE 0 END;
 DROP TABLE migration_0005_check;
 
 -- Whom a referral was for before its draft's person was corrected: subject access for that
@@ -39,11 +40,15 @@ CREATE TABLE former_crns (
   crn TEXT NOT NULL,
   referral_id TEXT NOT NULL,
   PRIMARY KEY (crn, referral_id)
-) WITHOUT ROWID;
-INSERT OR IGNORE INTO former_crns (crn, referral_id)
+){{without_rowid}};
+INSERT INTO former_crns (crn, referral_id)
   SELECT DISTINCT e.crn, e.referral_id
   FROM events e JOIN referrals r ON r.id = e.referral_id
   WHERE e.crn <> r.crn AND e.crn <> '';
 
+-- Subject access and purging find a referral's events through referral_events.
 DROP INDEX events_by_crn;
+-- [postgres]
+DROP INDEX events_by_referral;
+-- [both]
 DROP TABLE history;

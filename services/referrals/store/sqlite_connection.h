@@ -1,7 +1,7 @@
-// A thin RAII layer over the SQLite C API: a connection, prepared statements with bound
-// parameters, and transactions that roll back unless committed. Errors are absl::Status.
-#ifndef PROBATION_SERVICES_REFERRALS_SQLITE_CONNECTION_H_
-#define PROBATION_SERVICES_REFERRALS_SQLITE_CONNECTION_H_
+// A thin RAII layer over the SQLite C API: a connection and prepared statements with bound
+// parameters, serving the SQL store as its SqlConnection. Errors are absl::Status.
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_SQLITE_CONNECTION_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_SQLITE_CONNECTION_H_
 
 #include <sqlite3.h>
 
@@ -14,7 +14,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "services/referrals/sql_value.h"
+#include "services/referrals/store/sql_connection.h"
+#include "services/referrals/store/sql_value.h"
 
 namespace probation::referrals {
 
@@ -44,6 +45,7 @@ class SqliteStatement {
   int extended_code() const { return extended_code_; }
 
  private:
+  friend class SqliteConnection;
   SqliteConnection& connection_;
   std::string sql_;
   sqlite3* db_;
@@ -52,18 +54,24 @@ class SqliteStatement {
   int extended_code_ = SQLITE_OK;
 };
 
-class SqliteConnection {
+class SqliteConnection final : public SqlConnection {
  public:
   // Opens (creating) the file with WAL journaling and synchronous=FULL, so a commit is on
   // disk before it returns.
   static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path);
-  ~SqliteConnection();
+  ~SqliteConnection() override;
 
   sqlite3* db() const { return db_; }
   // Runs a script of any number of statements, preparing each afresh (migrations).
   absl::Status Exec(absl::string_view sql);
   // Runs one statement that returns no rows, prepared once and kept.
   absl::Status Run(absl::string_view sql);
+
+  // As SqlConnection: each statement prepared once per SQL text and kept.
+  SqlDialect dialect() const override { return SqlDialect::kSqlite; }
+  absl::StatusOr<SqlRows> Query(absl::string_view sql,
+                                const std::vector<SqlValue>& params = {}) override;
+  absl::Status Script(absl::string_view sql) override { return Exec(sql); }
 
  private:
   friend class SqliteStatement;
@@ -77,20 +85,6 @@ class SqliteConnection {
   absl::flat_hash_map<std::string, sqlite3_stmt*> prepared_;
 };
 
-// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless Commit() succeeded.
-class SqliteTransaction {
- public:
-  explicit SqliteTransaction(SqliteConnection& connection);
-  ~SqliteTransaction();
-  const absl::Status& begun() const { return begun_; }
-  absl::Status Commit();
-
- private:
-  SqliteConnection& connection_;
-  absl::Status begun_;
-  bool done_ = false;
-};
-
 }  // namespace probation::referrals
 
-#endif  // PROBATION_SERVICES_REFERRALS_SQLITE_CONNECTION_H_
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_SQLITE_CONNECTION_H_

@@ -1,7 +1,8 @@
-#include "services/referrals/postgres_connection.h"
+#include "services/referrals/store/postgres_connection.h"
 
 #include <cstdlib>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -9,6 +10,25 @@ namespace probation::referrals {
 namespace {
 
 constexpr absl::string_view kUniqueViolation = "23505";
+// pg_type's oid of bytea.
+constexpr Oid kByteaOid = 17;
+
+// `?` placeholders numbered in order, `?N` kept as the N-th: $1, $2, ...
+std::string Numbered(absl::string_view sql) {
+  std::string numbered;
+  numbered.reserve(sql.size() + 16);
+  int next = 0;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    if (sql[i] != '?') {
+      numbered.push_back(sql[i]);
+      continue;
+    }
+    numbered.push_back('$');
+    if (i + 1 < sql.size() && absl::ascii_isdigit(sql[i + 1])) continue;
+    absl::StrAppend(&numbered, ++next);
+  }
+  return numbered;
+}
 
 absl::Status ErrorOf(PGconn* connection, const PGresult* result) {
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
@@ -55,6 +75,19 @@ std::string PostgresResult::Bytes(int row, int column) const {
 int64_t PostgresResult::affected() const {
   int64_t value = 0;
   return absl::SimpleAtoi(PQcmdTuples(result_.get()), &value) ? value : 0;
+}
+
+SqlRows PostgresResult::Rows() const {
+  const int columns = PQnfields(result_.get());
+  std::vector<std::string> values;
+  values.reserve(static_cast<size_t>(rows()) * columns);
+  for (int row = 0; row < rows(); ++row) {
+    for (int column = 0; column < columns; ++column) {
+      values.push_back(PQftype(result_.get(), column) == kByteaOid ? Bytes(row, column)
+                                                                   : Text(row, column));
+    }
+  }
+  return SqlRows(columns, std::move(values), affected());
 }
 
 absl::StatusOr<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
@@ -115,6 +148,13 @@ absl::StatusOr<PostgresResult> PostgresConnection::Exec(absl::string_view sql,
   return PostgresResult(result);
 }
 
+absl::StatusOr<SqlRows> PostgresConnection::Query(absl::string_view sql,
+                                                  const std::vector<SqlValue>& params) {
+  absl::StatusOr<PostgresResult> result = Exec(Numbered(sql), params);
+  if (!result.ok()) return result.status();
+  return result->Rows();
+}
+
 absl::Status PostgresConnection::ExecScript(absl::string_view sql) {
   if (absl::Status status = EnsureConnected(); !status.ok()) return status;
   PGresult* result = PQexec(connection_, std::string(sql).c_str());
@@ -124,20 +164,6 @@ absl::Status PostgresConnection::ExecScript(absl::string_view sql) {
                              : ErrorOf(connection_, result);
   PQclear(result);
   return outcome;
-}
-
-PostgresTransaction::PostgresTransaction(PostgresConnection& connection) : connection_(connection) {
-  begun_ = connection_.ExecScript("BEGIN");
-}
-
-PostgresTransaction::~PostgresTransaction() {
-  if (begun_.ok() && !done_) connection_.ExecScript("ROLLBACK").IgnoreError();
-}
-
-absl::Status PostgresTransaction::Commit() {
-  absl::Status status = connection_.ExecScript("COMMIT");
-  done_ = status.ok();
-  return status;
 }
 
 }  // namespace probation::referrals

@@ -1,4 +1,4 @@
--- Referrals, their history, idempotency keys and the event outbox (PostgreSQL).
+-- Referrals, their history, idempotency keys and the event outbox.
 -- Each referral's full record is its serialised probation.referrals.v1.Referral (`body`); the
 -- columns beside it are what filters, ordering and constraints need.
 CREATE TABLE referrals (
@@ -9,14 +9,14 @@ CREATE TABLE referrals (
   region TEXT NOT NULL,
   provider TEXT NOT NULL,
   state INTEGER NOT NULL,
-  is_open BOOLEAN NOT NULL,
-  version BIGINT NOT NULL,
-  create_time_us BIGINT NOT NULL,
-  update_time_us BIGINT NOT NULL,
-  body BYTEA NOT NULL
+  is_open {{flag}} NOT NULL,
+  version {{int64}} NOT NULL,
+  create_time_us {{int64}} NOT NULL,
+  update_time_us {{int64}} NOT NULL,
+  body {{bytes}} NOT NULL
 );
 -- At most one open referral per person and intervention, whichever replica writes.
-CREATE UNIQUE INDEX referrals_one_open_per_person ON referrals (crn, intervention) WHERE is_open;
+CREATE UNIQUE INDEX referrals_one_open_per_person ON referrals (crn, intervention) WHERE {{is_open}};
 CREATE INDEX referrals_newest ON referrals (create_time_us DESC, id DESC);
 CREATE INDEX referrals_by_crn ON referrals (crn, create_time_us DESC, id DESC);
 CREATE INDEX referrals_by_state ON referrals (state, create_time_us DESC, id DESC);
@@ -33,25 +33,29 @@ CREATE TABLE request_ids (
 CREATE TABLE history (
   referral_id TEXT NOT NULL,
   position INTEGER NOT NULL,
-  body BYTEA NOT NULL,
+  body {{bytes}} NOT NULL,
   PRIMARY KEY (referral_id, position)
 );
 
+-- [postgres]
 -- Event sequences come from this one row, updated in the writing transaction: its row lock
 -- makes sequences commit in order, so a watcher never passes an event that commits later.
+-- (SQLite's one writer commits in order anyway, and AUTOINCREMENT numbers the events.)
 CREATE TABLE event_sequence (
   singleton BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton),
   last BIGINT NOT NULL
 );
 INSERT INTO event_sequence (last) VALUES (0);
+-- [both]
 
 CREATE TABLE events (
-  sequence BIGINT PRIMARY KEY,
+  sequence {{event_sequence}},
   referral_id TEXT NOT NULL,
   crn TEXT NOT NULL,
   type INTEGER NOT NULL,
-  occurred_us BIGINT NOT NULL,
-  body BYTEA NOT NULL
+  occurred_us {{int64}} NOT NULL,
+  body {{bytes}} NOT NULL
 );
 CREATE INDEX events_by_crn ON events (crn);
+-- [postgres]
 CREATE INDEX events_by_referral ON events (referral_id);

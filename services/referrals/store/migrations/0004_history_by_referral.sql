@@ -1,5 +1,7 @@
--- Every move appends to its referral's history. Kept in key order, one referral's entries share
--- a page and reports read the stays from the table itself: an append writes one page, where the
+-- Every move appends to its referral's history, and reports read the stays from the table
+-- itself, without the stays index.
+-- [sqlite]
+-- Kept in key order, one referral's entries share a page: an append writes one page, where the
 -- rowid table, its key index and the stays index wrote three.
 CREATE TABLE history_by_referral (
   referral_id TEXT NOT NULL,
@@ -13,3 +15,5 @@ INSERT INTO history_by_referral (referral_id, position, from_state, duration_us,
   SELECT referral_id, position, from_state, duration_us, body FROM history;
 DROP TABLE history;
 ALTER TABLE history_by_referral RENAME TO history;
+-- [postgres]
+DROP INDEX history_stays;

@@ -4,18 +4,17 @@
 // scope columns are kept off the index when a narrow filter (a CRN, a reference, a creator or
 // an assignee) is there to use instead, and the unassigned and open-or-closed conditions are
 // written as literals so partial indexes match them.
-#ifndef PROBATION_SERVICES_REFERRALS_REFERRAL_LIST_SQL_H_
-#define PROBATION_SERVICES_REFERRALS_REFERRAL_LIST_SQL_H_
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_REFERRAL_LIST_SQL_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_REFERRAL_LIST_SQL_H_
 
 #include <string>
 #include <vector>
 
 #include "services/referrals/referral_store.h"
-#include "services/referrals/sql_value.h"
+#include "services/referrals/store/sql_dialect.h"
+#include "services/referrals/store/sql_value.h"
 
 namespace probation::referrals {
-
-enum class SqlDialect { kSqlite, kPostgres };
 
 struct SqlStatement {
   std::string sql;
@@ -42,4 +41,4 @@ ReportStatements BuildReportStatements(const ReportQuery& query, SqlDialect dial
 
 }  // namespace probation::referrals
 
-#endif  // PROBATION_SERVICES_REFERRALS_REFERRAL_LIST_SQL_H_
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_REFERRAL_LIST_SQL_H_

@@ -11,8 +11,8 @@
 //
 // A group first runs its writes back to back. If one fails, the transaction is rolled back and
 // the group runs again with each write in its own savepoint, so a failed write undoes only itself.
-#ifndef PROBATION_SERVICES_REFERRALS_GROUP_COMMIT_H_
-#define PROBATION_SERVICES_REFERRALS_GROUP_COMMIT_H_
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_GROUP_COMMIT_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_GROUP_COMMIT_H_
 
 #include <cstdint>
 #include <deque>
@@ -80,4 +80,4 @@ class GroupCommit {
 
 }  // namespace probation::referrals
 
-#endif  // PROBATION_SERVICES_REFERRALS_GROUP_COMMIT_H_
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_GROUP_COMMIT_H_

@@ -1,4 +1,4 @@
-#include "services/referrals/group_commit.h"
+#include "services/referrals/store/group_commit.h"
 
 #include <algorithm>
 #include <utility>

@@ -1,9 +1,10 @@
 // A thin RAII layer over libpq: a connection that reconnects when it has dropped,
 // parameterised statements ($1, $2, ...) with BYTEA sent as binary, results read as text,
-// and transactions that roll back unless committed. Errors are absl::Status, with unique
-// violations as ALREADY_EXISTS (naming the constraint) and lost connections as UNAVAILABLE.
-#ifndef PROBATION_SERVICES_REFERRALS_POSTGRES_CONNECTION_H_
-#define PROBATION_SERVICES_REFERRALS_POSTGRES_CONNECTION_H_
+// serving the SQL store as its SqlConnection (whose `?` placeholders become $1, $2, ...).
+// Errors are absl::Status, with unique violations as ALREADY_EXISTS (naming the constraint)
+// and lost connections as UNAVAILABLE.
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_POSTGRES_CONNECTION_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_POSTGRES_CONNECTION_H_
 
 #include <libpq-fe.h>
 
@@ -14,7 +15,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "services/referrals/sql_value.h"
+#include "services/referrals/store/sql_connection.h"
+#include "services/referrals/store/sql_value.h"
 
 namespace probation::referrals {
 
@@ -28,16 +30,23 @@ class PostgresResult {
   std::string Bytes(int row, int column) const;
   // Rows changed by an INSERT, UPDATE or DELETE.
   int64_t affected() const;
+  // Every value, row by row, BYTEA decoded.
+  SqlRows Rows() const;
 
  private:
   std::unique_ptr<PGresult, decltype(&PQclear)> result_;
 };
 
-class PostgresConnection {
+class PostgresConnection final : public SqlConnection {
  public:
   // `conninfo` is a libpq connection string or URL (postgresql://user@host/db).
   static absl::StatusOr<std::unique_ptr<PostgresConnection>> Open(const std::string& conninfo);
-  ~PostgresConnection();
+  ~PostgresConnection() override;
+
+  SqlDialect dialect() const override { return SqlDialect::kPostgres; }
+  absl::StatusOr<SqlRows> Query(absl::string_view sql,
+                                const std::vector<SqlValue>& params = {}) override;
+  absl::Status Script(absl::string_view sql) override { return ExecScript(sql); }
 
   absl::StatusOr<PostgresResult> Exec(absl::string_view sql,
                                       const std::vector<SqlValue>& params = {});
@@ -51,20 +60,6 @@ class PostgresConnection {
   PGconn* connection_;
 };
 
-// BEGIN on construction; ROLLBACK on destruction unless Commit() succeeded.
-class PostgresTransaction {
- public:
-  explicit PostgresTransaction(PostgresConnection& connection);
-  ~PostgresTransaction();
-  const absl::Status& begun() const { return begun_; }
-  absl::Status Commit();
-
- private:
-  PostgresConnection& connection_;
-  absl::Status begun_;
-  bool done_ = false;
-};
-
 }  // namespace probation::referrals
 
-#endif  // PROBATION_SERVICES_REFERRALS_POSTGRES_CONNECTION_H_
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_POSTGRES_CONNECTION_H_

@@ -1,4 +1,4 @@
-#include "services/referrals/sqlite_connection.h"
+#include "services/referrals/store/sqlite_connection.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -138,6 +138,26 @@ absl::Status SqliteConnection::Run(absl::string_view sql) {
   return statement.Run();
 }
 
+absl::StatusOr<SqlRows> SqliteConnection::Query(absl::string_view sql,
+                                                const std::vector<SqlValue>& params) {
+  SqliteStatement statement(*this, sql);
+  statement.Bind(params);
+  std::vector<std::string> values;
+  int columns = 0;
+  while (true) {
+    absl::StatusOr<bool> row = statement.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    columns = sqlite3_column_count(statement.statement_);
+    for (int column = 0; column < columns; ++column) {
+      values.push_back(sqlite3_column_type(statement.statement_, column) == SQLITE_INTEGER
+                           ? absl::StrCat(statement.Int(column))
+                           : statement.Bytes(column));
+    }
+  }
+  return SqlRows(columns, std::move(values), sqlite3_changes(db_), sqlite3_last_insert_rowid(db_));
+}
+
 absl::Status SqliteConnection::Exec(absl::string_view sql) {
   char* message = nullptr;
   if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
@@ -146,20 +166,6 @@ absl::Status SqliteConnection::Exec(absl::string_view sql) {
     return status;
   }
   return absl::OkStatus();
-}
-
-SqliteTransaction::SqliteTransaction(SqliteConnection& connection) : connection_(connection) {
-  begun_ = connection_.Exec("BEGIN IMMEDIATE");
-}
-
-SqliteTransaction::~SqliteTransaction() {
-  if (begun_.ok() && !done_) connection_.Exec("ROLLBACK").IgnoreError();
-}
-
-absl::Status SqliteTransaction::Commit() {
-  absl::Status status = connection_.Exec("COMMIT");
-  done_ = status.ok();
-  return status;
 }
 
 }  // namespace probation::referrals

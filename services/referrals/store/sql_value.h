@@ -1,6 +1,6 @@
 // A value bound to a statement parameter, for either database engine.
-#ifndef PROBATION_SERVICES_REFERRALS_SQL_VALUE_H_
-#define PROBATION_SERVICES_REFERRALS_SQL_VALUE_H_
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_SQL_VALUE_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_SQL_VALUE_H_
 
 #include <cstdint>
 #include <string>
@@ -27,4 +27,4 @@ struct SqlValue {
 
 }  // namespace probation::referrals
 
-#endif  // PROBATION_SERVICES_REFERRALS_SQL_VALUE_H_
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_SQL_VALUE_H_

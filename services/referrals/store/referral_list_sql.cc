@@ -1,4 +1,4 @@
-#include "services/referrals/referral_list_sql.h"
+#include "services/referrals/store/referral_list_sql.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -141,12 +141,12 @@ ReportStatements BuildReportStatements(const ReportQuery& query, SqlDialect dial
                    "referrals r",
                    where.Where(), " GROUP BY r.state, r.intervention, r.region, r.provider"),
       where.values()};
-  // Each stay is a history entry's; SQLite keeps them on the rows of referral_events (0 on
-  // an event that added none), PostgreSQL in history. The create entry has no from-state.
+  // Each stay is a history entry's, kept on the rows of referral_events (0 on an event that
+  // added none). The create entry has no from-state.
   where.Add("h.from_state <> 0");
-  const absl::string_view history = dialect == SqlDialect::kSqlite ? "referral_events" : "history";
-  statements.stays = {absl::StrCat("SELECT h.from_state, h.duration_us FROM referrals r JOIN ",
-                                   history, " h ON h.referral_id = r.id", where.Where()),
+  statements.stays = {absl::StrCat("SELECT h.from_state, h.duration_us FROM referrals r JOIN "
+                                   "referral_events h ON h.referral_id = r.id",
+                                   where.Where()),
                       where.values()};
   return statements;
 }

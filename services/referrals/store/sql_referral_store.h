@@ -1,27 +1,31 @@
-// ReferralStore on a SQLite file: WAL journaling, synchronous=FULL (a write is on disk when
-// acknowledged), schema migrations from migrations/sqlite applied at open. Writes go through
-// one connection with group commit (concurrent writes share a transaction and its fsync);
-// reads use a second connection, which WAL lets run beside the writer and which sees only
-// committed data.
-#ifndef PROBATION_SERVICES_REFERRALS_SQLITE_REFERRAL_STORE_H_
-#define PROBATION_SERVICES_REFERRALS_SQLITE_REFERRAL_STORE_H_
+// ReferralStore written once in SQL, for SQLite and PostgreSQL alike, over SqlConnection; what
+// differs between the engines is in sql_dialect.h and their connections. Migrations are applied
+// at open. Writes share transactions by group commit on one connection: on SQLite, whose one
+// writer commits one transaction at a time, that is one fsync per group; on PostgreSQL, where
+// event sequences are handed out under a row lock held to commit, one WAL flush per group.
+// Reads use a second connection, which sees only committed data (WAL lets SQLite's run beside
+// the writer). On PostgreSQL several replicas may share the database: the etag check, the
+// one-open-referral rule and request-id idempotency are enforced by the database.
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_SQL_REFERRAL_STORE_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_SQL_REFERRAL_STORE_H_
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "services/referrals/group_commit.h"
 #include "services/referrals/referral_store.h"
-#include "services/referrals/sqlite_connection.h"
+#include "services/referrals/store/group_commit.h"
+#include "services/referrals/store/sql_connection.h"
 
 namespace probation::referrals {
 
-// The migrations compiled into the binary, in order.
-std::vector<Migration> SqliteMigrations();
-
-class SqliteReferralStore final : public ReferralStore {
+class SqlReferralStore final : public ReferralStore {
  public:
-  static absl::StatusOr<std::unique_ptr<SqliteReferralStore>> Open(const std::string& path);
+  // Migrates the database `writer` and `reader` are connected to (the same one) to the latest
+  // schema and serves it.
+  static absl::StatusOr<std::unique_ptr<SqlReferralStore>> Open(
+      std::unique_ptr<SqlConnection> writer, std::unique_ptr<SqlConnection> reader);
 
   absl::StatusOr<CreateResult> Create(const ReferralWrite& write,
                                       absl::string_view request_id) override;
@@ -50,32 +54,37 @@ class SqliteReferralStore final : public ReferralStore {
 
   // Commits and writes so far: how well concurrent writes are being grouped.
   GroupCommit::Counts write_counts() { return group_commit_.counts(); }
+  // The migration the database is at.
+  absl::StatusOr<int> SchemaVersion();
 
  private:
+  SqlReferralStore(std::unique_ptr<SqlConnection> writer, std::unique_ptr<SqlConnection> reader);
   // One referral's entries (history or changelog), read by `sql` with the id bound, in order.
   template <typename Entry>
   absl::StatusOr<std::vector<Entry>> ReadLog(absl::string_view sql, absl::string_view id);
   // Purges at most kPurgeBatch drafts in one transaction; returns how many.
   absl::StatusOr<int> PurgeBatch(absl::Time cutoff);
-  SqliteReferralStore(std::unique_ptr<SqliteConnection> writer,
-                      std::unique_ptr<SqliteConnection> reader);
-  static absl::Status Migrate(SqliteConnection& connection);
-  // Migration 3: the caseload and report columns of rows written before it, from their records.
-  static absl::Status FillCaseloadColumns(SqliteConnection& db);
-  static absl::StatusOr<v1::Referral> ReadReferral(SqliteConnection& db, absl::string_view id);
-  static absl::Status AppendHistoryAndEvent(SqliteConnection& db, const ReferralWrite& write,
+  static absl::StatusOr<v1::Referral> ReadReferral(SqlConnection& db, absl::string_view id);
+  static absl::Status AppendHistoryAndEvent(SqlConnection& db, const ReferralWrite& write,
                                             const v1::Referral& stored,
                                             const EncodedWrite& encoded);
-  static absl::Status ExplainConstraint(SqliteConnection& db, const v1::Referral& referral,
+  // Appends an event (`body`, a serialised v1::ReferralEvent); returns its sequence.
+  static absl::StatusOr<int64_t> InsertEvent(SqlConnection& db, v1::ReferralEvent::Type type,
+                                             const std::string& body,
+                                             const std::string& referral_id, const std::string& crn,
+                                             int64_t occurred_us);
+  // The error a failed write of `referral` returns: which rule it broke, if one.
+  static absl::Status ExplainConstraint(SqlConnection& db, const v1::Referral& referral,
                                         const absl::Status& status);
 
   // Used only inside group_commit_.Write(), which gives one write at a time the connection.
-  std::unique_ptr<SqliteConnection> writer_;
+  std::unique_ptr<SqlConnection> writer_;
+  const SqlDialect dialect_;
   GroupCommit group_commit_;
   absl::Mutex read_mu_;
-  std::unique_ptr<SqliteConnection> reader_ ABSL_GUARDED_BY(read_mu_);
+  std::unique_ptr<SqlConnection> reader_ ABSL_GUARDED_BY(read_mu_);
 };
 
 }  // namespace probation::referrals
 
-#endif  // PROBATION_SERVICES_REFERRALS_SQLITE_REFERRAL_STORE_H_
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_SQL_REFERRAL_STORE_H_

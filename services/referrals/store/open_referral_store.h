@@ -1,0 +1,29 @@
+// Opening the referral store on the engine a database names: a SQLite file, or a PostgreSQL
+// database by URL. The connections are the engines' own; the store over them is one.
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_OPEN_REFERRAL_STORE_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_OPEN_REFERRAL_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/referrals/store/sql_referral_store.h"
+
+namespace probation::referrals {
+
+// Whether `database` names a PostgreSQL database (a postgres:// or postgresql:// URL) rather
+// than a SQLite file.
+bool IsPostgresUrl(absl::string_view database);
+
+// The file with WAL journaling and synchronous=FULL (a write is on disk when acknowledged).
+absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenSqliteReferralStore(const std::string& path);
+// `conninfo` is a libpq connection string or URL.
+absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenPostgresReferralStore(
+    const std::string& conninfo);
+// Whichever of the two `database` names.
+absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenReferralStore(const std::string& database);
+
+}  // namespace probation::referrals
+
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_OPEN_REFERRAL_STORE_H_

@@ -1,0 +1,51 @@
+// The schema migrations compiled into the binary, and applying them. Both engines have one
+// sequence: one file a version under migrations/, written once with the engines' differences
+// marked (see RenderMigration), so every version leaves the same logical schema on each
+// (tests/referrals/schema_parity_test.cc compares them at the head).
+#ifndef PROBATION_SERVICES_REFERRALS_STORE_SQL_MIGRATIONS_H_
+#define PROBATION_SERVICES_REFERRALS_STORE_SQL_MIGRATIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/referrals/store/sql_connection.h"
+#include "services/referrals/store/sql_dialect.h"
+
+namespace probation::referrals {
+
+// A schema migration; applied once, in version order.
+struct Migration {
+  int version;
+  absl::string_view name;
+  std::string sql;
+};
+
+// A migration's text in `dialect`'s SQL. Lines after "-- [sqlite]" or "-- [postgres]" are that
+// engine's alone, up to the next such marker or "-- [both]"; and these stand for what the
+// engines spell differently:
+//   {{int64}}           INTEGER / BIGINT
+//   {{bytes}}           BLOB / BYTEA
+//   {{flag}}            INTEGER / BOOLEAN (SQLite has no boolean type and stores 0 or 1)
+//   {{is_open}}         is_open = 1 / is_open, as the queries write it (partial indexes match)
+//   {{is_closed}}       is_open = 0 / NOT is_open
+//   {{event_sequence}}  INTEGER PRIMARY KEY AUTOINCREMENT / BIGINT PRIMARY KEY (numbered from
+//                       event_sequence)
+//   {{without_rowid}}   " WITHOUT ROWID" (a table kept in key order) / nothing
+std::string RenderMigration(absl::string_view text, SqlDialect dialect);
+
+// The migrations in `dialect`'s SQL, in order.
+std::vector<Migration> Migrations(SqlDialect dialect);
+
+// Applies the migrations not yet recorded in schema_migrations (FAILED_PRECONDITION naming the
+// one that failed), filling in what a migration's SQL cannot derive.
+absl::Status Migrate(SqlConnection& db);
+
+// The highest migration applied; 0 on an empty database.
+absl::StatusOr<int> SchemaVersion(SqlConnection& db);
+
+}  // namespace probation::referrals
+
+#endif  // PROBATION_SERVICES_REFERRALS_STORE_SQL_MIGRATIONS_H_

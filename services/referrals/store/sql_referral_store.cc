@@ -1,0 +1,529 @@
+#include "services/referrals/store/sql_referral_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/referrals/store/referral_list_sql.h"
+#include "services/referrals/store/sql_migrations.h"
+
+namespace probation::referrals {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+int64_t Micros(const google::protobuf::Timestamp& time) {
+  return TimeUtil::TimestampToMicroseconds(time);
+}
+
+// The records in `column` of every row; `what` names one in the error if it will not parse.
+template <typename Message>
+absl::StatusOr<std::vector<Message>> ParseRows(const SqlRows& rows, int column,
+                                               absl::string_view what) {
+  std::vector<Message> messages(rows.size());
+  for (int row = 0; row < rows.size(); ++row) {
+    if (!messages[row].ParseFromString(rows.Text(row, column))) {
+      return absl::DataLossError(absl::StrCat(what, " is unreadable"));
+    }
+  }
+  return messages;
+}
+
+// Events from rows of (sequence, body).
+absl::StatusOr<std::vector<v1::ReferralEvent>> ParseEvents(const absl::StatusOr<SqlRows>& rows) {
+  if (!rows.ok()) return rows.status();
+  absl::StatusOr<std::vector<v1::ReferralEvent>> events =
+      ParseRows<v1::ReferralEvent>(*rows, 1, "an event");
+  if (!events.ok()) return events.status();
+  for (int row = 0; row < rows->size(); ++row) (*events)[row].set_sequence(rows->Int(row, 0));
+  return events;
+}
+
+// The id of the person's open referral to the intervention, "?" if there is none now.
+std::string OpenReferralOf(SqlConnection& db, const v1::Referral& referral) {
+  absl::StatusOr<SqlRows> open =
+      db.Query(absl::StrCat("SELECT id FROM referrals WHERE crn = ? AND intervention = ? AND ",
+                            IsOpen(db.dialect())),
+               {referral.person().crn(), referral.intervention()});
+  return open.ok() && open->size() > 0 ? open->Text(0, 0) : "?";
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqlReferralStore>> SqlReferralStore::Open(
+    std::unique_ptr<SqlConnection> writer, std::unique_ptr<SqlConnection> reader) {
+  if (absl::Status status = Migrate(*writer); !status.ok()) return status;
+  return std::unique_ptr<SqlReferralStore>(
+      new SqlReferralStore(std::move(writer), std::move(reader)));
+}
+
+SqlReferralStore::SqlReferralStore(std::unique_ptr<SqlConnection> writer,
+                                   std::unique_ptr<SqlConnection> reader)
+    : writer_(std::move(writer)),
+      dialect_(writer_->dialect()),
+      group_commit_([this](absl::string_view sql) { return writer_->Query(sql).status(); },
+                    std::string(BeginWrite(dialect_))),
+      reader_(std::move(reader)) {}
+
+absl::StatusOr<int> SqlReferralStore::SchemaVersion() {
+  absl::MutexLock lock(&read_mu_);
+  return referrals::SchemaVersion(*reader_);
+}
+
+absl::Status SqlReferralStore::ExplainConstraint(SqlConnection& db, const v1::Referral& referral,
+                                                 const absl::Status& status) {
+  switch (RuleBrokenBy(db.dialect(), status)) {
+    case BrokenRule::kReferenceTaken:
+      return absl::AbortedError("reference already taken");
+    case BrokenRule::kOneOpenReferral: {
+      std::string message =
+          absl::StrCat("the person already has an open referral to ", referral.intervention());
+      // Where the failed statement has left the transaction readable, name the open referral
+      // now; elsewhere Create names it once the write has rolled back.
+      if (ReadsAfterAFailedStatement(db.dialect())) {
+        absl::StrAppend(&message, ": referrals/", OpenReferralOf(db, referral));
+      }
+      return absl::AlreadyExistsError(message);
+    }
+    case BrokenRule::kNone:
+      break;
+  }
+  return status;
+}
+
+absl::StatusOr<int64_t> SqlReferralStore::InsertEvent(SqlConnection& db,
+                                                      v1::ReferralEvent::Type type,
+                                                      const std::string& body,
+                                                      const std::string& referral_id,
+                                                      const std::string& crn, int64_t occurred_us) {
+  absl::StatusOr<SqlRows> inserted =
+      db.Query(referrals::InsertEvent(db.dialect()),
+               {referral_id, crn, int64_t{type}, occurred_us, Blob{body}});
+  if (!inserted.ok()) return inserted.status();
+  return inserted->size() > 0 ? inserted->Int(0, 0) : inserted->rowid();
+}
+
+absl::Status SqlReferralStore::AppendHistoryAndEvent(SqlConnection& db, const ReferralWrite& write,
+                                                     const v1::Referral& stored,
+                                                     const EncodedWrite& encoded) {
+  for (const std::string& change : encoded.changelog) {
+    if (auto inserted = db.Query(
+            "INSERT INTO changelog (referral_id, position, body) VALUES (?, "
+            "(SELECT COALESCE(MAX(position) + 1, 0) FROM changelog WHERE referral_id = ?), ?)",
+            {stored.id(), stored.id(), Blob{change}});
+        !inserted.ok()) {
+      return inserted.status();
+    }
+  }
+  absl::StatusOr<int64_t> sequence =
+      InsertEvent(db, write.event_type, encoded.event, stored.id(), stored.person().crn(),
+                  Micros(stored.update_time()));
+  if (!sequence.ok()) return sequence.status();
+  if (!write.history.has_value()) {
+    return db
+        .Query("INSERT INTO referral_events (referral_id, sequence) VALUES (?, ?)",
+               {stored.id(), *sequence})
+        .status();
+  }
+  return db
+      .Query(
+          "INSERT INTO referral_events (referral_id, sequence, history, from_state, "
+          "duration_us) VALUES (?, ?, ?, ?, ?)",
+          {stored.id(), *sequence, Blob{encoded.history}, int64_t{write.history->from_state()},
+           StayMicros(*write.history)})
+      .status();
+}
+
+absl::StatusOr<CreateResult> SqlReferralStore::Create(const ReferralWrite& write,
+                                                      absl::string_view request_id) {
+  CreateResult result;
+  v1::Referral stored = write.referral;
+  stored.set_etag("1");
+  const EncodedWrite encoded = EncodeWrite(write, stored);
+  absl::Status status = group_commit_.Write([&]() -> absl::Status {
+    SqlConnection& db = *writer_;
+    // Claim the request id first: a concurrent claim of the same id (another replica's) waits
+    // here for ours (or theirs) to commit, and then sees it.
+    absl::StatusOr<SqlRows> claimed = db.Query(
+        "INSERT INTO request_ids (request_id, referral_id) VALUES (?, ?) "
+        "ON CONFLICT (request_id) DO NOTHING",
+        {std::string(request_id), stored.id()});
+    if (!claimed.ok()) return claimed.status();
+    if (claimed->affected() == 0) {
+      absl::StatusOr<SqlRows> earlier = db.Query(
+          "SELECT referral_id FROM request_ids WHERE request_id = ?", {std::string(request_id)});
+      if (!earlier.ok()) return earlier.status();
+      if (earlier->size() == 0) return absl::AbortedError("the request id is being used; retry");
+      absl::StatusOr<v1::Referral> existing = ReadReferral(db, earlier->Text(0, 0));
+      if (!existing.ok()) return existing.status();
+      result = CreateResult{*std::move(existing), false};
+      return absl::OkStatus();
+    }
+    absl::StatusOr<SqlRows> inserted = db.Query(
+        "INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, "
+        "is_open, version, create_time_us, update_time_us, created_by, assignee, body) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+        {stored.id(), stored.reference(), stored.person().crn(), stored.intervention(),
+         stored.region(), stored.provider(), int64_t{stored.state()}, int64_t{write.open ? 1 : 0},
+         Micros(stored.create_time()), Micros(stored.update_time()), stored.created_by(),
+         stored.assignee(), Blob{encoded.referral}});
+    if (!inserted.ok()) return ExplainConstraint(db, stored, inserted.status());
+    if (absl::Status status = AppendHistoryAndEvent(db, write, stored, encoded); !status.ok()) {
+      return status;
+    }
+    result = CreateResult{stored, true};
+    return absl::OkStatus();
+  });
+  if (status.code() == absl::StatusCode::kAlreadyExists && !ReadsAfterAFailedStatement(dialect_)) {
+    // The failed write has rolled back; name the open referral, which has committed.
+    absl::MutexLock lock(&read_mu_);
+    return absl::AlreadyExistsError(
+        absl::StrCat(status.message(), ": referrals/", OpenReferralOf(*reader_, write.referral)));
+  }
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<v1::Referral> SqlReferralStore::Get(absl::string_view id) {
+  absl::MutexLock lock(&read_mu_);
+  return ReadReferral(*reader_, id);
+}
+
+absl::StatusOr<v1::Referral> SqlReferralStore::ReadReferral(SqlConnection& db,
+                                                            absl::string_view id) {
+  absl::StatusOr<SqlRows> rows =
+      db.Query("SELECT body FROM referrals WHERE id = ?", {std::string(id)});
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) return absl::NotFoundError(absl::StrCat("no referral referrals/", id));
+  v1::Referral referral;
+  if (!referral.ParseFromString(rows->Text(0, 0))) {
+    return absl::DataLossError(absl::StrCat("referral ", id, " is unreadable"));
+  }
+  return referral;
+}
+
+absl::StatusOr<v1::Referral> SqlReferralStore::Update(const ReferralWrite& write,
+                                                      absl::string_view expected_etag) {
+  const int64_t expected = VersionOfEtag(expected_etag);
+  v1::Referral stored = write.referral;
+  stored.set_etag(absl::StrCat(expected + 1));
+  const EncodedWrite encoded = EncodeWrite(write, stored);
+  absl::Status status = group_commit_.Write([&]() -> absl::Status {
+    SqlConnection& db = *writer_;
+    // Most writes are moves, which leave who, what, where and whom alone, and whether the
+    // referral is open and when it took a place: this sets only the state and times, so
+    // SQLite updates only the indexes that read them (it goes by the columns set, not by the
+    // values). A write that changes any of the rest matches nothing here and takes the full
+    // update below.
+    absl::StatusOr<SqlRows> moved = db.Query(
+        "UPDATE referrals SET state = ?, version = version + 1, update_time_us = ?, body = ? "
+        "WHERE id = ? AND version = ? AND crn = ? AND intervention = ? AND region = ? AND "
+        "provider = ? AND assignee = ? AND is_open = ? AND start_time_us = ?",
+        {int64_t{stored.state()}, Micros(stored.update_time()), Blob{encoded.referral}, stored.id(),
+         expected, stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
+         stored.assignee(), int64_t{write.open ? 1 : 0}, Micros(stored.start_time())});
+    if (!moved.ok()) return ExplainConstraint(db, stored, moved.status());
+    if (moved->affected() == 0) {
+      // A draft whose person is corrected keeps its former CRN's events findable by that
+      // person's subject access request.
+      if (auto former =
+              db.Query("INSERT INTO former_crns (crn, referral_id) SELECT crn, id FROM referrals "
+                       "WHERE id = ? AND version = ? AND crn <> ? ON CONFLICT DO NOTHING",
+                       {stored.id(), expected, stored.person().crn()});
+          !former.ok()) {
+        return former.status();
+      }
+      absl::StatusOr<SqlRows> updated = db.Query(
+          "UPDATE referrals SET crn = ?, intervention = ?, region = ?, provider = ?, state = ?, "
+          "is_open = ?, version = version + 1, update_time_us = ?, start_time_us = ?, "
+          "assignee = ?, body = ? WHERE id = ? AND version = ?",
+          {stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
+           int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
+           Micros(stored.start_time()), stored.assignee(), Blob{encoded.referral}, stored.id(),
+           expected});
+      if (!updated.ok()) return ExplainConstraint(db, stored, updated.status());
+      if (updated->affected() == 0) {
+        absl::StatusOr<v1::Referral> current = ReadReferral(db, stored.id());
+        if (!current.ok()) return current.status();
+        return StaleEtagError(expected_etag, current->etag());
+      }
+    }
+    return AppendHistoryAndEvent(db, write, stored, encoded);
+  });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+absl::StatusOr<ListPage> SqlReferralStore::List(const ListQuery& query) {
+  absl::MutexLock lock(&read_mu_);
+  const ListStatements statements = BuildListStatements(query, dialect_);
+  ListPage page;
+  if (query.count) {
+    absl::StatusOr<SqlRows> count = reader_->Query(statements.count.sql, statements.count.values);
+    if (!count.ok()) return count.status();
+    page.total_capped = count->Int(0, 0) > kMaxCountedMatches;
+    page.total_size = static_cast<int>(std::min<int64_t>(count->Int(0, 0), kMaxCountedMatches));
+  }
+  absl::StatusOr<SqlRows> rows = reader_->Query(statements.page.sql, statements.page.values);
+  if (!rows.ok()) return rows.status();
+  absl::StatusOr<std::vector<v1::Referral>> referrals =
+      ParseRows<v1::Referral>(*rows, 0, "a stored referral");
+  if (!referrals.ok()) return referrals.status();
+  page.referrals = *std::move(referrals);
+  if (static_cast<int>(page.referrals.size()) > query.page_size) {
+    page.referrals.pop_back();
+    page.more = true;
+  }
+  return page;
+}
+
+template <typename Entry>
+absl::StatusOr<std::vector<Entry>> SqlReferralStore::ReadLog(absl::string_view sql,
+                                                             absl::string_view id) {
+  absl::MutexLock lock(&read_mu_);
+  if (absl::StatusOr<v1::Referral> exists = ReadReferral(*reader_, id); !exists.ok()) {
+    return exists.status();
+  }
+  absl::StatusOr<SqlRows> rows = reader_->Query(sql, {std::string(id)});
+  if (!rows.ok()) return rows.status();
+  return ParseRows<Entry>(*rows, 0, absl::StrCat("an entry of referral ", id));
+}
+
+absl::StatusOr<std::vector<v1::HistoryEntry>> SqlReferralStore::History(absl::string_view id) {
+  return ReadLog<v1::HistoryEntry>(
+      "SELECT history FROM referral_events WHERE referral_id = ? AND history IS NOT NULL "
+      "ORDER BY sequence",
+      id);
+}
+
+absl::StatusOr<std::vector<v1::ChangelogEntry>> SqlReferralStore::Changelog(absl::string_view id) {
+  return ReadLog<v1::ChangelogEntry>(
+      "SELECT body FROM changelog WHERE referral_id = ? ORDER BY position", id);
+}
+
+absl::StatusOr<std::vector<v1::ReferralEvent>> SqlReferralStore::EventsAfter(int64_t after_sequence,
+                                                                             int limit) {
+  absl::MutexLock lock(&read_mu_);
+  return ParseEvents(
+      reader_->Query("SELECT sequence, body FROM events WHERE sequence > ? ORDER BY sequence "
+                     "LIMIT ?",
+                     {after_sequence, int64_t{limit}}));
+}
+
+absl::StatusOr<std::vector<v1::Referral>> SqlReferralStore::ReferralsOfPerson(
+    absl::string_view crn) {
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<SqlRows> rows = reader_->Query(
+      "SELECT body FROM referrals WHERE crn = ? ORDER BY create_time_us, id", {std::string(crn)});
+  if (!rows.ok()) return rows.status();
+  return ParseRows<v1::Referral>(*rows, 0, "a stored referral");
+}
+
+absl::StatusOr<std::vector<v1::ReferralEvent>> SqlReferralStore::EventsOfPerson(
+    absl::string_view crn) {
+  absl::MutexLock lock(&read_mu_);
+  // The events written while the referral was the person's: through the person's referrals,
+  // now or before a correction, to their events, keeping those written under this CRN.
+  return ParseEvents(reader_->Query(
+      "SELECT sequence, body FROM events WHERE crn = ?1 AND sequence IN (SELECT sequence FROM "
+      "referral_events WHERE referral_id IN (SELECT id FROM referrals WHERE crn = ?1 UNION "
+      "SELECT referral_id FROM former_crns WHERE crn = ?1)) ORDER BY sequence",
+      {std::string(crn)}));
+}
+
+absl::StatusOr<std::vector<StateCount>> SqlReferralStore::CountByState() {
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<SqlRows> rows = reader_->Query(
+      "SELECT intervention, state, COUNT(*) FROM referrals "
+      "GROUP BY intervention, state ORDER BY intervention, state");
+  if (!rows.ok()) return rows.status();
+  std::vector<StateCount> counts;
+  for (int row = 0; row < rows->size(); ++row) {
+    counts.push_back(
+        {rows->Text(row, 0), static_cast<v1::ReferralState>(rows->Int(row, 1)), rows->Int(row, 2)});
+  }
+  return counts;
+}
+
+absl::StatusOr<ReportData> SqlReferralStore::Report(const ReportQuery& query) {
+  absl::MutexLock lock(&read_mu_);
+  const ReportStatements statements = BuildReportStatements(query, dialect_);
+  ReportData data;
+  absl::StatusOr<SqlRows> groups = reader_->Query(statements.groups.sql, statements.groups.values);
+  if (!groups.ok()) return groups.status();
+  for (int row = 0; row < groups->size(); ++row) {
+    data.groups.push_back({static_cast<v1::ReferralState>(groups->Int(row, 0)),
+                           groups->Text(row, 1), groups->Text(row, 2), groups->Text(row, 3),
+                           groups->Int(row, 4)});
+  }
+  absl::StatusOr<SqlRows> stays = reader_->Query(statements.stays.sql, statements.stays.values);
+  if (!stays.ok()) return stays.status();
+  data.stays.reserve(stays->size());
+  for (int row = 0; row < stays->size(); ++row) {
+    data.stays.push_back({static_cast<v1::ReferralState>(stays->Int(row, 0)), stays->Int(row, 1)});
+  }
+  return data;
+}
+
+absl::StatusOr<int> SqlReferralStore::PurgeDraftsUntouchedSince(absl::Time cutoff) {
+  return PurgeInBatches([&] { return PurgeBatch(cutoff); });
+}
+
+absl::StatusOr<int> SqlReferralStore::PurgeBatch(absl::Time cutoff) {
+  int purged_count = 0;
+  absl::Status status = group_commit_.Write([&]() -> absl::Status {
+    SqlConnection& db = *writer_;
+    absl::StatusOr<SqlRows> rows = db.Query(
+        absl::StrCat("SELECT body FROM referrals WHERE state = ? AND update_time_us < ? LIMIT ?",
+                     ForUpdate(dialect_)),
+        {int64_t{v1::REFERRAL_STATE_DRAFT}, absl::ToUnixMicros(cutoff), int64_t{kPurgeBatch}});
+    if (!rows.ok()) return rows.status();
+    absl::StatusOr<std::vector<v1::Referral>> drafts =
+        ParseRows<v1::Referral>(*rows, 0, "a stored referral");
+    if (!drafts.ok()) return drafts.status();
+    const int64_t now = absl::ToUnixMicros(absl::Now());
+    for (const v1::Referral& draft : *drafts) {
+      const v1::Referral redacted = RedactedForRetention(draft);
+      // Earlier events keep their place in the sequence but lose the person's details.
+      absl::StatusOr<std::vector<v1::ReferralEvent>> events = ParseEvents(
+          db.Query("SELECT sequence, body FROM events WHERE sequence IN (SELECT sequence FROM "
+                   "referral_events WHERE referral_id = ?)",
+                   {draft.id()}));
+      if (!events.ok()) return events.status();
+      for (v1::ReferralEvent& event : *events) {
+        const int64_t sequence = event.sequence();
+        event.clear_sequence();
+        *event.mutable_referral() = redacted;
+        if (auto scrubbed = db.Query("UPDATE events SET crn = '', body = ? WHERE sequence = ?",
+                                     {Blob{event.SerializeAsString()}, sequence});
+            !scrubbed.ok()) {
+          return scrubbed.status();
+        }
+      }
+      for (absl::string_view sql : {"DELETE FROM referrals WHERE id = ?",
+                                    "DELETE FROM referral_events WHERE referral_id = ?",
+                                    "DELETE FROM changelog WHERE referral_id = ?",
+                                    "DELETE FROM former_crns WHERE referral_id = ?",
+                                    "DELETE FROM request_ids WHERE referral_id = ?"}) {
+        if (auto removed = db.Query(sql, {draft.id()}); !removed.ok()) return removed.status();
+      }
+      v1::ReferralEvent purged;
+      purged.set_type(v1::ReferralEvent::TYPE_PURGED);
+      *purged.mutable_referral() = redacted;
+      *purged.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(now);
+      if (auto inserted =
+              InsertEvent(db, purged.type(), purged.SerializeAsString(), draft.id(), "", now);
+          !inserted.ok()) {
+        return inserted.status();
+      }
+    }
+    purged_count = static_cast<int>(drafts->size());
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return purged_count;
+}
+
+absl::StatusOr<v1::Capacity> SqlReferralStore::GetCapacity(absl::string_view intervention,
+                                                           absl::string_view region,
+                                                           absl::string_view provider) {
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<SqlRows> rows = reader_->Query(
+      "SELECT body FROM capacities WHERE region = ? AND intervention = ? AND provider = ?",
+      {std::string(region), std::string(intervention), std::string(provider)});
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) {
+    return absl::NotFoundError(CapacityNotSet(intervention, region, provider));
+  }
+  absl::StatusOr<std::vector<v1::Capacity>> capacities =
+      ParseRows<v1::Capacity>(*rows, 0, "a stored capacity");
+  if (!capacities.ok()) return capacities.status();
+  return std::move(capacities->front());
+}
+
+absl::StatusOr<v1::Capacity> SqlReferralStore::PutCapacity(const v1::Capacity& capacity,
+                                                           absl::string_view expected_etag,
+                                                           bool allow_missing) {
+  v1::Capacity stored = capacity;
+  absl::Status status = group_commit_.Write([&]() -> absl::Status {
+    SqlConnection& db = *writer_;
+    const std::vector<SqlValue> key = {capacity.region(), capacity.intervention(),
+                                       capacity.provider()};
+    absl::StatusOr<SqlRows> current = db.Query(
+        "SELECT version FROM capacities WHERE region = ? AND intervention = ? AND provider = ?",
+        key);
+    if (!current.ok()) return current.status();
+    const int64_t version = current->size() > 0 ? current->Int(0, 0) : 0;
+    if (absl::Status status = CheckCapacityVersion(capacity, version, expected_etag, allow_missing);
+        !status.ok()) {
+      return status;
+    }
+    stored.set_etag(absl::StrCat(version + 1));
+    // Another replica may write the same capacity between the read and this write: the
+    // version (or the primary key) catches it.
+    std::vector<SqlValue> values;
+    if (version == 0) {
+      values = key;
+      values.push_back(version + 1);
+      values.push_back(Blob{stored.SerializeAsString()});
+    } else {
+      values = {version + 1, Blob{stored.SerializeAsString()}};
+      values.insert(values.end(), key.begin(), key.end());
+      values.push_back(version);
+    }
+    absl::StatusOr<SqlRows> written = db.Query(
+        version == 0 ? "INSERT INTO capacities (region, intervention, provider, version, body) "
+                       "VALUES (?, ?, ?, ?, ?) "
+                       "ON CONFLICT (region, intervention, provider) DO NOTHING"
+                     : "UPDATE capacities SET version = ?, body = ? WHERE region = ? AND "
+                       "intervention = ? AND provider = ? AND version = ?",
+        values);
+    if (!written.ok()) return written.status();
+    if (written->affected() == 0) {
+      return absl::AbortedError("the capacity changed while it was being written: read it again");
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+absl::StatusOr<std::vector<v1::Capacity>> SqlReferralStore::CapacitiesInRegion(
+    absl::string_view region) {
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<SqlRows> rows =
+      reader_->Query("SELECT body FROM capacities WHERE region = ? ORDER BY intervention, provider",
+                     {std::string(region)});
+  if (!rows.ok()) return rows.status();
+  return ParseRows<v1::Capacity>(*rows, 0, "a stored capacity");
+}
+
+absl::StatusOr<RegionLoad> SqlReferralStore::LoadInRegion(absl::string_view region,
+                                                          absl::Time started_since) {
+  absl::MutexLock lock(&read_mu_);
+  RegionLoad load;
+  absl::StatusOr<SqlRows> open = reader_->Query(
+      absl::StrCat("SELECT intervention, provider, state, COUNT(*) FROM referrals WHERE region = ? "
+                   "AND ",
+                   IsOpen(dialect_), " GROUP BY intervention, provider, state"),
+      {std::string(region)});
+  if (!open.ok()) return open.status();
+  for (int row = 0; row < open->size(); ++row) {
+    load.open.push_back({open->Text(row, 0), open->Text(row, 1),
+                         static_cast<v1::ReferralState>(open->Int(row, 2)), open->Int(row, 3)});
+  }
+  absl::StatusOr<SqlRows> started = reader_->Query(
+      "SELECT intervention, provider, COUNT(*) FROM referrals "
+      "WHERE region = ? AND start_time_us > 0 AND start_time_us >= ? "
+      "GROUP BY intervention, provider",
+      {std::string(region), absl::ToUnixMicros(started_since)});
+  if (!started.ok()) return started.status();
+  for (int row = 0; row < started->size(); ++row) {
+    load.started.push_back({started->Text(row, 0), started->Text(row, 1), started->Int(row, 2)});
+  }
+  return load;
+}
+
+}  // namespace probation::referrals
