@@ -20,8 +20,8 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "nlohmann/json.hpp"
-#include "services/referrals/grpc_dependencies.h"
-#include "services/referrals/referral_workflow.h"
+#include "services/referrals/domain/referral_workflow.h"
+#include "services/referrals/server/grpc_dependencies.h"
 #include "services/referrals/store/open_referral_store.h"
 #include "services/referrals/store/sqlite_connection.h"
 

@@ -5,12 +5,12 @@
 #include <string>
 
 #include "libs/service/service_main.h"
-#include "services/referrals/access_policy.h"
-#include "services/referrals/draft_retention.h"
-#include "services/referrals/grpc_dependencies.h"
-#include "services/referrals/referral_server.h"
-#include "services/referrals/referral_state_metrics.h"
-#include "services/referrals/referrals_settings.h"
+#include "services/referrals/domain/access_policy.h"
+#include "services/referrals/server/draft_retention.h"
+#include "services/referrals/server/grpc_dependencies.h"
+#include "services/referrals/server/referral_server.h"
+#include "services/referrals/server/referral_state_metrics.h"
+#include "services/referrals/server/referrals_settings.h"
 
 int main(int argc, char** argv) {
   namespace referrals = probation::referrals;

@@ -1,4 +1,4 @@
-#include "services/referrals/access_policy.h"
+#include "services/referrals/domain/access_policy.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -7,7 +7,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
-#include "services/referrals/referral_report.h"
+#include "services/referrals/domain/referral_report.h"
 #include "tests/referrals/store_engines.h"
 #include "tests/support/embedded_machines.h"
 #include "tests/support/report_fixture.h"

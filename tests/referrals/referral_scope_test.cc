@@ -1,5 +1,5 @@
 // Who may see which referrals, and how lists are narrowed, without a network.
-#include "services/referrals/referral_scope.h"
+#include "services/referrals/domain/referral_scope.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,7 +1,7 @@
 // The storage contract every engine keeps, run against a real database file: round trips,
 // idempotent creates, one open referral per person and intervention, etag checks under
 // concurrency, keyset pagination, the event outbox, retention and durability across reopen.
-#include "services/referrals/referral_store.h"
+#include "services/referrals/domain/referral_store.h"
 
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 // The three referral machines as the workflows describe them, every move of each, who may
 // make it, and the loader refusing machines that cannot work.
-#include "services/referrals/state_machine_set.h"
+#include "services/referrals/domain/state_machine_set.h"
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"

@@ -3,7 +3,7 @@
 #define PROBATION_TESTS_SUPPORT_EMBEDDED_MACHINES_H_
 
 #include "gtest/gtest.h"
-#include "services/referrals/state_machine_set.h"
+#include "services/referrals/domain/state_machine_set.h"
 
 namespace probation::testing {
 

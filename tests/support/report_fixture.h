@@ -27,7 +27,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
-#include "services/referrals/referral_store.h"
+#include "services/referrals/domain/referral_store.h"
 
 namespace probation::testing {
 

@@ -15,8 +15,8 @@
 #include "services/catalogue/catalogue_loader.h"
 #include "services/catalogue/fact_ledger.h"
 #include "services/eligibility/pathway_builder.h"
-#include "services/referrals/state_machine_dot.h"
-#include "services/referrals/state_machine_set.h"
+#include "services/referrals/domain/state_machine_dot.h"
+#include "services/referrals/domain/state_machine_set.h"
 #include "tools/docs/brochure_html.h"
 
 ABSL_FLAG(std::string, out, "docs", "Directory to write regions/ and state-machines/ into.");

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "services/referrals/referral_store.h"
+#include "services/referrals/domain/referral_store.h"
 #include "services/referrals/store/sql_dialect.h"
 #include "services/referrals/store/sql_value.h"
 

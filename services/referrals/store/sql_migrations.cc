@@ -8,7 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "probation/referrals/v1/referral.pb.h"
-#include "services/referrals/referral_store.h"
+#include "services/referrals/domain/referral_store.h"
 
 namespace probation::referrals {
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "services/referrals/referral_store.h"
+#include "services/referrals/domain/referral_store.h"
 #include "services/referrals/store/group_commit.h"
 #include "services/referrals/store/sql_connection.h"
 

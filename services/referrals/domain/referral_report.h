@@ -1,0 +1,42 @@
+// Reports over referrals, in plain C++: the figures of the referrals created in a date range
+// (counts by state, intervention, region and provider; time spent in each state; how the
+// closed ones ended) and the same referrals as CSV. The store gives raw counts and stays;
+// every figure is worked out here, so both engines give the same answer.
+#ifndef PROBATION_SERVICES_REFERRALS_DOMAIN_REFERRAL_REPORT_H_
+#define PROBATION_SERVICES_REFERRALS_DOMAIN_REFERRAL_REPORT_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libs/auth/identity.h"
+#include "probation/referrals/v1/referral_service.pb.h"
+#include "services/referrals/domain/referral_store.h"
+#include "services/referrals/domain/state_machine_set.h"
+
+namespace probation::referrals {
+
+class ReferralReports {
+ public:
+  ReferralReports(const StateMachineSet& machines, ReferralStore& store)
+      : machines_(machines), store_(store) {}
+
+  absl::StatusOr<v1::ReferralReport> GetReferralReport(const v1::GetReferralReportRequest& request,
+                                                       const Identity& caller);
+
+  // Calls `write` with each chunk of CSV lines, the header first; stops early (CANCELLED)
+  // when `write` returns false.
+  absl::Status ExportReferrals(const v1::ExportReferralsRequest& request, const Identity& caller,
+                               const std::function<bool(std::string chunk)>& write);
+
+ private:
+  const StateMachineSet& machines_;
+  ReferralStore& store_;
+};
+
+// The report's figures from the store's raw data.
+v1::ReferralReport BuildReport(const StateMachineSet& machines, ReportData data);
+
+}  // namespace probation::referrals
+
+#endif  // PROBATION_SERVICES_REFERRALS_DOMAIN_REFERRAL_REPORT_H_

@@ -1,0 +1,89 @@
+#include "services/referrals/domain/referral_scope.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "services/referrals/domain/access_policy.h"
+
+namespace probation::referrals {
+namespace {
+
+// The caller's own region or provider, as its scope asks; empty when it has none.
+const std::string& ScopeValue(const Identity& caller, ReferralScope scope) {
+  static const std::string* const kNone = new std::string();
+  switch (scope) {
+    case ReferralScope::kOwnRegion:
+      return caller.region;
+    case ReferralScope::kOwnProvider:
+      return caller.provider;
+    default:
+      return *kNone;
+  }
+}
+
+const std::string& ReferralValue(const v1::Referral& referral, ReferralScope scope) {
+  return scope == ReferralScope::kOwnRegion ? referral.region() : referral.provider();
+}
+
+}  // namespace
+
+ReferralScope ScopeOfRole(common::v1::Role role) {
+  switch (AccessPolicy::Embedded().For(role).scope()) {
+    case data::v1::SCOPE_OWN_REGION:
+      return ReferralScope::kOwnRegion;
+    case data::v1::SCOPE_OWN_PROVIDER:
+      return ReferralScope::kOwnProvider;
+    case data::v1::SCOPE_EVERYTHING:
+      return ReferralScope::kEverything;
+    default:
+      return ReferralScope::kNothing;
+  }
+}
+
+bool InScope(const Identity& caller, const v1::Referral& referral) {
+  const ReferralScope scope = ScopeOfRole(caller.role);
+  if (scope == ReferralScope::kEverything) return true;
+  if (scope == ReferralScope::kNothing) return false;
+  const std::string& own = ScopeValue(caller, scope);
+  return !own.empty() && own == ReferralValue(referral, scope);
+}
+
+absl::Status CheckInScope(const Identity& caller, const v1::Referral& referral) {
+  if (InScope(caller, referral)) return absl::OkStatus();
+  return absl::NotFoundError(absl::StrCat("no referral ", referral.name()));
+}
+
+absl::Status CheckMayCreate(const Identity& caller, const v1::Referral& referral) {
+  if (ScopeOfRole(caller.role) != ReferralScope::kOwnRegion) return absl::OkStatus();
+  if (caller.region.empty()) {
+    return absl::PermissionDeniedError("your identity names no region to refer in");
+  }
+  if (referral.region() != caller.region) {
+    return absl::PermissionDeniedError(absl::StrCat("referral.region: you may refer only in ",
+                                                    caller.region, ", your own region"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NarrowToScope(const Identity& caller, ListQuery& query) {
+  const ReferralScope scope = ScopeOfRole(caller.role);
+  if (scope == ReferralScope::kEverything) return absl::OkStatus();
+  if (scope == ReferralScope::kNothing) {
+    return absl::PermissionDeniedError("your role may not list referrals");
+  }
+  const bool by_region = scope == ReferralScope::kOwnRegion;
+  const std::string& own = ScopeValue(caller, scope);
+  std::string& filter = by_region ? query.region : query.provider;
+  const char* field = by_region ? "region" : "provider";
+  if (own.empty()) {
+    return absl::PermissionDeniedError(absl::StrCat("your identity names no ", field));
+  }
+  if (!filter.empty() && filter != own) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(field, ": you may list only referrals of ", own, ", your own ", field));
+  }
+  filter = own;
+  return absl::OkStatus();
+}
+
+}  // namespace probation::referrals

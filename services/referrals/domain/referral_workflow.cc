@@ -1,0 +1,567 @@
+#include "services/referrals/domain/referral_workflow.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+#include "libs/names/resource_name.h"
+#include "libs/pagination/page_token.h"
+#include "libs/status/grpc_status.h"
+#include "services/referrals/domain/access_policy.h"
+#include "services/referrals/domain/caseload_query.h"
+#include "services/referrals/domain/referral_amendment.h"
+#include "services/referrals/domain/referral_scope.h"
+
+namespace probation::referrals {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr int kMaxRequestIdLength = 128;
+constexpr int kMaxTextLength = 4000;
+constexpr int kReferenceAttempts = 5;
+// Fields of a draft that UpdateReferral may change (AIP-134 update_mask paths).
+constexpr absl::string_view kUpdatableFields[] = {
+    "person",           "region",           "provider", "reason_for_referral",
+    "complexity_level", "desired_outcomes", "contact"};
+constexpr int kMaxContactFieldLength = 200;
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
+}
+
+absl::Status RequireReferrer(const Identity& caller, absl::string_view what) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
+  if (!AccessPolicy::Embedded().For(caller.role).refers()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("only a probation practitioner may ", what, " a referral"));
+  }
+  return absl::OkStatus();
+}
+
+std::string NewId() {
+  absl::BitGen random;
+  return absl::StrCat(absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16),
+                      absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16));
+}
+
+// Two letters, four digits, two letters: easy to read out on the phone.
+std::string NewReference() {
+  absl::BitGen random;
+  std::string reference;
+  for (int i = 0; i < 8; ++i) {
+    const bool digit = i >= 2 && i < 6;
+    reference += digit ? static_cast<char>('0' + absl::Uniform(random, 0, 10))
+                       : static_cast<char>('A' + absl::Uniform(random, 0, 26));
+  }
+  return reference;
+}
+
+// A write names the version it read (AIP-154); anything else is a lost update.
+absl::Status CheckEtag(const v1::Referral& current, absl::string_view etag) {
+  return current.etag() == etag ? absl::OkStatus() : StaleEtagError(etag, current.etag());
+}
+
+// What a draft must hold, whoever wrote it.
+absl::Status ValidateDraft(const v1::Referral& referral) {
+  if (referral.person().crn().empty()) {
+    return InvalidFieldError("referral.person.crn", "is required");
+  }
+  if (!IsCrn(referral.person().crn())) {
+    return InvalidFieldError("referral.person.crn",
+                             "must be one capital letter and six digits, e.g. X123456");
+  }
+  if (!IsResourceId(referral.region())) {
+    return InvalidFieldError("referral.region", "is required: a region id, e.g. \"london\"");
+  }
+  const bool crs =
+      referral.kind() == catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE;
+  if (crs && !IsResourceId(referral.provider())) {
+    return InvalidFieldError("referral.provider",
+                             "is required for a CRS referral: a provider id, e.g. \"nacro\"");
+  }
+  // Only CRS are delivered by providers, who see the referrals sent to them.
+  if (!crs && !referral.provider().empty()) {
+    return InvalidFieldError("referral.provider", "only a CRS referral is sent to a provider");
+  }
+  if (referral.reason_for_referral().size() > kMaxTextLength) {
+    return InvalidFieldError("referral.reason_for_referral",
+                             absl::StrCat("at most ", kMaxTextLength, " characters"));
+  }
+  if (!common::v1::ComplexityLevel_IsValid(referral.complexity_level())) {
+    return InvalidFieldError("referral.complexity_level", "unknown value");
+  }
+  for (int i = 0; i < referral.desired_outcomes_size(); ++i) {
+    if (absl::StripAsciiWhitespace(referral.desired_outcomes(i)).empty()) {
+      return InvalidFieldError(absl::StrCat("referral.desired_outcomes[", i, "]"), "is empty");
+    }
+  }
+  const v1::PractitionerContact& contact = referral.contact();
+  for (const auto& [field, value] :
+       {std::pair<absl::string_view, const std::string&>{"name", contact.name()},
+        {"email", contact.email()},
+        {"phone", contact.phone()},
+        {"team", contact.team()},
+        {"assignee", referral.assignee()}}) {
+    const std::string path =
+        absl::StrCat("referral.", field == "assignee" ? "" : "contact.", field);
+    if (value.size() > kMaxContactFieldLength) {
+      return InvalidFieldError(path,
+                               absl::StrCat("at most ", kMaxContactFieldLength, " characters"));
+    }
+    if (std::any_of(value.begin(), value.end(), [](char c) { return absl::ascii_iscntrl(c); })) {
+      return InvalidFieldError(path, "must be one line of text");
+    }
+  }
+  if (!contact.email().empty() &&
+      (!absl::StrContains(contact.email(), '@') || absl::StrContains(contact.email(), ' '))) {
+    return InvalidFieldError("referral.contact.email", "must be an email address");
+  }
+  return absl::OkStatus();
+}
+
+// Why a NOT_ELIGIBLE verdict refuses the submission, criterion by criterion.
+std::string UnmetCriteria(const eligibility::v1::Verdict& verdict) {
+  std::vector<std::string> unmet;
+  for (const auto& reason : verdict.reasons()) {
+    if (reason.result() == eligibility::v1::RESULT_NOT_MET &&
+        reason.effect() != catalogue::v1::CRITERION_EFFECT_PRIORITY) {
+      unmet.push_back(absl::StrCat(reason.criterion(), ": ", reason.explanation()));
+    }
+  }
+  return absl::StrJoin(unmet, "; ");
+}
+
+}  // namespace
+
+ReferralWorkflow::ReferralWorkflow(const StateMachineSet& machines, ReferralStore& store,
+                                   InterventionDirectory& interventions,
+                                   EligibilityGate& eligibility, std::function<absl::Time()> now)
+    : machines_(machines),
+      store_(store),
+      interventions_(interventions),
+      eligibility_(eligibility),
+      now_(now ? std::move(now) : [] { return absl::Now(); }) {}
+
+absl::StatusOr<v1::Referral> ReferralWorkflow::Load(absl::string_view field, absl::string_view name,
+                                                    const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
+  absl::StatusOr<std::string> id = ParseResourceName(field, kReferrals, name);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<v1::Referral> referral = store_.Get(*id);
+  if (!referral.ok()) return referral.status();
+  if (absl::Status status = CheckInScope(caller, *referral); !status.ok()) return status;
+  return referral;
+}
+
+absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
+    const v1::CreateReferralRequest& request, const Identity& caller) {
+  if (absl::Status status = RequireReferrer(caller, "create"); !status.ok()) return status;
+  if (request.request_id().empty()) {
+    return InvalidFieldError("request_id", "is required, so that a retry is recognised");
+  }
+  if (request.request_id().size() > kMaxRequestIdLength) {
+    return InvalidFieldError("request_id",
+                             absl::StrCat("at most ", kMaxRequestIdLength, " characters"));
+  }
+  const v1::Referral& proposed = request.referral();
+  if (proposed.intervention().empty()) {
+    return InvalidFieldError("referral.intervention", "is required: \"interventions/{id}\"");
+  }
+  absl::StatusOr<catalogue::v1::Intervention> intervention =
+      interventions_.GetIntervention(proposed.intervention());
+  if (!intervention.ok()) return intervention.status();
+  const v1::StateMachine* machine = machines_.For(intervention->kind());
+  if (machine == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(intervention->title(),
+                     " is not referred to: referrals are made to "
+                     "accredited programmes, structured interventions "
+                     "and CRS"));
+  }
+
+  const absl::Time now = now_();
+  ReferralWrite write;
+  v1::Referral& referral = write.referral;
+  referral.set_intervention(intervention->name());
+  referral.set_kind(intervention->kind());
+  *referral.mutable_person() = proposed.person();
+  referral.set_region(proposed.region());
+  referral.set_provider(proposed.provider());
+  referral.set_reason_for_referral(proposed.reason_for_referral());
+  referral.set_complexity_level(proposed.complexity_level());
+  *referral.mutable_desired_outcomes() = proposed.desired_outcomes();
+  *referral.mutable_contact() = proposed.contact();
+  if (absl::Status status = ValidateDraft(referral); !status.ok()) return status;
+  if (absl::Status status = CheckMayCreate(caller, referral); !status.ok()) return status;
+  referral.set_id(NewId());
+  referral.set_name(ResourceName(kReferrals, referral.id()));
+  referral.set_state(machine->initial_state());
+  referral.set_created_by(caller.actor);
+  *referral.mutable_create_time() = ToTimestamp(now);
+  *referral.mutable_update_time() = ToTimestamp(now);
+  *referral.mutable_state_time() = ToTimestamp(now);
+  v1::HistoryEntry& entry = write.history.emplace();
+  entry.set_to_state(machine->initial_state());
+  entry.set_actor(caller.actor);
+  entry.set_role(caller.role);
+  entry.set_action("create");
+  *entry.mutable_occurred_at() = ToTimestamp(now);
+  write.event_type = v1::ReferralEvent::TYPE_CREATED;
+
+  for (int attempt = 0;; ++attempt) {
+    referral.set_reference(NewReference());
+    absl::StatusOr<CreateResult> created = store_.Create(write, request.request_id());
+    if (created.ok()) {
+      // A retry gets what its first call created; a request id another caller used does not
+      // show them a referral they may not see.
+      if (!created->created && !InScope(caller, created->referral)) {
+        return absl::AlreadyExistsError(
+            "request_id: already used to create another referral; send a new one");
+      }
+      return created->referral;
+    }
+    // ABORTED here means the random reference was taken: draw another.
+    if (created.status().code() != absl::StatusCode::kAborted ||
+        attempt + 1 == kReferenceAttempts) {
+      return WithoutNameOutOfScope(created.status(), caller);
+    }
+  }
+}
+
+absl::Status ReferralWorkflow::WithoutNameOutOfScope(const absl::Status& status,
+                                                     const Identity& caller) {
+  constexpr absl::string_view kNamePrefix = ": referrals/";
+  const size_t named = status.message().rfind(kNamePrefix);
+  if (status.code() != absl::StatusCode::kAlreadyExists || named == absl::string_view::npos) {
+    return status;
+  }
+  const absl::string_view id = status.message().substr(named + kNamePrefix.size());
+  const absl::StatusOr<v1::Referral> existing = store_.Get(id);
+  if (existing.ok() && InScope(caller, *existing)) return status;
+  // Without the referral (the store could not name it) there is only the name to leave out.
+  return absl::AlreadyExistsError(absl::StrCat(
+      status.message().substr(0, named),
+      existing.ok() ? ", which you cannot see (another region or provider holds it)" : ""));
+}
+
+absl::StatusOr<v1::Referral> ReferralWorkflow::GetReferral(const v1::GetReferralRequest& request,
+                                                           const Identity& caller) {
+  return Load("name", request.name(), caller);
+}
+
+absl::StatusOr<v1::ListReferralsResponse> ReferralWorkflow::ListReferrals(
+    const v1::ListReferralsRequest& request, const Identity& caller) {
+  absl::StatusOr<CaseloadQuery> query = ResolveCaseloadQuery(request, caller);
+  if (!query.ok()) return query.status();
+  absl::StatusOr<ListPage> page = store_.List(query->query);
+  if (!page.ok()) return page.status();
+  v1::ListReferralsResponse response;
+  response.set_total_size(page->total_size);
+  response.set_total_size_capped(page->total_capped);
+  for (v1::Referral& referral : page->referrals) *response.add_referrals() = std::move(referral);
+  if (page->more && !response.referrals().empty()) {
+    response.set_next_page_token(NextPageToken(*query, *response.referrals().rbegin()));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Referral> ReferralWorkflow::UpdateReferral(
+    const v1::UpdateReferralRequest& request, const Identity& caller) {
+  if (absl::Status status = RequireReferrer(caller, "update"); !status.ok()) return status;
+  const v1::Referral& changes = request.referral();
+  if (changes.etag().empty()) return InvalidFieldError("referral.etag", "is required");
+  if (request.update_mask().paths().empty()) {
+    return InvalidFieldError("update_mask", "name the fields to change");
+  }
+  for (const std::string& path : request.update_mask().paths()) {
+    if (std::find(std::begin(kUpdatableFields), std::end(kUpdatableFields), path) ==
+        std::end(kUpdatableFields)) {
+      return InvalidFieldError(
+          "update_mask", absl::StrCat("\"", path, "\" cannot be changed; the fields that can are ",
+                                      absl::StrJoin(kUpdatableFields, ", ")));
+    }
+  }
+  absl::StatusOr<v1::Referral> current = Load("referral.name", changes.name(), caller);
+  if (!current.ok()) return current.status();
+  if (absl::Status status = CheckEtag(*current, changes.etag()); !status.ok()) return status;
+  const v1::StateMachine* machine = machines_.For(current->kind());
+  if (current->state() != machine->initial_state()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("only a draft can be updated; this referral is ",
+                     v1::ReferralState_Name(current->state())));
+  }
+
+  ReferralWrite write;
+  write.referral = *current;
+  v1::Referral& referral = write.referral;
+  for (const std::string& path : request.update_mask().paths()) {
+    if (path == "person") *referral.mutable_person() = changes.person();
+    if (path == "region") referral.set_region(changes.region());
+    if (path == "provider") referral.set_provider(changes.provider());
+    if (path == "reason_for_referral")
+      referral.set_reason_for_referral(changes.reason_for_referral());
+    if (path == "complexity_level") referral.set_complexity_level(changes.complexity_level());
+    if (path == "desired_outcomes")
+      *referral.mutable_desired_outcomes() = changes.desired_outcomes();
+    if (path == "contact") *referral.mutable_contact() = changes.contact();
+  }
+  if (absl::Status status = ValidateDraft(referral); !status.ok()) return status;
+  if (absl::Status status = CheckMayCreate(caller, referral); !status.ok()) return status;
+  *referral.mutable_update_time() = ToTimestamp(now_());
+  write.event_type = v1::ReferralEvent::TYPE_UPDATED;
+  absl::StatusOr<v1::Referral> updated = store_.Update(write, changes.etag());
+  if (!updated.ok()) return WithoutNameOutOfScope(updated.status(), caller);
+  return updated;
+}
+
+absl::StatusOr<v1::Referral> ReferralWorkflow::SubmitReferral(
+    const v1::SubmitReferralRequest& request, const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
+  if (request.etag().empty()) return InvalidFieldError("etag", "is required");
+  if (request.override_reason().size() > kMaxTextLength) {
+    return InvalidFieldError("override_reason",
+                             absl::StrCat("at most ", kMaxTextLength, " characters"));
+  }
+  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
+  if (!referral.ok()) return referral.status();
+  const v1::Transition* submission = machines_.Submission(referral->kind());
+  if (!RoleMayMake(*submission, caller.role)) {
+    return absl::PermissionDeniedError(absl::StrCat("the ", common::v1::Role_Name(caller.role),
+                                                    " role may not submit a referral"));
+  }
+  if (referral->state() != submission->from(0)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("only a draft can be submitted; this referral is ",
+                     v1::ReferralState_Name(referral->state())));
+  }
+  if (absl::Status status = CheckEtag(*referral, request.etag()); !status.ok()) return status;
+
+  // The referral's region is where it is made; it stands for the person's if that is unset.
+  common::v1::PersonProfile person = referral->person();
+  if (person.region().empty()) person.set_region(referral->region());
+  absl::StatusOr<eligibility::v1::Verdict> verdict =
+      eligibility_.CheckEligibility(person, referral->intervention());
+  if (!verdict.ok()) return verdict.status();
+  const bool overridden = !absl::StripAsciiWhitespace(request.override_reason()).empty();
+  if (verdict->outcome() == eligibility::v1::OUTCOME_NOT_ELIGIBLE && !overridden) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the person is not eligible for ", verdict->intervention_title(), ": ",
+        UnmetCriteria(*verdict), ". Give an override_reason to submit the referral anyway."));
+  }
+  *referral->mutable_eligibility() = *std::move(verdict);
+  referral->set_override_reason(request.override_reason());
+  *referral->mutable_submit_time() = ToTimestamp(now_());
+  const ResolvedTransition move{submission, static_cast<v1::ReferralState>(submission->from(0)),
+                                submission->to()};
+  return Move(*std::move(referral), move, request.etag(), caller, "",
+              overridden ? request.override_reason() : "", v1::ReferralEvent::TYPE_SUBMITTED);
+}
+
+absl::StatusOr<v1::Referral> ReferralWorkflow::TransitionReferral(
+    const v1::TransitionReferralRequest& request, const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
+  if (request.etag().empty()) return InvalidFieldError("etag", "is required");
+  if (request.to_state() == v1::REFERRAL_STATE_UNSPECIFIED ||
+      !v1::ReferralState_IsValid(request.to_state())) {
+    return InvalidFieldError("to_state", "must be a referral state");
+  }
+  if (request.notes().size() > kMaxTextLength) {
+    return InvalidFieldError("notes", absl::StrCat("at most ", kMaxTextLength, " characters"));
+  }
+  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
+  if (!referral.ok()) return referral.status();
+  if (absl::Status status = CheckEtag(*referral, request.etag()); !status.ok()) return status;
+  absl::StatusOr<ResolvedTransition> transition = machines_.Find(
+      referral->kind(), referral->state(), referral->held_from(), request.to_state(), caller.role);
+  if (!transition.ok()) return transition.status();
+  if (transition->transition->submission()) {
+    return absl::FailedPreconditionError(
+        "submit a draft with SubmitReferral, which checks eligibility");
+  }
+  if (absl::Status status = machines_.CheckReason(referral->kind(), *transition,
+                                                  request.reason_code(), request.notes());
+      !status.ok()) {
+    return status;
+  }
+  return Move(*std::move(referral), *transition, request.etag(), caller, request.reason_code(),
+              request.notes(), v1::ReferralEvent::TYPE_TRANSITIONED);
+}
+
+absl::StatusOr<v1::Referral> ReferralWorkflow::Move(v1::Referral referral,
+                                                    const ResolvedTransition& transition,
+                                                    absl::string_view etag, const Identity& caller,
+                                                    absl::string_view reason_code,
+                                                    absl::string_view notes,
+                                                    v1::ReferralEvent::Type event_type) {
+  const absl::Time now = now_();
+  const v1::StateInfo* to = machines_.State(referral.kind(), transition.to);
+  const v1::StateInfo* from = machines_.State(referral.kind(), referral.state());
+  ReferralWrite write;
+  v1::HistoryEntry& entry = write.history.emplace();
+  entry.set_from_state(referral.state());
+  entry.set_to_state(transition.to);
+  entry.set_actor(caller.actor);
+  entry.set_role(caller.role);
+  entry.set_reason_code(std::string(reason_code));
+  entry.set_notes(std::string(notes));
+  entry.set_action(transition.transition->action());
+  *entry.mutable_occurred_at() = ToTimestamp(now);
+  *entry.mutable_time_in_previous_state() = TimeUtil::MicrosecondsToDuration(
+      absl::ToInt64Microseconds(now - FromTimestamp(referral.state_time())));
+
+  if (to != nullptr && to->holding()) {
+    referral.set_held_from(referral.state());
+  } else if (from != nullptr && from->holding()) {
+    referral.clear_held_from();
+  }
+  referral.set_state(transition.to);
+  *referral.mutable_state_time() = ToTimestamp(now);
+  if (to != nullptr && to->capacity_use() == v1::CAPACITY_USE_PLACE && !referral.has_start_time()) {
+    *referral.mutable_start_time() = ToTimestamp(now);
+  }
+  *referral.mutable_update_time() = ToTimestamp(now);
+  write.referral = std::move(referral);
+  write.open = to == nullptr || !to->terminal();
+  write.event_type = event_type;
+  return store_.Update(write, etag);
+}
+
+absl::StatusOr<v1::ListAllowedTransitionsResponse> ReferralWorkflow::ListAllowedTransitions(
+    const v1::ListAllowedTransitionsRequest& request, const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
+  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
+  if (!referral.ok()) return referral.status();
+  const v1::StateMachine* machine = machines_.For(referral->kind());
+  v1::ListAllowedTransitionsResponse response;
+  for (const ResolvedTransition& allowed :
+       machines_.Allowed(referral->kind(), referral->state(), referral->held_from(), caller.role)) {
+    v1::AllowedTransition* transition = response.add_transitions();
+    transition->set_action(allowed.transition->action());
+    transition->set_title(allowed.transition->title());
+    transition->set_to_state(allowed.to);
+    transition->set_reason_required(allowed.transition->reason_required());
+    transition->set_notes_required(allowed.transition->notes_required());
+    for (const v1::ReasonCodeList& list : machine->reason_code_lists()) {
+      if (list.name() == allowed.transition->reason_codes()) {
+        *transition->mutable_reason_codes() = list.codes();
+      }
+    }
+  }
+  return response;
+}
+
+absl::StatusOr<v1::GetReferralHistoryResponse> ReferralWorkflow::GetReferralHistory(
+    const v1::GetReferralHistoryRequest& request, const Identity& caller) {
+  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
+  if (!referral.ok()) return referral.status();
+  absl::StatusOr<std::vector<v1::HistoryEntry>> entries = store_.History(referral->id());
+  if (!entries.ok()) return entries.status();
+  v1::GetReferralHistoryResponse response;
+  for (v1::HistoryEntry& entry : *entries) *response.add_entries() = std::move(entry);
+  return response;
+}
+
+absl::StatusOr<v1::StateMachine> ReferralWorkflow::GetStateMachine(
+    const v1::GetStateMachineRequest& request) {
+  if (request.kind() == catalogue::v1::INTERVENTION_KIND_UNSPECIFIED ||
+      !catalogue::v1::InterventionKind_IsValid(request.kind())) {
+    return InvalidFieldError("kind", "is required");
+  }
+  const v1::StateMachine* machine = machines_.For(request.kind());
+  if (machine == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no referral state machine for ",
+                                            catalogue::v1::InterventionKind_Name(request.kind())));
+  }
+  return *machine;
+}
+
+absl::StatusOr<v1::ExportPersonDataResponse> ReferralWorkflow::ExportPersonData(
+    const v1::ExportPersonDataRequest& request, const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
+  if (!AccessPolicy::Embedded().For(caller.role).exports_person_data()) {
+    return absl::PermissionDeniedError("only an admin may export a person's data");
+  }
+  if (!IsCrn(request.crn())) {
+    return InvalidFieldError("crn", "must be one capital letter and six digits, e.g. X123456");
+  }
+  absl::StatusOr<std::vector<v1::Referral>> referrals = store_.ReferralsOfPerson(request.crn());
+  if (!referrals.ok()) return referrals.status();
+  v1::ExportPersonDataResponse response;
+  response.set_crn(request.crn());
+  for (v1::Referral& referral : *referrals) {
+    absl::StatusOr<std::vector<v1::HistoryEntry>> history = store_.History(referral.id());
+    if (!history.ok()) return history.status();
+    absl::StatusOr<std::vector<v1::ChangelogEntry>> changelog = store_.Changelog(referral.id());
+    if (!changelog.ok()) return changelog.status();
+    v1::PersonReferral* entry = response.add_referrals();
+    *entry->mutable_referral() = std::move(referral);
+    for (v1::HistoryEntry& item : *history) *entry->add_history() = std::move(item);
+    for (v1::ChangelogEntry& item : *changelog) *entry->add_changelog() = std::move(item);
+  }
+  absl::StatusOr<std::vector<v1::ReferralEvent>> events = store_.EventsOfPerson(request.crn());
+  if (!events.ok()) return events.status();
+  for (v1::ReferralEvent& event : *events) *response.add_events() = std::move(event);
+  return response;
+}
+
+absl::StatusOr<v1::Referral> ReferralWorkflow::AmendReferral(
+    const v1::AmendReferralRequest& request, const Identity& caller) {
+  if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
+  const std::string& etag = request.referral().etag();
+  if (etag.empty()) return InvalidFieldError("referral.etag", "is required");
+  absl::StatusOr<v1::Referral> current = Load("referral.name", request.referral().name(), caller);
+  if (!current.ok()) return current.status();
+  if (absl::Status status = CheckEtag(*current, etag); !status.ok()) return status;
+  const v1::StateInfo* state = machines_.State(current->kind(), current->state());
+  if (current->state() == machines_.For(current->kind())->initial_state() ||
+      (state != nullptr && state->terminal())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("only a submitted, open referral is amended; this one is ",
+                     v1::ReferralState_Name(current->state()),
+                     current->state() == v1::REFERRAL_STATE_DRAFT ? " (use UpdateReferral)" : ""));
+  }
+  const absl::Time now = now_();
+  ReferralWrite write;
+  write.referral = *current;
+  absl::StatusOr<std::vector<v1::ChangelogEntry>> changes =
+      ApplyAmendment(machines_, request, caller, now, write.referral);
+  if (!changes.ok()) return changes.status();
+  // Nothing differs from what is stored: nothing to write down.
+  if (changes->empty()) return current;
+  if (absl::Status status = ValidateDraft(write.referral); !status.ok()) return status;
+  *write.referral.mutable_update_time() = ToTimestamp(now);
+  const std::string next_etag = absl::StrCat(VersionOfEtag(etag) + 1);
+  for (v1::ChangelogEntry& change : *changes) change.set_etag(next_etag);
+  write.changelog = *std::move(changes);
+  write.event_type = v1::ReferralEvent::TYPE_AMENDED;
+  return store_.Update(write, etag);
+}
+
+absl::StatusOr<v1::GetReferralChangelogResponse> ReferralWorkflow::GetReferralChangelog(
+    const v1::GetReferralChangelogRequest& request, const Identity& caller) {
+  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
+  if (!referral.ok()) return referral.status();
+  absl::StatusOr<std::vector<v1::ChangelogEntry>> entries = store_.Changelog(referral->id());
+  if (!entries.ok()) return entries.status();
+  v1::GetReferralChangelogResponse response;
+  for (v1::ChangelogEntry& entry : *entries) *response.add_entries() = std::move(entry);
+  return response;
+}
+
+absl::StatusOr<int> ReferralWorkflow::PurgeStaleDrafts() {
+  return store_.PurgeDraftsUntouchedSince(now_() - kDraftRetention);
+}
+
+}  // namespace probation::referrals

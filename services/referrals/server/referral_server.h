@@ -1,0 +1,104 @@
+// The gRPC face of the referrals service: verifies the caller's identity, which the gateway
+// signs into the metadata (libs/auth/internal_identity.h), calls the workflow, maps the
+// status, and streams events to watchers. A call without a valid signed identity is
+// UNAUTHENTICATED, so no client can act as someone else by writing the headers itself.
+#ifndef PROBATION_SERVICES_REFERRALS_SERVER_REFERRAL_SERVER_H_
+#define PROBATION_SERVICES_REFERRALS_SERVER_REFERRAL_SERVER_H_
+
+#include "absl/time/time.h"
+#include "libs/server/identified_call.h"
+#include "libs/server/worker_pool.h"
+#include "probation/referrals/v1/referral_service.grpc.pb.h"
+#include "services/referrals/domain/capacity_workflow.h"
+#include "services/referrals/domain/referral_report.h"
+#include "services/referrals/domain/referral_workflow.h"
+#include "services/referrals/server/event_bell.h"
+
+namespace probation::referrals {
+
+// How often a watch checks the store for events written elsewhere.
+inline constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(250);
+
+class ReferralServer final : public v1::ReferralService::CallbackService {
+ public:
+  // Calls block on the store and on other services, so they run on `pool`.
+  // `identity_secret` is the secret the gateway signs identities with.
+  ReferralServer(ReferralWorkflow& workflow, CapacityWorkflow& capacity, ReferralReports& reports,
+                 ReferralStore& store, EventBell& bell, WorkerPool& pool,
+                 std::string identity_secret)
+      : workflow_(workflow),
+        capacity_(capacity),
+        reports_(reports),
+        store_(store),
+        bell_(bell),
+        pool_(pool),
+        authenticate_(SignedIdentityAuthenticator(std::move(identity_secret))) {}
+
+  grpc::ServerUnaryReactor* CreateReferral(grpc::CallbackServerContext* context,
+                                           const v1::CreateReferralRequest* request,
+                                           v1::Referral* response) override;
+  grpc::ServerUnaryReactor* GetReferral(grpc::CallbackServerContext* context,
+                                        const v1::GetReferralRequest* request,
+                                        v1::Referral* response) override;
+  grpc::ServerUnaryReactor* ListReferrals(grpc::CallbackServerContext* context,
+                                          const v1::ListReferralsRequest* request,
+                                          v1::ListReferralsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateReferral(grpc::CallbackServerContext* context,
+                                           const v1::UpdateReferralRequest* request,
+                                           v1::Referral* response) override;
+  grpc::ServerUnaryReactor* SubmitReferral(grpc::CallbackServerContext* context,
+                                           const v1::SubmitReferralRequest* request,
+                                           v1::Referral* response) override;
+  grpc::ServerUnaryReactor* TransitionReferral(grpc::CallbackServerContext* context,
+                                               const v1::TransitionReferralRequest* request,
+                                               v1::Referral* response) override;
+  grpc::ServerUnaryReactor* ListAllowedTransitions(
+      grpc::CallbackServerContext* context, const v1::ListAllowedTransitionsRequest* request,
+      v1::ListAllowedTransitionsResponse* response) override;
+  grpc::ServerUnaryReactor* GetReferralHistory(grpc::CallbackServerContext* context,
+                                               const v1::GetReferralHistoryRequest* request,
+                                               v1::GetReferralHistoryResponse* response) override;
+  grpc::ServerUnaryReactor* GetStateMachine(grpc::CallbackServerContext* context,
+                                            const v1::GetStateMachineRequest* request,
+                                            v1::StateMachine* response) override;
+  grpc::ServerUnaryReactor* ExportPersonData(grpc::CallbackServerContext* context,
+                                             const v1::ExportPersonDataRequest* request,
+                                             v1::ExportPersonDataResponse* response) override;
+  grpc::ServerWriteReactor<v1::ReferralEvent>* WatchReferralEvents(
+      grpc::CallbackServerContext* context, const v1::WatchReferralEventsRequest* request) override;
+  grpc::ServerUnaryReactor* AmendReferral(grpc::CallbackServerContext* context,
+                                          const v1::AmendReferralRequest* request,
+                                          v1::Referral* response) override;
+  grpc::ServerUnaryReactor* GetReferralChangelog(
+      grpc::CallbackServerContext* context, const v1::GetReferralChangelogRequest* request,
+      v1::GetReferralChangelogResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateCapacity(grpc::CallbackServerContext* context,
+                                           const v1::UpdateCapacityRequest* request,
+                                           v1::Capacity* response) override;
+  grpc::ServerUnaryReactor* GetCapacity(grpc::CallbackServerContext* context,
+                                        const v1::GetCapacityRequest* request,
+                                        v1::Capacity* response) override;
+  grpc::ServerUnaryReactor* GetReferralReport(grpc::CallbackServerContext* context,
+                                              const v1::GetReferralReportRequest* request,
+                                              v1::ReferralReport* response) override;
+  grpc::ServerWriteReactor<v1::ExportReferralsResponse>* ExportReferrals(
+      grpc::CallbackServerContext* context, const v1::ExportReferralsRequest* request) override;
+  grpc::ServerUnaryReactor* BatchGetAvailability(
+      grpc::CallbackServerContext* context, const v1::BatchGetAvailabilityRequest* request,
+      v1::BatchGetAvailabilityResponse* response) override;
+
+ private:
+  ReferralWorkflow& workflow_;
+  CapacityWorkflow& capacity_;
+  ReferralReports& reports_;
+  ReferralStore& store_;
+  EventBell& bell_;
+  WorkerPool& pool_;
+  const Authenticator authenticate_;
+  // After a call that wrote: wakes the event watchers.
+  const std::function<void()> ring_bell_ = [this] { bell_.Ring(); };
+};
+
+}  // namespace probation::referrals
+
+#endif  // PROBATION_SERVICES_REFERRALS_SERVER_REFERRAL_SERVER_H_

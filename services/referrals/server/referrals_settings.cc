@@ -1,0 +1,58 @@
+#include "services/referrals/server/referrals_settings.h"
+
+#include "absl/flags/flag.h"
+#include "services/referrals/store/open_referral_store.h"
+
+ABSL_FLAG(std::string, database, "referrals.db",
+          "A SQLite file (WAL, `synchronous=FULL`; created if missing), or a PostgreSQL URL "
+          "`postgresql://user:password@host:port/dbname`; migrated at start either way.");
+ABSL_FLAG(std::string, catalogue_address, "localhost:50051",
+          "`host:port` of the catalogue service.");
+ABSL_FLAG(std::string, eligibility_address, "localhost:50052",
+          "`host:port` of the eligibility service.");
+ABSL_FLAG(absl::Duration, dependency_timeout, absl::Seconds(5),
+          "Deadline of each call to the catalogue and eligibility services.");
+ABSL_FLAG(std::string, state_machines_file, "",
+          "State machines (text-format probation.referrals.data.v1.StateMachines); empty uses the "
+          "machines built into the binary.");
+ABSL_FLAG(absl::Duration, retention_interval, absl::Hours(1),
+          "How often drafts untouched for 90 days are purged (at least `1s`).");
+ABSL_FLAG(int, workers, 16,
+          "Threads that run calls, which block on the database and on the other services "
+          "(1-1024).");
+
+namespace probation::referrals {
+
+ReferralsSettings ReadReferralsSettings(const ServiceMain& service) {
+  ReferralsSettings settings;
+  settings.database = absl::GetFlag(FLAGS_database);
+  service.CheckNotEmpty("database", settings.database);
+  settings.postgres = IsPostgresUrl(settings.database);
+  settings.dependency_timeout = absl::GetFlag(FLAGS_dependency_timeout);
+  service.CheckDuration("dependency_timeout", settings.dependency_timeout, absl::Nanoseconds(1));
+  settings.retention_interval = absl::GetFlag(FLAGS_retention_interval);
+  service.CheckDuration("retention_interval", settings.retention_interval, absl::Seconds(1));
+  settings.workers = absl::GetFlag(FLAGS_workers);
+  if (settings.workers < 1 || settings.workers > 1024) service.Fail("workers", "must be 1-1024");
+  settings.catalogue =
+      service.SignedChannel("catalogue_address", absl::GetFlag(FLAGS_catalogue_address));
+  settings.eligibility =
+      service.SignedChannel("eligibility_address", absl::GetFlag(FLAGS_eligibility_address));
+  return settings;
+}
+
+StateMachineSet LoadStateMachinesOrExit(const ServiceMain& service) {
+  const std::string file = absl::GetFlag(FLAGS_state_machines_file);
+  return service.LoadedOrExit(
+      file.empty() ? StateMachineSet::Load(EmbeddedStateMachinesText(), "embedded state machines")
+                   : StateMachineSet::LoadFile(file),
+      "state machines");
+}
+
+std::unique_ptr<ReferralStore> OpenStoreOrExit(const ServiceMain& service,
+                                               const ReferralsSettings& settings) {
+  absl::StatusOr<std::unique_ptr<ReferralStore>> store = OpenReferralStore(settings.database);
+  return service.OpenedOrExit(std::move(store), "database");
+}
+
+}  // namespace probation::referrals

@@ -1,0 +1,40 @@
+// The referrals service's own settings (its flags, beside the shared ones in libs/service),
+// read and checked into the typed values main() wires together.
+#ifndef PROBATION_SERVICES_REFERRALS_SERVER_REFERRALS_SETTINGS_H_
+#define PROBATION_SERVICES_REFERRALS_SERVER_REFERRALS_SETTINGS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "grpcpp/channel.h"
+#include "libs/service/service_main.h"
+#include "services/referrals/domain/referral_store.h"
+#include "services/referrals/domain/state_machine_set.h"
+
+namespace probation::referrals {
+
+struct ReferralsSettings {
+  std::string database;
+  bool postgres = false;
+  std::shared_ptr<grpc::Channel> catalogue;
+  std::shared_ptr<grpc::Channel> eligibility;
+  absl::Duration dependency_timeout;
+  absl::Duration retention_interval;
+  int workers = 0;
+};
+
+// The settings from the flags and the environment; an invalid one exits through
+// `service.Fail` naming it.
+ReferralsSettings ReadReferralsSettings(const ServiceMain& service);
+
+// The state machines (--state_machines_file, or those built in); exits if they are invalid.
+StateMachineSet LoadStateMachinesOrExit(const ServiceMain& service);
+
+// The store at --database, migrated to the current schema; exits if it cannot be opened.
+std::unique_ptr<ReferralStore> OpenStoreOrExit(const ServiceMain& service,
+                                               const ReferralsSettings& settings);
+
+}  // namespace probation::referrals
+
+#endif  // PROBATION_SERVICES_REFERRALS_SERVER_REFERRALS_SETTINGS_H_
