@@ -7,7 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "libs/status/grpc_status.h"
+#include "libs/status/field_error.h"
 
 namespace probation {
 namespace {

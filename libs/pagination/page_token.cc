@@ -6,7 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "libs/status/grpc_status.h"
+#include "libs/status/field_error.h"
 
 namespace probation {
 namespace {

@@ -8,21 +8,6 @@
 #include "google/rpc/status.pb.h"
 
 namespace probation {
-namespace {
-
-constexpr absl::string_view kBadRequestTypeUrl = "type.googleapis.com/google.rpc.BadRequest";
-
-}  // namespace
-
-absl::Status InvalidFieldError(absl::string_view field, absl::string_view description) {
-  absl::Status status(absl::StatusCode::kInvalidArgument, absl::StrCat(field, ": ", description));
-  google::rpc::BadRequest bad_request;
-  auto* violation = bad_request.add_field_violations();
-  violation->set_field(std::string(field));
-  violation->set_description(std::string(description));
-  status.SetPayload(kBadRequestTypeUrl, absl::Cord(bad_request.SerializeAsString()));
-  return status;
-}
 
 google::rpc::Status ToRpcStatus(const absl::Status& status) {
   google::rpc::Status rpc_status;

@@ -8,12 +8,9 @@
 #include "absl/strings/string_view.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
+#include "libs/status/field_error.h"
 
 namespace probation {
-
-// INVALID_ARGUMENT whose message starts with the field ("page_token: ...") and which carries
-// a google.rpc.BadRequest naming it.
-absl::Status InvalidFieldError(absl::string_view field, absl::string_view description);
 
 // Same code and message; payloads become google.rpc.Status details.
 grpc::Status ToGrpcStatus(const absl::Status& status);

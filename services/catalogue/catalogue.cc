@@ -10,7 +10,7 @@
 #include "absl/strings/strip.h"
 #include "libs/names/resource_name.h"
 #include "libs/pagination/page_token.h"
-#include "libs/status/grpc_status.h"
+#include "libs/status/field_error.h"
 
 namespace probation::catalogue {
 namespace {

@@ -7,7 +7,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "libs/names/resource_name.h"
-#include "libs/status/grpc_status.h"
+#include "libs/status/field_error.h"
 #include "services/eligibility/profile_validator.h"
 
 namespace probation::eligibility {

@@ -7,7 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "libs/names/resource_name.h"
-#include "libs/status/grpc_status.h"
+#include "libs/status/field_error.h"
 
 namespace probation::eligibility {
 namespace {

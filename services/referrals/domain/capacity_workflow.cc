@@ -15,7 +15,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/names/resource_name.h"
-#include "libs/status/grpc_status.h"
+#include "libs/status/field_error.h"
 #include "services/referrals/domain/access_policy.h"
 
 namespace probation::referrals {

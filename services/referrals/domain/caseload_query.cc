@@ -9,7 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/pagination/page_token.h"
-#include "libs/status/grpc_status.h"
+#include "libs/status/field_error.h"
 #include "services/referrals/domain/access_policy.h"
 #include "services/referrals/domain/referral_scope.h"
 

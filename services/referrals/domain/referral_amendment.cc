@@ -9,7 +9,7 @@
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
-#include "libs/status/grpc_status.h"
+#include "libs/status/field_error.h"
 #include "nlohmann/json.hpp"
 
 namespace probation::referrals {

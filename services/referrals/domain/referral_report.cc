@@ -10,7 +10,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/names/resource_name.h"
-#include "libs/status/grpc_status.h"
+#include "libs/status/field_error.h"
 #include "services/referrals/domain/referral_scope.h"
 
 namespace probation::referrals {

@@ -13,7 +13,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/names/resource_name.h"
 #include "libs/pagination/page_token.h"
-#include "libs/status/grpc_status.h"
+#include "libs/status/field_error.h"
 #include "services/referrals/domain/access_policy.h"
 #include "services/referrals/domain/caseload_query.h"
 #include "services/referrals/domain/referral_amendment.h"

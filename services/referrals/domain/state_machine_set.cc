@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/field_mask_util.h"
-#include "libs/status/grpc_status.h"
+#include "libs/status/field_error.h"
 #include "libs/textproto/text_proto.h"
 #include "probation/referrals/data/v1/state_machines.pb.h"
 #include "probation/referrals/v1/referral.pb.h"
