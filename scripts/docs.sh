@@ -3,7 +3,7 @@
 # (docs/regions/), each referral state machine as an SVG (docs/state-machines/, drawn by
 # Graphviz from the DOT the referrals service also serves) and the fact ledger
 # (docs/catalogue-ledger.md); and the settings tables of docs/configuration.md, from the
-# binaries' own flags.
+# binaries' own flags; and the proto line links of docs/api.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -15,6 +15,7 @@ python3 scripts/configuration_page.py --page docs/configuration.md \
   --binary eligibility="${build_dir}/services/eligibility/eligibility" \
   --binary referrals="${build_dir}/services/referrals/referrals" \
   --binary gateway="${build_dir}/gateway/gateway"
+python3 scripts/api_page.py --repo .
 "${build_dir}/tools/docs/probation-docs" --out=docs
 for dot_file in docs/state-machines/*.dot; do
   dot -Tsvg "$dot_file" -o "${dot_file%.dot}.svg"
