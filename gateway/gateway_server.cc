@@ -130,7 +130,7 @@ void FetchCataloguePage(catalogue::v1::CatalogueService::Stub* stub, CatalogueCa
 // State of one GetReferral call: the referral first, then its intervention's title and the
 // caller's allowed transitions, both at once.
 struct GetReferralCall {
-  GetReferralCall(grpc::ServerUnaryReactor* reactor, v1::Referral* response,
+  GetReferralCall(grpc::ServerUnaryReactor* reactor, referrals::v1::Referral* response,
                   std::unique_ptr<grpc::ClientContext> referral_context,
                   std::unique_ptr<grpc::ClientContext> transitions_context,
                   std::unique_ptr<grpc::ClientContext> title_context)
@@ -141,9 +141,7 @@ struct GetReferralCall {
         title_context(std::move(title_context)) {}
 
   grpc::ServerUnaryReactor* reactor;
-  v1::Referral* response;
-  // The service's referral; the response is it, field for field, with the gateway's two.
-  referrals::v1::Referral referral;
+  referrals::v1::Referral* response;
   std::unique_ptr<grpc::ClientContext> referral_context;
   std::unique_ptr<grpc::ClientContext> transitions_context;
   std::unique_ptr<grpc::ClientContext> title_context;
@@ -163,10 +161,6 @@ struct GetReferralCall {
   void Done() {
     if (--pending > 0) return;
     if (!transitions_status.ok()) return Finish(transitions_status);
-    // Same field numbers, so the service's bytes are the response's (referral_view.proto).
-    if (!response->ParseFromString(referral.SerializeAsString())) {
-      return Finish(grpc::Status(grpc::StatusCode::INTERNAL, "the referral did not convert"));
-    }
     // The title is a convenience: a referral without it beats no referral while the
     // catalogue is unreachable.
     response->set_intervention_title(intervention.title());
@@ -416,7 +410,7 @@ grpc::ServerUnaryReactor* GatewayServer::BatchGetAvailability(grpc::CallbackServ
 
 grpc::ServerUnaryReactor* GatewayServer::GetReferral(
     grpc::CallbackServerContext* context, const referrals::v1::GetReferralRequest* request,
-    v1::Referral* response) {
+    referrals::v1::Referral* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::optional<Identity> caller = IdentifyOrFinish(*context, authenticate_, reactor);
   if (!caller.has_value()) return reactor;
@@ -434,11 +428,10 @@ grpc::ServerUnaryReactor* GatewayServer::GetReferral(
                                    std::move(contexts[1]), std::move(contexts[2]));
   call->request = *request;
   referrals_->async()->GetReferral(
-      call->referral_context.get(), &call->request, &call->referral,
-      [this, call](grpc::Status status) {
+      call->referral_context.get(), &call->request, response, [this, call](grpc::Status status) {
         if (!status.ok()) return call->Finish(status);
-        call->transitions_request.set_name(call->referral.name());
-        call->intervention_request.set_name(call->referral.intervention());
+        call->transitions_request.set_name(call->response->name());
+        call->intervention_request.set_name(call->response->intervention());
         referrals_->async()->ListAllowedTransitions(
             call->transitions_context.get(), &call->transitions_request, &call->transitions,
             [call](grpc::Status transitions_status) {

@@ -140,7 +140,7 @@ class GatewayServer final : public GatewayService {
   // The referral with its intervention's title and the moves the caller may make now.
   grpc::ServerUnaryReactor* GetReferral(grpc::CallbackServerContext* context,
                                         const referrals::v1::GetReferralRequest* request,
-                                        v1::Referral* response) override;
+                                        referrals::v1::Referral* response) override;
   grpc::ServerWriteReactor<referrals::v1::ReferralEvent>* WatchReferralEvents(
       grpc::CallbackServerContext* context,
       const referrals::v1::WatchReferralEventsRequest* request) override;

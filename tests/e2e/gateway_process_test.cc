@@ -203,7 +203,7 @@ TEST_F(GatewayProcessTest, CompleteFlowsThroughTheGatewayWithRoleChecksBothWays)
           continue;  // only CRS referrals are sent to a provider
         }
         auto read_context = As(token);
-        gateway::v1::Referral current;
+        Referral current;
         ASSERT_TRUE(stub_->GetReferral(read_context.get(), get_current, &current).ok()) << role;
         const bool allowed =
             std::any_of(current.allowed_transitions().begin(), current.allowed_transitions().end(),
@@ -234,7 +234,7 @@ TEST_F(GatewayProcessTest, CompleteFlowsThroughTheGatewayWithRoleChecksBothWays)
     get.set_name(referral.name());
     for (const auto& [role, token] : tokens) {
       auto context = As(token);
-      gateway::v1::Referral read;
+      Referral read;
       status = stub_->GetReferral(context.get(), get, &read);
       if (role == kProvider &&
           kind != catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE) {

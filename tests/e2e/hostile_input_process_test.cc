@@ -348,7 +348,7 @@ TEST_F(HostileInputTest, InjectionLikeFilterValuesMatchNothingAndChangeNothing) 
     }
     referrals::v1::GetReferralRequest get;
     get.set_name(absl::StrCat("referrals/", value));
-    gateway::v1::Referral read;
+    referrals::v1::Referral read;
     auto context = As(admin_);
     const grpc::StatusCode code = stub_->GetReferral(context.get(), get, &read).error_code();
     EXPECT_TRUE(code == grpc::StatusCode::NOT_FOUND || code == grpc::StatusCode::INVALID_ARGUMENT)
@@ -407,7 +407,7 @@ TEST_F(HostileInputTest, AProviderCannotReachAnotherProvidersReferral) {
 
   referrals::v1::GetReferralRequest get;
   get.set_name(referral.name());
-  gateway::v1::Referral read;
+  referrals::v1::Referral read;
   auto own = As(provider_a);
   ASSERT_TRUE(stub_->GetReferral(own.get(), get, &read).ok());
 
@@ -432,8 +432,7 @@ TEST_F(HostileInputTest, AProviderCannotReachAnotherProvidersReferral) {
   move.set_etag(referral.etag());
   move.set_to_state(referrals::v1::REFERRAL_STATE_ASSIGNED);
   auto move_context = As(provider_b);
-  referrals::v1::Referral moved;
-  EXPECT_EQ(stub_->TransitionReferral(move_context.get(), move, &moved).error_code(),
+  EXPECT_EQ(stub_->TransitionReferral(move_context.get(), move, &read).error_code(),
             grpc::StatusCode::NOT_FOUND);
   // Asking for provider-a's referrals by name shows none of them.
   referrals::v1::ListReferralsRequest list;
@@ -448,8 +447,8 @@ TEST_F(HostileInputTest, AProviderCannotReachAnotherProvidersReferral) {
   }
   // The referral is as it was, and provider-a can still take it on.
   auto take = As(provider_a);
-  ASSERT_TRUE(stub_->TransitionReferral(take.get(), move, &moved).ok());
-  EXPECT_EQ(moved.state(), referrals::v1::REFERRAL_STATE_ASSIGNED);
+  ASSERT_TRUE(stub_->TransitionReferral(take.get(), move, &read).ok());
+  EXPECT_EQ(read.state(), referrals::v1::REFERRAL_STATE_ASSIGNED);
 }
 
 TEST_F(HostileInputTest, ARequestIdCannotForgeLogFields) {

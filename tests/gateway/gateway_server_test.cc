@@ -221,7 +221,7 @@ TEST_F(GatewayServerTest, GetReferralAddsTheTitleAndTheCallersAllowedMoves) {
 
   grpc::ClientContext practitioner;
   Authorise(practitioner);
-  gateway::v1::Referral referral;
+  referrals::v1::Referral referral;
   grpc::Status status = stub_->GetReferral(&practitioner, request, &referral);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(referral.intervention_title(), "Thinking Skills Programme");
@@ -245,7 +245,7 @@ TEST_F(GatewayServerTest, ReferralsAreVisibleOnlyWithinTheCallersRegionOrProvide
       CreateAndSubmit(Person(), "interventions/crs-accommodation");
   referrals::v1::GetReferralRequest request;
   request.set_name(submitted.name());
-  gateway::v1::Referral referral;
+  referrals::v1::Referral referral;
   struct Case {
     std::string token;
     grpc::StatusCode expected;
@@ -271,8 +271,7 @@ TEST_F(GatewayServerTest, ReferralsAreVisibleOnlyWithinTheCallersRegionOrProvide
   withdraw.set_etag(submitted.etag());
   withdraw.set_to_state(referrals::v1::REFERRAL_STATE_CANCELLED);
   withdraw.set_reason_code("other");
-  referrals::v1::Referral written;
-  EXPECT_EQ(stub_->TransitionReferral(&welsh, withdraw, &written).error_code(),
+  EXPECT_EQ(stub_->TransitionReferral(&welsh, withdraw, &referral).error_code(),
             grpc::StatusCode::NOT_FOUND);
   grpc::ClientContext elsewhere;
   Authorise(elsewhere, Token("probation_practitioner", "wales"));
@@ -281,7 +280,7 @@ TEST_F(GatewayServerTest, ReferralsAreVisibleOnlyWithinTheCallersRegionOrProvide
   create.mutable_referral()->set_intervention("interventions/positive-pathways");
   *create.mutable_referral()->mutable_person() = Person();
   create.mutable_referral()->set_region("london");
-  EXPECT_EQ(stub_->CreateReferral(&elsewhere, create, &written).error_code(),
+  EXPECT_EQ(stub_->CreateReferral(&elsewhere, create, &referral).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 }
 

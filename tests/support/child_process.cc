@@ -103,6 +103,10 @@ absl::StatusOr<int> ChildProcess::Wait(absl::Duration timeout) {
     if (result == pid_) {
       reaped_ = true;
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      // The pipe may still hold what the process wrote last (its reason for exiting): let
+      // the reader drain it, so Output() after Wait() has all of it.
+      absl::MutexLock lock(&mutex_);
+      mutex_.AwaitWithDeadline(absl::Condition(&output_closed_), deadline);
       return exit_code_;
     }
     if (absl::Now() > deadline) return absl::DeadlineExceededError("process still running");

@@ -124,7 +124,7 @@ TEST(Output, FindShowsOutcomesThePathwayAndWhyNot) {
 }
 
 TEST(Output, ShowsAReferralsKeyFields) {
-  const auto referral = Parse<gateway::v1::Referral>(R"pb(
+  const auto referral = Parse<referrals::v1::Referral>(R"pb(
     name: "referrals/0f1e"
     reference: "AB1234CD"
     intervention: "interventions/kaizen"

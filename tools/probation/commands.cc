@@ -193,13 +193,11 @@ int ReferralsUpdate(CommandContext& context) {
   if (NeedsCurrentReferral(context.options, *request)) {
     referrals::v1::GetReferralRequest get;
     get.set_name(*name);
-    gateway::v1::Referral read;
-    if (const grpc::Status status = Call(context, &Gateway::GetReferral, get, read); !status.ok()) {
+    referrals::v1::Referral current;
+    if (const grpc::Status status = Call(context, &Gateway::GetReferral, get, current);
+        !status.ok()) {
       return CallFailure(context, status);
     }
-    // The gateway's view carries every field of the service's referral, by the same numbers.
-    referrals::v1::Referral current;
-    current.ParseFromString(read.SerializeAsString());
     if (absl::Status status = CompleteFromCurrentReferral(context.options, current, *request);
         !status.ok()) {
       return UsageFailure(context, status);

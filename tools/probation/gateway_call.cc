@@ -36,7 +36,7 @@ grpc::Status ResolveEtag(CommandContext& context, const std::string& name, std::
   if (!etag.empty()) return grpc::Status::OK;
   referrals::v1::GetReferralRequest request;
   request.set_name(name);
-  gateway::v1::Referral current;
+  referrals::v1::Referral current;
   grpc::Status status = Call(context, &Gateway::GetReferral, request, current);
   etag = current.etag();
   return status;

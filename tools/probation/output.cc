@@ -278,13 +278,6 @@ std::string HumanText(const gateway::v1::FindInterventionsResponse& response) {
 }
 
 std::string HumanText(const referrals::v1::Referral& referral) {
-  // Same field numbers (gateway/v1/referral_view.proto): one way to print both.
-  gateway::v1::Referral view;
-  view.ParseFromString(referral.SerializeAsString());
-  return HumanText(view);
-}
-
-std::string HumanText(const gateway::v1::Referral& referral) {
   std::string state = FriendlyName(referral.state());
   if (referral.held_from() != referrals::v1::REFERRAL_STATE_UNSPECIFIED) {
     absl::StrAppend(&state, " (held from ", FriendlyName(referral.held_from()), ")");

@@ -36,8 +36,6 @@ std::string HumanText(const catalogue::v1::RegionalOffer& offer);
 std::string HumanText(const eligibility::v1::Verdict& verdict);
 std::string HumanText(const gateway::v1::FindInterventionsResponse& response);
 std::string HumanText(const referrals::v1::Referral& referral);
-// The gateway's view of a referral: with its intervention's title and the caller's moves.
-std::string HumanText(const gateway::v1::Referral& referral);
 std::string HumanText(const referrals::v1::ListReferralsResponse& response);
 std::string HumanText(const referrals::v1::ListAllowedTransitionsResponse& response);
 std::string HumanText(const referrals::v1::GetReferralHistoryResponse& response);
