@@ -4,9 +4,11 @@
 #include <chrono>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "libs/auth/internal_identity.h"
 #include "libs/logging/request_id.h"
+#include "libs/names/resource_name.h"
 
 namespace probation::gateway {
 namespace {
@@ -32,8 +34,24 @@ absl::StatusOr<Identity> Authenticate(const grpc::ServerContextBase& context,
   }
   absl::StatusOr<Identity> caller =
       verifier.Verify(absl::string_view(authorization).substr(kBearer.size()), now);
-  if (caller.ok() && caller->role == common::v1::ROLE_UNSPECIFIED) {
+  if (!caller.ok()) return caller;
+  if (caller->role == common::v1::ROLE_UNSPECIFIED) {
     return absl::UnauthenticatedError("bearer token rejected: it grants no role the suite knows");
+  }
+  // Claims travel on to the services in metadata: each is checked before it goes anywhere.
+  constexpr size_t kMaxSubjectBytes = 256;
+  if (caller->actor.size() > kMaxSubjectBytes ||
+      std::any_of(caller->actor.begin(), caller->actor.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    return absl::UnauthenticatedError(
+        "bearer token rejected: sub is too long or holds a control character");
+  }
+  for (const auto& [claim, value] :
+       {std::pair{"region", &caller->region}, std::pair{"provider", &caller->provider}}) {
+    if (!value->empty() && !IsResourceId(*value)) {
+      return absl::UnauthenticatedError(absl::StrCat(
+          "bearer token rejected: ", claim, " must be an id such as \"london\" or \"nacro\""));
+    }
   }
   return caller;
 }

@@ -17,7 +17,9 @@
 
 namespace probation {
 
-inline constexpr char kActorHeader[] = "x-actor";
+// Binary metadata (base64 on the wire), so any name a token carries travels as it is: a
+// person called josé is never refused for the letters of their name.
+inline constexpr char kActorHeader[] = "x-actor-bin";
 inline constexpr char kRoleHeader[] = "x-role";
 inline constexpr char kRegionHeader[] = "x-region";
 inline constexpr char kProviderHeader[] = "x-provider";

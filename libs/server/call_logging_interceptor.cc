@@ -1,12 +1,16 @@
 #include "libs/server/call_logging_interceptor.h"
 
+#include <algorithm>
+
 #include "absl/random/random.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
 #include "grpcpp/server_context.h"
 #include "libs/logging/json_log.h"
 
@@ -17,9 +21,9 @@ using grpc::experimental::InterceptionHookPoints;
 
 class CallLoggingInterceptor : public grpc::experimental::Interceptor {
  public:
-  CallLoggingInterceptor(grpc::experimental::ServerRpcInfo* info, RpcMetrics* metrics)
+  CallLoggingInterceptor(grpc::experimental::ServerRpcInfo* info, RpcMetrics* metrics, bool served)
       : info_(info),
-        method_(info->method()),
+        method_(served ? info->method() : kUnknownMethod),
         single_request_(info->type() == grpc::experimental::ServerRpcInfo::Type::UNARY ||
                         info->type() == grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING),
         metrics_(metrics),
@@ -29,8 +33,11 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       auto* metadata = methods->GetRecvInitialMetadata();
       if (auto it = metadata->find(kRequestIdHeader); it != metadata->end()) {
-        // Bound what a client can make us log.
-        request_id_.assign(it->second.data(), std::min<size_t>(it->second.size(), 128));
+        if (IsUsableRequestId(absl::string_view(it->second.data(), it->second.size()))) {
+          request_id_.assign(it->second.data(), it->second.size());
+        } else {
+          metadata->erase(it);
+        }
       }
       if (request_id_.empty()) {
         request_id_ = NewRequestId();
@@ -98,9 +105,32 @@ std::string NewRequestId() {
                       absl::Hex(absl::Uniform<uint64_t>(*gen), absl::kZeroPad16));
 }
 
+bool IsUsableRequestId(absl::string_view id) {
+  constexpr size_t kMaxRequestIdLength = 128;
+  return !id.empty() && id.size() <= kMaxRequestIdLength &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
+         });
+}
+
+absl::flat_hash_set<std::string> ServedMethods(const std::vector<std::string>& service_names) {
+  absl::flat_hash_set<std::string> paths = {
+      "/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch",
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"};
+  for (const std::string& name : service_names) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    if (service == nullptr) continue;
+    for (int i = 0; i < service->method_count(); ++i) {
+      paths.insert(absl::StrCat("/", name, "/", service->method(i)->name()));
+    }
+  }
+  return paths;
+}
+
 grpc::experimental::Interceptor* CallLoggingInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new CallLoggingInterceptor(info, metrics_);
+  return new CallLoggingInterceptor(info, metrics_, served_methods_.contains(info->method()));
 }
 
 }  // namespace probation

@@ -28,7 +28,8 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
   for (grpc::Service* service : options.services) builder.RegisterService(service);
 
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
-  factories.push_back(std::make_unique<CallLoggingInterceptorFactory>(options.metrics));
+  factories.push_back(std::make_unique<CallLoggingInterceptorFactory>(
+      options.metrics, ServedMethods(options.health_service_names)));
   builder.experimental().SetInterceptorCreators(std::move(factories));
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

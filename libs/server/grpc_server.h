@@ -24,7 +24,10 @@ inline constexpr char kLivenessServiceName[] = "liveness";
 struct ServerOptions {
   // "host:port"; port 0 picks a free port (tests).
   std::string address = "0.0.0.0:0";
-  // Fully qualified service names, reported SERVING by the health service once started.
+  // Fully qualified names of `services`, reported SERVING by the health service once
+  // started. Calls are logged and counted by method only for these services' methods (and
+  // health and reflection); any other path is "unknown", so made-up names cannot grow the
+  // metrics.
   std::vector<std::string> health_service_names;
   std::vector<grpc::Service*> services;
   int max_receive_message_bytes = 4 * 1024 * 1024;

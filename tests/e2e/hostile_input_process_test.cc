@@ -451,23 +451,97 @@ TEST_F(HostileInputTest, AProviderCannotReachAnotherProvidersReferral) {
   EXPECT_EQ(read.state(), referrals::v1::REFERRAL_STATE_ASSIGNED);
 }
 
-TEST_F(HostileInputTest, ARequestIdCannotForgeLogFields) {
-  auto context = As(practitioner_);
-  const std::string forged = "abc\",\"level\":\"critical\",\"crn\":\"X1";
-  context->AddMetadata("x-request-id", forged);
-  catalogue::v1::ListRegionsResponse regions;
-  ASSERT_TRUE(stub_->ListRegions(context.get(), {}, &regions).ok());
-  // The id is logged as it came, as one escaped field of one line.
-  auto logged = suite_->gateway->WaitForLine(
-      [&](const std::string& line) {
-        return nlohmann::json::accept(line) &&
-               nlohmann::json::parse(line).value("request_id", "") == forged;
-      },
-      absl::Seconds(10));
-  ASSERT_TRUE(logged.ok()) << logged.status();
-  const nlohmann::json parsed = nlohmann::json::parse(*logged);
-  EXPECT_EQ(parsed.value("level", ""), "info");
-  EXPECT_FALSE(parsed.contains("crn"));
+TEST_F(HostileInputTest, ARequestIdThatIsNotAnIdIsReplacedNotLogged) {
+  for (const std::string& forged : {std::string("abc\",\"level\":\"critical\",\"crn\":\"X1"),
+                                    std::string("a b"), std::string(200, 'x')}) {
+    auto context = As(practitioner_);
+    context->AddMetadata("x-request-id", forged);
+    catalogue::v1::ListRegionsResponse regions;
+    ASSERT_TRUE(stub_->ListRegions(context.get(), {}, &regions).ok());
+    // The caller is told the id its call was given instead, and the log says that one.
+    const auto echoed = context->GetServerInitialMetadata().find("x-request-id");
+    ASSERT_NE(echoed, context->GetServerInitialMetadata().end());
+    const std::string given(echoed->second.data(), echoed->second.size());
+    EXPECT_NE(given, forged);
+    EXPECT_EQ(given.size(), 32u) << given;
+    auto logged = suite_->gateway->WaitForLine(
+        [&](const std::string& line) {
+          return nlohmann::json::accept(line) &&
+                 nlohmann::json::parse(line).value("request_id", "") == given;
+        },
+        absl::Seconds(10));
+    ASSERT_TRUE(logged.ok()) << logged.status();
+    EXPECT_EQ(nlohmann::json::parse(*logged).value("level", ""), "info");
+  }
+  for (const std::string& log : suite_->Logs()) {
+    EXPECT_THAT(log, Not(HasSubstr("\"crn\":\"X1")));
+  }
+}
+
+TEST_F(HostileInputTest, APersonNamedJoseWorksAndTheServicesSeeTheirName) {
+  TokenClaims jose;
+  jose.subject = "jos\xc3\xa9";
+  jose.roles = {"probation_practitioner"};
+  jose.region = "london";
+  auto token = MintJwt({JwtAlgorithm::kHs256, testing::kSuiteTokenSecret}, testing::kSuiteIssuer,
+                       jose, absl::Now(), absl::Hours(1));
+  ASSERT_TRUE(token.ok()) << token.status();
+  referrals::v1::CreateReferralRequest create;
+  create.set_request_id("jose-1");
+  create.mutable_referral()->set_intervention(
+      EligibleIntervention(catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION));
+  *create.mutable_referral()->mutable_person() = Person();
+  create.mutable_referral()->set_region("london");
+  referrals::v1::Referral draft;
+  auto context = As(*token);
+  const grpc::Status status = stub_->CreateReferral(context.get(), create, &draft);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(draft.created_by(), "jos\xc3\xa9");
+}
+
+TEST_F(HostileInputTest, ClaimsThatCannotTravelAreRefusedNamingTheClaim) {
+  const struct {
+    std::string subject;
+    std::string region;
+    std::string claim;
+  } cases[] = {
+      {"line\nbreak", "london", "sub"},
+      {std::string(300, 's'), "london", "sub"},
+      {"someone",
+       "Lon\xc3\xa9"
+       "don",
+       "region"},
+      {"someone", "london\r\nx-role: admin", "region"},
+  };
+  for (const auto& c : cases) {
+    TokenClaims claims;
+    claims.subject = c.subject;
+    claims.roles = {"probation_practitioner"};
+    claims.region = c.region;
+    auto token = MintJwt({JwtAlgorithm::kHs256, testing::kSuiteTokenSecret}, testing::kSuiteIssuer,
+                         claims, absl::Now(), absl::Hours(1));
+    ASSERT_TRUE(token.ok());
+    const grpc::StatusCode code = ListRegionsAs(*token);
+    EXPECT_EQ(code, grpc::StatusCode::UNAUTHENTICATED) << c.claim;
+  }
+}
+
+TEST_F(HostileInputTest, MadeUpMethodNamesShareOneUnknownSeriesInTheMetrics) {
+  for (int i = 0; i < 50; ++i) {
+    const grpc::Status status = CallWithRawBytes(absl::StrCat("NoSuchMethod", i), std::string());
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  }
+  auto curl = testing::ChildProcess::Start(
+      {"/usr/bin/curl", "--silent", "--show-error", "--max-time", "5",
+       absl::StrCat("http://127.0.0.1:", suite_->metrics_ports.at("gateway"), "/metrics")});
+  ASSERT_TRUE(curl.ok()) << curl.status();
+  ASSERT_EQ(*(*curl)->Wait(absl::Seconds(10)), 0) << (*curl)->Output();
+  const std::string metrics = (*curl)->Output();
+  EXPECT_THAT(metrics, Not(HasSubstr("NoSuchMethod")));
+  EXPECT_THAT(metrics, HasSubstr("grpc_service=\"unknown\""));
+  for (const std::string& log : suite_->Logs()) {
+    EXPECT_THAT(log, Not(HasSubstr("NoSuchMethod")));
+  }
 }
 
 }  // namespace

@@ -47,6 +47,8 @@ TEST(GrpcServer, CountsEveryCallInItsMetrics) {
   ServerOptions options;
   options.address = "127.0.0.1:0";
   options.services = {&service};
+  options.health_service_names = {
+      std::string(catalogue::v1::CatalogueService::service_full_name())};
   options.metrics = &metrics;
   auto server = GrpcServer::Start(options);
   ASSERT_TRUE(server.ok());

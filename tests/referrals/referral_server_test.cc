@@ -421,7 +421,7 @@ TEST_F(ReferralServerTest, CallsWithoutASignedIdentityAreUnauthenticated) {
             grpc::StatusCode::UNAUTHENTICATED);
   // Headers a client writes itself, unsigned or signed with a guess, get nowhere.
   grpc::ClientContext forged;
-  forged.AddMetadata("x-actor", "intruder");
+  forged.AddMetadata("x-actor-bin", "intruder");
   forged.AddMetadata("x-role", "admin");
   forged.AddMetadata("x-identity-expires", "9999999999");
   forged.AddMetadata("x-identity-signature", "AAAA");
