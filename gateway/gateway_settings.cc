@@ -18,6 +18,9 @@ ABSL_FLAG(std::string, jwt_hs256_secret, "",
           "Shared HS256 secret (at least 32 bytes) tokens are signed with, for local use; set "
           "this or `jwt_public_key_file`, exactly one.");
 ABSL_FLAG(absl::Duration, jwt_leeway, absl::Seconds(30), "Clock skew allowed on token expiry.");
+ABSL_FLAG(std::string, jwt_audience, "",
+          "When set, every bearer token must name it in `aud`: tokens the identity provider "
+          "issued for another service are refused.");
 ABSL_FLAG(std::string, tls_cert_file, "",
           "PEM certificate chain callers see; with `tls_key_file`, the port speaks TLS only.");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of `tls_cert_file`.");
@@ -81,7 +84,8 @@ GatewaySettings ReadGatewaySettings(const ServiceMain& service) {
   service.CheckNotEmpty("jwt_issuer", issuer);
   const absl::Duration leeway = absl::GetFlag(FLAGS_jwt_leeway);
   service.CheckDuration("jwt_leeway", leeway, absl::ZeroDuration());
-  absl::StatusOr<JwtVerifier> verifier = JwtVerifier::Create(TokenKey(service), issuer, leeway);
+  absl::StatusOr<JwtVerifier> verifier =
+      JwtVerifier::Create(TokenKey(service), issuer, leeway, absl::GetFlag(FLAGS_jwt_audience));
   service.Check("jwt_public_key_file", verifier.status());
   settings.verifier.emplace(*std::move(verifier));
   settings.credentials = TlsCredentials(service);

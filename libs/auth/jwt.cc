@@ -29,7 +29,7 @@ absl::Status Unauthenticated(absl::string_view why) {
 }  // namespace
 
 absl::StatusOr<JwtVerifier> JwtVerifier::Create(JwtKey key, std::string issuer,
-                                                absl::Duration leeway) {
+                                                absl::Duration leeway, std::string audience) {
   if (issuer.empty()) return absl::InvalidArgumentError("the token issuer is required");
   if (key.algorithm == JwtAlgorithm::kHs256 && key.material.size() < kMinHs256SecretBytes) {
     return absl::InvalidArgumentError(
@@ -40,7 +40,7 @@ absl::StatusOr<JwtVerifier> JwtVerifier::Create(JwtKey key, std::string issuer,
     return absl::InvalidArgumentError("an RS256 key must be a PEM public key");
   }
   if (leeway < absl::ZeroDuration()) return absl::InvalidArgumentError("negative leeway");
-  return JwtVerifier(std::move(key), std::move(issuer), leeway);
+  return JwtVerifier(std::move(key), std::move(issuer), leeway, std::move(audience));
 }
 
 absl::StatusOr<Identity> JwtVerifier::Verify(absl::string_view token, absl::Time now) const {
@@ -107,6 +107,16 @@ absl::StatusOr<JwtVerifier::Verified> JwtVerifier::VerifySignatureAndClaims(absl
       claims["iss"].get<std::string>() != issuer_) {
     return Unauthenticated("issued by someone this service does not trust (iss)");
   }
+  if (!audience_.empty()) {
+    const nlohmann::json* aud = claims.contains("aud") ? &claims["aud"] : nullptr;
+    const bool named =
+        aud != nullptr && ((aud->is_string() && aud->get<std::string>() == audience_) ||
+                           (aud->is_array() &&
+                            std::any_of(aud->begin(), aud->end(), [&](const nlohmann::json& entry) {
+                              return entry.is_string() && entry.get<std::string>() == audience_;
+                            })));
+    if (!named) return Unauthenticated("meant for another audience (aud)");
+  }
   Verified verified;
   Identity& identity = verified.identity;
   identity.expires = expires;
@@ -156,6 +166,7 @@ absl::StatusOr<std::string> MintJwt(const JwtKey& signing_key, absl::string_view
                            {"roles", token_claims.roles}};
   if (!token_claims.region.empty()) claims["region"] = token_claims.region;
   if (!token_claims.provider.empty()) claims["provider"] = token_claims.provider;
+  if (!token_claims.audience.empty()) claims["aud"] = token_claims.audience;
   if (jwt_add_grants_json(jwt.get(), claims.dump().c_str()) != 0) {
     return absl::InternalError("cannot add the claims");
   }

@@ -28,6 +28,8 @@ struct TokenClaims {
   std::string region;
   // For service providers: the provider they work for.
   std::string provider;
+  // Who the token is for (`aud`); none when empty.
+  std::vector<std::string> audience;
 };
 
 enum class JwtAlgorithm { kRs256, kHs256 };
@@ -44,8 +46,10 @@ inline constexpr size_t kMinHs256SecretBytes = 32;
 class JwtVerifier {
  public:
   // INVALID_ARGUMENT naming what is wrong with the key or issuer.
+  // With an `audience`, a token must name it in `aud` (a string, or a list holding it).
   static absl::StatusOr<JwtVerifier> Create(JwtKey key, std::string issuer,
-                                            absl::Duration leeway = absl::Seconds(30));
+                                            absl::Duration leeway = absl::Seconds(30),
+                                            std::string audience = "");
 
   // Who the token names, acting as admin if it grants that role and otherwise in the first
   // role it grants that the suite knows (ROLE_UNSPECIFIED if none); UNAUTHENTICATED, saying
@@ -67,10 +71,11 @@ class JwtVerifier {
   };
   static constexpr size_t kMaxVerifiedTokens = 4096;
 
-  JwtVerifier(JwtKey key, std::string issuer, absl::Duration leeway)
+  JwtVerifier(JwtKey key, std::string issuer, absl::Duration leeway, std::string audience)
       : key_(std::move(key)),
         issuer_(std::move(issuer)),
         leeway_(leeway),
+        audience_(std::move(audience)),
         verified_(std::make_shared<VerifiedTokens>()) {}
   absl::StatusOr<Verified> VerifySignatureAndClaims(absl::string_view token, absl::Time now) const;
   absl::Status CheckTimes(const Verified& verified, absl::Time now) const;
@@ -78,6 +83,7 @@ class JwtVerifier {
   JwtKey key_;
   std::string issuer_;
   absl::Duration leeway_;
+  std::string audience_;
   std::shared_ptr<VerifiedTokens> verified_;
 };
 

@@ -96,6 +96,29 @@ TEST(Jwt, TheBearerActsAsAdminIfGrantedElseInTheFirstRoleTheSuiteKnows) {
   EXPECT_EQ(role_of({}), common::v1::ROLE_UNSPECIFIED);
 }
 
+TEST(Jwt, WithAnAudienceATokenMustNameIt) {
+  auto verifier = JwtVerifier::Create({JwtAlgorithm::kRs256, Keys().public_pem}, kIssuer,
+                                      absl::Seconds(30), "probation-gateway");
+  ASSERT_TRUE(verifier.ok()) << verifier.status();
+  const auto verify = [&](std::vector<std::string> audience) {
+    TokenClaims claims = Practitioner();
+    claims.audience = std::move(audience);
+    return verifier->Verify(RsaToken(claims), kNow).status();
+  };
+  EXPECT_TRUE(verify({"probation-gateway"}).ok());
+  EXPECT_TRUE(verify({"case-management", "probation-gateway"}).ok());
+  for (const std::vector<std::string>& other :
+       {std::vector<std::string>{}, std::vector<std::string>{"case-management"}}) {
+    const absl::Status refused = verify(other);
+    EXPECT_EQ(refused.code(), absl::StatusCode::kUnauthenticated);
+    EXPECT_THAT(std::string(refused.message()), HasSubstr("(aud)"));
+  }
+  // Without an audience configured, `aud` is not looked at.
+  TokenClaims any = Practitioner();
+  any.audience = {"case-management"};
+  EXPECT_TRUE(RsaVerifier().Verify(RsaToken(any), kNow).ok());
+}
+
 TEST(Jwt, AGoodHs256TokenVerifiesWithTheSharedSecret) {
   const std::string secret(40, 's');
   auto verifier = JwtVerifier::Create({JwtAlgorithm::kHs256, secret}, kIssuer);
