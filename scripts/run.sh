@@ -19,32 +19,42 @@ internal_secret=${PROBATION_INTERNAL_SECRET:-$(head -c 32 /dev/urandom | base64)
 jwt_secret=${PROBATION_JWT_SECRET:-$(head -c 32 /dev/urandom | base64)}
 jwt_issuer=${GATEWAY_JWT_ISSUER:-probation-local}
 
-pids=()
+# The local token secret is kept in a file only this user can read, and no secret is ever on
+# a command line (where `ps` shows it) or printed: the services read theirs from the
+# environment.
+secrets_dir="${build_dir}/local-secrets"
+mkdir -p "$secrets_dir" && chmod 700 "$secrets_dir"
+jwt_secret_file="${secrets_dir}/jwt-hs256-secret"
+(umask 077 && printf '%s' "$jwt_secret" >"$jwt_secret_file")
+
+declare -A names=()
 stop() {
   # SIGTERM lets each service drain its calls in flight.
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${!names[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait
 }
 trap stop EXIT INT TERM
+start() {
+  local name=$1
+  shift
+  "$@" &
+  names[$!]=$name
+}
 
-"${build_dir}/services/catalogue/catalogue" --port="${catalogue_port}" \
-  --internal_secret="${internal_secret}" &
-pids+=($!)
-"${build_dir}/services/eligibility/eligibility" --port="${eligibility_port}" \
-  --catalogue_address="localhost:${catalogue_port}" --internal_secret="${internal_secret}" &
-pids+=($!)
-"${build_dir}/services/referrals/referrals" --port="${referrals_port}" \
+CATALOGUE_INTERNAL_SECRET="$internal_secret" start catalogue \
+  "${build_dir}/services/catalogue/catalogue" --port="${catalogue_port}"
+ELIGIBILITY_INTERNAL_SECRET="$internal_secret" start eligibility \
+  "${build_dir}/services/eligibility/eligibility" --port="${eligibility_port}" \
+  --catalogue_address="localhost:${catalogue_port}"
+REFERRALS_INTERNAL_SECRET="$internal_secret" start referrals \
+  "${build_dir}/services/referrals/referrals" --port="${referrals_port}" \
   --database="${referrals_database}" --catalogue_address="localhost:${catalogue_port}" \
-  --eligibility_address="localhost:${eligibility_port}" \
-  --internal_secret="${internal_secret}" &
-pids+=($!)
-"${build_dir}/gateway/gateway" --port="${gateway_port}" \
+  --eligibility_address="localhost:${eligibility_port}"
+GATEWAY_INTERNAL_SECRET="$internal_secret" GATEWAY_JWT_HS256_SECRET="$jwt_secret" start gateway \
+  "${build_dir}/gateway/gateway" --port="${gateway_port}" \
   --catalogue_address="localhost:${catalogue_port}" \
   --eligibility_address="localhost:${eligibility_port}" \
-  --referrals_address="localhost:${referrals_port}" \
-  --jwt_issuer="${jwt_issuer}" --jwt_hs256_secret="${jwt_secret}" \
-  --internal_secret="${internal_secret}" &
-pids+=($!)
+  --referrals_address="localhost:${referrals_port}" --jwt_issuer="${jwt_issuer}"
 
 probe="${build_dir}/tools/health_probe/probation-health-probe"
 for _ in $(seq 100); do
@@ -64,10 +74,11 @@ The suite is running (JSON logs above and below; Ctrl-C stops it). Call the gate
 
 A token for a London probation practitioner, valid 8 hours:
   export PROBATION_TOKEN=${token}
-Mint others (roles: probation_practitioner, programme_team, service_provider, admin):
-  PROBATION_JWT_SECRET='${jwt_secret}' ${cli} token --issuer=${jwt_issuer} \\
+Mint others (roles: probation_practitioner, programme_team, service_provider, admin)
+with the local secret in ${jwt_secret_file}:
+  PROBATION_JWT_SECRET="\$(cat ${jwt_secret_file})" ${cli} token --issuer=${jwt_issuer} \\
     --sub=me --roles=programme_team --region=london
-  PROBATION_JWT_SECRET='${jwt_secret}' ${cli} token --issuer=${jwt_issuer} \\
+  PROBATION_JWT_SECRET="\$(cat ${jwt_secret_file})" ${cli} token --issuer=${jwt_issuer} \\
     --sub=me --roles=service_provider --provider=provider-a
 
 Then, for example:
@@ -80,4 +91,9 @@ The services behind it (${catalogue_port}, ${eligibility_port}, ${referrals_port
 signed by the gateway.
 
 INFO
-wait -n
+# The suite runs whole or not at all: when any service exits, say which, and stop the rest.
+exited=0
+status=0
+wait -n -p exited || status=$?
+echo "run.sh: the ${names[$exited]:-unknown} service exited (status ${status}); stopping the rest" >&2
+exit 1
