@@ -17,10 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int kind = 0; probation::catalogue::v1::InterventionKind_IsValid(kind); ++kind) {
     const auto intervention_kind = static_cast<probation::catalogue::v1::InterventionKind>(kind);
     for (int state = 0; v1::ReferralState_IsValid(state); ++state) {
-      for (int role = 0; common::v1::Role_IsValid(role); ++role) {
+      for (int role = 0; probation::common::v1::Role_IsValid(role); ++role) {
         machines->Allowed(intervention_kind, static_cast<v1::ReferralState>(state),
                           static_cast<v1::ReferralState>(state),
-                          static_cast<common::v1::Role>(role));
+                          static_cast<probation::common::v1::Role>(role));
       }
     }
   }
