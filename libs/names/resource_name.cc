@@ -3,8 +3,8 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "libs/status/field_error.h"
@@ -48,8 +48,7 @@ std::string ResourceName(absl::string_view collection, absl::string_view id) {
   return absl::StrCat(collection, "/", id);
 }
 
-absl::StatusOr<std::string> ParseResourceName(absl::string_view field,
-                                              absl::string_view collection,
+absl::StatusOr<std::string> ParseResourceName(absl::string_view field, absl::string_view collection,
                                               absl::string_view name) {
   if (name.empty()) {
     return InvalidFieldError(field, absl::StrCat("is required: \"", collection, "/{id}\""));
@@ -57,26 +56,26 @@ absl::StatusOr<std::string> ParseResourceName(absl::string_view field,
   absl::string_view id = name;
   if (!absl::ConsumePrefix(&id, collection) || !absl::ConsumePrefix(&id, "/") ||
       !IsResourceId(id)) {
-    return InvalidFieldError(
-        field, absl::StrCat("must be \"", collection, "/{id}\", got ", Quoted(name)));
+    return InvalidFieldError(field,
+                             absl::StrCat("must be \"", collection, "/{id}\", got ", Quoted(name)));
   }
   return std::string(id);
 }
 
 std::string FormatCapacityName(const CapacityNameParts& name) {
   return absl::StrCat(ResourceName(kInterventions, name.intervention), "/",
-                      ResourceName(kRegions, name.region),
-                      name.provider.empty() ? "" : "/",
+                      ResourceName(kRegions, name.region), name.provider.empty() ? "" : "/",
                       name.provider.empty() ? "" : ResourceName(kProviders, name.provider),
                       "/capacity");
 }
 
-absl::StatusOr<CapacityNameParts> ParseCapacityName(absl::string_view field, absl::string_view name) {
+absl::StatusOr<CapacityNameParts> ParseCapacityName(absl::string_view field,
+                                                    absl::string_view name) {
   const std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   const bool with_provider = parts.size() == 7;
-  if ((parts.size() != 5 && !with_provider) || parts[0] != kInterventions ||
-      parts[2] != kRegions || (with_provider && parts[4] != kProviders) ||
-      parts.back() != "capacity" || !IsResourceId(parts[1]) || !IsResourceId(parts[3]) ||
+  if ((parts.size() != 5 && !with_provider) || parts[0] != kInterventions || parts[2] != kRegions ||
+      (with_provider && parts[4] != kProviders) || parts.back() != "capacity" ||
+      !IsResourceId(parts[1]) || !IsResourceId(parts[3]) ||
       (with_provider && !IsResourceId(parts[5]))) {
     return InvalidFieldError(
         field, absl::StrCat("must be \"interventions/{id}/regions/{region}/capacity\" or "
@@ -85,7 +84,7 @@ absl::StatusOr<CapacityNameParts> ParseCapacityName(absl::string_view field, abs
                             Quoted(name)));
   }
   return CapacityNameParts{std::string(parts[1]), std::string(parts[3]),
-                      with_provider ? std::string(parts[5]) : std::string()};
+                           with_provider ? std::string(parts[5]) : std::string()};
 }
 
 }  // namespace probation

@@ -34,8 +34,7 @@ std::string ResourceName(absl::string_view collection, absl::string_view id);
 
 // The id in `name`, which must be "{collection}/{id}": INVALID_ARGUMENT naming `field` if it
 // is empty, names another collection, or its id breaks the rule.
-absl::StatusOr<std::string> ParseResourceName(absl::string_view field,
-                                              absl::string_view collection,
+absl::StatusOr<std::string> ParseResourceName(absl::string_view field, absl::string_view collection,
                                               absl::string_view name);
 
 // interventions/{intervention}/regions/{region}[/providers/{provider}]/capacity
@@ -46,7 +45,8 @@ struct CapacityNameParts {
   std::string provider;
 };
 std::string FormatCapacityName(const CapacityNameParts& name);
-absl::StatusOr<CapacityNameParts> ParseCapacityName(absl::string_view field, absl::string_view name);
+absl::StatusOr<CapacityNameParts> ParseCapacityName(absl::string_view field,
+                                                    absl::string_view name);
 
 }  // namespace probation
 
