@@ -44,16 +44,18 @@ std::vector<char*> ParseFlagsAndEnvironment(int argc, char** argv, absl::string_
   return absl::ParseCommandLine(argc, argv);
 }
 
+absl::string_view NormalizedFlagFile(absl::string_view path) {
+  while (absl::ConsumePrefix(&path, "/") || absl::ConsumePrefix(&path, "./")) {
+  }
+  return path;
+}
+
 std::vector<std::string> FlagsDefinedIn(absl::string_view file) {
-  // Abseil reports a flag's file with any leading "/" or "./" removed.
-  const auto normalized = [](absl::string_view path) {
-    while (absl::ConsumePrefix(&path, "/") || absl::ConsumePrefix(&path, "./")) {
-    }
-    return path;
-  };
   std::vector<std::string> names;
   for (const auto& [name, flag] : absl::GetAllFlags()) {
-    if (normalized(flag->Filename()) == normalized(file)) names.emplace_back(name);
+    if (NormalizedFlagFile(flag->Filename()) == NormalizedFlagFile(file)) {
+      names.emplace_back(name);
+    }
   }
   std::sort(names.begin(), names.end());
   return names;

@@ -26,6 +26,9 @@ absl::Status ApplyEnvironmentToFlags(absl::string_view env_prefix,
 std::vector<char*> ParseFlagsAndEnvironment(int argc, char** argv, absl::string_view env_prefix,
                                             absl::Span<const absl::string_view> flag_names);
 
+// A flag's file as Abseil reports it (no leading "/" or "./"), so paths compare.
+absl::string_view NormalizedFlagFile(absl::string_view path);
+
 // The names of the flags defined in `file` (pass __FILE__ from a service's main.cc), so every
 // setting a service defines is also read from the environment without a list to maintain.
 std::vector<std::string> FlagsDefinedIn(absl::string_view file);

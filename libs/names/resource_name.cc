@@ -62,6 +62,12 @@ absl::StatusOr<std::string> ParseResourceName(absl::string_view field, absl::str
   return std::string(id);
 }
 
+absl::string_view IdOf(absl::string_view collection, absl::string_view name) {
+  absl::string_view id = name;
+  if (absl::ConsumePrefix(&id, collection) && absl::ConsumePrefix(&id, "/")) return id;
+  return name;
+}
+
 std::string FormatCapacityName(const CapacityNameParts& name) {
   return absl::StrCat(ResourceName(kInterventions, name.intervention), "/",
                       ResourceName(kRegions, name.region), name.provider.empty() ? "" : "/",

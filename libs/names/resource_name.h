@@ -37,6 +37,10 @@ std::string ResourceName(absl::string_view collection, absl::string_view id);
 absl::StatusOr<std::string> ParseResourceName(absl::string_view field, absl::string_view collection,
                                               absl::string_view name);
 
+// The id in a name of `collection`, or `name` itself when it is not one: for names the
+// suite made itself (no check, no allocation), and ids accepted in either form.
+absl::string_view IdOf(absl::string_view collection, absl::string_view name);
+
 // interventions/{intervention}/regions/{region}[/providers/{provider}]/capacity
 struct CapacityNameParts {
   std::string intervention;

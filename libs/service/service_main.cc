@@ -27,19 +27,12 @@ absl::string_view FolderOf(absl::string_view file) {
   return slash == absl::string_view::npos ? absl::string_view() : file.substr(0, slash + 1);
 }
 
-// Abseil reports a flag's file with any leading "/" or "./" removed.
-absl::string_view Normalized(absl::string_view path) {
-  while (absl::ConsumePrefix(&path, "/") || absl::ConsumePrefix(&path, "./")) {
-  }
-  return path;
-}
-
 // The service's settings: the shared ones and those defined in the main file's folder.
 std::vector<std::string> SettingNames(absl::string_view main_file) {
   std::vector<std::string> names = FlagsDefinedIn(kServiceFlagsFile);
-  const std::string folder(Normalized(FolderOf(main_file)));
+  const std::string folder(NormalizedFlagFile(FolderOf(main_file)));
   for (const auto& [name, flag] : absl::GetAllFlags()) {
-    if (absl::StartsWith(Normalized(flag->Filename()), folder)) names.emplace_back(name);
+    if (absl::StartsWith(NormalizedFlagFile(flag->Filename()), folder)) names.emplace_back(name);
   }
   return names;
 }
@@ -58,11 +51,11 @@ ServiceMain::ServiceMain(int argc, char** argv, ServiceDefaults defaults)
                    env_prefix_, "<FLAG>; a flag on the command line wins."));
   // --help lists the service's own settings and the shared ones, not Abseil's.
   static std::string help_folder;
-  help_folder = std::string(Normalized(FolderOf(defaults.main_file)));
+  help_folder = std::string(NormalizedFlagFile(FolderOf(defaults.main_file)));
   absl::FlagsUsageConfig usage;
   usage.contains_help_flags = [](absl::string_view file) {
-    return absl::StartsWith(Normalized(file), help_folder) ||
-           Normalized(file) == Normalized(kServiceFlagsFile);
+    return absl::StartsWith(NormalizedFlagFile(file), help_folder) ||
+           NormalizedFlagFile(file) == NormalizedFlagFile(kServiceFlagsFile);
   };
   usage.contains_helpshort_flags = usage.contains_help_flags;
   absl::SetFlagsUsageConfig(usage);

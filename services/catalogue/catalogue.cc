@@ -67,9 +67,8 @@ absl::StatusOr<absl::string_view> Catalogue::GetEncodedIntervention(absl::string
 
 absl::StatusOr<const v1::Region*> Catalogue::ResolveRegion(absl::string_view field,
                                                            absl::string_view region) const {
-  absl::string_view id = region;
   // A region may be named by its id ("london") or its resource name ("regions/london").
-  absl::ConsumePrefix(&id, ResourceName(kRegions, ""));
+  const absl::string_view id = IdOf(kRegions, region);
   if (id.empty()) return InvalidFieldError(field, "required, e.g. \"london\"");
   const v1::Region* found = FindRegion(id);
   if (found == nullptr) {

@@ -162,9 +162,7 @@ std::vector<std::pair<int, v1::PathwayStep>> EligibilityChecker::Pathway(
     common::v1::NeedArea need_area) const {
   std::vector<std::pair<int, v1::PathwayStep>> steps;
   for (v1::PathwayStep& step : pathway_->Build(*catalogue_, facts, screening)) {
-    absl::string_view id = step.intervention();
-    absl::ConsumePrefix(&id, ResourceName(kInterventions, ""));
-    const int index = catalogue_->IndexOf(id);
+    const int index = catalogue_->IndexOf(IdOf(kInterventions, step.intervention()));
     if (MatchesFilters(catalogue_->interventions()[index], kind, need_area)) {
       steps.emplace_back(index, std::move(step));
     }

@@ -35,6 +35,13 @@ TEST(ResourceName, ParsesAndFormatsCollectionIdPairs) {
   }
 }
 
+TEST(ResourceName, IdOfTakesTheIdOutOfANameOfItsCollectionOnly) {
+  EXPECT_EQ(IdOf(kRegions, "regions/london"), "london");
+  EXPECT_EQ(IdOf(kRegions, "london"), "london");
+  EXPECT_EQ(IdOf(kRegions, "regionsx/london"), "regionsx/london");
+  EXPECT_EQ(IdOf(kRegions, "regions/"), "");
+}
+
 TEST(ResourceName, EchoesAHostileNameShortAndEscaped) {
   const std::string hostile = "interventions/" + std::string(5000, 'x') + "\n\xff";
   const absl::Status status = ParseResourceName("name", kInterventions, hostile).status();

@@ -105,10 +105,8 @@ absl::Time StartOfMonth(absl::Time now) {
 
 std::string CapacityName(absl::string_view intervention, absl::string_view region,
                          absl::string_view provider) {
-  absl::string_view intervention_id = intervention;
-  absl::ConsumePrefix(&intervention_id, ResourceName(kInterventions, ""));
-  return FormatCapacityName(
-      {std::string(intervention_id), std::string(region), std::string(provider)});
+  return FormatCapacityName({std::string(IdOf(kInterventions, intervention)), std::string(region),
+                             std::string(provider)});
 }
 
 CapacityWorkflow::CapacityWorkflow(const StateMachineSet& machines, CapacityStore& store,
