@@ -70,23 +70,33 @@ absl::StatusOr<std::unique_ptr<grpc::ClientContext>> BackendContext(
   const auto incoming_deadline = incoming.deadline();
   const bool caller_has_deadline =
       incoming_deadline != std::chrono::system_clock::time_point::max();
-  // The identity is checked when a call starts, so a stream's may expire while it runs.
-  absl::Time identity_expires = now + options.default_timeout;
+  // A unary call's identity lasts as long as the call (and a little slack); a stream's as long
+  // as the caller's token, which the service re-checks while the stream runs, ending it when
+  // the token expires (the client resumes with a fresh one).
+  absl::Time identity_expires;
   if (kind == BackendCallKind::kUnary) {
     absl::Time deadline = now + options.default_timeout;
     if (caller_has_deadline) deadline = std::min(deadline, absl::FromChrono(incoming_deadline));
     context->set_deadline(absl::ToChronoTime(deadline));
-    identity_expires = deadline;
-  } else if (caller_has_deadline) {
-    context->set_deadline(incoming_deadline);
+    // Long enough for this call, short enough that a captured header is soon useless.
+    identity_expires = deadline + absl::Seconds(30);
+  } else {
+    identity_expires = caller.expires;
+    if (caller_has_deadline) {
+      context->set_deadline(incoming_deadline);
+      // Rounded up to the whole second the identity carries, so a stream the caller's own
+      // deadline ends ends DEADLINE_EXCEEDED, not as an expired identity a moment before.
+      const absl::Time deadline =
+          absl::UnixEpoch() +
+          absl::Ceil(absl::FromChrono(incoming_deadline) - absl::UnixEpoch(), absl::Seconds(1));
+      identity_expires = std::min(identity_expires, deadline);
+    }
   }
   const std::string request_id = Metadata(incoming, kRequestIdHeader);
   if (!request_id.empty()) context->AddMetadata(kRequestIdHeader, request_id);
-  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> identity = SignIdentity(
-      {caller.actor, caller.role, caller.region, caller.provider,
-       // Long enough for this call, short enough that a captured header is soon useless.
-       identity_expires + absl::Seconds(30)},
-      options.internal_secret);
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> identity =
+      SignIdentity({caller.actor, caller.role, caller.region, caller.provider, identity_expires},
+                   options.internal_secret);
   if (!identity.ok()) return identity.status();
   for (const auto& [key, value] : *identity) context->AddMetadata(key, value);
   return context;

@@ -191,6 +191,12 @@ grpc::ServerUnaryReactor* GatewayServer::PassThrough(grpc::CallbackServerContext
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::optional<Identity> caller = IdentifyOrFinish(*context, authenticate_, reactor);
   if (!caller.has_value()) return reactor;
+  // A call that ended without its message gives no bytes to forward, and gRPC aborts the
+  // process on a call started with none.
+  if (!request->Valid()) {
+    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError(kNoRequestMessage)));
+    return reactor;
+  }
   const auto route = GatewayRoutes().find(method);
   if (route == GatewayRoutes().end()) {
     reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no route"));

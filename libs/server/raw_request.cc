@@ -6,6 +6,7 @@
 namespace probation {
 
 absl::Status ParseRawRequest(const grpc::ByteBuffer& request, google::protobuf::Message& message) {
+  if (!request.Valid()) return absl::InvalidArgumentError(kNoRequestMessage);
   // Reading consumes a buffer: read a copy, which shares the bytes.
   grpc::ByteBuffer readable(request);
   if (!grpc::SerializationTraits<google::protobuf::Message>::Deserialize(&readable, &message)

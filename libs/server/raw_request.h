@@ -9,8 +9,12 @@
 
 namespace probation {
 
-// Parses `request` into `message`; INVALID_ARGUMENT naming the message type if the bytes are
-// not one (malformed, or a string field that is not UTF-8). `request` is left as it was.
+// Why a call whose client sent no message at all is refused.
+inline constexpr char kNoRequestMessage[] = "the call carries no request message";
+
+// Parses `request` into `message`; INVALID_ARGUMENT when there is no message
+// (kNoRequestMessage), or naming the message type if the bytes are not one (malformed, or a string
+// field that is not UTF-8). `request` is left as it was.
 absl::Status ParseRawRequest(const grpc::ByteBuffer& request, google::protobuf::Message& message);
 
 }  // namespace probation

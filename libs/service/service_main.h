@@ -77,6 +77,9 @@ class ServiceMain {
     if (!opened.ok()) ExitOnStartFailure(what, "unavailable", "not opened", opened.status());
     return *std::move(opened);
   }
+  void OpenedOrExit(const absl::Status& opened, absl::string_view what) const {
+    if (!opened.ok()) ExitOnStartFailure(what, "unavailable", "not opened", opened);
+  }
 
   // A channel to the service at the address in setting `flag`, whose calls carry this
   // service's signed identity.

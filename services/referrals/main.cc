@@ -28,7 +28,12 @@ int main(int argc, char** argv) {
   referrals::ReferralReports reports(machines, *store);
   referrals::EventBell bell;
   probation::WorkerPool pool(settings.workers);
+  probation::WorkerPool stream_pool(settings.stream_workers);
+  referrals::OpenStreams streams(settings.stream_limits);
+  referrals::EventFanout fanout(*store, bell, referrals::kEventPollInterval);
+  service.OpenedOrExit(fanout.Start(), "event reader");
   referrals::ReferralServer referral_service(workflow, capacity, reports, *store, bell, pool,
+                                             {fanout, streams, stream_pool},
                                              service.internal_secret());
   auto state_metrics = std::make_shared<referrals::ReferralStateMetrics>(*store);
   service.metrics().Add(state_metrics);
@@ -42,5 +47,6 @@ int main(int argc, char** argv) {
   return service.WaitForTermination([&] {
     retention.Stop();
     bell.Close();
+    fanout.Close();
   });
 }

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "gateway/backend_channel.h"
 #include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/referrals_server_fixture.h"
@@ -399,6 +400,48 @@ TEST_F(GatewayServerTest, AnOversizedMessageIsRefusedAndTheGatewayCarriesOn) {
   referrals::v1::Referral referral;
   EXPECT_EQ(stub_->CreateReferral(&context, create, &referral).error_code(),
             grpc::StatusCode::RESOURCE_EXHAUSTED);
+  grpc::ClientContext after;
+  Authorise(after);
+  catalogue::v1::ListRegionsResponse regions;
+  EXPECT_TRUE(stub_->ListRegions(&after, {}, &regions).ok());
+}
+
+// Ends `method` (a full path) on `channel` without sending any message: HEADERS, then the
+// end of the stream at once.
+grpc::Status CallWithNoMessage(const std::shared_ptr<grpc::Channel>& channel,
+                               const std::string& method, const std::string& token) {
+  grpc::GenericStub generic(channel);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  grpc::CompletionQueue queue;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call =
+      generic.PrepareCall(&context, method, &queue);
+  grpc::Status status;
+  void* tag = nullptr;
+  bool ok = false;
+  call->StartCall(reinterpret_cast<void*>(1));
+  queue.Next(&tag, &ok);
+  call->WritesDone(reinterpret_cast<void*>(2));
+  queue.Next(&tag, &ok);
+  call->Finish(&status, reinterpret_cast<void*>(3));
+  queue.Next(&tag, &ok);
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+  return status;
+}
+
+TEST_F(GatewayServerTest, ACallWithNoMessageIsRefusedAndTheGatewayCarriesOn) {
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                     grpc::InsecureChannelCredentials());
+  for (const char* method : {"ListRegions", "CreateReferral", "FindInterventions"}) {
+    const grpc::Status status = CallWithNoMessage(
+        channel, absl::StrCat("/", v1::InterventionsGateway::service_full_name(), "/", method),
+        Token());
+    EXPECT_NE(status.error_code(), grpc::StatusCode::OK) << method;
+    EXPECT_NE(status.error_code(), grpc::StatusCode::UNAVAILABLE) << method << ": still up";
+  }
   grpc::ClientContext after;
   Authorise(after);
   catalogue::v1::ListRegionsResponse regions;

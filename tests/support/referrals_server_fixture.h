@@ -37,6 +37,9 @@ struct RunningReferrals {
   std::unique_ptr<referrals::ReferralReports> reports;
   referrals::EventBell bell;
   WorkerPool pool{8};
+  WorkerPool stream_pool{2};
+  std::unique_ptr<referrals::OpenStreams> streams;
+  std::unique_ptr<referrals::EventFanout> fanout;
   std::unique_ptr<referrals::ReferralServer> service;
   std::unique_ptr<GrpcServer> server;
   std::shared_ptr<grpc::Channel> channel;
@@ -44,13 +47,17 @@ struct RunningReferrals {
 
   ~RunningReferrals() {
     bell.Close();
+    if (fanout != nullptr) fanout->Close();
     if (server != nullptr) server->Shutdown(absl::Seconds(2));
+    fanout.reset();
     store.reset();
     for (const char* suffix : {"", "-wal", "-shm"}) std::remove((database + suffix).c_str());
   }
 };
 
-inline std::unique_ptr<RunningReferrals> StartReferrals() {
+// `limits` bound the server's streams (tests make them small).
+inline std::unique_ptr<RunningReferrals> StartReferrals(
+    const referrals::StreamLimits& limits = referrals::StreamLimits()) {
   auto running = std::make_unique<RunningReferrals>();
   running->catalogue = StartCatalogue();
   const std::string catalogue_address =
@@ -81,9 +88,16 @@ inline std::unique_ptr<RunningReferrals> StartReferrals() {
       running->machines, *running->store, *running->interventions);
   running->reports =
       std::make_unique<referrals::ReferralReports>(running->machines, *running->store);
+  running->streams = std::make_unique<referrals::OpenStreams>(limits);
+  running->fanout = std::make_unique<referrals::EventFanout>(*running->store, running->bell,
+                                                             referrals::kEventPollInterval);
+  const absl::Status fanout_started = running->fanout->Start();
+  EXPECT_TRUE(fanout_started.ok()) << fanout_started;
   running->service = std::make_unique<referrals::ReferralServer>(
       *running->workflow, *running->capacity, *running->reports, *running->store, running->bell,
-      running->pool, kTestIdentitySecret);
+      running->pool,
+      referrals::ReferralStreams{*running->fanout, *running->streams, running->stream_pool},
+      kTestIdentitySecret);
   ServerOptions options;
   options.address = "127.0.0.1:0";
   options.services = {running->service.get()};

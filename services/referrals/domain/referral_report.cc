@@ -180,14 +180,10 @@ absl::StatusOr<v1::ReferralReport> ReferralReports::GetReferralReport(
   return report;
 }
 
-absl::Status ReferralReports::ExportReferrals(const v1::ExportReferralsRequest& request,
-                                              const Identity& caller,
-                                              const std::function<bool(std::string chunk)>& write) {
+absl::StatusOr<ReferralExport> ReferralReports::StartExport(
+    const v1::ExportReferralsRequest& request, const Identity& caller) {
   absl::StatusOr<ReportQuery> filter = ResolveFilter(request.filter(), caller);
   if (!filter.ok()) return filter.status();
-  if (!write(absl::StrCat(absl::StrJoin(kCsvColumns, ","), "\r\n"))) {
-    return absl::CancelledError("the caller went away");
-  }
   ListQuery query;
   query.region = filter->region;
   query.provider = filter->provider;
@@ -197,39 +193,61 @@ absl::Status ReferralReports::ExportReferrals(const v1::ExportReferralsRequest& 
   query.order = ListOrder::kOldest;
   query.page_size = kExportPage;
   query.count = false;
-  while (true) {
-    absl::StatusOr<ListPage> page = store_.List(query);
-    if (!page.ok()) return page.status();
-    std::string chunk;
-    for (const v1::Referral& referral : page->referrals) {
-      const v1::ClosingOutcome outcome = machines_.OutcomeOf(referral.state());
-      const std::string fields[] = {
-          referral.reference(),
-          referral.name(),
-          referral.intervention(),
-          catalogue::v1::InterventionKind_Name(referral.kind()),
-          referral.region(),
-          referral.provider(),
-          v1::ReferralState_Name(referral.state()),
-          outcome == v1::CLOSING_OUTCOME_UNSPECIFIED ? "" : v1::ClosingOutcome_Name(outcome),
-          referral.created_by(),
-          referral.assignee(),
-          TimeField(referral.create_time(), referral.has_create_time()),
-          TimeField(referral.submit_time(), referral.has_submit_time()),
-          TimeField(referral.start_time(), referral.has_start_time()),
-          TimeField(referral.state_time(), referral.has_state_time()),
-          TimeField(referral.update_time(), referral.has_update_time())};
-      for (size_t i = 0; i < std::size(fields); ++i) {
-        absl::StrAppend(&chunk, i == 0 ? "" : ",", CsvField(fields[i]));
-      }
-      absl::StrAppend(&chunk, "\r\n");
+  return ReferralExport(machines_, store_, std::move(query));
+}
+
+absl::StatusOr<std::optional<std::string>> ReferralExport::Next() {
+  if (!header_sent_) {
+    header_sent_ = true;
+    return absl::StrCat(absl::StrJoin(kCsvColumns, ","), "\r\n");
+  }
+  if (done_) return std::nullopt;
+  absl::StatusOr<ListPage> page = store_->List(query_);
+  if (!page.ok()) return page.status();
+  std::string chunk;
+  for (const v1::Referral& referral : page->referrals) {
+    const v1::ClosingOutcome outcome = machines_->OutcomeOf(referral.state());
+    const std::string fields[] = {
+        referral.reference(),
+        referral.name(),
+        referral.intervention(),
+        catalogue::v1::InterventionKind_Name(referral.kind()),
+        referral.region(),
+        referral.provider(),
+        v1::ReferralState_Name(referral.state()),
+        outcome == v1::CLOSING_OUTCOME_UNSPECIFIED ? "" : v1::ClosingOutcome_Name(outcome),
+        referral.created_by(),
+        referral.assignee(),
+        TimeField(referral.create_time(), referral.has_create_time()),
+        TimeField(referral.submit_time(), referral.has_submit_time()),
+        TimeField(referral.start_time(), referral.has_start_time()),
+        TimeField(referral.state_time(), referral.has_state_time()),
+        TimeField(referral.update_time(), referral.has_update_time())};
+    for (size_t i = 0; i < std::size(fields); ++i) {
+      absl::StrAppend(&chunk, i == 0 ? "" : ",", CsvField(fields[i]));
     }
-    if (!chunk.empty() && !write(std::move(chunk))) {
-      return absl::CancelledError("the caller went away");
-    }
-    if (!page->more || page->referrals.empty()) return absl::OkStatus();
+    absl::StrAppend(&chunk, "\r\n");
+  }
+  if (!page->more || page->referrals.empty()) {
+    done_ = true;
+    if (chunk.empty()) return std::nullopt;
+  } else {
     const v1::Referral& last = page->referrals.back();
-    query.after = std::make_pair(TimeUtil::TimestampToMicroseconds(last.create_time()), last.id());
+    query_.after = std::make_pair(TimeUtil::TimestampToMicroseconds(last.create_time()), last.id());
+  }
+  return chunk;
+}
+
+absl::Status ReferralReports::ExportReferrals(const v1::ExportReferralsRequest& request,
+                                              const Identity& caller,
+                                              const std::function<bool(std::string chunk)>& write) {
+  absl::StatusOr<ReferralExport> export_ = StartExport(request, caller);
+  if (!export_.ok()) return export_.status();
+  while (true) {
+    absl::StatusOr<std::optional<std::string>> chunk = export_->Next();
+    if (!chunk.ok()) return chunk.status();
+    if (!chunk->has_value()) return absl::OkStatus();
+    if (!write(**std::move(chunk))) return absl::CancelledError("the caller went away");
   }
 }
 

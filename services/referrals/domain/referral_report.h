@@ -6,6 +6,7 @@
 #define PROBATION_SERVICES_REFERRALS_DOMAIN_REFERRAL_REPORT_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -16,6 +17,26 @@
 
 namespace probation::referrals {
 
+// An export under way: the CSV header, then one chunk per page of referrals, oldest first.
+// Each Next() is one short query, so a stream can wait for its reader between chunks
+// without holding a thread, a lock or a transaction, and stop between any two.
+class ReferralExport {
+ public:
+  // The next chunk of CSV lines, or nullopt once every referral has been sent.
+  absl::StatusOr<std::optional<std::string>> Next();
+
+ private:
+  friend class ReferralReports;
+  ReferralExport(const StateMachineSet& machines, ReferralStore& store, ListQuery query)
+      : machines_(&machines), store_(&store), query_(std::move(query)) {}
+
+  const StateMachineSet* machines_;
+  ReferralStore* store_;
+  ListQuery query_;
+  bool header_sent_ = false;
+  bool done_ = false;
+};
+
 class ReferralReports {
  public:
   ReferralReports(const StateMachineSet& machines, ReferralStore& store)
@@ -23,6 +44,11 @@ class ReferralReports {
 
   absl::StatusOr<v1::ReferralReport> GetReferralReport(const v1::GetReferralReportRequest& request,
                                                        const Identity& caller);
+
+  // The export the request asks for, narrowed to the caller's scope; INVALID_ARGUMENT
+  // naming a field at fault.
+  absl::StatusOr<ReferralExport> StartExport(const v1::ExportReferralsRequest& request,
+                                             const Identity& caller);
 
   // Calls `write` with each chunk of CSV lines, the header first; stops early (CANCELLED)
   // when `write` returns false.

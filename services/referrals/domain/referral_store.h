@@ -176,6 +176,10 @@ class ReferralStore : public CapacityStore {
   virtual absl::StatusOr<std::vector<v1::ReferralEvent>> EventsAfter(int64_t after_sequence,
                                                                      int limit) = 0;
 
+  // The sequence of the newest event, 0 when there is none: where a reader of every new
+  // event starts.
+  virtual absl::StatusOr<int64_t> LastEventSequence() = 0;
+
   // Every referral and event about one person.
   virtual absl::StatusOr<std::vector<v1::Referral>> ReferralsOfPerson(absl::string_view crn) = 0;
   virtual absl::StatusOr<std::vector<v1::ReferralEvent>> EventsOfPerson(absl::string_view crn) = 0;

@@ -5,7 +5,6 @@
 #ifndef PROBATION_SERVICES_REFERRALS_SERVER_REFERRAL_SERVER_H_
 #define PROBATION_SERVICES_REFERRALS_SERVER_REFERRAL_SERVER_H_
 
-#include "absl/time/time.h"
 #include "libs/server/identified_call.h"
 #include "libs/server/worker_pool.h"
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
@@ -13,18 +12,26 @@
 #include "services/referrals/domain/referral_report.h"
 #include "services/referrals/domain/referral_workflow.h"
 #include "services/referrals/server/event_bell.h"
+#include "services/referrals/server/event_fanout.h"
+#include "services/referrals/server/open_streams.h"
 
 namespace probation::referrals {
 
-// How often a watch checks the store for events written elsewhere.
-inline constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(250);
+// What the server's streams share: the fan-out of new events, the open streams' limits and
+// supervisor, and the pool streams read the store on, apart from the unary calls' pool.
+struct ReferralStreams {
+  EventFanout& fanout;
+  OpenStreams& open;
+  WorkerPool& pool;
+};
 
 class ReferralServer final : public v1::ReferralService::CallbackService {
  public:
-  // Calls block on the store and on other services, so they run on `pool`.
+  // Unary calls block on the store and on other services, so they run on `pool`; streams
+  // read the store a page at a time on their own pool, so none can hold up a unary call.
   // `identity_secret` is the secret the gateway signs identities with.
   ReferralServer(ReferralWorkflow& workflow, CapacityWorkflow& capacity, ReferralReports& reports,
-                 ReferralStore& store, EventBell& bell, WorkerPool& pool,
+                 ReferralStore& store, EventBell& bell, WorkerPool& pool, ReferralStreams streams,
                  std::string identity_secret)
       : workflow_(workflow),
         capacity_(capacity),
@@ -32,6 +39,7 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
         store_(store),
         bell_(bell),
         pool_(pool),
+        streams_(streams),
         authenticate_(SignedIdentityAuthenticator(std::move(identity_secret))) {}
 
   grpc::ServerUnaryReactor* CreateReferral(grpc::CallbackServerContext* context,
@@ -94,6 +102,7 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
   ReferralStore& store_;
   EventBell& bell_;
   WorkerPool& pool_;
+  const ReferralStreams streams_;
   const Authenticator authenticate_;
   // After a call that wrote: wakes the event watchers.
   const std::function<void()> ring_bell_ = [this] { bell_.Ring(); };

@@ -1,6 +1,7 @@
 #include "services/referrals/server/referrals_settings.h"
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "services/referrals/store/open_referral_store.h"
 
 ABSL_FLAG(std::string, database, "referrals.db",
@@ -20,8 +21,55 @@ ABSL_FLAG(absl::Duration, retention_interval, absl::Hours(1),
 ABSL_FLAG(int, workers, 16,
           "Threads that run calls, which block on the database and on the other services "
           "(1-1024).");
+ABSL_FLAG(int, stream_workers, 4,
+          "Threads that read the database for streams (event watches catching up, exports), "
+          "apart from `--workers`, so streams never hold up other calls (1-256).");
+ABSL_FLAG(int, max_watches, 10000, "Event watches open at once in this process (1-100000).");
+ABSL_FLAG(int, max_watches_per_caller, 100,
+          "Event watches one caller (token subject) may have open at once (1-100000).");
+ABSL_FLAG(int, max_exports, 8, "Exports running at once in this process (1-1024).");
+ABSL_FLAG(int, max_exports_per_caller, 2,
+          "Exports one caller (token subject) may have running at once (1-1024).");
+ABSL_FLAG(absl::Duration, max_stream_duration, absl::Hours(1),
+          "The longest a watch or export runs (at least `1s`); a watch then ends UNAVAILABLE "
+          "and its client watches again from its last sequence.");
+ABSL_FLAG(absl::Duration, stream_stall_timeout, absl::Seconds(30),
+          "How long a stream waits for a reader that takes nothing before ending it (at least "
+          "`1s`).");
+ABSL_FLAG(int, watch_buffer, 1000,
+          "Events queued for one watch whose reader is behind; a watch past it is ended "
+          "RESOURCE_EXHAUSTED and resumes from its last sequence (10-1000000).");
 
 namespace probation::referrals {
+namespace {
+
+int CheckedInt(const ServiceMain& service, absl::string_view name, int value, int low, int high) {
+  if (value < low || value > high) {
+    service.Fail(name, absl::StrCat("must be ", low, "-", high));
+  }
+  return value;
+}
+
+StreamLimits ReadStreamLimits(const ServiceMain& service) {
+  StreamLimits limits;
+  limits.max_watches =
+      CheckedInt(service, "max_watches", absl::GetFlag(FLAGS_max_watches), 1, 100000);
+  limits.max_watches_per_caller = CheckedInt(
+      service, "max_watches_per_caller", absl::GetFlag(FLAGS_max_watches_per_caller), 1, 100000);
+  limits.max_exports =
+      CheckedInt(service, "max_exports", absl::GetFlag(FLAGS_max_exports), 1, 1024);
+  limits.max_exports_per_caller = CheckedInt(service, "max_exports_per_caller",
+                                             absl::GetFlag(FLAGS_max_exports_per_caller), 1, 1024);
+  limits.watch_buffer =
+      CheckedInt(service, "watch_buffer", absl::GetFlag(FLAGS_watch_buffer), 10, 1000000);
+  limits.max_duration = absl::GetFlag(FLAGS_max_stream_duration);
+  service.CheckDuration("max_stream_duration", limits.max_duration, absl::Seconds(1));
+  limits.stall_timeout = absl::GetFlag(FLAGS_stream_stall_timeout);
+  service.CheckDuration("stream_stall_timeout", limits.stall_timeout, absl::Seconds(1));
+  return limits;
+}
+
+}  // namespace
 
 ReferralsSettings ReadReferralsSettings(const ServiceMain& service) {
   ReferralsSettings settings;
@@ -32,8 +80,10 @@ ReferralsSettings ReadReferralsSettings(const ServiceMain& service) {
   service.CheckDuration("dependency_timeout", settings.dependency_timeout, absl::Nanoseconds(1));
   settings.retention_interval = absl::GetFlag(FLAGS_retention_interval);
   service.CheckDuration("retention_interval", settings.retention_interval, absl::Seconds(1));
-  settings.workers = absl::GetFlag(FLAGS_workers);
-  if (settings.workers < 1 || settings.workers > 1024) service.Fail("workers", "must be 1-1024");
+  settings.workers = CheckedInt(service, "workers", absl::GetFlag(FLAGS_workers), 1, 1024);
+  settings.stream_workers =
+      CheckedInt(service, "stream_workers", absl::GetFlag(FLAGS_stream_workers), 1, 256);
+  settings.stream_limits = ReadStreamLimits(service);
   settings.catalogue =
       service.SignedChannel("catalogue_address", absl::GetFlag(FLAGS_catalogue_address));
   settings.eligibility =

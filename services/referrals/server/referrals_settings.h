@@ -11,6 +11,7 @@
 #include "libs/service/service_main.h"
 #include "services/referrals/domain/referral_store.h"
 #include "services/referrals/domain/state_machine_set.h"
+#include "services/referrals/server/open_streams.h"
 
 namespace probation::referrals {
 
@@ -22,6 +23,8 @@ struct ReferralsSettings {
   absl::Duration dependency_timeout;
   absl::Duration retention_interval;
   int workers = 0;
+  int stream_workers = 0;
+  StreamLimits stream_limits;
 };
 
 // The settings from the flags and the environment; an invalid one exits through

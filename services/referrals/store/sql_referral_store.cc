@@ -312,6 +312,13 @@ absl::StatusOr<std::vector<v1::ReferralEvent>> SqlReferralStore::EventsAfter(int
                      {after_sequence, int64_t{limit}}));
 }
 
+absl::StatusOr<int64_t> SqlReferralStore::LastEventSequence() {
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<SqlRows> rows = reader_->Query("SELECT COALESCE(MAX(sequence), 0) FROM events");
+  if (!rows.ok()) return rows.status();
+  return rows->Int(0, 0);
+}
+
 absl::StatusOr<std::vector<v1::Referral>> SqlReferralStore::ReferralsOfPerson(
     absl::string_view crn) {
   absl::MutexLock lock(&read_mu_);

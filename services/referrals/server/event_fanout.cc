@@ -1,0 +1,107 @@
+#include "services/referrals/server/event_fanout.h"
+
+#include <string>
+#include <utility>
+
+#include "libs/logging/json_log.h"
+#include "services/referrals/server/event_watch.h"
+
+namespace probation::referrals {
+
+EventFanout::~EventFanout() {
+  Close();
+  if (reader_.joinable()) reader_.join();
+}
+
+absl::Status EventFanout::Start() {
+  absl::StatusOr<int64_t> newest = store_.LastEventSequence();
+  if (!newest.ok()) return newest.status();
+  {
+    absl::MutexLock lock(&mu_);
+    head_ = *newest;
+  }
+  reader_ = std::thread([this] { Run(); });
+  return absl::OkStatus();
+}
+
+EventFanout::Attach EventFanout::AttachIfCaughtUp(const std::shared_ptr<EventWatch>& watch) {
+  absl::MutexLock lock(&mu_);
+  if (closed_) return Attach::kClosed;
+  if (!watch->AttachIfAtLeast(head_)) return Attach::kBehind;
+  attached_.emplace(watch.get(), watch);
+  return Attach::kAttached;
+}
+
+void EventFanout::Detach(EventWatch* watch) {
+  std::shared_ptr<EventWatch> detached;
+  absl::MutexLock lock(&mu_);
+  if (auto it = attached_.find(watch); it != attached_.end()) {
+    // Released after the lock, in case it is the last reference.
+    detached = std::move(it->second);
+    attached_.erase(it);
+  }
+}
+
+void EventFanout::Close() {
+  absl::flat_hash_map<EventWatch*, std::shared_ptr<EventWatch>> attached;
+  {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    attached.swap(attached_);
+  }
+  for (const auto& [raw, watch] : attached) {
+    watch->End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                            "the server is shutting down; watch again from the last sequence "
+                            "you received"));
+  }
+}
+
+int64_t EventFanout::head() {
+  absl::MutexLock lock(&mu_);
+  return head_;
+}
+
+void EventFanout::Run() {
+  uint64_t rings = bell_.Rings();
+  while (!bell_.closed()) {
+    int64_t after;
+    {
+      absl::MutexLock lock(&mu_);
+      if (closed_) return;
+      after = head_;
+    }
+    absl::StatusOr<std::vector<v1::ReferralEvent>> events = store_.EventsAfter(after, kPage);
+    if (!events.ok()) {
+      Log(spdlog::level::warn, "event_read_failed",
+          {{"error", std::string(events.status().message())}});
+      rings = bell_.Wait(rings, poll_interval_);
+      continue;
+    }
+    const bool more = events->size() == static_cast<size_t>(kPage);
+    if (!events->empty()) Dispatch(*std::move(events));
+    if (!more) rings = bell_.Wait(rings, poll_interval_);
+  }
+}
+
+void EventFanout::Dispatch(std::vector<v1::ReferralEvent> events) {
+  std::vector<std::shared_ptr<EventWatch>> behind;
+  {
+    absl::MutexLock lock(&mu_);
+    for (v1::ReferralEvent& event : events) {
+      auto shared = std::make_shared<const v1::ReferralEvent>(std::move(event));
+      const size_t already_behind = behind.size();
+      for (const auto& [raw, watch] : attached_) {
+        if (!watch->Offer(shared)) behind.push_back(watch);
+      }
+      for (size_t i = already_behind; i < behind.size(); ++i) attached_.erase(behind[i].get());
+      head_ = shared->sequence();
+    }
+  }
+  for (const std::shared_ptr<EventWatch>& watch : behind) {
+    watch->End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                            "the watch fell too far behind the events; watch again from the "
+                            "last sequence you received"));
+  }
+}
+
+}  // namespace probation::referrals

@@ -1,0 +1,151 @@
+#include "services/referrals/server/event_watch.h"
+
+#include <utility>
+#include <vector>
+
+#include "libs/status/field_error.h"
+#include "services/referrals/domain/referral_scope.h"
+
+namespace probation::referrals {
+namespace {
+
+// Pages one catch-up job reads when they hold nothing the caller may see, before it yields
+// the pool to other watches.
+constexpr int kPagesPerJob = 4;
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::ReferralEvent>* EventWatch::Start(
+    grpc::CallbackServerContext* context, const v1::WatchReferralEventsRequest& request,
+    absl::StatusOr<Identity> caller, const WatchDependencies& dependencies) {
+  using Refused = RefusedStream<v1::ReferralEvent>;
+  if (!caller.ok()) return new Refused(caller.status());
+  if (ScopeOfRole(caller->role) == ReferralScope::kNothing) {
+    return new Refused(absl::PermissionDeniedError("your role may not watch referral events"));
+  }
+  if (request.after_sequence() < 0) {
+    return new Refused(InvalidFieldError("after_sequence", "must not be negative"));
+  }
+  auto watch = std::make_shared<EventWatch>(context, *std::move(caller), request.after_sequence(),
+                                            dependencies);
+  if (watch->Open(dependencies.streams, StreamKind::kWatch, watch)) {
+    {
+      absl::MutexLock lock(&watch->mu_);
+      watch->catching_up_ = true;
+    }
+    watch->ScheduleCatchUp();
+  }
+  return watch.get();
+}
+
+EventWatch::EventWatch(grpc::CallbackServerContext* context, Identity caller,
+                       int64_t after_sequence, const WatchDependencies& dependencies)
+    : BoundedStream(context, dependencies.streams.limits(), std::move(caller), "the watch"),
+      dependencies_(dependencies),
+      after_(after_sequence) {}
+
+bool EventWatch::AttachIfAtLeast(int64_t head) {
+  absl::MutexLock lock(&mu_);
+  if (after_ < head) return false;
+  attached_ = true;
+  return true;
+}
+
+bool EventWatch::Offer(const std::shared_ptr<const v1::ReferralEvent>& event) {
+  absl::MutexLock lock(&mu_);
+  if (event->sequence() <= after_) return true;
+  // The sequence advances past events the caller may not see.
+  after_ = event->sequence();
+  if (!InScope(caller(), event->referral())) return true;
+  if (queue_.size() >= static_cast<size_t>(limits().watch_buffer)) return false;
+  queue_.push_back(event);
+  StartWriteLocked(queue_.front().get());
+  return true;
+}
+
+void EventWatch::OnEnding() {
+  dependencies_.fanout.Detach(this);
+  absl::MutexLock lock(&mu_);
+  // The event being written stays until its write completes.
+  while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
+}
+
+void EventWatch::WriteDoneLocked() { queue_.pop_front(); }
+
+void EventWatch::AfterWrite() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!queue_.empty()) return StartWriteLocked(queue_.front().get());
+    if (attached_ || catching_up_) return;
+    catching_up_ = true;
+  }
+  ScheduleCatchUp();
+}
+
+grpc::Status EventWatch::PastMaxDuration() {
+  return grpc::Status(
+      grpc::StatusCode::UNAVAILABLE,
+      absl::StrCat("the watch has run for ", absl::FormatDuration(limits().max_duration),
+                   ", the longest one may; ", ResumeHint()));
+}
+
+std::string EventWatch::ResumeHint() { return "watch again from the last sequence you received"; }
+
+void EventWatch::ScheduleCatchUp() {
+  if (!BeginJob()) return;
+  dependencies_.pool.Schedule([watch = shared_from_this()] { watch->CatchUp(); });
+}
+
+void EventWatch::CatchUp() {
+  for (int page = 0; page < kPagesPerJob && !Ending(); ++page) {
+    switch (dependencies_.fanout.AttachIfCaughtUp(shared_from_this())) {
+      case EventFanout::Attach::kAttached:
+      case EventFanout::Attach::kClosed: {
+        // A closed fan-out has ended the watch already, or ends it as it closes.
+        {
+          absl::MutexLock lock(&mu_);
+          catching_up_ = false;
+        }
+        return EndJob();
+      }
+      case EventFanout::Attach::kBehind:
+        break;
+    }
+    int64_t after;
+    {
+      absl::MutexLock lock(&mu_);
+      after = after_;
+    }
+    absl::StatusOr<std::vector<v1::ReferralEvent>> events =
+        dependencies_.store.EventsAfter(after, EventFanout::kPage);
+    if (!events.ok()) {
+      EndJob();
+      return End(ToGrpcStatus(events.status()));
+    }
+    bool queued;
+    {
+      absl::MutexLock lock(&mu_);
+      queued = QueueLocked(*std::move(events));
+      // The next page is read once these are written (AfterWrite).
+      if (queued) catching_up_ = false;
+    }
+    if (queued) return EndJob();
+  }
+  EndJob();
+  if (!Ending()) ScheduleCatchUp();
+}
+
+bool EventWatch::QueueLocked(std::vector<v1::ReferralEvent> events) {
+  bool queued = false;
+  for (v1::ReferralEvent& event : events) {
+    if (event.sequence() <= after_) continue;
+    after_ = event.sequence();
+    if (!InScope(caller(), event.referral())) continue;
+    queue_.push_back(std::make_shared<const v1::ReferralEvent>(std::move(event)));
+    queued = true;
+  }
+  if (!queue_.empty()) StartWriteLocked(queue_.front().get());
+  return queued;
+}
+
+}  // namespace probation::referrals

@@ -1,0 +1,72 @@
+// One WatchReferralEvents stream: the events after the client's sequence that its caller may
+// see, in order, then each new one as it is written. It holds no thread: catching up reads a
+// page at a time on the stream pool, and live events arrive from the fan-out
+// (event_fanout.h) into a bounded queue. A watch whose queue fills (its reader is too slow)
+// is ended RESOURCE_EXHAUSTED; every ending tells the client to watch again from the last
+// sequence it received.
+#ifndef PROBATION_SERVICES_REFERRALS_SERVER_EVENT_WATCH_H_
+#define PROBATION_SERVICES_REFERRALS_SERVER_EVENT_WATCH_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "libs/server/worker_pool.h"
+#include "probation/referrals/v1/referral_service.grpc.pb.h"
+#include "services/referrals/domain/referral_store.h"
+#include "services/referrals/server/bounded_stream.h"
+#include "services/referrals/server/event_fanout.h"
+#include "services/referrals/server/open_streams.h"
+
+namespace probation::referrals {
+
+// What every watch of a process shares.
+struct WatchDependencies {
+  ReferralStore& store;
+  EventFanout& fanout;
+  OpenStreams& streams;
+  // Where catching up reads the store.
+  WorkerPool& pool;
+};
+
+class EventWatch final : public BoundedStream<v1::ReferralEvent>,
+                         public std::enable_shared_from_this<EventWatch> {
+ public:
+  // The reactor for a new watch: refused (finished) at once when the caller is not
+  // authenticated, may not watch, or has no place left.
+  static grpc::ServerWriteReactor<v1::ReferralEvent>* Start(
+      grpc::CallbackServerContext* context, const v1::WatchReferralEventsRequest& request,
+      absl::StatusOr<Identity> caller, const WatchDependencies& dependencies);
+
+  EventWatch(grpc::CallbackServerContext* context, Identity caller, int64_t after_sequence,
+             const WatchDependencies& dependencies);
+
+  // From the fan-out, under its lock. Attaches if the watch has seen every event up to `head`.
+  bool AttachIfAtLeast(int64_t head);
+  // Queues `event` if the caller may see it; false when the queue is full.
+  bool Offer(const std::shared_ptr<const v1::ReferralEvent>& event);
+
+ private:
+  void OnEnding() override;
+  void WriteDoneLocked() override ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AfterWrite() override;
+  grpc::Status PastMaxDuration() override;
+  std::string ResumeHint() override;
+
+  void ScheduleCatchUp();
+  void CatchUp();
+  // Queues the visible ones of `events` and starts writing; true if any was queued.
+  bool QueueLocked(std::vector<v1::ReferralEvent> events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  WatchDependencies dependencies_;
+  std::deque<std::shared_ptr<const v1::ReferralEvent>> queue_ ABSL_GUARDED_BY(mu_);
+  // The newest sequence queued or passed over.
+  int64_t after_ ABSL_GUARDED_BY(mu_);
+  bool attached_ ABSL_GUARDED_BY(mu_) = false;
+  bool catching_up_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace probation::referrals
+
+#endif  // PROBATION_SERVICES_REFERRALS_SERVER_EVENT_WATCH_H_
