@@ -359,10 +359,13 @@ def scenario(suite, stubs):
     # A call with no message at all (HEADERS ending the stream): gRPC 1.51 hands the
     # gateway's pass-through handler no request, and the gateway aborts on forwarding it.
     hostile["no message (HEADERS with END_STREAM)"] = [("te", "trailers")]
+    hostile[":scheme x, then 9.5 KB of headers"] = [("te", "trailers")] + PADDING
     for name, extra in hostile.items():
         body = None if name.startswith("no message") else EMPTY_MESSAGE
-        events, settings = h2_call(suite.edge_port, request_headers(edge, REGIONS_PATH, token,
-                                                                    extra), body)
+        headers = request_headers(edge, REGIONS_PATH, token, extra)
+        if name.startswith(":scheme"):
+            headers[1] = (":scheme", "x")
+        events, settings = h2_call(suite.edge_port, headers, body)
         reply = answer(events)
         print(f"edge answered {name}: {reply}")
         refused = reply is not None and (reply[0] in ("reset", "goaway") or
