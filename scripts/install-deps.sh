@@ -18,6 +18,7 @@ test_packages=(
   clang-format
   python3 python3-grpcio python3-protobuf python3-yaml
   curl iproute2 graphviz openssl
+  haproxy python3-h2
   clang libclang-rt-14-dev
 )
 # h2load speaks HTTP/2, so it can drive gRPC unary calls; pgbench comes with postgresql.

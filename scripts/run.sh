@@ -2,13 +2,16 @@
 # Installs what is missing, builds what it runs (the four services, the CLI and the health
 # probe; not the tests), and runs the whole suite in the foreground until Ctrl-C:
 # the catalogue, eligibility and referrals services (referrals on a SQLite file) behind the
-# gateway, the one public API. Prints how to call it, with a local token to do so.
+# gateway, the one public API, itself behind the HTTP/2 edge (HAProxy, deploy/edge/), which
+# alone listens on the public port. Prints how to call it, with a local token to do so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh catalogue eligibility referrals gateway probation probation-health-probe
 build_dir=${BUILD_DIR:-build}
-gateway_port=${GATEWAY_PORT:-50050}
+# The public port is the edge's; the gateway listens on loopback behind it.
+public_port=${EDGE_PORT:-50050}
+gateway_port=${GATEWAY_PORT:-50054}
 catalogue_port=${CATALOGUE_PORT:-50051}
 eligibility_port=${ELIGIBILITY_PORT:-50052}
 referrals_port=${REFERRALS_PORT:-50053}
@@ -51,14 +54,20 @@ REFERRALS_INTERNAL_SECRET="$internal_secret" start referrals \
   --database="${referrals_database}" --catalogue_address="localhost:${catalogue_port}" \
   --eligibility_address="localhost:${eligibility_port}"
 GATEWAY_INTERNAL_SECRET="$internal_secret" GATEWAY_JWT_HS256_SECRET="$jwt_secret" start gateway \
-  "${build_dir}/gateway/gateway" --port="${gateway_port}" \
+  "${build_dir}/gateway/gateway" --host=127.0.0.1 --port="${gateway_port}" \
   --catalogue_address="localhost:${catalogue_port}" \
   --eligibility_address="localhost:${eligibility_port}" \
   --referrals_address="localhost:${referrals_port}" --jwt_issuer="${jwt_issuer}"
 
+# The edge: plaintext HTTP/2 here; set EDGE_TLS_CERT (a PEM with the chain and the key) for
+# TLS. It logs one line per call to stdout.
+EDGE_BIND="${EDGE_BIND:-:${public_port}}" EDGE_GATEWAY_ADDRESS="127.0.0.1:${gateway_port}" \
+  EDGE_METRICS_BIND="${EDGE_METRICS_BIND:-127.0.0.1:9470}" start edge \
+  haproxy -f deploy/edge/haproxy.cfg
+
 probe="${build_dir}/tools/health_probe/probation-health-probe"
 for _ in $(seq 100); do
-  if "$probe" --addr="localhost:${gateway_port}" >/dev/null 2>&1; then break; fi
+  if "$probe" --addr="localhost:${public_port}" >/dev/null 2>&1; then break; fi
   sleep 0.1
 done
 
@@ -68,9 +77,10 @@ token=$(PROBATION_JWT_SECRET="${jwt_secret}" "$cli" token --issuer="${jwt_issuer
 
 cat <<INFO
 
-The suite is running (JSON logs above and below; Ctrl-C stops it). Call the gateway:
-  probation.gateway.v1.InterventionsGateway   localhost:${gateway_port}
-  health:  ${probe} --addr=localhost:${gateway_port}
+The suite is running (JSON logs above and below; Ctrl-C stops it). Call the gateway
+through the HTTP/2 edge (HAProxy; the gateway itself listens on 127.0.0.1:${gateway_port}):
+  probation.gateway.v1.InterventionsGateway   localhost:${public_port}
+  health:  ${probe} --addr=localhost:${public_port}
 
 A token for a London probation practitioner, valid 8 hours:
   export PROBATION_TOKEN=${token}
@@ -91,7 +101,7 @@ The services behind it (${catalogue_port}, ${eligibility_port}, ${referrals_port
 signed by the gateway.
 
 INFO
-# The suite runs whole or not at all: when any service exits, say which, and stop the rest.
+# The suite runs whole or not at all: when any process exits, say which, and stop the rest.
 exited=0
 status=0
 wait -n -p exited || status=$?

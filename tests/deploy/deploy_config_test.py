@@ -3,7 +3,9 @@ every environment variable compose.yaml and the Kubernetes manifests set is a se
 service accepts (read from the binary's own flag list), every port and probe matches the
 service, the images' build and runtime stages name only Debian 12 packages, the runtime
 packages provide every shared library the binary loads, and docs/configuration.md is generated from
-the binaries' flags.
+the binaries' flags. The HTTP/2 edge (deploy/edge/) is the only published or public
+endpoint, is configured only with the settings its HAProxy configuration reads, points at the
+gateway, and its configuration carries the caps and passes `haproxy -c`.
 
 Usage: deploy_config_test.py --repo DIR --binary NAME=PATH ... (NAME: catalogue, eligibility,
 referrals, gateway).
@@ -33,6 +35,9 @@ SERVICES = {
     "gateway": {"prefix": "GATEWAY", "dockerfile": "gateway/Dockerfile",
                 "health": "probation.gateway.v1.InterventionsGateway"},
 }
+
+EDGE_CONFIG = os.path.join("deploy", "edge", "haproxy.cfg")
+EDGE_DOCKERFILE = os.path.join("deploy", "edge", "Dockerfile")
 
 
 @functools.lru_cache(maxsize=None)
@@ -80,6 +85,18 @@ def port_of(address):
     return int(address.rsplit(":", 1)[1])
 
 
+def edge_config():
+    with open(repo_path(EDGE_CONFIG), encoding="utf-8") as file:
+        return file.read()
+
+
+def edge_variables():
+    """The EDGE_* settings the edge's HAProxy configuration reads from the environment."""
+    text = edge_config()
+    return set(re.findall(r"\$\{(EDGE_\w+)", text)) | set(re.findall(r"defined\((EDGE_\w+)\)",
+                                                                      text))
+
+
 class ComposeTest(unittest.TestCase):
     def setUp(self):
         self.compose = load_compose()["services"]
@@ -113,9 +130,22 @@ class ComposeTest(unittest.TestCase):
                             int(target_port),
                             int(self.compose[host]["environment"][f"{other}_PORT"]))
 
-    def test_only_the_gateway_is_published(self):
+    def test_only_the_edge_is_published_and_it_fronts_the_gateway(self):
         published = [name for name, spec in self.compose.items() if spec.get("ports")]
-        self.assertEqual(published, ["gateway"])
+        self.assertEqual(published, ["edge"])
+        edge = self.compose["edge"]
+        variables = edge["environment"]
+        self.assertLessEqual(set(variables), edge_variables())
+        gateway_port = self.compose["gateway"]["environment"]["GATEWAY_PORT"]
+        self.assertEqual(variables["EDGE_GATEWAY_ADDRESS"], f"gateway:{gateway_port}")
+        host_port, container_port = edge["ports"][0].split(":")
+        self.assertEqual(port_of(variables["EDGE_BIND"]), int(container_port))
+        self.assertEqual(int(host_port), int(gateway_port), "the public port is unchanged")
+        self.assertEqual(edge["depends_on"], {"gateway": {"condition": "service_healthy"}})
+        self.assertTrue(edge["read_only"])
+        self.assertEqual(edge["build"]["dockerfile"], EDGE_DOCKERFILE)
+        self.assertIn(f"/127.0.0.1/{port_of(variables['EDGE_METRICS_BIND'])}",
+                      " ".join(edge["healthcheck"]["test"]))
 
     def test_referrals_keep_their_data_on_a_named_volume_or_postgres(self):
         referrals = self.compose["referrals"]
@@ -181,6 +211,30 @@ class KubernetesTest(unittest.TestCase):
             names = {entry["name"] for entry in container["ports"]}
             for entry in doc["spec"]["ports"]:
                 self.assertIn(entry["targetPort"], names)
+
+    def test_only_the_edge_is_public_and_it_terminates_tls(self):
+        services = {doc["metadata"]["name"]: doc for _, doc in self.documents
+                    if doc["kind"] == "Service"}
+        public = sorted(name for name, doc in services.items()
+                        if doc["spec"].get("type") in ("LoadBalancer", "NodePort"))
+        self.assertEqual(public, ["edge"])
+        self.assertEqual(services["gateway"]["spec"]["type"], "ClusterIP")
+        pod = self.deployment("edge")["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        variables = self.environment(container)
+        self.assertLessEqual(set(variables), edge_variables())
+        gateway_port = services["gateway"]["spec"]["ports"][0]["port"]
+        self.assertEqual(variables["EDGE_GATEWAY_ADDRESS"], f"gateway:{gateway_port}")
+        ports = {entry["name"]: entry["containerPort"] for entry in container["ports"]}
+        self.assertEqual(ports, {"grpc": port_of(variables["EDGE_BIND"]),
+                                 "metrics": port_of(variables["EDGE_METRICS_BIND"])})
+        self.assertEqual(services["edge"]["spec"]["ports"][0]["targetPort"], "grpc")
+        mounts = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
+        self.assertEqual(os.path.dirname(variables["EDGE_TLS_CERT"]), mounts["tls"])
+        self.assertEqual(pod["volumes"][0]["secret"]["secretName"], "probation-edge-tls")
+        self.assertEqual(container["readinessProbe"]["httpGet"]["path"], "/healthz")
+        self.assertTrue(container["securityContext"]["readOnlyRootFilesystem"])
+        self.assertTrue(pod["securityContext"]["runAsNonRoot"])
 
     def test_secrets_come_from_secrets_and_referrals_share_postgres(self):
         referrals = self.deployment("referrals")
@@ -314,6 +368,62 @@ class ImageTest(unittest.TestCase):
                           if not re.match(r"lib(a|ub|t|l)san\d+$", package)}
                 missing = loaded - closure
                 self.assertFalse(missing, f"{service} loads libraries from {missing}")
+
+
+class EdgeConfigTest(unittest.TestCase):
+    """The caps the edge exists for are in its configuration, and HAProxy accepts it."""
+
+    def test_the_caps_are_there(self):
+        text = edge_config()
+        for name, pattern in {
+                "streams per connection": r"\n  tune\.h2\.max-concurrent-streams \d+\n",
+                "header fields per request": r"\n  tune\.http\.maxhdr \d+\n",
+                "header size": r"http-request return status 431 if \{ req\.hdrs,length gt \d+ \}",
+                "request rate": r"sc_http_req_rate\(0\) gt",
+                "rate per address": r"store conn_cur,http_req_rate\(10s\)",
+                "te other than trailers": r"!\{ req\.fhdr\(te\) -m str trailers \}",
+                "grpclb_client_stats": r"req\.hdr_cnt\(grpclb_client_stats\) gt 0",
+                "a call without a message": r"deny deny_status 400 if \{ req\.body_len lt 5 \}",
+                "HTTP/2 to the gateway": r"server gateway \S+ proto h2 check",
+                "HTTP/2 or TLS for callers": r'bind "\$\{EDGE_BIND\}" proto h2\n',
+                "TLS with a certificate": r'bind "\$\{EDGE_BIND\}" ssl crt "\$\{EDGE_TLS_CERT\}" alpn h2',
+                "gRPC health check": r"tcp-check expect binary 0+7\d+0+20801\n",
+                "slow headers": r"timeout http-request \d+s"}.items():
+            with self.subTest(cap=name):
+                self.assertRegex(text, pattern)
+
+    def test_haproxy_accepts_the_configuration(self):
+        for tls in (False, True):
+            with self.subTest(tls=tls), tempfile.TemporaryDirectory() as work:
+                environment = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+                               "EDGE_BIND": "127.0.0.1:50050",
+                               "EDGE_GATEWAY_ADDRESS": "127.0.0.1:50051"}
+                if tls:
+                    pem = os.path.join(work, "edge.pem")
+                    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                    "-subj", "/CN=edge.test", "-days", "1", "-keyout", pem,
+                                    "-out", os.path.join(work, "cert.pem")],
+                                   capture_output=True, check=True)
+                    with open(os.path.join(work, "cert.pem"), encoding="utf-8") as cert, \
+                            open(pem, "a", encoding="utf-8") as out:
+                        out.write(cert.read())
+                    environment["EDGE_TLS_CERT"] = pem
+                check = subprocess.run(["haproxy", "-c", "-f", repo_path(EDGE_CONFIG)],
+                                       env=environment, capture_output=True, text=True,
+                                       check=False)
+                self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+
+    def test_the_image_is_debian_12_non_root_with_the_configuration(self):
+        stages = dockerfile_stages(repo_path(EDGE_DOCKERFILE))
+        self.assertEqual([base for base, _ in stages], ["debian:12-slim"])
+        text = stages[0][1]
+        self.assertEqual(apt_installed_in(text), ["haproxy"])
+        self.assertRegex(text, r"USER 10001")
+        self.assertIn("COPY deploy/edge/haproxy.cfg /etc/haproxy/edge.cfg", text)
+        self.assertIn('ENTRYPOINT ["/usr/sbin/haproxy", "-f", "/etc/haproxy/edge.cfg"]', text)
+        policy = debian_candidates(["haproxy"])["haproxy"]
+        self.assertNotIn(policy[0], (None, "(none)"))
+        self.assertIn("bookworm", policy[1])
 
 
 class ConfigurationPageTest(unittest.TestCase):

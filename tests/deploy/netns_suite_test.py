@@ -2,7 +2,8 @@
 its own host (a network namespace joined to the others by veth pairs and a bridge, with the
 service names in its /etc/hosts), configured only through the environment variables
 compose.yaml sets, the referrals volume as a directory. A client on the outside host drives
-a referral through the gateway's published port; then one service is restarted with a new
+a referral through the published port, the HTTP/2 edge (HAProxy with deploy/edge/haproxy.cfg)
+in front of the gateway; then one service is restarted with a new
 configuration while the others keep running, and the flow goes on with its data intact.
 
 Needs root (ip netns). Exits 77 (skipped) without it.
@@ -23,13 +24,14 @@ import time
 
 import yaml
 
-SERVICES = ["catalogue", "eligibility", "referrals", "gateway"]
+SERVICES = ["catalogue", "eligibility", "referrals", "gateway", "edge"]
 BINARIES = {
     "catalogue": "services/catalogue/catalogue",
     "eligibility": "services/eligibility/eligibility",
     "referrals": "services/referrals/referrals",
     "gateway": "gateway/gateway",
 }
+EDGE = ["haproxy", "-f", "deploy/edge/haproxy.cfg"]
 SUBNET = "10.231.{}.{}"
 SKIP = 77
 
@@ -129,9 +131,12 @@ class Deployment:
 
     def start(self, service, overrides=None):
         log = open(os.path.join(self.work, f"{service}.log"), "a", encoding="utf-8")
+        if service == "edge":  # the image's configuration file, from the repository
+            command = [EDGE[0], EDGE[1], os.path.join(self.repo, EDGE[2])]
+        else:
+            command = [os.path.join(self.build, BINARIES[service])]
         self.processes[service] = subprocess.Popen(
-            ["ip", "netns", "exec", self.namespace(service),
-             os.path.join(self.build, BINARIES[service])],
+            ["ip", "netns", "exec", self.namespace(service), *command],
             env=self.environment(service, overrides), stdout=log, stderr=subprocess.STDOUT)
         self.wait_healthy(service)
 
@@ -143,7 +148,8 @@ class Deployment:
     def wait_healthy(self, service):
         """The container health check compose.yaml gives the service, run on its host."""
         probe = self.compose[service]["healthcheck"]["test"][1:]
-        probe[0] = os.path.join(self.build, "tools/health_probe/probation-health-probe")
+        if probe[0] == "probation-health-probe":
+            probe[0] = os.path.join(self.build, "tools/health_probe/probation-health-probe")
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.processes[service].poll() is not None:
@@ -161,8 +167,9 @@ class Deployment:
     # --- the client on the outside host ----------------------------------------------------
 
     def gateway_address(self):
-        published = self.compose["gateway"]["ports"][0].split(":")[0]
-        return f"{self.addresses['gateway']}:{published}"
+        """The published port: the edge's, in front of the gateway."""
+        published = self.compose["edge"]["ports"][0].split(":")[0]
+        return f"{self.addresses['edge']}:{published}"
 
     def token(self, role, region):
         cli = os.path.join(self.build, "tools/probation/probation")
@@ -209,7 +216,7 @@ def scenario(deployment):
     moved = deployment.cli(team, "referrals", "transition", created["id"],
                            "--to=awaiting-assessment")[0]
     check(moved["state"] == "REFERRAL_STATE_AWAITING_ASSESSMENT", "moved on by the team")
-    print("flow through the gateway: ok")
+    print("flow through the edge and the gateway: ok")
 
     # A new configuration for the referrals service; the others keep running.
     others = {name: deployment.processes[name].pid for name in SERVICES if name != "referrals"}
