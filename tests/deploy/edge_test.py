@@ -418,6 +418,22 @@ def scenario(suite, stubs):
     check(not alive or gateway_log_mentions_te(suite),
           "directly, the gateway's own parser meets the te header")
 
+    # The gateway itself survives what the edge keeps from it: a call with no message is
+    # refused INVALID_ARGUMENT, and a rapid-reset flood straight at it leaves it serving.
+    direct = f"127.0.0.1:{suite.gateway_port}"
+    events, _ = h2_call(suite.gateway_port,
+                        request_headers(direct, REGIONS_PATH, token, [("te", "trailers")]), None)
+    reply = answer(events)
+    print(f"the gateway alone answered a call with no message: {reply}")
+    check(reply == ("http", "200", "3"), f"INVALID_ARGUMENT for no message: {reply}")
+    sent, elapsed, _ = rapid_reset_flood(suite.gateway_port, direct, token, FLOOD_STREAMS,
+                                         "127.0.0.3")
+    time.sleep(1.0)
+    check(suite.processes["gateway"].alive(), "the gateway survives a flood straight at it")
+    code, regions = grpc_list_regions(direct, token, stubs)
+    check(code.name == "OK", f"ListRegions straight at the gateway after its flood: {code}")
+    print(f"straight at the gateway: {sent} streams reset in {elapsed:.2f}s; still serving")
+
 
 def main():
     parser = argparse.ArgumentParser()
