@@ -80,6 +80,8 @@ class Suite:
             env["REFERRALS_ADDRESS"] = f"127.0.0.1:{self.ports.get('referrals', 0)}"
             env["JWT_ISSUER"] = ISSUER
             env["JWT_HS256_SECRET"] = TOKEN_SECRET
+            # One token drives the whole load: the per-caller limit would measure itself.
+            env["CALLER_RATE_LIMIT"] = "0"
         full = {k: v for k, v in os.environ.items() if not k.startswith(prefix)}
         full.update({prefix + k: v for k, v in env.items()})
         return full

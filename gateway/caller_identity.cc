@@ -56,9 +56,15 @@ absl::StatusOr<Identity> Authenticate(const grpc::ServerContextBase& context,
   return caller;
 }
 
-Authenticator BearerTokenAuthenticator(const JwtVerifier& verifier) {
-  return [&verifier](const grpc::ServerContextBase& context) {
-    return Authenticate(context, verifier, absl::Now());
+Authenticator BearerTokenAuthenticator(const JwtVerifier& verifier, CallerRateLimiter* limiter) {
+  return [&verifier, limiter](const grpc::ServerContextBase& context) -> absl::StatusOr<Identity> {
+    const absl::Time now = absl::Now();
+    absl::StatusOr<Identity> caller = Authenticate(context, verifier, now);
+    if (!caller.ok() || limiter == nullptr) return caller;
+    if (absl::Status admitted = limiter->Admit(caller->actor, now); !admitted.ok()) {
+      return admitted;
+    }
+    return caller;
   };
 }
 

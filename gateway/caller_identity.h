@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gateway/caller_rate_limit.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/server_context.h"
 #include "libs/auth/jwt.h"
@@ -29,8 +30,9 @@ absl::StatusOr<Identity> Authenticate(const grpc::ServerContextBase& context,
                                       const JwtVerifier& verifier, absl::Time now);
 
 // The gateway's Authenticator (libs/server/identified_call.h): bearer tokens checked by
-// `verifier`, which must outlive it.
-Authenticator BearerTokenAuthenticator(const JwtVerifier& verifier);
+// `verifier`, then each caller's rate by `limiter` (if any); both must outlive it.
+Authenticator BearerTokenAuthenticator(const JwtVerifier& verifier,
+                                       CallerRateLimiter* limiter = nullptr);
 
 // How long a backend call may last: a unary call gets the caller's remaining time capped by
 // the default timeout; a stream lives as long as the caller's own call.

@@ -172,9 +172,11 @@ struct GetReferralCall {
 }  // namespace
 
 GatewayServer::GatewayServer(JwtVerifier verifier, BackendCallOptions options,
-                             const Backends& backends, absl::Duration catalogue_cache_ttl)
+                             const Backends& backends, absl::Duration catalogue_cache_ttl,
+                             const CallerRateLimit& rate_limit)
     : verifier_(std::move(verifier)),
-      authenticate_(BearerTokenAuthenticator(verifier_)),
+      rate_limiter_(rate_limit),
+      authenticate_(BearerTokenAuthenticator(verifier_, &rate_limiter_)),
       options_(std::move(options)),
       catalogue_cache_(catalogue_cache_ttl),
       catalogue_(catalogue::v1::CatalogueService::NewStub(backends.catalogue)),

@@ -62,9 +62,10 @@ using GatewayService =
 class GatewayServer final : public GatewayService {
  public:
   // FindInterventions keeps the catalogue's interventions for `catalogue_cache_ttl` (zero:
-  // fetches them for every call).
+  // fetches them for every call). Each caller is held to `rate_limit`.
   GatewayServer(JwtVerifier verifier, BackendCallOptions options, const Backends& backends,
-                absl::Duration catalogue_cache_ttl = absl::Seconds(30));
+                absl::Duration catalogue_cache_ttl = absl::Seconds(30),
+                const CallerRateLimit& rate_limit = CallerRateLimit());
 
   // Passed on unchanged to the service behind.
   grpc::ServerUnaryReactor* ListInterventions(grpc::CallbackServerContext* context,
@@ -166,6 +167,7 @@ class GatewayServer final : public GatewayService {
       const grpc::CallbackServerContext& context);
 
   JwtVerifier verifier_;
+  CallerRateLimiter rate_limiter_;
   const Authenticator authenticate_;
   BackendCallOptions options_;
   OpenWatches watches_;

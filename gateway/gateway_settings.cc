@@ -35,6 +35,11 @@ ABSL_FLAG(absl::Duration, catalogue_cache_ttl, absl::Seconds(30),
           "How long `FindInterventions` reuses the catalogue's interventions (per kind and need "
           "area) before fetching them again; `0s` fetches them for every call. The eligibility "
           "service refreshes its own copy every `--catalogue_refresh_interval`.");
+ABSL_FLAG(double, caller_rate_limit, 100,
+          "Calls per second each caller (token subject) may make over time, beyond which the "
+          "gateway answers RESOURCE_EXHAUSTED with a RetryInfo; `0` turns the limit off.");
+ABSL_FLAG(int, caller_burst, 200,
+          "Calls a caller may make at once, after being idle (at least 1).");
 
 namespace probation::gateway {
 namespace {
@@ -99,6 +104,14 @@ GatewaySettings ReadGatewaySettings(const ServiceMain& service) {
                         absl::Milliseconds(100));
   settings.catalogue_cache_ttl = absl::GetFlag(FLAGS_catalogue_cache_ttl);
   service.CheckDuration("catalogue_cache_ttl", settings.catalogue_cache_ttl, absl::ZeroDuration());
+  settings.rate_limit.calls_per_second = absl::GetFlag(FLAGS_caller_rate_limit);
+  if (!(settings.rate_limit.calls_per_second >= 0 && settings.rate_limit.calls_per_second <= 1e6)) {
+    service.Fail("caller_rate_limit", "must be 0 (off) to 1000000");
+  }
+  settings.rate_limit.burst = absl::GetFlag(FLAGS_caller_burst);
+  if (settings.rate_limit.burst < 1 || settings.rate_limit.burst > 1000000) {
+    service.Fail("caller_burst", "must be 1-1000000");
+  }
   settings.backend_calls.internal_secret = service.internal_secret();
   return settings;
 }

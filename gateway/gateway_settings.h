@@ -9,6 +9,7 @@
 
 #include "absl/time/time.h"
 #include "gateway/caller_identity.h"
+#include "gateway/caller_rate_limit.h"
 #include "grpcpp/security/server_credentials.h"
 #include "libs/auth/jwt.h"
 #include "libs/service/service_main.h"
@@ -27,6 +28,7 @@ struct GatewaySettings {
   int max_message_bytes = 0;
   absl::Duration health_check_interval;
   absl::Duration catalogue_cache_ttl;
+  CallerRateLimit rate_limit;
 };
 
 // The settings from the flags and the environment; an invalid one exits through

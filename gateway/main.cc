@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
       gateway::CreateBackendChannel(settings.referrals_address, gateway::ReferralsReadMethods(),
                                     channels)};
   gateway::GatewayServer gateway_service(*std::move(settings.verifier), settings.backend_calls,
-                                         backends, settings.catalogue_cache_ttl);
+                                         backends, settings.catalogue_cache_ttl,
+                                         settings.rate_limit);
 
   probation::ServerOptions options;
   options.services = {&gateway_service};

@@ -12,6 +12,8 @@
 #include "absl/time/clock.h"
 #include "gateway/backend_channel.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -404,6 +406,49 @@ TEST_F(GatewayServerTest, AnOversizedMessageIsRefusedAndTheGatewayCarriesOn) {
   Authorise(after);
   catalogue::v1::ListRegionsResponse regions;
   EXPECT_TRUE(stub_->ListRegions(&after, {}, &regions).ok());
+}
+
+TEST_F(GatewayServerTest, EachCallerIsHeldToItsRateAndToldWhenToRetry) {
+  auto verifier = JwtVerifier::Create({JwtAlgorithm::kHs256, kTokenSecret}, kIssuer);
+  ASSERT_TRUE(verifier.ok());
+  BackendCallOptions options;
+  options.internal_secret = kInternalSecret;
+  const Backends backends{
+      CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->catalogue.server->port()),
+                           CatalogueReadMethods(), {}),
+      CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->eligibility->server->port()),
+                           EligibilityReadMethods(), {}),
+      CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->server->port()),
+                           ReferralsReadMethods(), {})};
+  GatewayServer limited(*std::move(verifier), options, backends, absl::Seconds(30),
+                        {/*calls_per_second=*/0.5, /*burst=*/2});
+  ServerOptions server_options;
+  server_options.address = "127.0.0.1:0";
+  server_options.services = {&limited};
+  auto server = GrpcServer::Start(server_options);
+  ASSERT_TRUE(server.ok());
+  auto stub = v1::InterventionsGateway::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", (*server)->port()), grpc::InsecureChannelCredentials()));
+  auto list_regions = [&](const std::string& token) {
+    grpc::ClientContext context;
+    Authorise(context, token);
+    catalogue::v1::ListRegionsResponse regions;
+    return stub->ListRegions(&context, {}, &regions);
+  };
+  const std::string practitioner = Token();
+  EXPECT_TRUE(list_regions(practitioner).ok());
+  EXPECT_TRUE(list_regions(practitioner).ok());
+  const grpc::Status refused = list_regions(practitioner);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(refused.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::RetryInfo retry;
+  ASSERT_TRUE(details.details(0).UnpackTo(&retry));
+  EXPECT_GT(retry.retry_delay().seconds() * 1000 + retry.retry_delay().nanos() / 1000000, 0);
+  // Another caller has its own allowance.
+  EXPECT_TRUE(list_regions(Token("programme_team")).ok());
+  (*server)->Shutdown(absl::Seconds(1));
 }
 
 // Ends `method` (a full path) on `channel` without sending any message: HEADERS, then the
