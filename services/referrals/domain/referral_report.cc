@@ -194,6 +194,9 @@ absl::Status ReferralReports::ExportReferrals(const v1::ExportReferralsRequest& 
   query.intervention = filter->intervention;
   query.created_from_us = filter->start_us;
   query.created_before_us = filter->end_us;
+  // Already within the caller's region or provider; this leaves out the limited-access cases
+  // the caller may not see (the report's counts name nobody, so it keeps them).
+  if (absl::Status status = NarrowToScope(caller, query); !status.ok()) return status;
   query.order = ListOrder::kOldest;
   query.page_size = kExportPage;
   query.count = false;

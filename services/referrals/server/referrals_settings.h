@@ -22,6 +22,9 @@ struct ReferralsSettings {
   absl::Duration dependency_timeout;
   absl::Duration retention_interval;
   int workers = 0;
+  absl::Duration access_audit_retention;
+  absl::Duration case_access_refresh;
+  int out_of_scope_refusals_per_hour = 0;
 };
 
 // The settings from the flags and the environment; an invalid one exits through
