@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   referrals::ReferralWorkflow workflow(machines, *store, interventions, eligibility, nullptr,
                                        {&audit, &refusals});
   referrals::CapacityWorkflow capacity(machines, *store, interventions);
-  referrals::ReferralReports reports(machines, *store);
+  referrals::ReferralReports reports(machines, *store, &audit);
   referrals::EventBell bell;
   probation::WorkerPool pool(settings.workers);
   referrals::ReferralServer referral_service(workflow, capacity, reports, *store, bell, pool,

@@ -95,8 +95,8 @@ inline std::unique_ptr<RunningReferrals> StartReferrals() {
       referrals::CallerGuards{running->audit.get(), running->refusals.get()});
   running->capacity = std::make_unique<referrals::CapacityWorkflow>(
       running->machines, *running->store, *running->interventions);
-  running->reports =
-      std::make_unique<referrals::ReferralReports>(running->machines, *running->store);
+  running->reports = std::make_unique<referrals::ReferralReports>(
+      running->machines, *running->store, running->audit.get());
   running->service = std::make_unique<referrals::ReferralServer>(
       *running->workflow, *running->capacity, *running->reports, *running->store, running->bell,
       running->pool, kTestIdentitySecret, *running->case_access);

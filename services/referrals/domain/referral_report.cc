@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/names/resource_name.h"
@@ -204,7 +205,13 @@ absl::Status ReferralReports::ExportReferrals(const v1::ExportReferralsRequest& 
     absl::StatusOr<ListPage> page = store_.List(query);
     if (!page.ok()) return page.status();
     std::string chunk;
+    const absl::Time now = absl::Now();
     for (const v1::Referral& referral : page->referrals) {
+      // No CRN leaves in the CSV, but the person's referral does: the audit keeps whose.
+      if (audit_ != nullptr) {
+        audit_->Record(AccessRecordOf(caller, "ExportReferrals", referral.person().crn(),
+                                      referral.name(), v1::AccessRecord::OUTCOME_ALLOWED, now));
+      }
       const v1::ClosingOutcome outcome = machines_.OutcomeOf(referral.state());
       const std::string fields[] = {
           referral.reference(),

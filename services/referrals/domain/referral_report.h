@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "libs/auth/identity.h"
 #include "probation/referrals/v1/referral_service.pb.h"
+#include "services/referrals/domain/access_audit.h"
 #include "services/referrals/domain/referral_store.h"
 #include "services/referrals/domain/state_machine_set.h"
 
@@ -18,8 +19,10 @@ namespace probation::referrals {
 
 class ReferralReports {
  public:
-  ReferralReports(const StateMachineSet& machines, ReferralStore& store)
-      : machines_(machines), store_(store) {}
+  // `audit` (may be null) records each exported referral.
+  ReferralReports(const StateMachineSet& machines, ReferralStore& store,
+                  AccessAudit* audit = nullptr)
+      : machines_(machines), store_(store), audit_(audit) {}
 
   absl::StatusOr<v1::ReferralReport> GetReferralReport(const v1::GetReferralReportRequest& request,
                                                        const Identity& caller);
@@ -32,6 +35,7 @@ class ReferralReports {
  private:
   const StateMachineSet& machines_;
   ReferralStore& store_;
+  AccessAudit* audit_;
 };
 
 // The report's figures from the store's raw data.
