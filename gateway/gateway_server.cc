@@ -386,6 +386,30 @@ grpc::ServerUnaryReactor* GatewayServer::ExportPersonData(grpc::CallbackServerCo
   return PassThrough(context, request, response, "ExportPersonData");
 }
 
+grpc::ServerUnaryReactor* GatewayServer::SetCaseAccess(grpc::CallbackServerContext* context,
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "SetCaseAccess");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetCaseAccess(grpc::CallbackServerContext* context,
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "GetCaseAccess");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::DeleteCaseAccess(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "DeleteCaseAccess");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::ListAccessRecords(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "ListAccessRecords");
+}
+
 grpc::ServerUnaryReactor* GatewayServer::AmendReferral(grpc::CallbackServerContext* context,
                                                        const grpc::ByteBuffer* request,
                                                        grpc::ByteBuffer* response) {

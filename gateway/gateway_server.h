@@ -56,7 +56,11 @@ using GatewayService =
     GeneratedGateway::WithRawCallbackMethod_GetCapacity<
     GeneratedGateway::WithRawCallbackMethod_BatchGetAvailability<
     GeneratedGateway::WithRawCallbackMethod_GetReferralReport<
-    GeneratedGateway::CallbackService>>>>>>>>>>>>>>>>>>>>>;
+    GeneratedGateway::WithRawCallbackMethod_SetCaseAccess<
+    GeneratedGateway::WithRawCallbackMethod_GetCaseAccess<
+    GeneratedGateway::WithRawCallbackMethod_DeleteCaseAccess<
+    GeneratedGateway::WithRawCallbackMethod_ListAccessRecords<
+    GeneratedGateway::CallbackService>>>>>>>>>>>>>>>>>>>>>>>>>;
 // clang-format on
 
 class GatewayServer final : public GatewayService {
@@ -126,6 +130,18 @@ class GatewayServer final : public GatewayService {
                                                  const grpc::ByteBuffer* request,
                                                  grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetReferralReport(grpc::CallbackServerContext* context,
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* SetCaseAccess(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetCaseAccess(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* DeleteCaseAccess(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListAccessRecords(grpc::CallbackServerContext* context,
                                               const grpc::ByteBuffer* request,
                                               grpc::ByteBuffer* response) override;
 

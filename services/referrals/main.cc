@@ -1,13 +1,17 @@
 // The referrals service: loads and validates the state machines, opens the store (a SQLite
-// file or PostgreSQL), connects to the catalogue and eligibility services, purges stale
-// drafts now and then, and serves probation.referrals.v1.ReferralService until SIGTERM.
+// file or PostgreSQL), loads the limited-access cases, connects to the catalogue and
+// eligibility services, purges stale drafts and old audit records now and then, and serves
+// probation.referrals.v1.ReferralService until SIGTERM.
 #include <memory>
 #include <string>
 
+#include "libs/logging/json_log.h"
 #include "libs/service/service_main.h"
 #include "services/referrals/domain/access_policy.h"
+#include "services/referrals/server/access_audit_batcher.h"
 #include "services/referrals/server/draft_retention.h"
 #include "services/referrals/server/grpc_dependencies.h"
+#include "services/referrals/server/periodic_job.h"
 #include "services/referrals/server/referral_server.h"
 #include "services/referrals/server/referral_state_metrics.h"
 #include "services/referrals/server/referrals_settings.h"
@@ -23,9 +27,20 @@ int main(int argc, char** argv) {
   referrals::GrpcInterventionDirectory interventions(settings.catalogue,
                                                      settings.dependency_timeout);
   referrals::GrpcEligibilityGate eligibility(settings.eligibility, settings.dependency_timeout);
-  referrals::ReferralWorkflow workflow(machines, *store, interventions, eligibility);
+  // Made after the store and before the server: on the way out, once the calls have drained,
+  // it writes their last records before the store closes.
+  referrals::AccessAuditBatcher audit(*store);
+  referrals::RefusalLimiter refusals(settings.out_of_scope_refusals_per_hour);
+  referrals::CaseAccessWorkflow case_access(*store, &audit);
+  // Without its limited-access cases the service would show them to everyone: it does not
+  // start without them.
+  const absl::Status rules = case_access.RefreshRules();
+  service.OpenedOrExit(rules.ok() ? absl::StatusOr<bool>(true) : absl::StatusOr<bool>(rules),
+                       "limited-access cases");
+  referrals::ReferralWorkflow workflow(machines, *store, interventions, eligibility, nullptr,
+                                       {&audit, &refusals});
   referrals::CapacityWorkflow capacity(machines, *store, interventions);
-  referrals::ReferralReports reports(machines, *store);
+  referrals::ReferralReports reports(machines, *store, &audit);
   referrals::EventBell bell;
   probation::WorkerPool pool(settings.workers);
   probation::WorkerPool stream_pool(settings.stream_workers);
@@ -34,7 +49,7 @@ int main(int argc, char** argv) {
   service.OpenedOrExit(fanout.Start(), "event reader");
   referrals::ReferralServer referral_service(workflow, capacity, reports, *store, bell, pool,
                                              {fanout, streams, stream_pool},
-                                             service.internal_secret());
+                                             service.internal_secret(), case_access);
   auto state_metrics = std::make_shared<referrals::ReferralStateMetrics>(*store);
   service.metrics().Add(state_metrics);
 
@@ -44,8 +59,25 @@ int main(int argc, char** argv) {
   service.Serve(options, {{"database", settings.postgres ? "postgresql" : "sqlite"},
                           {"workers", settings.workers}});
   referrals::DraftRetention retention(workflow, settings.retention_interval);
+  referrals::PeriodicJob case_access_refresh(settings.case_access_refresh, [&] {
+    if (absl::Status status = case_access.RefreshRules(); !status.ok()) {
+      probation::Log(spdlog::level::err, "case_access_refresh_failed",
+                     {{"error", std::string(status.message())}});
+    }
+  });
+  referrals::PeriodicJob audit_retention(settings.retention_interval, [&] {
+    absl::StatusOr<int> purged = case_access.PurgeAccessRecords(settings.access_audit_retention);
+    if (!purged.ok()) {
+      probation::Log(spdlog::level::err, "access_audit_purge_failed",
+                     {{"error", std::string(purged.status().message())}});
+    } else if (*purged > 0) {
+      probation::Log(spdlog::level::info, "access_records_purged", {{"count", *purged}});
+    }
+  });
   return service.WaitForTermination([&] {
     retention.Stop();
+    case_access_refresh.Stop();
+    audit_retention.Stop();
     bell.Close();
     fanout.Close();
   });

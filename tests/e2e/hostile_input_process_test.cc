@@ -1,7 +1,8 @@
 // Hostile input through the gateway, with the four binaries running as operators run them:
 // tokens that are expired, tampered, unsigned or foreign; oversized messages; page sizes and
 // page tokens out of bounds; injection-like filter values; bytes that are not the message
-// they claim to be; a provider reaching for another's referral. Each gets the status AIP-193
+// they claim to be; a provider reaching for another's referral; probes of another scope's
+// referral and limited-access cases. Each gets the status AIP-193
 // asks for, no process dies, nothing stored changes, and no log line holds the person's CRN
 // or date of birth or stops being one JSON object.
 #include <climits>
@@ -542,6 +543,119 @@ TEST_F(HostileInputTest, MadeUpMethodNamesShareOneUnknownSeriesInTheMetrics) {
   for (const std::string& log : suite_->Logs()) {
     EXPECT_THAT(log, Not(HasSubstr("NoSuchMethod")));
   }
+}
+
+// A bearer token for staff member `subject` in `role`, working in `region`.
+std::string StaffToken(absl::string_view subject, absl::string_view role,
+                       absl::string_view region) {
+  TokenClaims claims;
+  claims.subject = std::string(subject);
+  claims.roles = {std::string(role)};
+  claims.region = std::string(region);
+  auto token = MintJwt({JwtAlgorithm::kHs256, testing::kSuiteTokenSecret}, testing::kSuiteIssuer,
+                       claims, absl::Now(), absl::Hours(1));
+  EXPECT_TRUE(token.ok()) << token.status();
+  return token.ok() ? *token : std::string();
+}
+
+// Scope at its edges (issue 23, items 5 to 7): a Welsh practitioner's draft does not block
+// London's referral of the same person; submitting it is refused in words that name nothing
+// of London's, and the probe is in the access audit an admin lists; a case restricted to one
+// member of staff is NOT_FOUND to the others, in reads, listings and the watch stream.
+TEST_F(HostileInputTest, ScopeHoldsFromSubmissionNamesNothingAndHidesLimitedCases) {
+  const std::string welsh = StaffToken("pp-wales-probe", "probation_practitioner", "wales");
+  const std::string trusted = StaffToken("pp-trusted", "probation_practitioner", "london");
+  const std::string intervention =
+      EligibleIntervention(catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION);
+
+  referrals::v1::CreateReferralRequest create;
+  create.set_request_id("scope-wales-1");
+  create.mutable_referral()->set_intervention(intervention);
+  *create.mutable_referral()->mutable_person() = Person();
+  create.mutable_referral()->set_region("wales");
+  referrals::v1::Referral welsh_draft;
+  auto welsh_context = As(welsh);
+  ASSERT_TRUE(stub_->CreateReferral(welsh_context.get(), create, &welsh_draft).ok());
+  create.set_request_id("scope-london-1");
+  create.mutable_referral()->set_region("london");
+  const referrals::v1::Referral london = CreateAndSubmit(practitioner_, create);
+  ASSERT_EQ(london.state(), referrals::v1::REFERRAL_STATE_SUBMITTED)
+      << "the Welsh draft did not block London's referral";
+
+  referrals::v1::SubmitReferralRequest submit;
+  submit.set_name(welsh_draft.name());
+  submit.set_etag(welsh_draft.etag());
+  submit.set_override_reason("Moving to Wales next month");
+  referrals::v1::Referral refused;
+  auto submit_context = As(welsh);
+  const grpc::Status probe = stub_->SubmitReferral(submit_context.get(), submit, &refused);
+  EXPECT_EQ(probe.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(probe.error_message(), "the person already has an open referral to this intervention");
+  EXPECT_THAT(probe.error_message(), Not(HasSubstr(london.id())));
+
+  // The probe is in the audit, written within a moment.
+  bool audited = false;
+  for (int attempt = 0; attempt < 50 && !audited; ++attempt) {
+    referrals::v1::ListAccessRecordsRequest list;
+    list.set_actor("pp-wales-probe");
+    referrals::v1::ListAccessRecordsResponse records;
+    auto admin_context = As(admin_);
+    const grpc::Status listed = stub_->ListAccessRecords(admin_context.get(), list, &records);
+    ASSERT_TRUE(listed.ok()) << listed.error_message();
+    for (const auto& record : records.records()) {
+      audited |= record.outcome() == referrals::v1::AccessRecord::OUTCOME_REFUSED_OUT_OF_SCOPE &&
+                 record.method() == "SubmitReferral" && record.crn() == kCrn &&
+                 record.referral() == london.name();
+    }
+    if (!audited) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_TRUE(audited) << "the probe is in the access audit";
+
+  // The case restricted to pp-trusted: every other London practitioner is kept out.
+  referrals::v1::SetCaseAccessRequest limit;
+  limit.mutable_case_access()->set_name(absl::StrCat("cases/", kCrn, "/access"));
+  limit.mutable_case_access()->add_restricted_to_actors("pp-trusted");
+  limit.mutable_case_access()->set_reason("The person is a member of staff");
+  referrals::v1::CaseAccess access;
+  auto limit_context = As(admin_);
+  ASSERT_TRUE(stub_->SetCaseAccess(limit_context.get(), limit, &access).ok());
+
+  referrals::v1::GetReferralRequest get;
+  get.set_name(london.name());
+  referrals::v1::Referral read;
+  auto get_context = As(practitioner_);
+  EXPECT_EQ(stub_->GetReferral(get_context.get(), get, &read).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  auto trusted_context = As(trusted);
+  EXPECT_TRUE(stub_->GetReferral(trusted_context.get(), get, &read).ok());
+  referrals::v1::ListReferralsRequest list;
+  list.set_crn(kCrn);
+  referrals::v1::ListReferralsResponse page;
+  auto list_context = As(practitioner_);
+  ASSERT_TRUE(stub_->ListReferrals(list_context.get(), list, &page).ok());
+  EXPECT_EQ(page.referrals_size(), 0);
+  EXPECT_EQ(page.total_size(), 0);
+
+  // A referral of someone else, made after, marks where the watch has read up to.
+  common::v1::PersonProfile other = Person();
+  other.set_crn("H271828");
+  create.set_request_id("scope-marker-1");
+  *create.mutable_referral()->mutable_person() = other;
+  referrals::v1::Referral marker;
+  auto marker_context = As(practitioner_);
+  ASSERT_TRUE(stub_->CreateReferral(marker_context.get(), create, &marker).ok());
+  auto watch_context = As(practitioner_);
+  referrals::v1::WatchReferralEventsRequest from_start;
+  auto watch = stub_->WatchReferralEvents(watch_context.get(), from_start);
+  referrals::v1::ReferralEvent event;
+  bool reached_marker = false;
+  while (!reached_marker && watch->Read(&event)) {
+    EXPECT_NE(event.referral().person().crn(), kCrn) << "the watch showed the restricted case";
+    reached_marker = event.referral().id() == marker.id();
+  }
+  EXPECT_TRUE(reached_marker);
+  watch_context->TryCancel();
+  watch->Finish();
 }
 
 }  // namespace

@@ -234,5 +234,36 @@ TEST_F(ProbationCliTest, AmendsSetsPlacesReportsAndExports) {
   EXPECT_EQ(data["events"].size(), 3u) << "created, submitted, amended";
 }
 
+// An admin limits who may see a case, reads it back, lists the audit and lifts the limits.
+TEST_F(ProbationCliTest, ManagesCaseAccessAndListsTheAccessAudit) {
+  const std::string admin = testing::SuiteToken("admin", "");
+  Finished not_admin =
+      Run({"case-access", "set", "C577217", "--exclude=pp-9", "--reason=a relative"},
+          testing::SuiteToken("probation_practitioner", "london"));
+  EXPECT_EQ(not_admin.exit_code, 1);
+  EXPECT_THAT(not_admin.output, HasSubstr("PERMISSION_DENIED"));
+  Finished no_reason = Run({"case-access", "set", "C577217", "--exclude=pp-9"}, admin);
+  EXPECT_EQ(no_reason.exit_code, 1);
+  EXPECT_THAT(no_reason.output, HasSubstr("case_access.reason"));
+  Finished set = Run({"case-access", "set", "C577217", "--exclude=pp-9,pp-10", "--restrict_to=pp-7",
+                      "--reason=A member of staff"},
+                     admin);
+  ASSERT_EQ(set.exit_code, 0) << set.output;
+  Finished got = Run({"case-access", "get", "C577217"}, admin);
+  ASSERT_EQ(got.exit_code, 0) << got.output;
+  EXPECT_THAT(got.output, HasSubstr("pp-9, pp-10"));
+  EXPECT_THAT(got.output, HasSubstr("pp-7"));
+  Finished records = Run({"--json", "person", "access-records", "C577217"}, admin);
+  ASSERT_EQ(records.exit_code, 0) << records.output;
+  Finished lifted = Run({"case-access", "delete", "C577217"}, admin);
+  ASSERT_EQ(lifted.exit_code, 0) << lifted.output;
+  Finished gone = Run({"case-access", "get", "C577217"}, admin);
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_THAT(gone.output, HasSubstr("NOT_FOUND"));
+  Finished bad_time = Run({"person", "access-records", "--from=yesterday"}, admin);
+  EXPECT_EQ(bad_time.exit_code, 2);
+  EXPECT_THAT(bad_time.output, HasSubstr("--from"));
+}
+
 }  // namespace
 }  // namespace probation

@@ -1,6 +1,7 @@
 // A populated database at each engine's last head before the engines shared one sequence
 // (SQLite at 5, PostgreSQL at 3), written as the service then wrote it and opened by this one:
-// it migrates to the head and every row is still there and readable through the store.
+// it migrates to the head and every row is still there and readable through the store, and the
+// head's rules (from 6: drafts do not count toward one open referral) hold over the old rows.
 #include <map>
 #include <memory>
 #include <optional>
@@ -251,6 +252,38 @@ void ExpectEveryRowReadable(SqlReferralStore& store, const OldRows& rows) {
   ASSERT_TRUE(moved.ok()) << moved.status();
   EXPECT_EQ(Sequences(store.EventsAfter(7, 10)), (std::vector<int64_t>{8}));
   EXPECT_EQ(store.History("a1")->size(), 3u);
+
+  // Migration 6: the one-open-referral rule counts from submission. Beside a1, open, a draft
+  // of the same person and intervention is made, and refused when it is submitted.
+  ReferralWrite draft;
+  draft.referral = rows.referrals[0];
+  draft.referral.set_id("c1");
+  draft.referral.set_name("referrals/c1");
+  draft.referral.set_reference("CC1234DD");
+  draft.referral.set_state(v1::REFERRAL_STATE_DRAFT);
+  draft.event_type = v1::ReferralEvent::TYPE_CREATED;
+  auto drafted = store.Create(draft, "request-c1");
+  ASSERT_TRUE(drafted.ok()) << drafted.status();
+  ReferralWrite submit;
+  submit.referral = drafted->referral;
+  submit.referral.set_state(v1::REFERRAL_STATE_SUBMITTED);
+  submit.event_type = v1::ReferralEvent::TYPE_SUBMITTED;
+  auto refused = store.Update(submit, "1");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(refused.status().message().find("referrals/a1"), absl::string_view::npos)
+      << refused.status();
+  // And the access audit and limited-access cases are there, empty.
+  auto records = store.ListAccessRecords({});
+  ASSERT_TRUE(records.ok()) << records.status();
+  EXPECT_TRUE(records->empty());
+  v1::AccessRecord record;
+  record.set_id("r1");
+  record.set_crn("X000001");
+  ASSERT_TRUE(store.AppendAccessRecords({record}).ok());
+  EXPECT_EQ(store.ListAccessRecords({})->size(), 1u);
+  auto cases = store.AllCaseAccess();
+  ASSERT_TRUE(cases.ok()) << cases.status();
+  EXPECT_TRUE(cases->empty());
 }
 
 TEST(MigrateForwardTest, SqliteAtFiveKeepsEveryRow) {

@@ -3,6 +3,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/referrals/domain/case_access_rules.h"
 
 namespace probation::referrals {
 namespace {
@@ -43,6 +44,48 @@ TEST(ReferralScopeTest, AnEmptyRegionOrProviderMatchesNothing) {
       InScope(MakeCaller(common::v1::ROLE_SERVICE_PROVIDER, "", ""), MakeReferral("london", "")));
   EXPECT_FALSE(InScope(MakeCaller(common::v1::ROLE_PROBATION_PRACTITIONER, "", ""),
                        MakeReferral("", "nacro")));
+}
+
+// Limited-access cases: an exclusion keeps the named staff out, a restriction everyone but the
+// named staff; an admin, who manages them, is kept out of none. Lists leave them out.
+TEST(ReferralScopeTest, LimitedAccessCasesKeepOutWhomTheyName) {
+  v1::Referral excluded = MakeReferral("london", "");
+  excluded.mutable_person()->set_crn("L000001");
+  v1::Referral restricted = MakeReferral("london", "");
+  restricted.mutable_person()->set_crn("L000002");
+  v1::CaseAccess exclusion;
+  exclusion.set_name("cases/L000001/access");
+  exclusion.add_excluded_actors("relative");
+  v1::CaseAccess restriction;
+  restriction.set_name("cases/L000002/access");
+  restriction.add_restricted_to_actors("trusted");
+  CaseAccessRules::Process().Replace({exclusion, restriction});
+
+  Identity relative = MakeCaller(common::v1::ROLE_PROBATION_PRACTITIONER, "london", "");
+  relative.actor = "relative";
+  Identity trusted = relative;
+  trusted.actor = "trusted";
+  Identity admin = MakeCaller(common::v1::ROLE_ADMIN, "", "");
+  admin.actor = "relative";
+  EXPECT_FALSE(InScope(relative, excluded));
+  EXPECT_EQ(CheckInScope(relative, excluded).code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(InScope(trusted, excluded));
+  EXPECT_FALSE(InScope(relative, restricted));
+  EXPECT_TRUE(InScope(trusted, restricted));
+  EXPECT_TRUE(InScope(admin, excluded));
+  EXPECT_TRUE(InScope(admin, restricted));
+
+  ListQuery query;
+  ASSERT_TRUE(NarrowToScope(relative, query).ok());
+  EXPECT_THAT(query.hidden_crns, ::testing::UnorderedElementsAre("L000001", "L000002"));
+  ListQuery trusted_query;
+  ASSERT_TRUE(NarrowToScope(trusted, trusted_query).ok());
+  EXPECT_TRUE(trusted_query.hidden_crns.empty());
+
+  CaseAccessRules::Process().Remove("L000001");
+  EXPECT_TRUE(InScope(relative, excluded));
+  CaseAccessRules::Process().Replace({});
+  EXPECT_TRUE(InScope(relative, restricted));
 }
 
 TEST(ReferralScopeTest, OutOfScopeReadsAsMissing) {

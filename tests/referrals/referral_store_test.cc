@@ -101,17 +101,24 @@ TEST_P(ReferralStoreTest, ARetriedCreateReturnsTheSameReferral) {
   EXPECT_EQ(second->referral.id(), first->referral.id());
 }
 
-TEST_P(ReferralStoreTest, KeepsOneOpenReferralPerPersonAndIntervention) {
+TEST_P(ReferralStoreTest, KeepsOneSubmittedReferralPerPersonAndIntervention) {
   const v1::Referral first = Create(Draft("X000003", "interventions/unpaid-work"));
-  auto second = store_->Create(Draft("X000003", "interventions/unpaid-work"), "another");
-  EXPECT_EQ(second.status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_THAT(std::string(second.status().message()), HasSubstr(first.name()));
+  // Drafts do not count: another region's draft of the same person is made.
+  const v1::Referral second = Create(Draft("X000003", "interventions/unpaid-work"));
+  ASSERT_TRUE(store_->Update(MoveTo(first, v1::REFERRAL_STATE_SUBMITTED), "1").ok());
+  // Submitting the second is refused, naming the open one.
+  auto refused = store_->Update(MoveTo(second, v1::REFERRAL_STATE_SUBMITTED), "1");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr(first.name()));
+  EXPECT_EQ(store_->Get(second.id())->state(), v1::REFERRAL_STATE_DRAFT) << "nothing written";
   // Another intervention or another person is fine.
   Create(Draft("X000003", "interventions/moving-on"));
   Create(Draft("X000004", "interventions/unpaid-work"));
-  // Once the first is closed, a new referral may be made.
-  ASSERT_TRUE(store_->Update(MoveTo(first, v1::REFERRAL_STATE_WITHDRAWN, false), "1").ok());
-  EXPECT_TRUE(store_->Create(Draft("X000003", "interventions/unpaid-work"), "third").ok());
+  // Once the first is closed, the second may be submitted.
+  ASSERT_TRUE(
+      store_->Update(MoveTo(*store_->Get(first.id()), v1::REFERRAL_STATE_WITHDRAWN, false), "2")
+          .ok());
+  EXPECT_TRUE(store_->Update(MoveTo(second, v1::REFERRAL_STATE_SUBMITTED), "1").ok());
 }
 
 TEST_P(ReferralStoreTest, AStaleEtagIsAborted) {

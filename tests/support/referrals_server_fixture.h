@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "libs/server/grpc_server.h"
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
+#include "services/referrals/server/access_audit_batcher.h"
 #include "services/referrals/server/grpc_dependencies.h"
 #include "services/referrals/server/referral_server.h"
 #include "services/referrals/store/open_referral_store.h"
@@ -24,6 +25,8 @@
 
 namespace probation::testing {
 
+inline constexpr int kTestRefusalsPerHour = 3;
+
 struct RunningReferrals {
   RunningCatalogue catalogue;
   std::unique_ptr<RunningEligibility> eligibility;
@@ -32,6 +35,9 @@ struct RunningReferrals {
   std::unique_ptr<referrals::SqlReferralStore> store;
   std::unique_ptr<referrals::GrpcInterventionDirectory> interventions;
   std::unique_ptr<referrals::GrpcEligibilityGate> gate;
+  std::unique_ptr<referrals::AccessAuditBatcher> audit;
+  std::unique_ptr<referrals::RefusalLimiter> refusals;
+  std::unique_ptr<referrals::CaseAccessWorkflow> case_access;
   std::unique_ptr<referrals::ReferralWorkflow> workflow;
   std::unique_ptr<referrals::CapacityWorkflow> capacity;
   std::unique_ptr<referrals::ReferralReports> reports;
@@ -50,6 +56,7 @@ struct RunningReferrals {
     if (fanout != nullptr) fanout->Close();
     if (server != nullptr) server->Shutdown(absl::Seconds(2));
     fanout.reset();
+    audit.reset();
     store.reset();
     for (const char* suffix : {"", "-wal", "-shm"}) std::remove((database + suffix).c_str());
   }
@@ -82,12 +89,21 @@ inline std::unique_ptr<RunningReferrals> StartReferrals(
       running->catalogue.channel, absl::Seconds(5));
   running->gate = std::make_unique<referrals::GrpcEligibilityGate>(running->eligibility->channel,
                                                                    absl::Seconds(5));
+  // Records are written within 20 ms, so a test can read them back at once; each caller may
+  // draw kTestRefusalsPerHour refusals for referrals it cannot see.
+  running->audit =
+      std::make_unique<referrals::AccessAuditBatcher>(*running->store, absl::Milliseconds(20));
+  running->refusals = std::make_unique<referrals::RefusalLimiter>(kTestRefusalsPerHour);
+  running->case_access =
+      std::make_unique<referrals::CaseAccessWorkflow>(*running->store, running->audit.get());
+  EXPECT_TRUE(running->case_access->RefreshRules().ok());
   running->workflow = std::make_unique<referrals::ReferralWorkflow>(
-      running->machines, *running->store, *running->interventions, *running->gate);
+      running->machines, *running->store, *running->interventions, *running->gate, nullptr,
+      referrals::CallerGuards{running->audit.get(), running->refusals.get()});
   running->capacity = std::make_unique<referrals::CapacityWorkflow>(
       running->machines, *running->store, *running->interventions);
-  running->reports =
-      std::make_unique<referrals::ReferralReports>(running->machines, *running->store);
+  running->reports = std::make_unique<referrals::ReferralReports>(
+      running->machines, *running->store, running->audit.get());
   running->streams = std::make_unique<referrals::OpenStreams>(limits);
   running->fanout = std::make_unique<referrals::EventFanout>(*running->store, running->bell,
                                                              referrals::kEventPollInterval);
@@ -97,7 +113,7 @@ inline std::unique_ptr<RunningReferrals> StartReferrals(
       *running->workflow, *running->capacity, *running->reports, *running->store, running->bell,
       running->pool,
       referrals::ReferralStreams{*running->fanout, *running->streams, running->stream_pool},
-      kTestIdentitySecret);
+      kTestIdentitySecret, *running->case_access);
   ServerOptions options;
   options.address = "127.0.0.1:0";
   options.services = {running->service.get()};

@@ -14,6 +14,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "libs/auth/identity.h"
 #include "tools/probation/enum_names.h"
 
 namespace probation::cli {
@@ -502,9 +503,49 @@ std::string HumanText(const referrals::v1::ExportPersonDataResponse& response) {
       absl::StrAppend(&text, "  ", HumanText(event));
     }
   }
+  if (!response.access_records().empty()) {
+    absl::StrAppend(&text, "\nwho read or changed it:\n");
+    for (const referrals::v1::AccessRecord& record : response.access_records()) {
+      absl::StrAppend(&text, "  ", HumanText(record));
+    }
+  }
   absl::StrAppend(&text, "\nthe full record: probation --json person export ", response.crn(),
                   "\n");
   return text;
+}
+
+std::string HumanText(const referrals::v1::AccessRecord& record) {
+  const bool refused =
+      record.outcome() == referrals::v1::AccessRecord::OUTCOME_REFUSED_OUT_OF_SCOPE;
+  return absl::StrCat(
+      Time(record.time()), " ", record.actor(), " (", RoleClaimName(record.role()), ") ",
+      record.method(), " ", record.crn(), record.referral().empty() ? "" : " ", record.referral(),
+      refused ? " REFUSED (out of scope)" : "", " request ", record.request_id(), "\n");
+}
+
+std::string HumanText(const referrals::v1::ListAccessRecordsResponse& response) {
+  std::string text;
+  for (const referrals::v1::AccessRecord& record : response.records()) {
+    absl::StrAppend(&text, HumanText(record));
+  }
+  if (response.records().empty()) absl::StrAppend(&text, "no access records\n");
+  if (!response.next_page_token().empty()) {
+    absl::StrAppend(&text, "more: --page_token=", response.next_page_token(), "\n");
+  }
+  return text;
+}
+
+std::string HumanText(const referrals::v1::CaseAccess& access) {
+  return absl::StrCat(access.name(), " (etag ", access.etag(), ")\n",
+                      Fields({{"excluded", absl::StrJoin(access.excluded_actors(), ", ")},
+                              {"restricted to", absl::StrJoin(access.restricted_to_actors(), ", ")},
+                              {"reason", access.reason()},
+                              {"set by", access.updated_by()},
+                              {"set at", Time(access.update_time())}}));
+}
+
+std::string HumanText(const referrals::v1::DeleteCaseAccessResponse&) {
+  return "the case's limits are lifted\n";
 }
 
 }  // namespace probation::cli

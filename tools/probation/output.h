@@ -49,6 +49,10 @@ std::string HumanText(const referrals::v1::ReferralReport& report);
 // The CSV itself: a chunk of whole lines.
 std::string HumanText(const referrals::v1::ExportReferralsResponse& chunk);
 std::string HumanText(const referrals::v1::ExportPersonDataResponse& response);
+std::string HumanText(const referrals::v1::AccessRecord& record);
+std::string HumanText(const referrals::v1::ListAccessRecordsResponse& response);
+std::string HumanText(const referrals::v1::CaseAccess& access);
+std::string HumanText(const referrals::v1::DeleteCaseAccessResponse& response);
 
 // A response as --json asks.
 template <typename M>

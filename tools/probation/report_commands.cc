@@ -1,5 +1,6 @@
-// `referrals report`, `referrals export` and `person export`: figures and CSV for a period,
-// and everything stored about one person (a subject access request).
+// `referrals report`, `referrals export`, `person export` and `person access-records`: figures
+// and CSV for a period, everything stored about one person (a subject access request), and the
+// access audit.
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
@@ -77,6 +78,24 @@ int ReferralsExport(CommandContext& context) {
     return CallFailure(context, status);
   }
   return kExitOk;
+}
+
+int PersonAccessRecords(CommandContext& context) {
+  OptionReader reader(context.options);
+  referrals::v1::ListAccessRecordsRequest request;
+  if (!context.arguments.empty()) request.set_crn(context.arguments.at(0));
+  request.set_actor(reader.String("actor"));
+  request.set_page_size(reader.Int("page_size"));
+  request.set_page_token(reader.String("page_token"));
+  for (const char* flag : {"from", "to"}) {
+    if (!reader.Has(flag)) continue;
+    absl::StatusOr<google::protobuf::Timestamp> time = ParseInstant(flag, reader.String(flag));
+    if (!time.ok()) return UsageFailure(context, time.status());
+    *(absl::string_view(flag) == "from" ? request.mutable_start_time()
+                                        : request.mutable_end_time()) = *time;
+  }
+  if (!reader.status().ok()) return UsageFailure(context, reader.status());
+  return CallAndPrint(context, &Gateway::ListAccessRecords, request);
 }
 
 int PersonExport(CommandContext& context) {

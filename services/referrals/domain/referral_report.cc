@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/names/resource_name.h"
@@ -190,10 +191,13 @@ absl::StatusOr<ReferralExport> ReferralReports::StartExport(
   query.intervention = filter->intervention;
   query.created_from_us = filter->start_us;
   query.created_before_us = filter->end_us;
+  // Already within the caller's region or provider; this leaves out the limited-access cases
+  // the caller may not see (the report's counts name nobody, so it keeps them).
+  if (absl::Status status = NarrowToScope(caller, query); !status.ok()) return status;
   query.order = ListOrder::kOldest;
   query.page_size = kExportPage;
   query.count = false;
-  return ReferralExport(machines_, store_, std::move(query));
+  return ReferralExport(machines_, store_, std::move(query), caller, audit_);
 }
 
 absl::StatusOr<std::optional<std::string>> ReferralExport::Next() {
@@ -205,7 +209,13 @@ absl::StatusOr<std::optional<std::string>> ReferralExport::Next() {
   absl::StatusOr<ListPage> page = store_->List(query_);
   if (!page.ok()) return page.status();
   std::string chunk;
+  const absl::Time now = absl::Now();
   for (const v1::Referral& referral : page->referrals) {
+    // No CRN leaves in the CSV, but the person's referral does: the audit keeps whose.
+    if (audit_ != nullptr) {
+      audit_->Record(AccessRecordOf(caller_, "ExportReferrals", referral.person().crn(),
+                                    referral.name(), v1::AccessRecord::OUTCOME_ALLOWED, now));
+    }
     const v1::ClosingOutcome outcome = machines_->OutcomeOf(referral.state());
     const std::string fields[] = {
         referral.reference(),

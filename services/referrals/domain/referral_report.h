@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "libs/auth/identity.h"
 #include "probation/referrals/v1/referral_service.pb.h"
+#include "services/referrals/domain/access_audit.h"
 #include "services/referrals/domain/referral_store.h"
 #include "services/referrals/domain/state_machine_set.h"
 
@@ -27,20 +28,29 @@ class ReferralExport {
 
  private:
   friend class ReferralReports;
-  ReferralExport(const StateMachineSet& machines, ReferralStore& store, ListQuery query)
-      : machines_(&machines), store_(&store), query_(std::move(query)) {}
+  ReferralExport(const StateMachineSet& machines, ReferralStore& store, ListQuery query,
+                 Identity caller, AccessAudit* audit)
+      : machines_(&machines),
+        store_(&store),
+        query_(std::move(query)),
+        caller_(std::move(caller)),
+        audit_(audit) {}
 
   const StateMachineSet* machines_;
   ReferralStore* store_;
   ListQuery query_;
+  Identity caller_;
+  AccessAudit* audit_;
   bool header_sent_ = false;
   bool done_ = false;
 };
 
 class ReferralReports {
  public:
-  ReferralReports(const StateMachineSet& machines, ReferralStore& store)
-      : machines_(machines), store_(store) {}
+  // `audit` (may be null) records each exported referral.
+  ReferralReports(const StateMachineSet& machines, ReferralStore& store,
+                  AccessAudit* audit = nullptr)
+      : machines_(machines), store_(store), audit_(audit) {}
 
   absl::StatusOr<v1::ReferralReport> GetReferralReport(const v1::GetReferralReportRequest& request,
                                                        const Identity& caller);
@@ -58,6 +68,7 @@ class ReferralReports {
  private:
   const StateMachineSet& machines_;
   ReferralStore& store_;
+  AccessAudit* audit_;
 };
 
 // The report's figures from the store's raw data.

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/referrals/domain/access_policy.h"
+#include "services/referrals/domain/case_access_rules.h"
 
 namespace probation::referrals {
 namespace {
@@ -42,10 +43,17 @@ ReferralScope ScopeOfRole(common::v1::Role role) {
 
 bool InScope(const Identity& caller, const v1::Referral& referral) {
   const ReferralScope scope = ScopeOfRole(caller.role);
-  if (scope == ReferralScope::kEverything) return true;
   if (scope == ReferralScope::kNothing) return false;
-  const std::string& own = ScopeValue(caller, scope);
-  return !own.empty() && own == ReferralValue(referral, scope);
+  if (scope != ReferralScope::kEverything) {
+    const std::string& own = ScopeValue(caller, scope);
+    if (own.empty() || own != ReferralValue(referral, scope)) return false;
+  }
+  return MaySeePerson(caller, referral.person().crn());
+}
+
+bool MaySeePerson(const Identity& caller, absl::string_view crn) {
+  if (AccessPolicy::Embedded().For(caller.role).manages_case_access()) return true;
+  return CaseAccessRules::Process().Allows(caller.actor, crn);
 }
 
 absl::Status CheckInScope(const Identity& caller, const v1::Referral& referral) {
@@ -66,6 +74,9 @@ absl::Status CheckMayCreate(const Identity& caller, const v1::Referral& referral
 }
 
 absl::Status NarrowToScope(const Identity& caller, ListQuery& query) {
+  if (!AccessPolicy::Embedded().For(caller.role).manages_case_access()) {
+    query.hidden_crns = CaseAccessRules::Process().HiddenFrom(caller.actor);
+  }
   const ReferralScope scope = ScopeOfRole(caller.role);
   if (scope == ReferralScope::kEverything) return absl::OkStatus();
   if (scope == ReferralScope::kNothing) {

@@ -14,6 +14,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "probation/referrals/v1/access_record.pb.h"
+#include "probation/referrals/v1/case_access.pb.h"
 #include "probation/referrals/v1/referral.pb.h"
 #include "services/referrals/domain/capacity_store.h"
 
@@ -28,6 +30,8 @@ struct ReferralWrite {
   // An amendment's changes, one entry per field; the event carries them too.
   std::vector<v1::ChangelogEntry> changelog;
   v1::ReferralEvent::Type event_type = v1::ReferralEvent::TYPE_UNSPECIFIED;
+  // The access audit's record of the write, committed with it.
+  std::optional<v1::AccessRecord> access;
 };
 
 struct CreateResult {
@@ -61,6 +65,8 @@ struct ListQuery {
   std::optional<std::pair<int64_t, std::string>> after;
   // Whether to count the matches (up to kMaxCountedMatches).
   bool count = true;
+  // People whose referrals the caller may not see (limited-access cases).
+  std::vector<std::string> hidden_crns;
 };
 
 // Counting matches stops here: beyond it a caseload view says "more than".
@@ -143,6 +149,18 @@ int64_t VersionOfEtag(absl::string_view etag);
 absl::Status StaleEtagError(absl::string_view given, absl::string_view current,
                             absl::string_view what = "the referral");
 
+// A page of the access audit, newest first: records about `crn`, by `actor`, in
+// [from_us, before_us) (each when set), after the keyset `after` (occurred_us, id).
+struct AccessRecordQuery {
+  std::string crn;
+  std::string actor;
+  std::optional<int64_t> from_us;
+  std::optional<int64_t> before_us;
+  std::optional<std::pair<int64_t, std::string>> after;
+  // Reads one more than this, to say whether there is another page.
+  int page_size = 50;
+};
+
 // Capacity lives beside the referrals it is counted against, in the same database.
 class ReferralStore : public CapacityStore {
  public:
@@ -193,6 +211,22 @@ class ReferralStore : public CapacityStore {
   // Deletes drafts not updated since `cutoff`, writing a PURGED event for each (without the
   // person's details); returns how many.
   virtual absl::StatusOr<int> PurgeDraftsUntouchedSince(absl::Time cutoff) = 0;
+
+  // Limited-access cases. Put stores `access` (its name "cases/{crn}/access") if the stored
+  // etag is `expected_etag` (any, when empty), else ABORTED; the store sets the new etag.
+  virtual absl::StatusOr<v1::CaseAccess> PutCaseAccess(const v1::CaseAccess& access,
+                                                       absl::string_view expected_etag) = 0;
+  // NOT_FOUND when the case is not limited.
+  virtual absl::StatusOr<v1::CaseAccess> GetCaseAccess(absl::string_view crn) = 0;
+  virtual absl::Status DeleteCaseAccess(absl::string_view crn, absl::string_view expected_etag) = 0;
+  virtual absl::StatusOr<std::vector<v1::CaseAccess>> AllCaseAccess() = 0;
+
+  // The access audit: appended to in one transaction (shared by group commit), listed, and
+  // purged of records older than `cutoff` (returns how many).
+  virtual absl::Status AppendAccessRecords(const std::vector<v1::AccessRecord>& records) = 0;
+  virtual absl::StatusOr<std::vector<v1::AccessRecord>> ListAccessRecords(
+      const AccessRecordQuery& query) = 0;
+  virtual absl::StatusOr<int> PurgeAccessRecordsBefore(absl::Time cutoff) = 0;
 };
 
 }  // namespace probation::referrals

@@ -147,22 +147,41 @@ std::string UnmetCriteria(const eligibility::v1::Verdict& verdict) {
 
 ReferralWorkflow::ReferralWorkflow(const StateMachineSet& machines, ReferralStore& store,
                                    InterventionDirectory& interventions,
-                                   EligibilityGate& eligibility, std::function<absl::Time()> now)
+                                   EligibilityGate& eligibility, std::function<absl::Time()> now,
+                                   CallerGuards guards)
     : machines_(machines),
       store_(store),
       interventions_(interventions),
       eligibility_(eligibility),
-      now_(now ? std::move(now) : [] { return absl::Now(); }) {}
+      now_(now ? std::move(now) : [] { return absl::Now(); }),
+      guards_(guards) {}
 
-absl::StatusOr<v1::Referral> ReferralWorkflow::Load(absl::string_view field, absl::string_view name,
+absl::StatusOr<v1::Referral> ReferralWorkflow::Load(absl::string_view method,
+                                                    absl::string_view field, absl::string_view name,
                                                     const Identity& caller) {
   if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
   absl::StatusOr<std::string> id = ParseResourceName(field, kReferrals, name);
   if (!id.ok()) return id.status();
   absl::StatusOr<v1::Referral> referral = store_.Get(*id);
   if (!referral.ok()) return referral.status();
-  if (absl::Status status = CheckInScope(caller, *referral); !status.ok()) return status;
+  if (absl::Status status = CheckInScope(caller, *referral); !status.ok()) {
+    Audit(caller, method, *referral, v1::AccessRecord::OUTCOME_REFUSED_OUT_OF_SCOPE);
+    return status;
+  }
   return referral;
+}
+
+void ReferralWorkflow::Audit(const Identity& caller, absl::string_view method,
+                             const v1::Referral& referral, v1::AccessRecord::Outcome outcome) {
+  if (guards_.audit == nullptr) return;
+  guards_.audit->Record(
+      AccessRecordOf(caller, method, referral.person().crn(), referral.name(), outcome, now_()));
+}
+
+v1::AccessRecord ReferralWorkflow::WriteRecord(const Identity& caller, absl::string_view method,
+                                               const v1::Referral& referral) {
+  return AccessRecordOf(caller, method, referral.person().crn(), referral.name(),
+                        v1::AccessRecord::OUTCOME_ALLOWED, now_());
 }
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
@@ -219,6 +238,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
   entry.set_action("create");
   *entry.mutable_occurred_at() = ToTimestamp(now);
   write.event_type = v1::ReferralEvent::TYPE_CREATED;
+  write.access = WriteRecord(caller, "CreateReferral", referral);
 
   for (int attempt = 0;; ++attempt) {
     referral.set_reference(NewReference());
@@ -235,13 +255,16 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
     // ABORTED here means the random reference was taken: draw another.
     if (created.status().code() != absl::StatusCode::kAborted ||
         attempt + 1 == kReferenceAttempts) {
-      return WithoutNameOutOfScope(created.status(), caller);
+      return WithoutNameOutOfScope(created.status(), caller, "CreateReferral",
+                                   referral.person().crn());
     }
   }
 }
 
 absl::Status ReferralWorkflow::WithoutNameOutOfScope(const absl::Status& status,
-                                                     const Identity& caller) {
+                                                     const Identity& caller,
+                                                     absl::string_view method,
+                                                     absl::string_view crn) {
   constexpr absl::string_view kNamePrefix = ": referrals/";
   const size_t named = status.message().rfind(kNamePrefix);
   if (status.code() != absl::StatusCode::kAlreadyExists || named == absl::string_view::npos) {
@@ -250,15 +273,24 @@ absl::Status ReferralWorkflow::WithoutNameOutOfScope(const absl::Status& status,
   const absl::string_view id = status.message().substr(named + kNamePrefix.size());
   const absl::StatusOr<v1::Referral> existing = store_.Get(id);
   if (existing.ok() && InScope(caller, *existing)) return status;
-  // Without the referral (the store could not name it) there is only the name to leave out.
-  return absl::AlreadyExistsError(absl::StrCat(
-      status.message().substr(0, named),
-      existing.ok() ? ", which you cannot see (another region or provider holds it)" : ""));
+  // The admins reading the audit may see which referral it was; the caller learns nothing
+  // of it but that it exists, in words that are the same whoever holds it.
+  if (guards_.audit != nullptr) {
+    guards_.audit->Record(AccessRecordOf(caller, method, crn, existing.ok() ? existing->name() : "",
+                                         v1::AccessRecord::OUTCOME_REFUSED_OUT_OF_SCOPE, now_()));
+  }
+  if (guards_.refusals != nullptr && !guards_.refusals->Allow(caller.actor)) {
+    return absl::ResourceExhaustedError(
+        "too many refusals for referrals you cannot see; try again later");
+  }
+  return absl::AlreadyExistsError("the person already has an open referral to this intervention");
 }
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::GetReferral(const v1::GetReferralRequest& request,
                                                            const Identity& caller) {
-  return Load("name", request.name(), caller);
+  absl::StatusOr<v1::Referral> referral = Load("GetReferral", "name", request.name(), caller);
+  if (referral.ok()) Audit(caller, "GetReferral", *referral);
+  return referral;
 }
 
 absl::StatusOr<v1::ListReferralsResponse> ReferralWorkflow::ListReferrals(
@@ -270,7 +302,10 @@ absl::StatusOr<v1::ListReferralsResponse> ReferralWorkflow::ListReferrals(
   v1::ListReferralsResponse response;
   response.set_total_size(page->total_size);
   response.set_total_size_capped(page->total_capped);
-  for (v1::Referral& referral : page->referrals) *response.add_referrals() = std::move(referral);
+  for (v1::Referral& referral : page->referrals) {
+    Audit(caller, "ListReferrals", referral);
+    *response.add_referrals() = std::move(referral);
+  }
   if (page->more && !response.referrals().empty()) {
     response.set_next_page_token(NextPageToken(*query, *response.referrals().rbegin()));
   }
@@ -293,7 +328,8 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::UpdateReferral(
                                       absl::StrJoin(kUpdatableFields, ", ")));
     }
   }
-  absl::StatusOr<v1::Referral> current = Load("referral.name", changes.name(), caller);
+  absl::StatusOr<v1::Referral> current =
+      Load("UpdateReferral", "referral.name", changes.name(), caller);
   if (!current.ok()) return current.status();
   if (absl::Status status = CheckEtag(*current, changes.etag()); !status.ok()) return status;
   const v1::StateMachine* machine = machines_.For(current->kind());
@@ -321,8 +357,12 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::UpdateReferral(
   if (absl::Status status = CheckMayCreate(caller, referral); !status.ok()) return status;
   *referral.mutable_update_time() = ToTimestamp(now_());
   write.event_type = v1::ReferralEvent::TYPE_UPDATED;
+  write.access = WriteRecord(caller, "UpdateReferral", referral);
   absl::StatusOr<v1::Referral> updated = store_.Update(write, changes.etag());
-  if (!updated.ok()) return WithoutNameOutOfScope(updated.status(), caller);
+  if (!updated.ok()) {
+    return WithoutNameOutOfScope(updated.status(), caller, "UpdateReferral",
+                                 referral.person().crn());
+  }
   return updated;
 }
 
@@ -334,7 +374,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::SubmitReferral(
     return InvalidFieldError("override_reason",
                              absl::StrCat("at most ", kMaxTextLength, " characters"));
   }
-  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
+  absl::StatusOr<v1::Referral> referral = Load("SubmitReferral", "name", request.name(), caller);
   if (!referral.ok()) return referral.status();
   const v1::Transition* submission = machines_.Submission(referral->kind());
   if (!RoleMayMake(*submission, caller.role)) {
@@ -365,7 +405,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::SubmitReferral(
   *referral->mutable_submit_time() = ToTimestamp(now_());
   const ResolvedTransition move{submission, static_cast<v1::ReferralState>(submission->from(0)),
                                 submission->to()};
-  return Move(*std::move(referral), move, request.etag(), caller, "",
+  return Move("SubmitReferral", *std::move(referral), move, request.etag(), caller, "",
               overridden ? request.override_reason() : "", v1::ReferralEvent::TYPE_SUBMITTED);
 }
 
@@ -380,7 +420,8 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::TransitionReferral(
   if (request.notes().size() > kMaxTextLength) {
     return InvalidFieldError("notes", absl::StrCat("at most ", kMaxTextLength, " characters"));
   }
-  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
+  absl::StatusOr<v1::Referral> referral =
+      Load("TransitionReferral", "name", request.name(), caller);
   if (!referral.ok()) return referral.status();
   if (absl::Status status = CheckEtag(*referral, request.etag()); !status.ok()) return status;
   absl::StatusOr<ResolvedTransition> transition = machines_.Find(
@@ -395,11 +436,11 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::TransitionReferral(
       !status.ok()) {
     return status;
   }
-  return Move(*std::move(referral), *transition, request.etag(), caller, request.reason_code(),
-              request.notes(), v1::ReferralEvent::TYPE_TRANSITIONED);
+  return Move("TransitionReferral", *std::move(referral), *transition, request.etag(), caller,
+              request.reason_code(), request.notes(), v1::ReferralEvent::TYPE_TRANSITIONED);
 }
 
-absl::StatusOr<v1::Referral> ReferralWorkflow::Move(v1::Referral referral,
+absl::StatusOr<v1::Referral> ReferralWorkflow::Move(absl::string_view method, v1::Referral referral,
                                                     const ResolvedTransition& transition,
                                                     absl::string_view etag, const Identity& caller,
                                                     absl::string_view reason_code,
@@ -435,14 +476,23 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::Move(v1::Referral referral,
   write.referral = std::move(referral);
   write.open = to == nullptr || !to->terminal();
   write.event_type = event_type;
-  return store_.Update(write, etag);
+  write.access = WriteRecord(caller, method, write.referral);
+  absl::StatusOr<v1::Referral> moved = store_.Update(write, etag);
+  // Submission is where the one-open-referral rule bites: another submitted referral of the
+  // person to the intervention, perhaps one the caller cannot see.
+  if (!moved.ok()) {
+    return WithoutNameOutOfScope(moved.status(), caller, method, write.referral.person().crn());
+  }
+  return moved;
 }
 
 absl::StatusOr<v1::ListAllowedTransitionsResponse> ReferralWorkflow::ListAllowedTransitions(
     const v1::ListAllowedTransitionsRequest& request, const Identity& caller) {
   if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
-  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
+  absl::StatusOr<v1::Referral> referral =
+      Load("ListAllowedTransitions", "name", request.name(), caller);
   if (!referral.ok()) return referral.status();
+  Audit(caller, "ListAllowedTransitions", *referral);
   const v1::StateMachine* machine = machines_.For(referral->kind());
   v1::ListAllowedTransitionsResponse response;
   for (const ResolvedTransition& allowed :
@@ -464,8 +514,10 @@ absl::StatusOr<v1::ListAllowedTransitionsResponse> ReferralWorkflow::ListAllowed
 
 absl::StatusOr<v1::GetReferralHistoryResponse> ReferralWorkflow::GetReferralHistory(
     const v1::GetReferralHistoryRequest& request, const Identity& caller) {
-  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
+  absl::StatusOr<v1::Referral> referral =
+      Load("GetReferralHistory", "name", request.name(), caller);
   if (!referral.ok()) return referral.status();
+  Audit(caller, "GetReferralHistory", *referral);
   absl::StatusOr<std::vector<v1::HistoryEntry>> entries = store_.History(referral->id());
   if (!entries.ok()) return entries.status();
   v1::GetReferralHistoryResponse response;
@@ -496,6 +548,10 @@ absl::StatusOr<v1::ExportPersonDataResponse> ReferralWorkflow::ExportPersonData(
   if (!IsCrn(request.crn())) {
     return InvalidFieldError("crn", "must be one capital letter and six digits, e.g. X123456");
   }
+  // A limited-access case the caller is kept out of answers as a person with nothing held.
+  if (!MaySeePerson(caller, request.crn())) {
+    return absl::NotFoundError(absl::StrCat("nothing is held about ", request.crn()));
+  }
   absl::StatusOr<std::vector<v1::Referral>> referrals = store_.ReferralsOfPerson(request.crn());
   if (!referrals.ok()) return referrals.status();
   v1::ExportPersonDataResponse response;
@@ -513,6 +569,27 @@ absl::StatusOr<v1::ExportPersonDataResponse> ReferralWorkflow::ExportPersonData(
   absl::StatusOr<std::vector<v1::ReferralEvent>> events = store_.EventsOfPerson(request.crn());
   if (!events.ok()) return events.status();
   for (v1::ReferralEvent& event : *events) *response.add_events() = std::move(event);
+  // Who has read or changed the person's data, oldest first, read a page at a time. This
+  // export's own record is written after it, in the next batch.
+  if (guards_.audit != nullptr) {
+    guards_.audit->Record(AccessRecordOf(caller, "ExportPersonData", request.crn(), "",
+                                         v1::AccessRecord::OUTCOME_ALLOWED, now_()));
+  }
+  AccessRecordQuery query;
+  query.crn = request.crn();
+  query.page_size = kMaxPageSize;
+  while (true) {
+    absl::StatusOr<std::vector<v1::AccessRecord>> records = store_.ListAccessRecords(query);
+    if (!records.ok()) return records.status();
+    const bool more = static_cast<int>(records->size()) > query.page_size;
+    if (more) records->pop_back();
+    for (v1::AccessRecord& record : *records) *response.add_access_records() = std::move(record);
+    if (!more || response.access_records().empty()) break;
+    const v1::AccessRecord& last = *response.access_records().rbegin();
+    query.after.emplace(TimeUtil::TimestampToMicroseconds(last.time()), last.id());
+  }
+  std::reverse(response.mutable_access_records()->begin(),
+               response.mutable_access_records()->end());
   return response;
 }
 
@@ -521,7 +598,8 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::AmendReferral(
   if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
   const std::string& etag = request.referral().etag();
   if (etag.empty()) return InvalidFieldError("referral.etag", "is required");
-  absl::StatusOr<v1::Referral> current = Load("referral.name", request.referral().name(), caller);
+  absl::StatusOr<v1::Referral> current =
+      Load("AmendReferral", "referral.name", request.referral().name(), caller);
   if (!current.ok()) return current.status();
   if (absl::Status status = CheckEtag(*current, etag); !status.ok()) return status;
   const v1::StateInfo* state = machines_.State(current->kind(), current->state());
@@ -546,13 +624,21 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::AmendReferral(
   for (v1::ChangelogEntry& change : *changes) change.set_etag(next_etag);
   write.changelog = *std::move(changes);
   write.event_type = v1::ReferralEvent::TYPE_AMENDED;
-  return store_.Update(write, etag);
+  write.access = WriteRecord(caller, "AmendReferral", write.referral);
+  absl::StatusOr<v1::Referral> amended = store_.Update(write, etag);
+  if (!amended.ok()) {
+    return WithoutNameOutOfScope(amended.status(), caller, "AmendReferral",
+                                 write.referral.person().crn());
+  }
+  return amended;
 }
 
 absl::StatusOr<v1::GetReferralChangelogResponse> ReferralWorkflow::GetReferralChangelog(
     const v1::GetReferralChangelogRequest& request, const Identity& caller) {
-  absl::StatusOr<v1::Referral> referral = Load("name", request.name(), caller);
+  absl::StatusOr<v1::Referral> referral =
+      Load("GetReferralChangelog", "name", request.name(), caller);
   if (!referral.ok()) return referral.status();
+  Audit(caller, "GetReferralChangelog", *referral);
   absl::StatusOr<std::vector<v1::ChangelogEntry>> entries = store_.Changelog(referral->id());
   if (!entries.ok()) return entries.status();
   v1::GetReferralChangelogResponse response;

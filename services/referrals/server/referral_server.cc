@@ -166,4 +166,40 @@ grpc::ServerWriteReactor<v1::ExportReferralsResponse>* ReferralServer::ExportRef
                              {reports_, streams_.open, streams_.pool});
 }
 
+grpc::ServerUnaryReactor* ReferralServer::SetCaseAccess(grpc::CallbackServerContext* context,
+                                                        const v1::SetCaseAccessRequest* request,
+                                                        v1::CaseAccess* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return case_access_.SetCaseAccess(*request, caller);
+                       });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::GetCaseAccess(grpc::CallbackServerContext* context,
+                                                        const v1::GetCaseAccessRequest* request,
+                                                        v1::CaseAccess* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return case_access_.GetCaseAccess(*request, caller);
+                       });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::DeleteCaseAccess(
+    grpc::CallbackServerContext* context, const v1::DeleteCaseAccessRequest* request,
+    v1::DeleteCaseAccessResponse* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return case_access_.DeleteCaseAccess(*request, caller);
+                       });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::ListAccessRecords(
+    grpc::CallbackServerContext* context, const v1::ListAccessRecordsRequest* request,
+    v1::ListAccessRecordsResponse* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return case_access_.ListAccessRecords(*request, caller);
+                       });
+}
+
 }  // namespace probation::referrals

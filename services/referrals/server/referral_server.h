@@ -9,6 +9,7 @@
 #include "libs/server/worker_pool.h"
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
 #include "services/referrals/domain/capacity_workflow.h"
+#include "services/referrals/domain/case_access_workflow.h"
 #include "services/referrals/domain/referral_report.h"
 #include "services/referrals/domain/referral_workflow.h"
 #include "services/referrals/server/event_bell.h"
@@ -32,7 +33,7 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
   // `identity_secret` is the secret the gateway signs identities with.
   ReferralServer(ReferralWorkflow& workflow, CapacityWorkflow& capacity, ReferralReports& reports,
                  ReferralStore& store, EventBell& bell, WorkerPool& pool, ReferralStreams streams,
-                 std::string identity_secret)
+                 std::string identity_secret, CaseAccessWorkflow& case_access)
       : workflow_(workflow),
         capacity_(capacity),
         reports_(reports),
@@ -40,7 +41,8 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
         bell_(bell),
         pool_(pool),
         streams_(streams),
-        authenticate_(SignedIdentityAuthenticator(std::move(identity_secret))) {}
+        authenticate_(SignedIdentityAuthenticator(std::move(identity_secret))),
+        case_access_(case_access) {}
 
   grpc::ServerUnaryReactor* CreateReferral(grpc::CallbackServerContext* context,
                                            const v1::CreateReferralRequest* request,
@@ -94,6 +96,18 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
   grpc::ServerUnaryReactor* BatchGetAvailability(
       grpc::CallbackServerContext* context, const v1::BatchGetAvailabilityRequest* request,
       v1::BatchGetAvailabilityResponse* response) override;
+  grpc::ServerUnaryReactor* SetCaseAccess(grpc::CallbackServerContext* context,
+                                          const v1::SetCaseAccessRequest* request,
+                                          v1::CaseAccess* response) override;
+  grpc::ServerUnaryReactor* GetCaseAccess(grpc::CallbackServerContext* context,
+                                          const v1::GetCaseAccessRequest* request,
+                                          v1::CaseAccess* response) override;
+  grpc::ServerUnaryReactor* DeleteCaseAccess(grpc::CallbackServerContext* context,
+                                             const v1::DeleteCaseAccessRequest* request,
+                                             v1::DeleteCaseAccessResponse* response) override;
+  grpc::ServerUnaryReactor* ListAccessRecords(grpc::CallbackServerContext* context,
+                                              const v1::ListAccessRecordsRequest* request,
+                                              v1::ListAccessRecordsResponse* response) override;
 
  private:
   ReferralWorkflow& workflow_;
@@ -104,6 +118,7 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
   WorkerPool& pool_;
   const ReferralStreams streams_;
   const Authenticator authenticate_;
+  CaseAccessWorkflow& case_access_;
   // After a call that wrote: wakes the event watchers.
   const std::function<void()> ring_bell_ = [this] { bell_.Ring(); };
 };

@@ -2,6 +2,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "services/referrals/domain/case_access_workflow.h"
 #include "services/referrals/store/open_referral_store.h"
 
 ABSL_FLAG(std::string, database, "referrals.db",
@@ -17,7 +18,18 @@ ABSL_FLAG(std::string, state_machines_file, "",
           "State machines (text-format probation.referrals.data.v1.StateMachines); empty uses the "
           "machines built into the binary.");
 ABSL_FLAG(absl::Duration, retention_interval, absl::Hours(1),
-          "How often drafts untouched for 90 days are purged (at least `1s`).");
+          "How often drafts untouched for 90 days, and access audit records older than "
+          "`--access_audit_retention`, are purged (at least `1s`).");
+ABSL_FLAG(absl::Duration, access_audit_retention,
+          probation::referrals::kDefaultAccessAuditRetention,
+          "How long the access audit (who read or changed whose data) is kept: 7 years by "
+          "default (decision 11); at least `24h`.");
+ABSL_FLAG(absl::Duration, case_access_refresh, absl::Seconds(10),
+          "How often the limited-access cases are reloaded from the database, for changes made "
+          "through other replicas (at least `1s`).");
+ABSL_FLAG(int, out_of_scope_refusals_per_hour, 20,
+          "Refusals for another scope's open referral one caller may draw per hour (a token "
+          "bucket per caller and process); beyond it RESOURCE_EXHAUSTED (1-100000).");
 ABSL_FLAG(int, workers, 16,
           "Threads that run calls, which block on the database and on the other services "
           "(1-1024).");
@@ -80,6 +92,15 @@ ReferralsSettings ReadReferralsSettings(const ServiceMain& service) {
   service.CheckDuration("dependency_timeout", settings.dependency_timeout, absl::Nanoseconds(1));
   settings.retention_interval = absl::GetFlag(FLAGS_retention_interval);
   service.CheckDuration("retention_interval", settings.retention_interval, absl::Seconds(1));
+  settings.access_audit_retention = absl::GetFlag(FLAGS_access_audit_retention);
+  service.CheckDuration("access_audit_retention", settings.access_audit_retention, absl::Hours(24));
+  settings.case_access_refresh = absl::GetFlag(FLAGS_case_access_refresh);
+  service.CheckDuration("case_access_refresh", settings.case_access_refresh, absl::Seconds(1));
+  settings.out_of_scope_refusals_per_hour = absl::GetFlag(FLAGS_out_of_scope_refusals_per_hour);
+  if (settings.out_of_scope_refusals_per_hour < 1 ||
+      settings.out_of_scope_refusals_per_hour > 100000) {
+    service.Fail("out_of_scope_refusals_per_hour", "must be 1-100000");
+  }
   settings.workers = CheckedInt(service, "workers", absl::GetFlag(FLAGS_workers), 1, 1024);
   settings.stream_workers =
       CheckedInt(service, "stream_workers", absl::GetFlag(FLAGS_stream_workers), 1, 256);

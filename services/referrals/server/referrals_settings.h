@@ -25,6 +25,9 @@ struct ReferralsSettings {
   int workers = 0;
   int stream_workers = 0;
   StreamLimits stream_limits;
+  absl::Duration access_audit_retention;
+  absl::Duration case_access_refresh;
+  int out_of_scope_refusals_per_hour = 0;
 };
 
 // The settings from the flags and the environment; an invalid one exits through

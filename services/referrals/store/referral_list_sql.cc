@@ -76,6 +76,11 @@ ListStatements BuildListStatements(const ListQuery& query, SqlDialect dialect) {
     case StateGroup::kAny:
       break;
   }
+  if (!query.hidden_crns.empty()) {
+    std::vector<std::string> crns;
+    for (const std::string& crn : query.hidden_crns) crns.push_back(where.Placeholder(crn));
+    where.Add(absl::StrCat("crn NOT IN (", absl::StrJoin(crns, ", "), ")"));
+  }
   if (query.created_from_us.has_value()) {
     where.Add(absl::StrCat("create_time_us >= ", where.Placeholder(*query.created_from_us)));
   }

@@ -37,7 +37,7 @@ BrokenRule RuleBrokenBy(SqlDialect dialect, const absl::Status& status) {
     return BrokenRule::kReferenceTaken;
   }
   if (absl::StrContains(status.message(),
-                        sqlite ? "referrals.crn" : "referrals_one_open_per_person")) {
+                        sqlite ? "referrals.crn" : "referrals_one_submitted_per_person")) {
     return BrokenRule::kOneOpenReferral;
   }
   return BrokenRule::kNone;

@@ -17,6 +17,7 @@ absl::string_view Migration0002();
 absl::string_view Migration0003();
 absl::string_view Migration0004();
 absl::string_view Migration0005();
+absl::string_view Migration0006();
 
 namespace {
 
@@ -120,7 +121,8 @@ std::vector<Migration> Migrations(SqlDialect dialect) {
       {2, "0002_amendments_and_capacity", std::string(Migration0002())},
       {3, "0003_caseloads_and_reports", std::string(Migration0003())},
       {4, "0004_history_by_referral", std::string(Migration0004())},
-      {5, "0005_events_by_referral", std::string(Migration0005())}};
+      {5, "0005_events_by_referral", std::string(Migration0005())},
+      {6, "0006_access_audit_and_limited_access", std::string(Migration0006())}};
   for (Migration& migration : migrations) migration.sql = RenderMigration(migration.sql, dialect);
   return migrations;
 }

@@ -4,8 +4,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/referrals/domain/case_access_rules.h"
 #include "services/referrals/store/referral_list_sql.h"
 #include "services/referrals/store/sql_migrations.h"
 
@@ -41,11 +43,12 @@ absl::StatusOr<std::vector<v1::ReferralEvent>> ParseEvents(const absl::StatusOr<
   return events;
 }
 
-// The id of the person's open referral to the intervention, "?" if there is none now.
+// The id of the person's open (submitted, not closed) referral to the intervention, "?" if
+// there is none now.
 std::string OpenReferralOf(SqlConnection& db, const v1::Referral& referral) {
   absl::StatusOr<SqlRows> open =
       db.Query(absl::StrCat("SELECT id FROM referrals WHERE crn = ? AND intervention = ? AND ",
-                            IsOpen(db.dialect())),
+                            IsOpen(db.dialect()), " AND state <> 1"),
                {referral.person().crn(), referral.intervention()});
   return open.ok() && open->size() > 0 ? open->Text(0, 0) : "?";
 }
@@ -115,6 +118,11 @@ absl::Status SqlReferralStore::AppendHistoryAndEvent(SqlConnection& db, const Re
             {stored.id(), stored.id(), Blob{change}});
         !inserted.ok()) {
       return inserted.status();
+    }
+  }
+  if (write.access.has_value()) {
+    if (absl::Status status = InsertAccessRecords(db, {*write.access}); !status.ok()) {
+      return status;
     }
   }
   absl::StatusOr<int64_t> sequence =
@@ -252,6 +260,12 @@ absl::StatusOr<v1::Referral> SqlReferralStore::Update(const ReferralWrite& write
     }
     return AppendHistoryAndEvent(db, write, stored, encoded);
   });
+  if (status.code() == absl::StatusCode::kAlreadyExists && !ReadsAfterAFailedStatement(dialect_)) {
+    // As in Create: the failed write has rolled back; name the open referral.
+    absl::MutexLock lock(&read_mu_);
+    return absl::AlreadyExistsError(
+        absl::StrCat(status.message(), ": referrals/", OpenReferralOf(*reader_, write.referral)));
+  }
   if (!status.ok()) return status;
   return stored;
 }
@@ -431,6 +445,173 @@ absl::StatusOr<int> SqlReferralStore::PurgeBatch(absl::Time cutoff) {
   });
   if (!status.ok()) return status;
   return purged_count;
+}
+
+absl::StatusOr<v1::CaseAccess> SqlReferralStore::PutCaseAccess(const v1::CaseAccess& access,
+                                                               absl::string_view expected_etag) {
+  v1::CaseAccess stored = access;
+  const std::string crn = CrnOfCaseAccess(access.name());
+  absl::Status status = group_commit_.Write([&]() -> absl::Status {
+    SqlConnection& db = *writer_;
+    absl::StatusOr<SqlRows> current =
+        db.Query("SELECT version FROM case_access WHERE crn = ?", {crn});
+    if (!current.ok()) return current.status();
+    const int64_t version = current->size() > 0 ? current->Int(0, 0) : 0;
+    if (!expected_etag.empty() && VersionOfEtag(expected_etag) != version) {
+      return StaleEtagError(expected_etag, absl::StrCat(version), "the case's access");
+    }
+    stored.set_etag(absl::StrCat(version + 1));
+    // The version catches another replica writing between the read and this write.
+    absl::StatusOr<SqlRows> written =
+        version == 0
+            ? db.Query(
+                  "INSERT INTO case_access (crn, version, body) VALUES (?, 1, ?) "
+                  "ON CONFLICT (crn) DO NOTHING",
+                  {crn, Blob{stored.SerializeAsString()}})
+            : db.Query("UPDATE case_access SET version = ?, body = ? WHERE crn = ? AND version = ?",
+                       {version + 1, Blob{stored.SerializeAsString()}, crn, version});
+    if (!written.ok()) return written.status();
+    if (written->affected() == 0) {
+      return absl::AbortedError("the case's access changed while it was being written");
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+absl::StatusOr<v1::CaseAccess> SqlReferralStore::GetCaseAccess(absl::string_view crn) {
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<SqlRows> rows =
+      reader_->Query("SELECT body FROM case_access WHERE crn = ?", {std::string(crn)});
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) {
+    return absl::NotFoundError(absl::StrCat("no limited access set for cases/", crn, "/access"));
+  }
+  absl::StatusOr<std::vector<v1::CaseAccess>> cases =
+      ParseRows<v1::CaseAccess>(*rows, 0, "a case's access");
+  if (!cases.ok()) return cases.status();
+  return std::move(cases->front());
+}
+
+absl::Status SqlReferralStore::DeleteCaseAccess(absl::string_view crn,
+                                                absl::string_view expected_etag) {
+  return group_commit_.Write([&]() -> absl::Status {
+    SqlConnection& db = *writer_;
+    absl::StatusOr<SqlRows> current =
+        db.Query("SELECT version FROM case_access WHERE crn = ?", {std::string(crn)});
+    if (!current.ok()) return current.status();
+    if (current->size() == 0) {
+      return absl::NotFoundError(absl::StrCat("no limited access set for cases/", crn, "/access"));
+    }
+    const int64_t version = current->Int(0, 0);
+    if (!expected_etag.empty() && VersionOfEtag(expected_etag) != version) {
+      return StaleEtagError(expected_etag, absl::StrCat(version), "the case's access");
+    }
+    absl::StatusOr<SqlRows> deleted = db.Query(
+        "DELETE FROM case_access WHERE crn = ? AND version = ?", {std::string(crn), version});
+    if (!deleted.ok()) return deleted.status();
+    if (deleted->affected() == 0) {
+      return absl::AbortedError("the case's access changed while it was being deleted");
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<v1::CaseAccess>> SqlReferralStore::AllCaseAccess() {
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<SqlRows> rows = reader_->Query("SELECT body FROM case_access ORDER BY crn");
+  if (!rows.ok()) return rows.status();
+  return ParseRows<v1::CaseAccess>(*rows, 0, "a case's access");
+}
+
+absl::Status SqlReferralStore::InsertAccessRecords(SqlConnection& db,
+                                                   const std::vector<v1::AccessRecord>& records) {
+  for (const v1::AccessRecord& record : records) {
+    if (auto inserted = db.Query(
+            "INSERT INTO access_records (occurred_us, id, actor, role, method, crn, referral, "
+            "request_id, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            {Micros(record.time()), record.id(), record.actor(), int64_t{record.role()},
+             record.method(), record.crn(), record.referral(), record.request_id(),
+             int64_t{record.outcome()}});
+        !inserted.ok()) {
+      return inserted.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqlReferralStore::AppendAccessRecords(const std::vector<v1::AccessRecord>& records) {
+  if (records.empty()) return absl::OkStatus();
+  return group_commit_.Write([&] { return InsertAccessRecords(*writer_, records); });
+}
+
+absl::StatusOr<std::vector<v1::AccessRecord>> SqlReferralStore::ListAccessRecords(
+    const AccessRecordQuery& query) {
+  std::vector<std::string> conditions;
+  std::vector<SqlValue> values;
+  if (!query.crn.empty()) {
+    conditions.push_back("crn = ?");
+    values.push_back(query.crn);
+  }
+  if (!query.actor.empty()) {
+    conditions.push_back("actor = ?");
+    values.push_back(query.actor);
+  }
+  if (query.from_us.has_value()) {
+    conditions.push_back("occurred_us >= ?");
+    values.push_back(*query.from_us);
+  }
+  if (query.before_us.has_value()) {
+    conditions.push_back("occurred_us < ?");
+    values.push_back(*query.before_us);
+  }
+  if (query.after.has_value()) {
+    conditions.push_back("(occurred_us < ? OR (occurred_us = ? AND id < ?))");
+    values.push_back(query.after->first);
+    values.push_back(query.after->first);
+    values.push_back(query.after->second);
+  }
+  values.push_back(int64_t{query.page_size + 1});
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<SqlRows> rows = reader_->Query(
+      absl::StrCat("SELECT occurred_us, id, actor, role, method, crn, referral, request_id, "
+                   "outcome FROM access_records",
+                   conditions.empty() ? "" : " WHERE ", absl::StrJoin(conditions, " AND "),
+                   " ORDER BY occurred_us DESC, id DESC LIMIT ?"),
+      values);
+  if (!rows.ok()) return rows.status();
+  std::vector<v1::AccessRecord> records(rows->size());
+  for (int row = 0; row < rows->size(); ++row) {
+    v1::AccessRecord& record = records[row];
+    *record.mutable_time() = TimeUtil::MicrosecondsToTimestamp(rows->Int(row, 0));
+    record.set_id(rows->Text(row, 1));
+    record.set_actor(rows->Text(row, 2));
+    record.set_role(static_cast<common::v1::Role>(rows->Int(row, 3)));
+    record.set_method(rows->Text(row, 4));
+    record.set_crn(rows->Text(row, 5));
+    record.set_referral(rows->Text(row, 6));
+    record.set_request_id(rows->Text(row, 7));
+    record.set_outcome(static_cast<v1::AccessRecord::Outcome>(rows->Int(row, 8)));
+  }
+  return records;
+}
+
+absl::StatusOr<int> SqlReferralStore::PurgeAccessRecordsBefore(absl::Time cutoff) {
+  return PurgeInBatches([&]() -> absl::StatusOr<int> {
+    int purged = 0;
+    absl::Status status = group_commit_.Write([&]() -> absl::Status {
+      absl::StatusOr<SqlRows> deleted = writer_->Query(
+          "DELETE FROM access_records WHERE (occurred_us, id) IN (SELECT occurred_us, id FROM "
+          "access_records WHERE occurred_us < ? ORDER BY occurred_us LIMIT ?)",
+          {absl::ToUnixMicros(cutoff), int64_t{kPurgeBatch}});
+      if (!deleted.ok()) return deleted.status();
+      purged = static_cast<int>(deleted->affected());
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    return purged;
+  });
 }
 
 absl::StatusOr<v1::Capacity> SqlReferralStore::GetCapacity(absl::string_view intervention,

@@ -44,6 +44,16 @@ class SqlReferralStore final : public ReferralStore {
   absl::StatusOr<ReportData> Report(const ReportQuery& query) override;
   absl::StatusOr<int> PurgeDraftsUntouchedSince(absl::Time cutoff) override;
 
+  absl::StatusOr<v1::CaseAccess> PutCaseAccess(const v1::CaseAccess& access,
+                                               absl::string_view expected_etag) override;
+  absl::StatusOr<v1::CaseAccess> GetCaseAccess(absl::string_view crn) override;
+  absl::Status DeleteCaseAccess(absl::string_view crn, absl::string_view expected_etag) override;
+  absl::StatusOr<std::vector<v1::CaseAccess>> AllCaseAccess() override;
+  absl::Status AppendAccessRecords(const std::vector<v1::AccessRecord>& records) override;
+  absl::StatusOr<std::vector<v1::AccessRecord>> ListAccessRecords(
+      const AccessRecordQuery& query) override;
+  absl::StatusOr<int> PurgeAccessRecordsBefore(absl::Time cutoff) override;
+
   absl::StatusOr<v1::Capacity> GetCapacity(absl::string_view intervention, absl::string_view region,
                                            absl::string_view provider) override;
   absl::StatusOr<v1::Capacity> PutCapacity(const v1::Capacity& capacity,
@@ -63,6 +73,9 @@ class SqlReferralStore final : public ReferralStore {
   // One referral's entries (history or changelog), read by `sql` with the id bound, in order.
   template <typename Entry>
   absl::StatusOr<std::vector<Entry>> ReadLog(absl::string_view sql, absl::string_view id);
+  // Appends audit records inside the caller's write transaction.
+  static absl::Status InsertAccessRecords(SqlConnection& db,
+                                          const std::vector<v1::AccessRecord>& records);
   // Purges at most kPurgeBatch drafts in one transaction; returns how many.
   absl::StatusOr<int> PurgeBatch(absl::Time cutoff);
   static absl::StatusOr<v1::Referral> ReadReferral(SqlConnection& db, absl::string_view id);
