@@ -51,7 +51,9 @@ std::shared_ptr<grpc::Channel> CreateBackendChannel(const std::string& address,
     factories.push_back(std::make_unique<RpcMetricsClientInterceptorFactory>(options.metrics));
   }
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      address, grpc::InsecureChannelCredentials(), arguments, std::move(factories));
+      address,
+      options.credentials != nullptr ? options.credentials : grpc::InsecureChannelCredentials(),
+      arguments, std::move(factories));
 }
 
 namespace {

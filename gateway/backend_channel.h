@@ -10,6 +10,7 @@
 
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/security/credentials.h"
 #include "libs/metrics/rpc_metrics.h"
 
 namespace probation::gateway {
@@ -20,6 +21,8 @@ struct BackendChannelOptions {
   int max_read_attempts = 3;
   // Where each backend call is counted, if anywhere; must outlive the channel.
   RpcMetrics* metrics = nullptr;
+  // The internal mutual TLS (libs/service/service_tls.h); plaintext when null.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
 };
 
 // The gRPC service config that retries `read_methods` (full names "pkg.Service/Method", or

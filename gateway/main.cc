@@ -13,7 +13,9 @@
 
 int main(int argc, char** argv) {
   namespace gateway = probation::gateway;
-  probation::ServiceMain service(argc, argv, {"gateway", 50050, 9460, __FILE__});
+  // Its own port is for clients through the edge, with its own TLS (--tls_cert_file); the
+  // internal mutual TLS is for its calls to the services.
+  probation::ServiceMain service(argc, argv, {"gateway", 50050, 9460, __FILE__, false});
   gateway::GatewaySettings settings = gateway::ReadGatewaySettings(service);
 
   probation::RpcMetrics backend_calls(service.metrics().registry(),
@@ -21,6 +23,7 @@ int main(int argc, char** argv) {
   gateway::BackendChannelOptions channels;
   channels.max_message_bytes = settings.max_message_bytes;
   channels.metrics = &backend_calls;
+  channels.credentials = service.internal_tls().ChannelCredentials();
   const gateway::Backends backends{
       gateway::CreateBackendChannel(settings.catalogue_address, gateway::CatalogueReadMethods(),
                                     channels),

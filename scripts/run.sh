@@ -4,6 +4,8 @@
 # the catalogue, eligibility and referrals services (referrals on a SQLite file) behind the
 # gateway, the one public API, itself behind the HTTP/2 edge (HAProxy, deploy/edge/), which
 # alone listens on the public port. Prints how to call it, with a local token to do so.
+# PROBATION_MTLS=1: the services speak mutual TLS to each other, with a local CA
+# (scripts/make-local-ca.sh, in build/local-ca).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -29,6 +31,21 @@ secrets_dir="${build_dir}/local-secrets"
 mkdir -p "$secrets_dir" && chmod 700 "$secrets_dir"
 jwt_secret_file="${secrets_dir}/jwt-hs256-secret"
 (umask 077 && printf '%s' "$jwt_secret" >"$jwt_secret_file")
+
+# Mutual TLS between the services, when asked: each reads its own certificate, its key and
+# the CA from its environment (file paths only; the keys stay in their mode 0600 files).
+internal_tls=off
+if [[ ${PROBATION_MTLS:-0} == 1 ]]; then
+  ca_dir="${build_dir}/local-ca"
+  scripts/make-local-ca.sh "$ca_dir"
+  for service in catalogue eligibility referrals gateway; do
+    prefix=${service^^}
+    export "${prefix}_INTERNAL_TLS_CERT_FILE=${ca_dir}/${service}.crt"
+    export "${prefix}_INTERNAL_TLS_KEY_FILE=${ca_dir}/${service}.key"
+    export "${prefix}_INTERNAL_TLS_CA_FILE=${ca_dir}/ca.crt"
+  done
+  internal_tls="on (certificates in ${ca_dir})"
+fi
 
 declare -A names=()
 stop() {
@@ -97,8 +114,8 @@ Then, for example:
     --sentence=community-order --risk_of_reoffending=medium --needs=accommodation
   ${cli} referrals list
 Any gRPC client works too: send "authorization: Bearer \$PROBATION_TOKEN" metadata.
-The services behind it (${catalogue_port}, ${eligibility_port}, ${referrals_port}) accept only calls
-signed by the gateway.
+The services behind it (${catalogue_port}, ${eligibility_port}, ${referrals_port}, on 127.0.0.1) accept
+only calls signed by the gateway. Mutual TLS between them: ${internal_tls}.
 
 INFO
 # The suite runs whole or not at all: when any process exits, say which, and stop the rest.

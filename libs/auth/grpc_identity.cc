@@ -79,7 +79,8 @@ absl::StatusOr<Identity> VerifiedCaller(const grpc::ServerContextBase& context,
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> CreateSignedChannel(
     const std::string& address, absl::string_view service_name, absl::string_view secret,
-    const grpc::ChannelArguments& arguments) {
+    const grpc::ChannelArguments& arguments,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
   // Signing once up front reports a bad secret or name now rather than on every call.
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> probe = SignIdentity(
       {std::string(service_name), common::v1::ROLE_SERVICE, "", "", absl::Now()}, secret);
@@ -88,7 +89,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> CreateSignedChannel(
   factories.push_back(
       std::make_unique<SigningInterceptorFactory>(std::string(service_name), std::string(secret)));
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      address, grpc::InsecureChannelCredentials(), arguments, std::move(factories));
+      address, credentials != nullptr ? std::move(credentials) : grpc::InsecureChannelCredentials(),
+      arguments, std::move(factories));
 }
 
 }  // namespace probation

@@ -2,6 +2,8 @@
 
 #include <iostream>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -44,7 +46,9 @@ void CheckPort(const ServiceMain& service, absl::string_view flag, int port) {
 }  // namespace
 
 ServiceMain::ServiceMain(int argc, char** argv, ServiceDefaults defaults)
-    : name_(defaults.name), env_prefix_(absl::StrCat(absl::AsciiStrToUpper(defaults.name), "_")) {
+    : name_(defaults.name),
+      env_prefix_(absl::StrCat(absl::AsciiStrToUpper(defaults.name), "_")),
+      internal_tls_port_(defaults.internal_tls_port) {
   BlockTerminationSignals();
   absl::SetProgramUsageMessage(
       absl::StrCat("The ", name_, " service. Every flag is also read from the environment as ",
@@ -73,6 +77,12 @@ ServiceMain::ServiceMain(int argc, char** argv, ServiceDefaults defaults)
   CheckPort(*this, "metrics_port", absl::GetFlag(FLAGS_metrics_port));
   internal_secret_ = absl::GetFlag(FLAGS_internal_secret);
   CheckDuration("drain_timeout", absl::GetFlag(FLAGS_drain_timeout), absl::ZeroDuration());
+  std::variant<ServiceTls, InvalidSetting> tls = ServiceTls::Read(
+      {absl::GetFlag(FLAGS_internal_tls_cert_file), absl::GetFlag(FLAGS_internal_tls_key_file),
+       absl::GetFlag(FLAGS_internal_tls_ca_file)});
+  if (const auto* invalid = std::get_if<InvalidSetting>(&tls))
+    Fail(invalid->flag, invalid->message);
+  internal_tls_ = std::get<ServiceTls>(std::move(tls));
 }
 
 ServiceMain::~ServiceMain() = default;
@@ -110,7 +120,8 @@ std::shared_ptr<grpc::Channel> ServiceMain::SignedChannel(absl::string_view flag
                                                           const std::string& address) const {
   CheckNotEmpty(flag, address);
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      CreateSignedChannel(address, name_, internal_secret());
+      CreateSignedChannel(address, name_, internal_secret(), grpc::ChannelArguments(),
+                          internal_tls_.ChannelCredentials());
   if (!channel.ok()) Fail(flag, channel.status().message());
   return *std::move(channel);
 }
@@ -129,6 +140,10 @@ GrpcServer& ServiceMain::Serve(ServerOptions options, nlohmann::json fields) {
   metrics();
   options.metrics = served_.get();
   options.address = absl::StrCat(absl::GetFlag(FLAGS_host), ":", absl::GetFlag(FLAGS_port));
+  if (internal_tls_port_ && internal_tls_.enabled() && options.credentials == nullptr) {
+    options.credentials = internal_tls_.ServerCredentials();
+  }
+  fields["internal_tls"] = internal_tls_.enabled();
   server_ = StartServerOrExit(options, std::move(fields));
   return *server_;
 }

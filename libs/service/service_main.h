@@ -23,6 +23,7 @@
 #include "libs/metrics/metrics_endpoint.h"
 #include "libs/metrics/rpc_metrics.h"
 #include "libs/server/grpc_server.h"
+#include "libs/service/service_tls.h"
 #include "nlohmann/json.hpp"
 
 namespace probation {
@@ -36,6 +37,9 @@ struct ServiceDefaults {
   // __FILE__ of the service's main.cc: every flag defined in that file's folder is a setting
   // of the service, read from the environment too.
   absl::string_view main_file;
+  // Whether the service's own port takes the internal mutual TLS when it is on: true for the
+  // services, which only services call; the gateway's callers are clients through the edge.
+  bool internal_tls_port = true;
 };
 
 class ServiceMain {
@@ -81,8 +85,12 @@ class ServiceMain {
     if (!opened.ok()) ExitOnStartFailure(what, "unavailable", "not opened", opened);
   }
 
+  // Mutual TLS between the services (the internal_tls_* settings), checked at start; not
+  // enabled() when they are unset.
+  const ServiceTls& internal_tls() const { return internal_tls_; }
+
   // A channel to the service at the address in setting `flag`, whose calls carry this
-  // service's signed identity.
+  // service's signed identity, over the internal mutual TLS when it is on.
   std::shared_ptr<grpc::Channel> SignedChannel(absl::string_view flag,
                                                const std::string& address) const;
 
@@ -90,7 +98,8 @@ class ServiceMain {
   MetricsEndpoint& metrics();
 
   // Starts the gRPC server on --host:--port (the address and the call metrics are filled in
-  // here); logs `serving` with `fields`. Exits with status 1 if it cannot listen.
+  // here, and the internal mutual TLS when it is on and options carry no credentials); logs
+  // `serving` with `fields`. Exits with status 1 if it cannot listen.
   GrpcServer& Serve(ServerOptions options, nlohmann::json fields = nlohmann::json::object());
 
   // Blocks until SIGTERM or SIGINT; then runs `stop_background_work` (threads the service
@@ -105,6 +114,8 @@ class ServiceMain {
   std::string name_;
   std::string env_prefix_;
   std::string internal_secret_;
+  ServiceTls internal_tls_;
+  bool internal_tls_port_ = true;
   std::unique_ptr<MetricsEndpoint> metrics_;
   std::unique_ptr<RpcMetrics> served_;
   std::unique_ptr<GrpcServer> server_;

@@ -130,6 +130,15 @@ class ComposeTest(unittest.TestCase):
                             int(target_port),
                             int(self.compose[host]["environment"][f"{other}_PORT"]))
 
+    def test_every_service_says_which_interface_it_listens_on(self):
+        # The binaries listen on loopback unless told otherwise; in a container the compose
+        # network is the private one, so each service names it.
+        for service, facts in SERVICES.items():
+            with self.subTest(service=service):
+                self.assertEqual(flags_of(service)["host"], "127.0.0.1", "private by default")
+                self.assertEqual(self.compose[service]["environment"].get(
+                    f"{facts['prefix']}_HOST"), "0.0.0.0")
+
     def test_only_the_edge_is_published_and_it_fronts_the_gateway(self):
         published = [name for name, spec in self.compose.items() if spec.get("ports")]
         self.assertEqual(published, ["edge"])
@@ -201,6 +210,15 @@ class KubernetesTest(unittest.TestCase):
                     self.assertEqual(set(container["resources"][kind]), {"cpu", "memory"})
                 self.assertTrue(container["securityContext"]["readOnlyRootFilesystem"])
                 self.assertTrue(pod["securityContext"]["runAsNonRoot"])
+
+    def test_every_service_listens_on_the_pod_network(self):
+        # Set explicitly (the default is loopback): the Service routes to the pod's address
+        # and Prometheus scrapes the metrics port there.
+        for service, facts in SERVICES.items():
+            with self.subTest(service=service):
+                container = self.deployment(service)["spec"]["template"]["spec"]["containers"][0]
+                self.assertEqual(self.environment(container).get(f"{facts['prefix']}_HOST"),
+                                 "0.0.0.0")
 
     def test_services_route_to_named_container_ports(self):
         for _, doc in self.documents:

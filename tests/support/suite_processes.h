@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -73,26 +74,32 @@ class RunningSuite {
   // The referrals service's SQLite file: a test may fill it before Start().
   const std::string& database() const { return database_; }
 
+  // When set before Start(), a directory as scripts/make-local-ca.sh makes it: every service
+  // then uses the internal mutual TLS with its own certificate there.
+  std::string internal_tls_directory;
+
   // Starts all four and waits until the gateway reports every service ready; the gateway
   // also gets `gateway_environment`.
   void Start(const Environment& gateway_environment = {}) {
     catalogue =
-        StartProcess(binaries_.catalogue, {{"CATALOGUE_HOST", "127.0.0.1"},
+        StartProcess(binaries_.catalogue,
+                     WithTls("catalogue", {{"CATALOGUE_HOST", "127.0.0.1"},
                                            {"CATALOGUE_PORT", "0"},
                                            {"CATALOGUE_METRICS_PORT", "0"},
-                                           {"CATALOGUE_INTERNAL_SECRET", kSuiteInternalSecret}});
+                                           {"CATALOGUE_INTERNAL_SECRET", kSuiteInternalSecret}}));
     catalogue_port = ServingPortOf(*catalogue);
     metrics_ports["catalogue"] = ServingPortOf(*catalogue, "metrics_serving");
     StartEligibility(0);
     referrals = StartProcess(
         binaries_.referrals,
-        {{"REFERRALS_HOST", "127.0.0.1"},
-         {"REFERRALS_PORT", "0"},
-         {"REFERRALS_METRICS_PORT", "0"},
-         {"REFERRALS_DATABASE", database_},
-         {"REFERRALS_INTERNAL_SECRET", kSuiteInternalSecret},
-         {"REFERRALS_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
-         {"REFERRALS_ELIGIBILITY_ADDRESS", absl::StrCat("127.0.0.1:", eligibility_port)}});
+        WithTls("referrals",
+                {{"REFERRALS_HOST", "127.0.0.1"},
+                 {"REFERRALS_PORT", "0"},
+                 {"REFERRALS_METRICS_PORT", "0"},
+                 {"REFERRALS_DATABASE", database_},
+                 {"REFERRALS_INTERNAL_SECRET", kSuiteInternalSecret},
+                 {"REFERRALS_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
+                 {"REFERRALS_ELIGIBILITY_ADDRESS", absl::StrCat("127.0.0.1:", eligibility_port)}}));
     referrals_port = ServingPortOf(*referrals);
     metrics_ports["referrals"] = ServingPortOf(*referrals, "metrics_serving");
     Environment environment = {
@@ -108,7 +115,7 @@ class RunningSuite {
         {"GATEWAY_HEALTH_CHECK_INTERVAL", "200ms"},
         {"GATEWAY_BACKEND_TIMEOUT", "3s"}};
     environment.insert(environment.end(), gateway_environment.begin(), gateway_environment.end());
-    gateway = StartProcess(binaries_.gateway, environment);
+    gateway = StartProcess(binaries_.gateway, WithTls("gateway", std::move(environment)));
     gateway_port = ServingPortOf(*gateway);
     metrics_ports["gateway"] = ServingPortOf(*gateway, "metrics_serving");
     auto ready = gateway->WaitForLine([](const std::string& l) { return IsLogEvent(l, "ready"); },
@@ -118,13 +125,14 @@ class RunningSuite {
 
   // Starts eligibility on `port` (0: any), and waits until it has the catalogue.
   void StartEligibility(int port) {
-    eligibility =
-        StartProcess(binaries_.eligibility,
-                     {{"ELIGIBILITY_HOST", "127.0.0.1"},
-                      {"ELIGIBILITY_PORT", std::to_string(port)},
-                      {"ELIGIBILITY_METRICS_PORT", "0"},
-                      {"ELIGIBILITY_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
-                      {"ELIGIBILITY_INTERNAL_SECRET", kSuiteInternalSecret}});
+    eligibility = StartProcess(
+        binaries_.eligibility,
+        WithTls("eligibility",
+                {{"ELIGIBILITY_HOST", "127.0.0.1"},
+                 {"ELIGIBILITY_PORT", std::to_string(port)},
+                 {"ELIGIBILITY_METRICS_PORT", "0"},
+                 {"ELIGIBILITY_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
+                 {"ELIGIBILITY_INTERNAL_SECRET", kSuiteInternalSecret}}));
     eligibility_port = ServingPortOf(*eligibility);
     metrics_ports["eligibility"] = ServingPortOf(*eligibility, "metrics_serving");
     auto ready = eligibility->WaitForLine(
@@ -171,6 +179,17 @@ class RunningSuite {
   std::map<std::string, int> metrics_ports;
 
  private:
+  // `environment` and, with internal_tls_directory, the service's mutual TLS files.
+  Environment WithTls(const std::string& service, Environment environment) const {
+    if (internal_tls_directory.empty()) return environment;
+    const std::string prefix = absl::AsciiStrToUpper(service);
+    const std::string base = absl::StrCat(internal_tls_directory, "/");
+    environment.push_back({prefix + "_INTERNAL_TLS_CERT_FILE", base + service + ".crt"});
+    environment.push_back({prefix + "_INTERNAL_TLS_KEY_FILE", base + service + ".key"});
+    environment.push_back({prefix + "_INTERNAL_TLS_CA_FILE", base + "ca.crt"});
+    return environment;
+  }
+
   SuiteBinaries binaries_;
   std::string database_;
 };

@@ -1,6 +1,7 @@
 // probation-health-probe: asks a server's grpc.health.v1 service whether it is SERVING, for
 // container health checks and scripts. Exit codes follow grpc_health_probe: 0 serving,
 // 1 bad arguments, 2 connection failure, 3 RPC failure, 4 not serving.
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -20,8 +21,28 @@ ABSL_FLAG(bool, tls, false, "Speak TLS, as to a gateway given a certificate.");
 ABSL_FLAG(std::string, tls_ca_file, "",
           "With --tls: PEM certificates to trust instead of the system's (e.g. the server's "
           "own, when self-signed).");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "With --tls: PEM certificate to present, as a service does to another under the "
+          "internal mutual TLS (with --tls_key_file).");
+ABSL_FLAG(std::string, tls_key_file, "", "With --tls_cert_file: its PEM private key.");
 ABSL_FLAG(std::string, tls_server_name, "",
           "With --tls: the name the certificate must carry, when --addr is an IP address.");
+
+namespace {
+
+// The file's contents, or exits 1 naming the flag.
+std::string ReadOrExit(const std::string& path, const char* flag) {
+  std::ifstream file(path);
+  std::stringstream pem;
+  pem << file.rdbuf();
+  if (!file) {
+    std::cerr << "cannot read --" << flag << " " << path << "\n";
+    std::exit(1);
+  }
+  return pem.str();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Checks a gRPC server's health: --addr=host:port [--service=...]");
@@ -36,14 +57,17 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_tls)) {
     grpc::SslCredentialsOptions options;
     if (const std::string ca_file = absl::GetFlag(FLAGS_tls_ca_file); !ca_file.empty()) {
-      std::ifstream file(ca_file);
-      std::stringstream pem;
-      pem << file.rdbuf();
-      if (!file) {
-        std::cerr << "cannot read --tls_ca_file " << ca_file << "\n";
-        return 1;
-      }
-      options.pem_root_certs = pem.str();
+      options.pem_root_certs = ReadOrExit(ca_file, "tls_ca_file");
+    }
+    const std::string cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+    const std::string key_file = absl::GetFlag(FLAGS_tls_key_file);
+    if (cert_file.empty() != key_file.empty()) {
+      std::cerr << "set both --tls_cert_file and --tls_key_file, or neither\n";
+      return 1;
+    }
+    if (!cert_file.empty()) {
+      options.pem_cert_chain = ReadOrExit(cert_file, "tls_cert_file");
+      options.pem_private_key = ReadOrExit(key_file, "tls_key_file");
     }
     credentials = grpc::SslCredentials(options);
     if (const std::string name = absl::GetFlag(FLAGS_tls_server_name); !name.empty()) {
