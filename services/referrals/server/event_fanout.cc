@@ -84,23 +84,18 @@ void EventFanout::Run() {
 }
 
 void EventFanout::Dispatch(std::vector<v1::ReferralEvent> events) {
+  // Watches let go (their queues are full) are released after the lock: they hold their own
+  // references while they catch up.
   std::vector<std::shared_ptr<EventWatch>> behind;
-  {
-    absl::MutexLock lock(&mu_);
-    for (v1::ReferralEvent& event : events) {
-      auto shared = std::make_shared<const v1::ReferralEvent>(std::move(event));
-      const size_t already_behind = behind.size();
-      for (const auto& [raw, watch] : attached_) {
-        if (!watch->Offer(shared)) behind.push_back(watch);
-      }
-      for (size_t i = already_behind; i < behind.size(); ++i) attached_.erase(behind[i].get());
-      head_ = shared->sequence();
+  absl::MutexLock lock(&mu_);
+  for (v1::ReferralEvent& event : events) {
+    auto shared = std::make_shared<const v1::ReferralEvent>(std::move(event));
+    const size_t already_behind = behind.size();
+    for (const auto& [raw, watch] : attached_) {
+      if (!watch->Offer(shared)) behind.push_back(watch);
     }
-  }
-  for (const std::shared_ptr<EventWatch>& watch : behind) {
-    watch->End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                            "the watch fell too far behind the events; watch again from the "
-                            "last sequence you received"));
+    for (size_t i = already_behind; i < behind.size(); ++i) attached_.erase(behind[i].get());
+    head_ = shared->sequence();
   }
 }
 

@@ -2,7 +2,8 @@
 // it to every attached watch (event_watch.h), which filters it by its caller's scope and
 // queues it. A watch that starts behind (an old sequence) catches up by reading pages itself,
 // then attaches once it has seen every event the fan-out has handed out, so no event is
-// missed or sent twice. The bell wakes the reader at once after this process writes; it also
+// missed or sent twice; a watch whose queue fills is let go and catches up the same way.
+// The bell wakes the reader at once after this process writes; it also
 // polls, for events other replicas wrote to a shared database.
 #ifndef PROBATION_SERVICES_REFERRALS_SERVER_EVENT_FANOUT_H_
 #define PROBATION_SERVICES_REFERRALS_SERVER_EVENT_FANOUT_H_

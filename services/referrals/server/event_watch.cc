@@ -54,10 +54,15 @@ bool EventWatch::AttachIfAtLeast(int64_t head) {
 bool EventWatch::Offer(const std::shared_ptr<const v1::ReferralEvent>& event) {
   absl::MutexLock lock(&mu_);
   if (event->sequence() <= after_) return true;
+  if (queue_.size() >= static_cast<size_t>(limits().watch_buffer)) {
+    // Too far behind to be fed: it reads on from the store once its queue is written
+    // (AfterWrite), as a watch that starts behind does, at its reader's pace.
+    attached_ = false;
+    return false;
+  }
   // The sequence advances past events the caller may not see.
   after_ = event->sequence();
   if (!InScope(caller(), event->referral())) return true;
-  if (queue_.size() >= static_cast<size_t>(limits().watch_buffer)) return false;
   queue_.push_back(event);
   StartWriteLocked(queue_.front().get());
   return true;

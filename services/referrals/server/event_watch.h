@@ -1,9 +1,10 @@
 // One WatchReferralEvents stream: the events after the client's sequence that its caller may
 // see, in order, then each new one as it is written. It holds no thread: catching up reads a
 // page at a time on the stream pool, and live events arrive from the fan-out
-// (event_fanout.h) into a bounded queue. A watch whose queue fills (its reader is too slow)
-// is ended RESOURCE_EXHAUSTED; every ending tells the client to watch again from the last
-// sequence it received.
+// (event_fanout.h) into a bounded queue. A watch whose queue fills (its reader is slower
+// than the events come) is let go by the fan-out and reads on from the store by itself, so a
+// burst costs it nothing but pace; one whose reader stops is ended by the supervisor. Every
+// ending tells the client to watch again from the last sequence it received.
 #ifndef PROBATION_SERVICES_REFERRALS_SERVER_EVENT_WATCH_H_
 #define PROBATION_SERVICES_REFERRALS_SERVER_EVENT_WATCH_H_
 
@@ -44,7 +45,7 @@ class EventWatch final : public BoundedStream<v1::ReferralEvent>,
 
   // From the fan-out, under its lock. Attaches if the watch has seen every event up to `head`.
   bool AttachIfAtLeast(int64_t head);
-  // Queues `event` if the caller may see it; false when the queue is full.
+  // Queues `event` if the caller may see it; false, detaching, when the queue is full.
   bool Offer(const std::shared_ptr<const v1::ReferralEvent>& event);
 
  private:

@@ -49,8 +49,8 @@ ABSL_FLAG(absl::Duration, stream_stall_timeout, absl::Seconds(30),
           "How long a stream waits for a reader that takes nothing before ending it (at least "
           "`1s`).");
 ABSL_FLAG(int, watch_buffer, 1000,
-          "Events queued for one watch whose reader is behind; a watch past it is ended "
-          "RESOURCE_EXHAUSTED and resumes from its last sequence (10-1000000).");
+          "Events queued for one watch whose reader is behind; a watch past it stops being fed "
+          "new events and reads on from the database at its reader's pace (10-1000000).");
 
 namespace probation::referrals {
 namespace {
