@@ -7,6 +7,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "libs/auth/grpc_identity.h"
 #include "nlohmann/json.hpp"
 #include "probation/catalogue/v1/catalogue_service.grpc.pb.h"
 #include "probation/eligibility/v1/eligibility_service.grpc.pb.h"
@@ -47,6 +48,9 @@ std::shared_ptr<grpc::Channel> CreateBackendChannel(const std::string& address,
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
+  if (!options.internal_secret.empty()) {
+    factories.push_back(IdentitySigner("gateway", options.internal_secret));
+  }
   if (options.metrics != nullptr) {
     factories.push_back(std::make_unique<RpcMetricsClientInterceptorFactory>(options.metrics));
   }

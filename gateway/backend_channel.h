@@ -21,6 +21,9 @@ struct BackendChannelOptions {
   int max_read_attempts = 3;
   // Where each backend call is counted, if anywhere; must outlive the channel.
   RpcMetrics* metrics = nullptr;
+  // Signs each call's identity for its method (libs/auth/grpc_identity.h): the caller's, or
+  // the gateway's own; calls go unsigned (and are refused) when empty.
+  std::string internal_secret;
   // The internal mutual TLS (libs/service/service_tls.h); plaintext when null.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
 };

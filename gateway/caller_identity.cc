@@ -6,7 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "libs/auth/internal_identity.h"
+#include "libs/auth/grpc_identity.h"
 #include "libs/logging/request_id.h"
 #include "libs/names/resource_name.h"
 
@@ -100,11 +100,9 @@ absl::StatusOr<std::unique_ptr<grpc::ClientContext>> BackendContext(
   }
   const std::string request_id = Metadata(incoming, kRequestIdHeader);
   if (!request_id.empty()) context->AddMetadata(kRequestIdHeader, request_id);
-  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> identity =
-      SignIdentity({caller.actor, caller.role, caller.region, caller.provider, identity_expires},
-                   options.internal_secret);
-  if (!identity.ok()) return identity.status();
-  for (const auto& [key, value] : *identity) context->AddMetadata(key, value);
+  // Signed for its method by the backend channel (libs/auth/grpc_identity.h).
+  SetCallerIdentity(*context,
+                    {caller.actor, caller.role, caller.region, caller.provider, identity_expires});
   return context;
 }
 

@@ -1,6 +1,6 @@
 // Who is calling the gateway, from the bearer token, and how that identity travels on to
 // the services: a backend ClientContext with the caller's remaining deadline (capped), the
-// request id, and the identity signed with the suite's internal secret.
+// request id, and the identity, which the backend channel signs for the method it calls.
 #ifndef PROBATION_GATEWAY_CALLER_IDENTITY_H_
 #define PROBATION_GATEWAY_CALLER_IDENTITY_H_
 
@@ -20,8 +20,6 @@ namespace probation::gateway {
 struct BackendCallOptions {
   // The longest a backend call may take, whatever the caller's own deadline.
   absl::Duration default_timeout = absl::Seconds(5);
-  // Signs the caller's identity for the services (libs/auth/internal_identity.h).
-  std::string internal_secret;
 };
 
 // The caller, from `authorization: Bearer <token>`; UNAUTHENTICATED without a good token

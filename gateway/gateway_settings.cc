@@ -112,7 +112,7 @@ GatewaySettings ReadGatewaySettings(const ServiceMain& service) {
   if (settings.rate_limit.burst < 1 || settings.rate_limit.burst > 1000000) {
     service.Fail("caller_burst", "must be 1-1000000");
   }
-  settings.backend_calls.internal_secret = service.internal_secret();
+  settings.internal_secret = service.internal_secret();
   return settings;
 }
 

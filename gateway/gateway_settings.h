@@ -29,6 +29,8 @@ struct GatewaySettings {
   absl::Duration health_check_interval;
   absl::Duration catalogue_cache_ttl;
   CallerRateLimit rate_limit;
+  // Signs each backend call's identity (gateway/backend_channel.h).
+  std::string internal_secret;
 };
 
 // The settings from the flags and the environment; an invalid one exits through

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   gateway::BackendChannelOptions channels;
   channels.max_message_bytes = settings.max_message_bytes;
   channels.metrics = &backend_calls;
+  channels.internal_secret = settings.internal_secret;
   channels.credentials = service.internal_tls().ChannelCredentials();
   const gateway::Backends backends{
       gateway::CreateBackendChannel(settings.catalogue_address, gateway::CatalogueReadMethods(),

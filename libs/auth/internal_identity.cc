@@ -16,10 +16,10 @@ namespace {
 
 // What is signed: a version tag and every field, one per line, so none can be moved into
 // another.
-std::string Canonical(const Identity& identity) {
-  return absl::StrCat("probation-identity-v1\n", identity.actor, "\n", RoleClaimName(identity.role),
-                      "\n", identity.region, "\n", identity.provider, "\n",
-                      absl::ToUnixSeconds(identity.expires));
+std::string Canonical(const Identity& identity, absl::string_view method) {
+  return absl::StrCat("probation-identity-v2\n", method, "\n", identity.actor, "\n",
+                      RoleClaimName(identity.role), "\n", identity.region, "\n", identity.provider,
+                      "\n", absl::ToUnixSeconds(identity.expires));
 }
 
 std::string ComputeMac(absl::string_view secret, absl::string_view message) {
@@ -71,17 +71,21 @@ absl::Status CheckIdentitySecret(absl::string_view secret) {
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SignIdentity(
-    const Identity& identity, absl::string_view secret) {
+    const Identity& identity, absl::string_view method, absl::string_view secret) {
   if (absl::Status status = CheckIdentitySecret(secret); !status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("the identity secret ", status.message()));
   }
-  if (HasLineBreak(identity))
+  if (HasLineBreak(identity) || absl::StrContains(method, '\n')) {
     return absl::InvalidArgumentError("identity fields hold a line break");
+  }
+  if (method.empty()) return absl::InvalidArgumentError("an identity is signed for a method");
   std::vector<std::pair<std::string, std::string>> headers = {
       {kActorHeader, identity.actor},
       {kRoleHeader, RoleClaimName(identity.role)},
       {kIdentityExpiresHeader, absl::StrCat(absl::ToUnixSeconds(identity.expires))},
-      {kIdentitySignatureHeader, absl::WebSafeBase64Escape(Mac(secret, Canonical(identity)))}};
+      {kIdentityMethodHeader, std::string(method)},
+      {kIdentitySignatureHeader,
+       absl::WebSafeBase64Escape(Mac(secret, Canonical(identity, method)))}};
   if (!identity.region.empty()) headers.emplace_back(kRegionHeader, identity.region);
   if (!identity.provider.empty()) headers.emplace_back(kProviderHeader, identity.provider);
   return headers;
@@ -106,8 +110,12 @@ absl::StatusOr<Identity> VerifyIdentity(
   }
   identity.expires = absl::FromUnixSeconds(expires);
   if (HasLineBreak(identity)) return Unauthenticated("the identity is malformed");
+  const std::string method = header(kIdentityMethodHeader);
+  if (method.empty() || method != header(kServedMethodHeader)) {
+    return Unauthenticated("the identity is not signed for this method");
+  }
   std::string given;
-  const std::string expected = Mac(secret, Canonical(identity));
+  const std::string expected = Mac(secret, Canonical(identity, method));
   if (!absl::WebSafeBase64Unescape(signature, &given) || given.size() != expected.size() ||
       CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) {
     return Unauthenticated("the identity is not signed by the suite");

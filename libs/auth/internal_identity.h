@@ -25,6 +25,12 @@ inline constexpr char kRegionHeader[] = "x-region";
 inline constexpr char kProviderHeader[] = "x-provider";
 inline constexpr char kIdentityExpiresHeader[] = "x-identity-expires";
 inline constexpr char kIdentitySignatureHeader[] = "x-identity-signature";
+// The method the identity is signed for ("/pkg.Service/Method"): a signature is good for that
+// one method of that one service, so a captured header is useless on any other call.
+inline constexpr char kIdentityMethodHeader[] = "x-identity-method";
+// The method a server is serving, put beside the call's metadata by the server itself
+// (ServedMethodStamp in grpc_identity.h) after removing any a client sent.
+inline constexpr char kServedMethodHeader[] = "x-served-method";
 
 // The shortest secret accepted: 256 bits.
 inline constexpr size_t kMinIdentitySecretBytes = 32;
@@ -32,13 +38,15 @@ inline constexpr size_t kMinIdentitySecretBytes = 32;
 // INVALID_ARGUMENT unless `secret` is long enough to sign with.
 absl::Status CheckIdentitySecret(absl::string_view secret);
 
-// The metadata entries to send with a call. INVALID_ARGUMENT if a field holds a line break
-// or the secret is too short.
+// The metadata entries to send with a call of `method` ("/pkg.Service/Method").
+// INVALID_ARGUMENT if a field holds a line break, the method is empty or the secret is too
+// short.
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SignIdentity(
-    const Identity& identity, absl::string_view secret);
+    const Identity& identity, absl::string_view method, absl::string_view secret);
 
 // Reads the entries with `header` (empty when absent) and checks them: UNAUTHENTICATED,
-// saying why, unless they are present, signed with `secret` and not expired at `now`.
+// saying why, unless they are present, signed with `secret` for the method being served
+// (kServedMethodHeader) and not expired at `now`.
 absl::StatusOr<Identity> VerifyIdentity(
     absl::FunctionRef<std::string(absl::string_view name)> header, absl::string_view secret,
     absl::Time now);

@@ -9,6 +9,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "libs/auth/grpc_identity.h"
 #include "libs/logging/json_log.h"
 #include "libs/server/call_logging_interceptor.h"
 
@@ -30,6 +31,8 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<CallLoggingInterceptorFactory>(
       options.metrics, ServedMethods(options.health_service_names)));
+  // The served method, which each signed identity must be signed for.
+  factories.push_back(ServedMethodStamp());
   builder.experimental().SetInterceptorCreators(std::move(factories));
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

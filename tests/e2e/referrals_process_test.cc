@@ -14,8 +14,9 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "libs/auth/internal_identity.h"
+#include "libs/auth/grpc_identity.h"
 #include "nlohmann/json.hpp"
+#include "probation/catalogue/v1/catalogue_service.grpc.pb.h"
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
 #include "services/referrals/store/postgres_connection.h"
 #include "tests/support/child_process.h"
@@ -47,15 +48,13 @@ constexpr char kSecret[] = "e2e-identity-secret-0123456789abcdefgh";
 class ReferralsClient {
  public:
   explicit ReferralsClient(int port)
-      : stub_(referrals::v1::ReferralService::NewStub(grpc::CreateChannel(
-            absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()))) {}
+      : stub_(referrals::v1::ReferralService::NewStub(
+            *CreateSignedChannel(absl::StrCat("127.0.0.1:", port), "", kSecret))) {}
 
-  // Signs the caller's identity into the call, as the gateway does.
+  // The caller's identity, which the channel signs for each call's method, as the gateway's do.
   void Prepare(grpc::ClientContext& context, absl::string_view role = "probation_practitioner") {
-    auto headers = SignIdentity(
-        {"e2e", RoleFromClaimName(role), "london", "", absl::Now() + absl::Minutes(5)}, kSecret);
-    ASSERT_TRUE(headers.ok()) << headers.status();
-    for (const auto& [key, value] : *headers) context.AddMetadata(key, value);
+    SetCallerIdentity(
+        context, {"e2e", RoleFromClaimName(role), "london", "", absl::Now() + absl::Minutes(5)});
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   }
 
@@ -109,6 +108,52 @@ class ReferralsProcess : public ::testing::TestWithParam<std::string> {
   std::string database_;
   std::string name_;
 };
+
+// What a captured identity header is worth: the one method it was signed for. Replayed on
+// any other method of the service, or with its method header rewritten, it is refused.
+TEST(InternalIdentityProcess, AnIdentitySignedForOneMethodIsRefusedOnAnother) {
+  auto catalogue = Start({CATALOGUE_BINARY}, {{"CATALOGUE_HOST", "127.0.0.1"},
+                                              {"CATALOGUE_PORT", "0"},
+                                              {"CATALOGUE_METRICS_PORT", "0"},
+                                              {"CATALOGUE_INTERNAL_SECRET", kSecret}});
+  auto stub = catalogue::v1::CatalogueService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", ServingPort(*catalogue)), grpc::InsecureChannelCredentials()));
+  auto captured = SignIdentity({"e2e", common::v1::ROLE_PROBATION_PRACTITIONER, "london", "",
+                                absl::Now() + absl::Minutes(1)},
+                               "/probation.catalogue.v1.CatalogueService/ListRegions", kSecret);
+  ASSERT_TRUE(captured.ok()) << captured.status();
+  auto with = [&](grpc::ClientContext& context, absl::string_view method_header = "") {
+    for (const auto& [key, value] : *captured) {
+      context.AddMetadata(key, key == kIdentityMethodHeader && !method_header.empty()
+                                   ? std::string(method_header)
+                                   : value);
+    }
+  };
+  grpc::ClientContext signed_for;
+  with(signed_for);
+  catalogue::v1::ListRegionsResponse regions;
+  EXPECT_TRUE(stub->ListRegions(&signed_for, {}, &regions).ok());
+
+  grpc::ClientContext replayed;
+  with(replayed);
+  catalogue::v1::GetInterventionRequest get;
+  get.set_name("interventions/thinking-skills-programme");
+  catalogue::v1::Intervention intervention;
+  const grpc::Status refused = stub->GetIntervention(&replayed, get, &intervention);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("not signed for this method"));
+
+  grpc::ClientContext rewritten;
+  with(rewritten, "/probation.catalogue.v1.CatalogueService/GetIntervention");
+  EXPECT_EQ(stub->GetIntervention(&rewritten, get, &intervention).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // A client cannot claim the served method either: the server stamps its own.
+  grpc::ClientContext claimed;
+  with(claimed);
+  claimed.AddMetadata(kServedMethodHeader, "/probation.catalogue.v1.CatalogueService/ListRegions");
+  EXPECT_EQ(stub->GetIntervention(&claimed, get, &intervention).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
 
 TEST_P(ReferralsProcess, EveryAcknowledgedWriteSurvivesASigkill) {
   const std::string database = database_;

@@ -35,10 +35,10 @@ class GatewayServerTest : public ::testing::Test {
     auto verifier = JwtVerifier::Create({JwtAlgorithm::kHs256, kTokenSecret}, kIssuer);
     ASSERT_TRUE(verifier.ok());
     BackendCallOptions options;
-    options.internal_secret = kInternalSecret;
     options.default_timeout = absl::Seconds(2);
     // Channels as the gateway binary makes them, to the real servers.
-    const BackendChannelOptions channel_options;
+    BackendChannelOptions channel_options;
+    channel_options.internal_secret = kInternalSecret;
     const Backends backends{
         CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->catalogue.server->port()),
                              CatalogueReadMethods(), channel_options),
@@ -412,14 +412,15 @@ TEST_F(GatewayServerTest, EachCallerIsHeldToItsRateAndToldWhenToRetry) {
   auto verifier = JwtVerifier::Create({JwtAlgorithm::kHs256, kTokenSecret}, kIssuer);
   ASSERT_TRUE(verifier.ok());
   BackendCallOptions options;
-  options.internal_secret = kInternalSecret;
+  BackendChannelOptions channel_options;
+  channel_options.internal_secret = kInternalSecret;
   const Backends backends{
       CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->catalogue.server->port()),
-                           CatalogueReadMethods(), {}),
+                           CatalogueReadMethods(), channel_options),
       CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->eligibility->server->port()),
-                           EligibilityReadMethods(), {}),
+                           EligibilityReadMethods(), channel_options),
       CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->server->port()),
-                           ReferralsReadMethods(), {})};
+                           ReferralsReadMethods(), channel_options)};
   GatewayServer limited(*std::move(verifier), options, backends, absl::Seconds(30),
                         {/*calls_per_second=*/0.5, /*burst=*/2});
   ServerOptions server_options;

@@ -12,18 +12,21 @@ using ::testing::HasSubstr;
 
 const std::string kSecret(32, 'k');
 const absl::Time kNow = absl::FromUnixSeconds(1'790'000'000);
+constexpr char kMethod[] = "/probation.referrals.v1.ReferralService/GetReferral";
 
 std::map<std::string, std::string> Signed(const Identity& identity,
                                           const std::string& secret = kSecret) {
-  auto headers = SignIdentity(identity, secret);
+  auto headers = SignIdentity(identity, kMethod, secret);
   EXPECT_TRUE(headers.ok()) << headers.status();
   return {headers->begin(), headers->end()};
 }
 
+// Checked as a server serving `served` checks it.
 absl::StatusOr<Identity> Verify(const std::map<std::string, std::string>& headers,
-                                absl::Time now = kNow) {
+                                absl::Time now = kNow, absl::string_view served = kMethod) {
   return VerifyIdentity(
       [&](absl::string_view name) {
+        if (name == kServedMethodHeader) return std::string(served);
         auto it = headers.find(std::string(name));
         return it == headers.end() ? std::string() : it->second;
       },
@@ -61,16 +64,39 @@ TEST(InternalIdentity, AForgedOrAlteredIdentityIsRefused) {
             absl::StatusCode::kUnauthenticated);
 }
 
+TEST(InternalIdentity, AnIdentityIsGoodOnlyForTheMethodItWasSignedFor) {
+  const auto headers = Signed(Provider());
+  EXPECT_THAT(
+      std::string(Verify(headers, kNow, "/probation.referrals.v1.ReferralService/ExportPersonData")
+                      .status()
+                      .message()),
+      HasSubstr("not signed for this method"));
+  // Naming the other method in the headers breaks the signature instead.
+  auto moved = headers;
+  moved["x-identity-method"] = "/probation.referrals.v1.ReferralService/ExportPersonData";
+  EXPECT_THAT(
+      std::string(Verify(moved, kNow, "/probation.referrals.v1.ReferralService/ExportPersonData")
+                      .status()
+                      .message()),
+      HasSubstr("not signed by the suite"));
+  // A server that stamps no method refuses every identity.
+  EXPECT_EQ(Verify(headers, kNow, "").status().code(), absl::StatusCode::kUnauthenticated);
+}
+
 TEST(InternalIdentity, AnExpiredIdentityIsRefused) {
   EXPECT_THAT(std::string(Verify(Signed(Provider()), kNow + absl::Minutes(6)).status().message()),
               HasSubstr("expired"));
 }
 
 TEST(InternalIdentity, RefusesWeakSecretsAndLineBreaks) {
-  EXPECT_EQ(SignIdentity(Provider(), "short").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SignIdentity(Provider(), kMethod, "short").status().code(),
+            absl::StatusCode::kInvalidArgument);
   Identity sneaky = Provider();
   sneaky.actor = "a\nadmin";
-  EXPECT_EQ(SignIdentity(sneaky, kSecret).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SignIdentity(sneaky, kMethod, kSecret).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SignIdentity(Provider(), "", kSecret).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

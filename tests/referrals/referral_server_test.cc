@@ -429,7 +429,7 @@ TEST_F(ReferralServerTest, CallsWithoutASignedIdentityAreUnauthenticated) {
   grpc::ClientContext wrong_secret;
   auto headers =
       SignIdentity({"intruder", common::v1::ROLE_ADMIN, "", "", absl::Now() + absl::Minutes(5)},
-                   std::string(40, 'g'));
+                   "/probation.referrals.v1.ReferralService/GetStateMachine", std::string(40, 'g'));
   for (const auto& [key, value] : *headers) wrong_secret.AddMetadata(key, value);
   EXPECT_EQ(stub().GetStateMachine(&wrong_secret, machine_request, &machine).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);

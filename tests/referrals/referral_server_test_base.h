@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "libs/auth/internal_identity.h"
+#include "libs/auth/grpc_identity.h"
 #include "tests/support/referrals_server_fixture.h"
 
 namespace probation::referrals {
@@ -25,11 +25,9 @@ struct Call {
   grpc::ClientContext context;
   Call(absl::string_view role, absl::string_view actor = "someone",
        absl::string_view region = "london", absl::string_view provider = "provider-a") {
-    auto headers = SignIdentity({std::string(actor), RoleFromClaimName(role), std::string(region),
-                                 std::string(provider), absl::Now() + absl::Minutes(5)},
-                                testing::kTestIdentitySecret);
-    EXPECT_TRUE(headers.ok()) << headers.status();
-    for (const auto& [key, value] : *headers) context.AddMetadata(key, value);
+    // The test channel signs it for the method called, as the gateway's channels do.
+    SetCallerIdentity(context, {std::string(actor), RoleFromClaimName(role), std::string(region),
+                                std::string(provider), absl::Now() + absl::Minutes(5)});
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
   }
 };

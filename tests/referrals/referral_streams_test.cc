@@ -14,7 +14,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
-#include "libs/auth/internal_identity.h"
+#include "libs/auth/grpc_identity.h"
 #include "tests/support/referrals_server_fixture.h"
 
 namespace probation::referrals {
@@ -67,10 +67,7 @@ std::unique_ptr<grpc::ClientContext> AdminCall(absl::string_view actor,
                                                absl::Time expires = absl::Now() +
                                                                     absl::Minutes(5)) {
   auto context = std::make_unique<grpc::ClientContext>();
-  auto headers = SignIdentity({std::string(actor), common::v1::ROLE_ADMIN, "", "", expires},
-                              testing::kTestIdentitySecret);
-  EXPECT_TRUE(headers.ok()) << headers.status();
-  for (const auto& [key, value] : *headers) context->AddMetadata(key, value);
+  SetCallerIdentity(*context, {std::string(actor), common::v1::ROLE_ADMIN, "", "", expires});
   context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
   return context;
 }

@@ -121,8 +121,9 @@ inline std::unique_ptr<RunningReferrals> StartReferrals(
   auto server = GrpcServer::Start(options);
   EXPECT_TRUE(server.ok()) << server.status();
   running->server = *std::move(server);
-  running->channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", running->server->port()),
-                                         grpc::InsecureChannelCredentials());
+  // Signs the identity a test sets on a call for the method it calls, as the gateway does.
+  running->channel = *CreateSignedChannel(absl::StrCat("127.0.0.1:", running->server->port()), "",
+                                          kTestIdentitySecret);
   running->stub = referrals::v1::ReferralService::NewStub(running->channel);
   return running;
 }
