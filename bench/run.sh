@@ -7,7 +7,9 @@
 #   - caseload pages and reports with 1,000,000 referrals stored, on SQLite and PostgreSQL;
 #   - the running suite (bench/suite_bench.py): throughput and p99 through the gateway beside
 #     an echo chain with the same hops, start-up time and idle memory, a 240,000-person
-#     ScreenCaseload, and list latency with 1,000,000 referrals stored.
+#     ScreenCaseload, and list latency with 1,000,000 referrals stored;
+#   - hostile callers (bench/hostile_bench.py): the gateway's memory after random method names,
+#     and threads and list latency with thousands of watches and unread exports open.
 # BENCH_SECONDS sets each h2load run's length (default 10); BENCH_REFERRALS how many referrals
 # the caseload benchmark stores (default 1,000,000).
 set -euo pipefail
@@ -110,3 +112,6 @@ PY
 
 echo "== the running suite"
 /usr/bin/python3 bench/suite_bench.py --build_dir="$BUILD_DIR" --seconds="${BENCH_SECONDS:-10}"
+
+echo "== hostile callers"
+/usr/bin/python3 bench/hostile_bench.py --build_dir="$BUILD_DIR"

@@ -139,9 +139,9 @@ def rss_mb(pid):
     return 0.0
 
 
-def mint_token(build, role, region="", provider=""):
+def mint_token(build, role, region="", provider="", sub=None):
     args = [os.path.join(build, "tools/probation/probation"), "token", f"--issuer={ISSUER}",
-            f"--sub=bench-{role}", f"--roles={role}"]
+            f"--sub={sub or 'bench-' + role}", f"--roles={role}"]
     if region:
         args.append(f"--region={region}")
     if provider:
