@@ -9,7 +9,6 @@
 #include "libs/service/service_main.h"
 #include "services/referrals/domain/access_policy.h"
 #include "services/referrals/server/access_audit_batcher.h"
-#include "services/referrals/server/draft_retention.h"
 #include "services/referrals/server/grpc_dependencies.h"
 #include "services/referrals/server/periodic_job.h"
 #include "services/referrals/server/referral_server.h"
@@ -58,26 +57,21 @@ int main(int argc, char** argv) {
   options.health_service_names = {std::string(referrals::v1::ReferralService::service_full_name())};
   service.Serve(options, {{"database", settings.postgres ? "postgresql" : "sqlite"},
                           {"workers", settings.workers}});
-  referrals::DraftRetention retention(workflow, settings.retention_interval);
+  auto draft_retention = referrals::PeriodicPurge(settings.retention_interval, "drafts",
+                                                  [&] { return workflow.PurgeStaleDrafts(); });
+  auto audit_retention = referrals::PeriodicPurge(
+      settings.retention_interval, "access_records",
+      [&] { return case_access.PurgeAccessRecords(settings.access_audit_retention); });
   referrals::PeriodicJob case_access_refresh(settings.case_access_refresh, [&] {
     if (absl::Status status = case_access.RefreshRules(); !status.ok()) {
       probation::Log(spdlog::level::err, "case_access_refresh_failed",
                      {{"error", std::string(status.message())}});
     }
   });
-  referrals::PeriodicJob audit_retention(settings.retention_interval, [&] {
-    absl::StatusOr<int> purged = case_access.PurgeAccessRecords(settings.access_audit_retention);
-    if (!purged.ok()) {
-      probation::Log(spdlog::level::err, "access_audit_purge_failed",
-                     {{"error", std::string(purged.status().message())}});
-    } else if (*purged > 0) {
-      probation::Log(spdlog::level::info, "access_records_purged", {{"count", *purged}});
-    }
-  });
   return service.WaitForTermination([&] {
-    retention.Stop();
+    draft_retention->Stop();
+    audit_retention->Stop();
     case_access_refresh.Stop();
-    audit_retention.Stop();
     bell.Close();
     fanout.Close();
   });

@@ -36,17 +36,7 @@ class GatewayServerTest : public ::testing::Test {
     ASSERT_TRUE(verifier.ok());
     BackendCallOptions options;
     options.default_timeout = absl::Seconds(2);
-    // Channels as the gateway binary makes them, to the real servers.
-    BackendChannelOptions channel_options;
-    channel_options.internal_secret = kInternalSecret;
-    const Backends backends{
-        CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->catalogue.server->port()),
-                             CatalogueReadMethods(), channel_options),
-        CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->eligibility->server->port()),
-                             EligibilityReadMethods(), channel_options),
-        CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->server->port()),
-                             ReferralsReadMethods(), channel_options)};
-    service_ = std::make_unique<GatewayServer>(*std::move(verifier), options, backends);
+    service_ = std::make_unique<GatewayServer>(*std::move(verifier), options, RealBackends());
     ServerOptions server_options;
     server_options.address = "127.0.0.1:0";
     server_options.services = {service_.get()};
@@ -55,6 +45,18 @@ class GatewayServerTest : public ::testing::Test {
     server_ = *std::move(server);
     stub_ = v1::InterventionsGateway::NewStub(grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
+  }
+
+  // Channels as the gateway binary makes them, to the real servers.
+  Backends RealBackends() {
+    BackendChannelOptions channel_options;
+    channel_options.internal_secret = kInternalSecret;
+    return {CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->catalogue.server->port()),
+                                 CatalogueReadMethods(), channel_options),
+            CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->eligibility->server->port()),
+                                 EligibilityReadMethods(), channel_options),
+            CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->server->port()),
+                                 ReferralsReadMethods(), channel_options)};
   }
 
   void TearDown() override {
@@ -412,16 +414,7 @@ TEST_F(GatewayServerTest, EachCallerIsHeldToItsRateAndToldWhenToRetry) {
   auto verifier = JwtVerifier::Create({JwtAlgorithm::kHs256, kTokenSecret}, kIssuer);
   ASSERT_TRUE(verifier.ok());
   BackendCallOptions options;
-  BackendChannelOptions channel_options;
-  channel_options.internal_secret = kInternalSecret;
-  const Backends backends{
-      CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->catalogue.server->port()),
-                           CatalogueReadMethods(), channel_options),
-      CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->eligibility->server->port()),
-                           EligibilityReadMethods(), channel_options),
-      CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->server->port()),
-                           ReferralsReadMethods(), channel_options)};
-  GatewayServer limited(*std::move(verifier), options, backends, absl::Seconds(30),
+  GatewayServer limited(*std::move(verifier), options, RealBackends(), absl::Seconds(30),
                         {/*calls_per_second=*/0.5, /*burst=*/2});
   ServerOptions server_options;
   server_options.address = "127.0.0.1:0";
