@@ -169,9 +169,10 @@ v1::ReferralReport BuildReport(const StateMachineSet& machines, ReportData data)
 }
 
 absl::StatusOr<v1::ReferralReport> ReferralReports::GetReferralReport(
-    const v1::GetReferralReportRequest& request, const Identity& caller) {
+    const v1::GetReferralReportRequest& request, const Identity& caller, absl::Time deadline) {
   absl::StatusOr<ReportQuery> query = ResolveFilter(request.filter(), caller);
   if (!query.ok()) return query.status();
+  query->deadline = deadline;
   absl::StatusOr<ReportData> data = store_.Report(*query);
   if (!data.ok()) return data.status();
   v1::ReferralReport report = BuildReport(machines_, *std::move(data));

@@ -52,8 +52,10 @@ class ReferralReports {
                   AccessAudit* audit = nullptr)
       : machines_(machines), store_(store), audit_(audit) {}
 
-  absl::StatusOr<v1::ReferralReport> GetReferralReport(const v1::GetReferralReportRequest& request,
-                                                       const Identity& caller);
+  // Stops with DEADLINE_EXCEEDED at `deadline`, the caller's.
+  absl::StatusOr<v1::ReferralReport> GetReferralReport(
+      const v1::GetReferralReportRequest& request, const Identity& caller,
+      absl::Time deadline = absl::InfiniteFuture());
 
   // The export the request asks for, narrowed to the caller's scope; INVALID_ARGUMENT
   // naming a field at fault.

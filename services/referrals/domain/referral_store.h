@@ -95,6 +95,8 @@ struct ReportQuery {
   std::string region;
   std::string intervention;
   std::string provider;
+  // When the caller gives up: the query stops then (DEADLINE_EXCEEDED).
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 // How many of the covered referrals share a state, intervention, region and provider.

@@ -1,5 +1,6 @@
 #include "services/referrals/server/open_streams.h"
 
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -29,10 +30,11 @@ OpenStreams::~OpenStreams() {
 
 absl::StatusOr<std::unique_ptr<StreamPlace>> OpenStreams::Admit(
     StreamKind kind, const std::string& actor, std::weak_ptr<SupervisedStream> stream) {
-  const bool watch = kind == StreamKind::kWatch;
-  const int most = watch ? limits_.max_watches : limits_.max_exports;
-  const int most_per_caller =
-      watch ? limits_.max_watches_per_caller : limits_.max_exports_per_caller;
+  const auto [most, most_per_caller] =
+      kind == StreamKind::kWatch ? std::pair(limits_.max_watches, limits_.max_watches_per_caller)
+      : kind == StreamKind::kExport
+          ? std::pair(limits_.max_exports, limits_.max_exports_per_caller)
+          : std::pair(limits_.max_reports, limits_.max_reports_per_caller);
   absl::MutexLock lock(&mu_);
   Counts& counts = CountsOf(kind);
   if (counts.total >= most) {

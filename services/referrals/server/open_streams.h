@@ -18,13 +18,17 @@
 
 namespace probation::referrals {
 
-enum class StreamKind { kWatch, kExport };
+// Reports are not streams, but hold the database as long as an export page does many times
+// over: they are admitted the same way.
+enum class StreamKind { kWatch, kExport, kReport };
 
 struct StreamLimits {
   int max_watches = 10000;
   int max_watches_per_caller = 100;
   int max_exports = 8;
   int max_exports_per_caller = 2;
+  int max_reports = 4;
+  int max_reports_per_caller = 1;
   // The longest any stream runs; a watch is then resumed by its client.
   absl::Duration max_duration = absl::Hours(1);
   // How long a write may wait for a reader that has stopped reading.
@@ -73,7 +77,8 @@ class OpenStreams {
   OpenStreams& operator=(const OpenStreams&) = delete;
 
   // A place for a new stream of `kind` opened by `actor`, which the supervisor then checks
-  // until the place is given up; RESOURCE_EXHAUSTED naming the limit it would pass.
+  // (if `stream` is set) until the place is given up; RESOURCE_EXHAUSTED naming the limit it
+  // would pass.
   absl::StatusOr<std::unique_ptr<StreamPlace>> Admit(StreamKind kind, const std::string& actor,
                                                      std::weak_ptr<SupervisedStream> stream);
 
@@ -91,13 +96,22 @@ class OpenStreams {
   void Release(StreamKind kind, const std::string& actor, uint64_t id);
   void Supervise();
   Counts& CountsOf(StreamKind kind) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return kind == StreamKind::kWatch ? watches_ : exports_;
+    switch (kind) {
+      case StreamKind::kWatch:
+        return watches_;
+      case StreamKind::kExport:
+        return exports_;
+      case StreamKind::kReport:
+        break;
+    }
+    return reports_;
   }
 
   const StreamLimits limits_;
   absl::Mutex mu_;
   Counts watches_ ABSL_GUARDED_BY(mu_);
   Counts exports_ ABSL_GUARDED_BY(mu_);
+  Counts reports_ ABSL_GUARDED_BY(mu_);
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<uint64_t, std::weak_ptr<SupervisedStream>> supervised_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

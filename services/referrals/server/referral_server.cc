@@ -1,10 +1,14 @@
 #include "services/referrals/server/referral_server.h"
 
+#include <chrono>
+
+#include "absl/time/clock.h"
 #include "libs/server/identified_call.h"
 #include "services/referrals/server/event_watch.h"
 #include "services/referrals/server/export_stream.h"
 
 namespace probation::referrals {
+
 grpc::ServerUnaryReactor* ReferralServer::CreateReferral(grpc::CallbackServerContext* context,
                                                          const v1::CreateReferralRequest* request,
                                                          v1::Referral* response) {
@@ -154,10 +158,19 @@ grpc::ServerUnaryReactor* ReferralServer::BatchGetAvailability(
 grpc::ServerUnaryReactor* ReferralServer::GetReferralReport(
     grpc::CallbackServerContext* context, const v1::GetReferralReportRequest* request,
     v1::ReferralReport* response) {
-  return AnswerUnaryOn(pool_, context, authenticate_, response,
-                       [this, request](const Identity& caller) {
-                         return reports_.GetReferralReport(*request, caller);
-                       });
+  // On the streams' pool, admitted as they are, and stopped at the caller's deadline: a
+  // report over years of referrals holds the database for seconds.
+  const absl::Time deadline = context->deadline() == std::chrono::system_clock::time_point::max()
+                                  ? absl::Now() + streams_.open.limits().max_duration
+                                  : absl::FromChrono(context->deadline());
+  return AnswerUnaryOn(
+      streams_.pool, context, authenticate_, response,
+      [this, request, deadline](const Identity& caller) -> absl::StatusOr<v1::ReferralReport> {
+        absl::StatusOr<std::unique_ptr<StreamPlace>> place =
+            streams_.open.Admit(StreamKind::kReport, caller.actor, {});
+        if (!place.ok()) return place.status();
+        return reports_.GetReferralReport(*request, caller, deadline);
+      });
 }
 
 grpc::ServerWriteReactor<v1::ExportReferralsResponse>* ReferralServer::ExportReferrals(

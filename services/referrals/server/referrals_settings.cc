@@ -42,6 +42,10 @@ ABSL_FLAG(int, max_watches_per_caller, 100,
 ABSL_FLAG(int, max_exports, 8, "Exports running at once in this process (1-1024).");
 ABSL_FLAG(int, max_exports_per_caller, 2,
           "Exports one caller (token subject) may have running at once (1-1024).");
+ABSL_FLAG(int, max_reports, 4,
+          "Reports (GetReferralReport) running at once in this process (1-1024).");
+ABSL_FLAG(int, max_reports_per_caller, 1,
+          "Reports one caller (token subject) may have running at once (1-1024).");
 ABSL_FLAG(absl::Duration, max_stream_duration, absl::Hours(1),
           "The longest a watch or export runs (at least `1s`); a watch then ends UNAVAILABLE "
           "and its client watches again from its last sequence.");
@@ -72,6 +76,10 @@ StreamLimits ReadStreamLimits(const ServiceMain& service) {
       CheckedInt(service, "max_exports", absl::GetFlag(FLAGS_max_exports), 1, 1024);
   limits.max_exports_per_caller = CheckedInt(service, "max_exports_per_caller",
                                              absl::GetFlag(FLAGS_max_exports_per_caller), 1, 1024);
+  limits.max_reports =
+      CheckedInt(service, "max_reports", absl::GetFlag(FLAGS_max_reports), 1, 1024);
+  limits.max_reports_per_caller = CheckedInt(service, "max_reports_per_caller",
+                                             absl::GetFlag(FLAGS_max_reports_per_caller), 1, 1024);
   limits.watch_buffer =
       CheckedInt(service, "watch_buffer", absl::GetFlag(FLAGS_watch_buffer), 10, 1000000);
   limits.max_duration = absl::GetFlag(FLAGS_max_stream_duration);

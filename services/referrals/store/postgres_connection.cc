@@ -1,10 +1,12 @@
 #include "services/referrals/store/postgres_connection.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace probation::referrals {
 namespace {
@@ -41,6 +43,11 @@ absl::Status ErrorOf(PGconn* connection, const PGresult* result) {
     const char* constraint = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
     return absl::AlreadyExistsError(absl::StrCat(
         "unique constraint ", constraint != nullptr ? constraint : "?", ": ", message));
+  }
+  // query_canceled: statement_timeout, the deadline SetDeadline set, has passed.
+  if (state != nullptr && absl::string_view(state) == "57014") {
+    return absl::DeadlineExceededError(
+        absl::StrCat("database: stopped at its deadline: ", message));
   }
   // Serialisation failures and deadlocks are worth retrying.
   if (state != nullptr &&
@@ -164,6 +171,12 @@ absl::Status PostgresConnection::ExecScript(absl::string_view sql) {
                              : ErrorOf(connection_, result);
   PQclear(result);
   return outcome;
+}
+
+absl::Status PostgresConnection::SetDeadline(absl::Time deadline) {
+  if (deadline == absl::InfiniteFuture()) return ExecScript("SET statement_timeout = 0");
+  const int64_t left_ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(deadline - absl::Now()));
+  return ExecScript(absl::StrCat("SET statement_timeout = ", left_ms));
 }
 
 }  // namespace probation::referrals

@@ -47,6 +47,8 @@ class PostgresConnection final : public SqlConnection {
   absl::StatusOr<SqlRows> Query(absl::string_view sql,
                                 const std::vector<SqlValue>& params = {}) override;
   absl::Status Script(absl::string_view sql) override { return ExecScript(sql); }
+  // statement_timeout, set to the time left (at least 1 ms) or back to none.
+  absl::Status SetDeadline(absl::Time deadline) override;
 
   absl::StatusOr<PostgresResult> Exec(absl::string_view sql,
                                       const std::vector<SqlValue>& params = {});

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "services/referrals/store/sql_dialect.h"
 #include "services/referrals/store/sql_value.h"
 
@@ -55,6 +56,26 @@ class SqlConnection {
                                         const std::vector<SqlValue>& params = {}) = 0;
   // Runs statements without parameters (migrations, BEGIN and COMMIT).
   virtual absl::Status Script(absl::string_view sql) = 0;
+  // Statements still running at `deadline` stop with DEADLINE_EXCEEDED, until another call
+  // (absl::InfiniteFuture() for none): a report whose caller has given up stops its query.
+  virtual absl::Status SetDeadline(absl::Time deadline) = 0;
+};
+
+// A deadline for the statements run while it lives.
+class ScopedSqlDeadline {
+ public:
+  ScopedSqlDeadline(SqlConnection& connection, absl::Time deadline) : connection_(connection) {
+    set_ = connection_.SetDeadline(deadline);
+  }
+  ~ScopedSqlDeadline() { connection_.SetDeadline(absl::InfiniteFuture()).IgnoreError(); }
+  ScopedSqlDeadline(const ScopedSqlDeadline&) = delete;
+  ScopedSqlDeadline& operator=(const ScopedSqlDeadline&) = delete;
+
+  const absl::Status& set() const { return set_; }
+
+ private:
+  SqlConnection& connection_;
+  absl::Status set_;
 };
 
 // `begin` on construction; ROLLBACK on destruction unless Commit() succeeded.

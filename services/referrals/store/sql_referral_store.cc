@@ -370,6 +370,9 @@ absl::StatusOr<std::vector<StateCount>> SqlReferralStore::CountByState() {
 
 absl::StatusOr<ReportData> SqlReferralStore::Report(const ReportQuery& query) {
   absl::MutexLock lock(&read_mu_);
+  // A report its caller has given up on stops, and gives the reader back to everyone else.
+  ScopedSqlDeadline deadline(*reader_, query.deadline);
+  if (!deadline.set().ok()) return deadline.set();
   const ReportStatements statements = BuildReportStatements(query, dialect_);
   ReportData data;
   absl::StatusOr<SqlRows> groups = reader_->Query(statements.groups.sql, statements.groups.values);

@@ -1,6 +1,7 @@
 #include "services/referrals/store/sqlite_connection.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace probation::referrals {
 namespace {
@@ -13,7 +14,16 @@ absl::Status Error(sqlite3* db, absl::string_view what) {
     return absl::UnavailableError(message);
   }
   if ((code & 0xff) == SQLITE_CONSTRAINT) return absl::AlreadyExistsError(message);
+  // Only the progress handler interrupts: the statement ran past its deadline.
+  if ((code & 0xff) == SQLITE_INTERRUPT) {
+    return absl::DeadlineExceededError(absl::StrCat(what, ": stopped at its deadline"));
+  }
   return absl::InternalError(message);
+}
+
+// SQLite calls this every few thousand virtual machine steps; non-zero interrupts.
+int PastDeadline(void* deadline) {
+  return absl::Now() > *static_cast<const absl::Time*>(deadline) ? 1 : 0;
 }
 
 }  // namespace
@@ -164,6 +174,16 @@ absl::Status SqliteConnection::Exec(absl::string_view sql) {
     absl::Status status = Error(db_, message != nullptr ? message : "exec");
     sqlite3_free(message);
     return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteConnection::SetDeadline(absl::Time deadline) {
+  deadline_ = deadline;
+  if (deadline == absl::InfiniteFuture()) {
+    sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+  } else {
+    sqlite3_progress_handler(db_, 1000, &PastDeadline, &deadline_);
   }
   return absl::OkStatus();
 }

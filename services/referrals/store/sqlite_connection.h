@@ -72,6 +72,7 @@ class SqliteConnection final : public SqlConnection {
   absl::StatusOr<SqlRows> Query(absl::string_view sql,
                                 const std::vector<SqlValue>& params = {}) override;
   absl::Status Script(absl::string_view sql) override { return Exec(sql); }
+  absl::Status SetDeadline(absl::Time deadline) override;
 
  private:
   friend class SqliteStatement;
@@ -81,6 +82,8 @@ class SqliteConnection final : public SqlConnection {
   void Give(const std::string& sql, sqlite3_stmt* statement);
 
   sqlite3* db_;
+  // Checked by SQLite's progress handler while a statement runs.
+  absl::Time deadline_ = absl::InfiniteFuture();
   // Statements not in use, by SQL text. A connection is used by one thread at a time.
   absl::flat_hash_map<std::string, sqlite3_stmt*> prepared_;
 };
