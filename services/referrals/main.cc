@@ -44,10 +44,10 @@ int main(int argc, char** argv) {
   probation::WorkerPool pool(settings.workers);
   probation::WorkerPool stream_pool(settings.stream_workers);
   referrals::OpenStreams streams(settings.stream_limits);
-  referrals::EventFanout fanout(*store, bell, referrals::kEventPollInterval);
+  referrals::EventFanout fanout(*store, bell, referrals::kEventPollInterval, &audit);
   service.OpenedOrExit(fanout.Start(), "event reader");
   referrals::ReferralServer referral_service(workflow, capacity, reports, *store, bell, pool,
-                                             {fanout, streams, stream_pool},
+                                             {fanout, streams, stream_pool, &audit},
                                              service.internal_secret(), case_access);
   auto state_metrics = std::make_shared<referrals::ReferralStateMetrics>(*store);
   service.metrics().Add(state_metrics);

@@ -139,6 +139,33 @@ TEST(ReferralStreams, AWatchCatchesUpAcrossPagesThenGoesLive) {
   EXPECT_EQ(Drain(watch).error_code(), grpc::StatusCode::CANCELLED);
 }
 
+TEST(ReferralStreams, AWatchRecordsWhoseDataItSentOncePerReferral) {
+  auto running = testing::StartReferrals();
+  SeedDrafts(*running->store, 3, 1);
+  OpenWatch watch = Watch(*running, "auditor-watch");
+  v1::ReferralEvent event;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(watch.reader->Read(&event));
+  watch.context->TryCancel();
+  Drain(watch);
+  // Read back as an admin would, once the batch is written.
+  std::vector<std::string> crns;
+  for (int attempt = 0; attempt < 100 && crns.size() < 3; ++attempt) {
+    absl::SleepFor(absl::Milliseconds(20));
+    auto list = AdminCall("auditor");
+    v1::ListAccessRecordsRequest request;
+    request.set_actor("auditor-watch");
+    v1::ListAccessRecordsResponse records;
+    ASSERT_TRUE(running->stub->ListAccessRecords(list.get(), request, &records).ok());
+    crns.clear();
+    for (const v1::AccessRecord& record : records.records()) {
+      EXPECT_EQ(record.method(), "WatchReferralEvents");
+      crns.push_back(record.crn());
+    }
+  }
+  std::sort(crns.begin(), crns.end());
+  EXPECT_EQ(crns, (std::vector<std::string>{"S100000", "S100001", "S100002"}));
+}
+
 TEST(ReferralStreams, CallersAndTheProcessHaveAWatchLimit) {
   StreamLimits limits;
   limits.max_watches = 4;

@@ -105,14 +105,15 @@ inline std::unique_ptr<RunningReferrals> StartReferrals(
   running->reports = std::make_unique<referrals::ReferralReports>(
       running->machines, *running->store, running->audit.get());
   running->streams = std::make_unique<referrals::OpenStreams>(limits);
-  running->fanout = std::make_unique<referrals::EventFanout>(*running->store, running->bell,
-                                                             referrals::kEventPollInterval);
+  running->fanout = std::make_unique<referrals::EventFanout>(
+      *running->store, running->bell, referrals::kEventPollInterval, running->audit.get());
   const absl::Status fanout_started = running->fanout->Start();
   EXPECT_TRUE(fanout_started.ok()) << fanout_started;
   running->service = std::make_unique<referrals::ReferralServer>(
       *running->workflow, *running->capacity, *running->reports, *running->store, running->bell,
       running->pool,
-      referrals::ReferralStreams{*running->fanout, *running->streams, running->stream_pool},
+      referrals::ReferralStreams{*running->fanout, *running->streams, running->stream_pool,
+                                 running->audit.get()},
       kTestIdentitySecret, *running->case_access);
   ServerOptions options;
   options.address = "127.0.0.1:0";

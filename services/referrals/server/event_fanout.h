@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "services/referrals/domain/access_audit.h"
 #include "services/referrals/domain/referral_store.h"
 #include "services/referrals/server/event_bell.h"
 
@@ -33,8 +34,10 @@ class EventFanout {
   // How many events one read takes.
   static constexpr int kPage = 500;
 
-  EventFanout(ReferralStore& store, EventBell& bell, absl::Duration poll_interval)
-      : store_(store), bell_(bell), poll_interval_(poll_interval) {}
+  // Each watch's first sight of a referral is recorded in `audit` (may be null).
+  EventFanout(ReferralStore& store, EventBell& bell, absl::Duration poll_interval,
+              AccessAudit* audit = nullptr)
+      : store_(store), bell_(bell), poll_interval_(poll_interval), audit_(audit) {}
   // Stops the reader; Close() first.
   ~EventFanout();
 
@@ -60,6 +63,7 @@ class EventFanout {
   ReferralStore& store_;
   EventBell& bell_;
   const absl::Duration poll_interval_;
+  AccessAudit* const audit_;
   absl::Mutex mu_;
   int64_t head_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

@@ -3,6 +3,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "libs/logging/request_id.h"
 #include "libs/status/field_error.h"
 #include "services/referrals/domain/referral_scope.h"
 
@@ -28,6 +30,10 @@ grpc::ServerWriteReactor<v1::ReferralEvent>* EventWatch::Start(
   }
   auto watch = std::make_shared<EventWatch>(context, *std::move(caller), request.after_sequence(),
                                             dependencies);
+  const auto& metadata = context->client_metadata();
+  if (auto it = metadata.find(kRequestIdHeader); it != metadata.end()) {
+    watch->request_id_.assign(it->second.data(), it->second.size());
+  }
   if (watch->Open(dependencies.streams, StreamKind::kWatch, watch)) {
     {
       absl::MutexLock lock(&watch->mu_);
@@ -51,7 +57,8 @@ bool EventWatch::AttachIfAtLeast(int64_t head) {
   return true;
 }
 
-bool EventWatch::Offer(const std::shared_ptr<const v1::ReferralEvent>& event) {
+bool EventWatch::Offer(const std::shared_ptr<const v1::ReferralEvent>& event,
+                       std::vector<v1::AccessRecord>& audit) {
   absl::MutexLock lock(&mu_);
   if (event->sequence() <= after_) return true;
   if (queue_.size() >= static_cast<size_t>(limits().watch_buffer)) {
@@ -63,6 +70,7 @@ bool EventWatch::Offer(const std::shared_ptr<const v1::ReferralEvent>& event) {
   // The sequence advances past events the caller may not see.
   after_ = event->sequence();
   if (!InScope(caller(), event->referral())) return true;
+  AuditLocked(*event, audit);
   queue_.push_back(event);
   StartWriteLocked(queue_.front().get());
   return true;
@@ -128,11 +136,16 @@ void EventWatch::CatchUp() {
       return End(ToGrpcStatus(events.status()));
     }
     bool queued;
+    std::vector<v1::AccessRecord> audit;
     {
       absl::MutexLock lock(&mu_);
-      queued = QueueLocked(*std::move(events));
+      queued = QueueLocked(*std::move(events), audit);
       // The next page is read once these are written (AfterWrite).
       if (queued) catching_up_ = false;
+    }
+    // Without the lock: the audit may make a full queue wait, which a job on this pool may.
+    if (dependencies_.audit != nullptr) {
+      for (v1::AccessRecord& record : audit) dependencies_.audit->Record(std::move(record));
     }
     if (queued) return EndJob();
   }
@@ -140,17 +153,32 @@ void EventWatch::CatchUp() {
   if (!Ending()) ScheduleCatchUp();
 }
 
-bool EventWatch::QueueLocked(std::vector<v1::ReferralEvent> events) {
+bool EventWatch::QueueLocked(std::vector<v1::ReferralEvent> events,
+                             std::vector<v1::AccessRecord>& audit) {
   bool queued = false;
   for (v1::ReferralEvent& event : events) {
     if (event.sequence() <= after_) continue;
     after_ = event.sequence();
     if (!InScope(caller(), event.referral())) continue;
+    AuditLocked(event, audit);
     queue_.push_back(std::make_shared<const v1::ReferralEvent>(std::move(event)));
     queued = true;
   }
   if (!queue_.empty()) StartWriteLocked(queue_.front().get());
   return queued;
+}
+
+void EventWatch::AuditLocked(const v1::ReferralEvent& event, std::vector<v1::AccessRecord>& audit) {
+  // Bounded: a watch that has sent very many referrals records them afresh.
+  constexpr size_t kMostRemembered = 10000;
+  if (dependencies_.audit == nullptr || audited_.contains(event.referral().name())) return;
+  if (audited_.size() >= kMostRemembered) audited_.clear();
+  audited_.insert(event.referral().name());
+  v1::AccessRecord record =
+      AccessRecordOf(caller(), "WatchReferralEvents", event.referral().person().crn(),
+                     event.referral().name(), v1::AccessRecord::OUTCOME_ALLOWED, absl::Now());
+  record.set_request_id(request_id_);
+  audit.push_back(std::move(record));
 }
 
 }  // namespace probation::referrals

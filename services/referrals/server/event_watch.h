@@ -12,9 +12,12 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "libs/server/worker_pool.h"
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
+#include "services/referrals/domain/access_audit.h"
 #include "services/referrals/domain/referral_store.h"
 #include "services/referrals/server/bounded_stream.h"
 #include "services/referrals/server/event_fanout.h"
@@ -29,6 +32,8 @@ struct WatchDependencies {
   OpenStreams& streams;
   // Where catching up reads the store.
   WorkerPool& pool;
+  // Where each person's data a watch sends is recorded (may be null).
+  AccessAudit* audit = nullptr;
 };
 
 class EventWatch final : public BoundedStream<v1::ReferralEvent>,
@@ -45,8 +50,10 @@ class EventWatch final : public BoundedStream<v1::ReferralEvent>,
 
   // From the fan-out, under its lock. Attaches if the watch has seen every event up to `head`.
   bool AttachIfAtLeast(int64_t head);
-  // Queues `event` if the caller may see it; false, detaching, when the queue is full.
-  bool Offer(const std::shared_ptr<const v1::ReferralEvent>& event);
+  // Queues `event` if the caller may see it, adding to `audit` the access record it owes
+  // (written by the fan-out after its lock); false, detaching, when the queue is full.
+  bool Offer(const std::shared_ptr<const v1::ReferralEvent>& event,
+             std::vector<v1::AccessRecord>& audit);
 
  private:
   void OnEnding() override;
@@ -58,7 +65,11 @@ class EventWatch final : public BoundedStream<v1::ReferralEvent>,
   void ScheduleCatchUp();
   void CatchUp();
   // Queues the visible ones of `events` and starts writing; true if any was queued.
-  bool QueueLocked(std::vector<v1::ReferralEvent> events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool QueueLocked(std::vector<v1::ReferralEvent> events, std::vector<v1::AccessRecord>& audit)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The access record a sent event owes: one per referral per watch, as a read of it.
+  void AuditLocked(const v1::ReferralEvent& event, std::vector<v1::AccessRecord>& audit)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   WatchDependencies dependencies_;
   std::deque<std::shared_ptr<const v1::ReferralEvent>> queue_ ABSL_GUARDED_BY(mu_);
@@ -66,6 +77,10 @@ class EventWatch final : public BoundedStream<v1::ReferralEvent>,
   int64_t after_ ABSL_GUARDED_BY(mu_);
   bool attached_ ABSL_GUARDED_BY(mu_) = false;
   bool catching_up_ ABSL_GUARDED_BY(mu_) = false;
+  // The request id the watch was opened with, for its access records.
+  std::string request_id_;
+  // Referrals whose access this watch has recorded (forgotten when many).
+  absl::flat_hash_set<std::string> audited_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace probation::referrals

@@ -108,7 +108,7 @@ grpc::ServerUnaryReactor* ReferralServer::GetStateMachine(grpc::CallbackServerCo
 grpc::ServerWriteReactor<v1::ReferralEvent>* ReferralServer::WatchReferralEvents(
     grpc::CallbackServerContext* context, const v1::WatchReferralEventsRequest* request) {
   return EventWatch::Start(context, *request, authenticate_(*context),
-                           {store_, streams_.fanout, streams_.open, streams_.pool});
+                           {store_, streams_.fanout, streams_.open, streams_.pool, streams_.audit});
 }
 
 grpc::ServerUnaryReactor* ReferralServer::AmendReferral(grpc::CallbackServerContext* context,

@@ -24,6 +24,8 @@ struct ReferralStreams {
   EventFanout& fanout;
   OpenStreams& open;
   WorkerPool& pool;
+  // Where a watch records whose data it sent (may be null).
+  AccessAudit* audit = nullptr;
 };
 
 class ReferralServer final : public v1::ReferralService::CallbackService {
