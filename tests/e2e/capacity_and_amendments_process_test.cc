@@ -19,18 +19,8 @@ using ::testing::HasSubstr;
 class CapacityAndAmendmentsTest : public testing::SuiteTest {
  protected:
   static common::v1::PersonProfile Person(absl::string_view crn) {
-    common::v1::PersonProfile person;
-    person.set_crn(std::string(crn));
-    person.set_date_of_birth("1990-06-15");
-    person.set_sex(common::v1::SEX_MALE);
-    person.set_region("london");
-    person.set_sentence(common::v1::SENTENCE_TYPE_COMMUNITY_ORDER);
-    person.set_has_rar(true);
-    person.set_risk_of_reoffending(common::v1::RISK_LEVEL_MEDIUM);
-    person.set_rosh(common::v1::RISK_LEVEL_MEDIUM);
-    person.add_offences(common::v1::OFFENCE_CATEGORY_ACQUISITIVE);
-    person.add_needs()->set_area(common::v1::NEED_AREA_ATTITUDES_THINKING_BEHAVIOUR);
-    return person;
+    return testing::LondonPerson(crn, "1990-06-15",
+                                 common::v1::NEED_AREA_ATTITUDES_THINKING_BEHAVIOUR);
   }
 
   gateway::v1::FindInterventionsResponse Find(absl::string_view crn) {

@@ -54,18 +54,7 @@ class HostileInputTest : public testing::SuiteTest {
   }
 
   static common::v1::PersonProfile Person() {
-    common::v1::PersonProfile person;
-    person.set_crn(kCrn);
-    person.set_date_of_birth(kDateOfBirth);
-    person.set_sex(common::v1::SEX_MALE);
-    person.set_region("london");
-    person.set_sentence(common::v1::SENTENCE_TYPE_COMMUNITY_ORDER);
-    person.set_has_rar(true);
-    person.set_risk_of_reoffending(common::v1::RISK_LEVEL_MEDIUM);
-    person.set_rosh(common::v1::RISK_LEVEL_MEDIUM);
-    person.add_offences(common::v1::OFFENCE_CATEGORY_ACQUISITIVE);
-    person.add_needs()->set_area(common::v1::NEED_AREA_ACCOMMODATION);
-    return person;
+    return testing::LondonPerson(kCrn, kDateOfBirth, common::v1::NEED_AREA_ACCOMMODATION);
   }
 
   // An intervention of `kind` the person is eligible for, as FindInterventions says.

@@ -110,17 +110,8 @@ TEST_F(InternalTlsProcessTest, TheSuiteServesThroughTheGatewayOverMutualTls) {
 
   // Eligibility (which fetched the catalogue over mutual TLS) through the gateway, then a
   // referral, which the referrals service checks with both of them.
-  common::v1::PersonProfile person;
-  person.set_crn("T314159");
-  person.set_date_of_birth("1984-09-30");
-  person.set_sex(common::v1::SEX_MALE);
-  person.set_region("london");
-  person.set_sentence(common::v1::SENTENCE_TYPE_COMMUNITY_ORDER);
-  person.set_has_rar(true);
-  person.set_risk_of_reoffending(common::v1::RISK_LEVEL_MEDIUM);
-  person.set_rosh(common::v1::RISK_LEVEL_MEDIUM);
-  person.add_offences(common::v1::OFFENCE_CATEGORY_ACQUISITIVE);
-  person.add_needs()->set_area(common::v1::NEED_AREA_ACCOMMODATION);
+  const common::v1::PersonProfile person =
+      testing::LondonPerson("T314159", "1984-09-30", common::v1::NEED_AREA_ACCOMMODATION);
   gateway::v1::FindInterventionsRequest find;
   *find.mutable_person() = person;
   gateway::v1::FindInterventionsResponse found;

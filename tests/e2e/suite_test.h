@@ -16,6 +16,25 @@
 
 namespace probation::testing {
 
+// A man in london on a community order with a RAR, at medium risk, convicted of an
+// acquisitive offence, with one assessed `need`: eligible for the suite's main pathways.
+inline common::v1::PersonProfile LondonPerson(absl::string_view crn,
+                                              absl::string_view date_of_birth,
+                                              common::v1::NeedArea need) {
+  common::v1::PersonProfile person;
+  person.set_crn(std::string(crn));
+  person.set_date_of_birth(std::string(date_of_birth));
+  person.set_sex(common::v1::SEX_MALE);
+  person.set_region("london");
+  person.set_sentence(common::v1::SENTENCE_TYPE_COMMUNITY_ORDER);
+  person.set_has_rar(true);
+  person.set_risk_of_reoffending(common::v1::RISK_LEVEL_MEDIUM);
+  person.set_rosh(common::v1::RISK_LEVEL_MEDIUM);
+  person.add_offences(common::v1::OFFENCE_CATEGORY_ACQUISITIVE);
+  person.add_needs()->set_area(need);
+  return person;
+}
+
 class SuiteTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -56,11 +56,6 @@ void EventFanout::Close() {
   }
 }
 
-int64_t EventFanout::head() {
-  absl::MutexLock lock(&mu_);
-  return head_;
-}
-
 void EventFanout::Run() {
   uint64_t rings = bell_.Rings();
   while (!bell_.closed()) {

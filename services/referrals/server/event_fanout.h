@@ -53,9 +53,6 @@ class EventFanout {
   // Ends every watch (the server is shutting down) and refuses new ones.
   void Close();
 
-  // The newest sequence handed out.
-  int64_t head();
-
  private:
   void Run();
   void Dispatch(std::vector<v1::ReferralEvent> events);
