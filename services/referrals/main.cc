@@ -1,5 +1,6 @@
 // The referrals service: loads and validates the state machines, opens the store (a SQLite
-// file or PostgreSQL), loads the limited-access cases, connects to the catalogue and
+// file or PostgreSQL, whose other replicas' events it listens for), loads the limited-access
+// cases, connects to the catalogue and
 // eligibility services, purges stale drafts and old audit records now and then, and serves
 // probation.referrals.v1.ReferralService until SIGTERM.
 #include <memory>
@@ -44,7 +45,10 @@ int main(int argc, char** argv) {
   probation::WorkerPool pool(settings.workers);
   probation::WorkerPool stream_pool(settings.stream_workers);
   referrals::OpenStreams streams(settings.stream_limits);
-  referrals::EventFanout fanout(*store, bell, referrals::kEventPollInterval, &audit);
+  // Made after the bell, which it rings, and gone before it.
+  std::unique_ptr<referrals::PostgresListener> listener =
+      referrals::ListenForEventsOrExit(service, settings, bell);
+  referrals::EventFanout fanout(*store, bell, settings.event_poll_interval, &audit);
   service.OpenedOrExit(fanout.Start(), "event reader");
   referrals::ReferralServer referral_service(workflow, capacity, reports, *store, bell, pool,
                                              {fanout, streams, stream_pool, &audit},
@@ -72,6 +76,7 @@ int main(int argc, char** argv) {
     draft_retention->Stop();
     audit_retention->Stop();
     case_access_refresh.Stop();
+    listener.reset();
     bell.Close();
     fanout.Close();
   });

@@ -18,51 +18,15 @@
 #include "nlohmann/json.hpp"
 #include "probation/catalogue/v1/catalogue_service.grpc.pb.h"
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
-#include "services/referrals/store/postgres_connection.h"
-#include "tests/support/child_process.h"
+#include "tests/support/referrals_processes.h"
 
 namespace probation {
 namespace {
 
 using testing::ChildProcess;
-
-int ServingPort(ChildProcess& process, absl::string_view event = "serving") {
-  auto line = process.WaitForLine(
-      [&](const std::string& l) {
-        return absl::StrContains(l, absl::StrCat("\"event\":\"", event, "\""));
-      },
-      absl::Seconds(20));
-  EXPECT_TRUE(line.ok()) << line.status() << process.Output();
-  return line.ok() ? nlohmann::json::parse(*line).value("port", 0) : 0;
-}
-
-std::unique_ptr<ChildProcess> Start(std::vector<std::string> argv,
-                                    std::vector<std::pair<std::string, std::string>> env) {
-  auto process = ChildProcess::Start(std::move(argv), std::move(env));
-  EXPECT_TRUE(process.ok()) << process.status();
-  return *std::move(process);
-}
-
-constexpr char kSecret[] = "e2e-identity-secret-0123456789abcdefgh";
-
-class ReferralsClient {
- public:
-  explicit ReferralsClient(int port)
-      : stub_(referrals::v1::ReferralService::NewStub(
-            *CreateSignedChannel(absl::StrCat("127.0.0.1:", port), "", kSecret))) {}
-
-  // The caller's identity, which the channel signs for each call's method, as the gateway's do.
-  void Prepare(grpc::ClientContext& context, absl::string_view role = "probation_practitioner") {
-    SetCallerIdentity(
-        context, {"e2e", RoleFromClaimName(role), "london", "", absl::Now() + absl::Minutes(5)});
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-  }
-
-  referrals::v1::ReferralService::Stub& stub() { return *stub_; }
-
- private:
-  std::unique_ptr<referrals::v1::ReferralService::Stub> stub_;
-};
+using testing::kProcessSecret;
+using testing::ReferralDependencies;
+using testing::ReferralsClient;
 
 // Where the referrals process keeps its data: a SQLite file, or a database on the test
 // PostgreSQL server that scripts/test.sh starts.
@@ -76,51 +40,31 @@ class ReferralsProcess : public ::testing::TestWithParam<std::string> {
       database_ = absl::StrCat(path, ".db");
       return;
     }
-    const char* server = std::getenv("PROBATION_TEST_POSTGRES");
-    if (server == nullptr) GTEST_SKIP() << "PROBATION_TEST_POSTGRES is not set";
-    name_ = absl::StrCat("referrals_e2e_", getpid());
-    auto admin = referrals::PostgresConnection::Open(server);
-    ASSERT_TRUE(admin.ok()) << admin.status();
-    ASSERT_TRUE((*admin)->ExecScript(absl::StrCat("DROP DATABASE IF EXISTS ", name_)).ok());
-    ASSERT_TRUE((*admin)->ExecScript(absl::StrCat("CREATE DATABASE ", name_)).ok());
-    // The binary takes a URL; libpq reads the socket directory from `host`.
-    std::string host, port;
-    for (absl::string_view part : absl::StrSplit(server, ' ')) {
-      if (absl::StartsWith(part, "host=")) host = std::string(part.substr(5));
-      if (absl::StartsWith(part, "port=")) port = std::string(part.substr(5));
-    }
-    database_ = absl::StrCat("postgresql://postgres@/", name_, "?host=", host, "&port=", port);
+    postgres_ = std::make_unique<testing::PostgresTestDatabase>("referrals_e2e");
+    if (postgres_->url().empty()) GTEST_SKIP() << "PROBATION_TEST_POSTGRES is not set";
+    database_ = postgres_->url();
   }
 
   void TearDown() override {
     if (GetParam() == "sqlite") {
       for (const char* suffix : {"", "-wal", "-shm"}) std::remove((database_ + suffix).c_str());
-    } else if (!name_.empty()) {
-      auto admin = referrals::PostgresConnection::Open(std::getenv("PROBATION_TEST_POSTGRES"));
-      if (admin.ok()) {
-        (*admin)
-            ->ExecScript(absl::StrCat("DROP DATABASE IF EXISTS ", name_, " WITH (FORCE)"))
-            .IgnoreError();
-      }
     }
   }
 
   std::string database_;
-  std::string name_;
+  std::unique_ptr<testing::PostgresTestDatabase> postgres_;
 };
 
 // What a captured identity header is worth: the one method it was signed for. Replayed on
 // any other method of the service, or with its method header rewritten, it is refused.
 TEST(InternalIdentityProcess, AnIdentitySignedForOneMethodIsRefusedOnAnother) {
-  auto catalogue = Start({CATALOGUE_BINARY}, {{"CATALOGUE_HOST", "127.0.0.1"},
-                                              {"CATALOGUE_PORT", "0"},
-                                              {"CATALOGUE_METRICS_PORT", "0"},
-                                              {"CATALOGUE_INTERNAL_SECRET", kSecret}});
+  const ReferralDependencies dependencies = ReferralDependencies::Start();
   auto stub = catalogue::v1::CatalogueService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", ServingPort(*catalogue)), grpc::InsecureChannelCredentials()));
-  auto captured = SignIdentity({"e2e", common::v1::ROLE_PROBATION_PRACTITIONER, "london", "",
-                                absl::Now() + absl::Minutes(1)},
-                               "/probation.catalogue.v1.CatalogueService/ListRegions", kSecret);
+      absl::StrCat("127.0.0.1:", dependencies.catalogue_port), grpc::InsecureChannelCredentials()));
+  auto captured =
+      SignIdentity({"e2e", common::v1::ROLE_PROBATION_PRACTITIONER, "london", "",
+                    absl::Now() + absl::Minutes(1)},
+                   "/probation.catalogue.v1.CatalogueService/ListRegions", kProcessSecret);
   ASSERT_TRUE(captured.ok()) << captured.status();
   auto with = [&](grpc::ClientContext& context, absl::string_view method_header = "") {
     for (const auto& [key, value] : *captured) {
@@ -156,36 +100,10 @@ TEST(InternalIdentityProcess, AnIdentitySignedForOneMethodIsRefusedOnAnother) {
 }
 
 TEST_P(ReferralsProcess, EveryAcknowledgedWriteSurvivesASigkill) {
-  const std::string database = database_;
-
-  auto catalogue = Start({CATALOGUE_BINARY}, {{"CATALOGUE_HOST", "127.0.0.1"},
-                                              {"CATALOGUE_PORT", "0"},
-                                              {"CATALOGUE_METRICS_PORT", "0"},
-                                              {"CATALOGUE_INTERNAL_SECRET", kSecret}});
-  const int catalogue_port = ServingPort(*catalogue);
-  auto eligibility =
-      Start({ELIGIBILITY_BINARY},
-            {{"ELIGIBILITY_HOST", "127.0.0.1"},
-             {"ELIGIBILITY_PORT", "0"},
-             {"ELIGIBILITY_METRICS_PORT", "0"},
-             {"ELIGIBILITY_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
-             {"ELIGIBILITY_INTERNAL_SECRET", kSecret}});
-  const int eligibility_port = ServingPort(*eligibility);
-  ASSERT_TRUE(
-      eligibility
-          ->WaitForLine([](const std::string& l) { return absl::StrContains(l, "\"ready\""); },
-                        absl::Seconds(20))
-          .ok());
-  const std::vector<std::pair<std::string, std::string>> referrals_env = {
-      {"REFERRALS_HOST", "127.0.0.1"},
-      {"REFERRALS_PORT", "0"},
-      {"REFERRALS_METRICS_PORT", "0"},
-      {"REFERRALS_DATABASE", database},
-      {"REFERRALS_INTERNAL_SECRET", kSecret},
-      {"REFERRALS_CATALOGUE_ADDRESS", absl::StrCat("127.0.0.1:", catalogue_port)},
-      {"REFERRALS_ELIGIBILITY_ADDRESS", absl::StrCat("127.0.0.1:", eligibility_port)}};
-  auto referrals = Start({REFERRALS_BINARY}, referrals_env);
-  const int port = ServingPort(*referrals);
+  const ReferralDependencies dependencies = ReferralDependencies::Start();
+  const testing::Environment referrals_env = dependencies.ReferralsEnvironment(database_);
+  auto referrals = testing::StartProcess(REFERRALS_BINARY, referrals_env);
+  const int port = testing::ServingPortOf(*referrals);
   ASSERT_GT(port, 0);
 
   // Create and submit referrals one after another; record every write acknowledged.
@@ -226,8 +144,8 @@ TEST_P(ReferralsProcess, EveryAcknowledgedWriteSurvivesASigkill) {
   writer.join();
   ASSERT_GE(acked.size(), 20u);
 
-  auto restarted = Start({REFERRALS_BINARY}, referrals_env);
-  const int new_port = ServingPort(*restarted);
+  auto restarted = testing::StartProcess(REFERRALS_BINARY, referrals_env);
+  const int new_port = testing::ServingPortOf(*restarted);
   ASSERT_GT(new_port, 0);
   ReferralsClient client(new_port);
   std::set<std::string> expected_events;
@@ -269,7 +187,8 @@ TEST_P(ReferralsProcess, EveryAcknowledgedWriteSurvivesASigkill) {
   watch_context.TryCancel();
   reader->Finish();
 
-  for (auto* process : {restarted.get(), eligibility.get(), catalogue.get()}) {
+  for (auto* process :
+       {restarted.get(), dependencies.eligibility.get(), dependencies.catalogue.get()}) {
     process->Signal(SIGTERM);
     EXPECT_EQ(*process->Wait(absl::Seconds(15)), 0);
   }

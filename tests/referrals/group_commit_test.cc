@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -29,8 +30,9 @@ class GroupCommitTest : public ::testing::Test {
     ASSERT_TRUE(opened.ok()) << opened.status();
     db_ = *std::move(opened);
     ASSERT_TRUE(db_->Exec("CREATE TABLE rows (name TEXT PRIMARY KEY)").ok());
-    group_ = std::make_unique<GroupCommit>([this](absl::string_view sql) { return db_->Run(sql); },
-                                           "BEGIN IMMEDIATE");
+    GroupCommit::Options options;
+    options.begin = "BEGIN IMMEDIATE";
+    group_ = std::make_unique<GroupCommit>(*db_, options);
   }
   void TearDown() override {
     group_.reset();
@@ -75,7 +77,7 @@ TEST_F(GroupCommitTest, AWriteThatFailsHalfwayLeavesNothingAndTheOthersStand) {
   absl::Notification all_queued;
   std::thread first([&] {
     EXPECT_TRUE(group_
-                    ->Write([&] {
+                    ->Write([&](SqlConnection&) {
                       all_queued.WaitForNotificationWithTimeout(absl::Seconds(10));
                       absl::SleepFor(absl::Milliseconds(50));  // until they are in the queue
                       return Insert("a-first");
@@ -88,7 +90,7 @@ TEST_F(GroupCommitTest, AWriteThatFailsHalfwayLeavesNothingAndTheOthersStand) {
   const auto queue = [&](absl::Status* result, auto work) {
     writers.emplace_back([&, result, work] {
       if (++queued == 3) all_queued.Notify();
-      *result = group_->Write(work);
+      *result = group_->Write([&work](SqlConnection&) { return work(); });
     });
   };
   queue(&before, [&] { return Insert("b-before"); });
@@ -109,14 +111,14 @@ TEST_F(GroupCommitTest, AWriteThatFailsHalfwayLeavesNothingAndTheOthersStand) {
 }
 
 TEST_F(GroupCommitTest, AConstraintFailureInAGroupFailsOnlyThatWrite) {
-  ASSERT_TRUE(group_->Write([&] { return Insert("taken"); }).ok());
+  ASSERT_TRUE(group_->Write([&](SqlConnection&) { return Insert("taken"); }).ok());
   constexpr int kWriters = 32;
   std::vector<absl::Status> results(kWriters);
   std::vector<std::thread> threads;
   for (int i = 0; i < kWriters; ++i) {
     threads.emplace_back([&, i] {
       // Every fourth writer tries the taken name after inserting its own row.
-      results[i] = group_->Write([&, i]() -> absl::Status {
+      results[i] = group_->Write([&, i](SqlConnection&) -> absl::Status {
         if (absl::Status own = Insert(absl::StrCat("w", 100 + i)); !own.ok()) return own;
         return i % 4 == 0 ? Insert("taken") : absl::OkStatus();
       });
@@ -136,6 +138,51 @@ TEST_F(GroupCommitTest, AConstraintFailureInAGroupFailsOnlyThatWrite) {
   EXPECT_EQ(StoredNames(), expected);
   const GroupCommit::Counts counts = group_->counts();
   EXPECT_EQ(counts.writes, 1 + kWriters);
+}
+
+TEST_F(GroupCommitTest, BatchedWritesThatFailInEitherBatchFailAloneAndLeaveNothing) {
+  ASSERT_TRUE(group_->Write([&](SqlConnection&) { return Insert("taken"); }).ok());
+  constexpr int kWriters = 32;
+  std::vector<absl::Status> results(kWriters);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      // Writer i inserts its own row first, then (once it has seen its first row inserted) a
+      // second row last: every fourth fails in its first statement, every fourth from 2 in its
+      // last, and every fourth from 1 in its finish.
+      const std::string own = absl::StrCat("w", 100 + i);
+      GroupedWrite write;
+      write.first = {{"INSERT INTO rows (name) VALUES (?)", {i % 4 == 0 ? "taken" : own}}};
+      write.finish = [&, i, own](SqlConnection&, const std::vector<SqlRows>& inserted,
+                                 FinalStatements& last) {
+        if (inserted.front().affected() != 1) return absl::InternalError("not inserted");
+        if (i % 4 == 1) return absl::FailedPreconditionError("changed its mind");
+        last.changes.push_back(
+            {"INSERT INTO rows (name) VALUES (?)", {i % 4 == 2 ? "taken" : own + "-last"}});
+        return absl::OkStatus();
+      };
+      write.explain = [](SqlConnection&, const absl::Status& error) {
+        return absl::AlreadyExistsError(absl::StrCat("explained: ", error.message()));
+      };
+      results[i] = group_->Write(write);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::vector<std::string> expected = {"taken"};
+  for (int i = 0; i < kWriters; ++i) {
+    if (i % 4 == 0 || i % 4 == 2) {
+      EXPECT_EQ(results[i].code(), absl::StatusCode::kAlreadyExists) << i << ": " << results[i];
+      EXPECT_TRUE(absl::StartsWith(results[i].message(), "explained: ")) << results[i];
+    } else if (i % 4 == 1) {
+      EXPECT_EQ(results[i].code(), absl::StatusCode::kFailedPrecondition) << i;
+    } else {
+      EXPECT_TRUE(results[i].ok()) << i << ": " << results[i];
+      expected.push_back(absl::StrCat("w", 100 + i));
+      expected.push_back(absl::StrCat("w", 100 + i, "-last"));
+    }
+  }
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(StoredNames(), expected);
 }
 
 }  // namespace

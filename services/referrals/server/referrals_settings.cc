@@ -56,6 +56,17 @@ ABSL_FLAG(int, watch_buffer, 1000,
           "Events queued for one watch whose reader is behind; a watch past it stops being fed "
           "new events and reads on from the database at its reader's pace (10-1000000).");
 
+ABSL_FLAG(int, database_readers, 4,
+          "Connections the store reads on, so a report or a watcher catching up holds up no "
+          "other read (1-64).");
+ABSL_FLAG(int, database_writers, 2,
+          "PostgreSQL only: connections the store writes on, each committing its own groups of "
+          "writes, so the database's cores share them (1-16). SQLite has one writer.");
+ABSL_FLAG(absl::Duration, event_poll_interval, absl::Seconds(2),
+          "How often the event reader looks for events other replicas committed when nothing "
+          "woke it. This process's own writes wake it, and on PostgreSQL so do other replicas' "
+          "(LISTEN/NOTIFY), so this is the fallback for a lost notification.");
+
 namespace probation::referrals {
 namespace {
 
@@ -113,6 +124,13 @@ ReferralsSettings ReadReferralsSettings(const ServiceMain& service) {
   settings.stream_workers =
       CheckedInt(service, "stream_workers", absl::GetFlag(FLAGS_stream_workers), 1, 256);
   settings.stream_limits = ReadStreamLimits(service);
+  settings.connections.readers =
+      CheckedInt(service, "database_readers", absl::GetFlag(FLAGS_database_readers), 1, 64);
+  settings.connections.writers =
+      CheckedInt(service, "database_writers", absl::GetFlag(FLAGS_database_writers), 1, 16);
+  settings.event_poll_interval = absl::GetFlag(FLAGS_event_poll_interval);
+  service.CheckDuration("event_poll_interval", settings.event_poll_interval,
+                        absl::Milliseconds(10));
   settings.catalogue =
       service.SignedChannel("catalogue_address", absl::GetFlag(FLAGS_catalogue_address));
   settings.eligibility =
@@ -130,8 +148,18 @@ StateMachineSet LoadStateMachinesOrExit(const ServiceMain& service) {
 
 std::unique_ptr<ReferralStore> OpenStoreOrExit(const ServiceMain& service,
                                                const ReferralsSettings& settings) {
-  absl::StatusOr<std::unique_ptr<ReferralStore>> store = OpenReferralStore(settings.database);
+  absl::StatusOr<std::unique_ptr<ReferralStore>> store =
+      OpenReferralStore(settings.database, settings.connections);
   return service.OpenedOrExit(std::move(store), "database");
+}
+
+std::unique_ptr<PostgresListener> ListenForEventsOrExit(const ServiceMain& service,
+                                                        const ReferralsSettings& settings,
+                                                        EventBell& bell) {
+  if (!settings.postgres) return nullptr;
+  return service.OpenedOrExit(
+      PostgresListener::Start(settings.database, kEventsChannel, [&bell] { bell.Ring(); }),
+      "event notifications");
 }
 
 }  // namespace probation::referrals

@@ -11,7 +11,10 @@
 #include "libs/service/service_main.h"
 #include "services/referrals/domain/referral_store.h"
 #include "services/referrals/domain/state_machine_set.h"
+#include "services/referrals/server/event_bell.h"
 #include "services/referrals/server/open_streams.h"
+#include "services/referrals/store/open_referral_store.h"
+#include "services/referrals/store/postgres_listener.h"
 
 namespace probation::referrals {
 
@@ -25,6 +28,8 @@ struct ReferralsSettings {
   int workers = 0;
   int stream_workers = 0;
   StreamLimits stream_limits;
+  StoreConnections connections;
+  absl::Duration event_poll_interval;
   absl::Duration access_audit_retention;
   absl::Duration case_access_refresh;
   int out_of_scope_refusals_per_hour = 0;
@@ -36,6 +41,12 @@ ReferralsSettings ReadReferralsSettings(const ServiceMain& service);
 
 // The state machines (--state_machines_file, or those built in); exits if they are invalid.
 StateMachineSet LoadStateMachinesOrExit(const ServiceMain& service);
+
+// On PostgreSQL, a listener that rings `bell` when any replica commits events; exits if it
+// cannot listen. Null on SQLite, whose other writers are this process.
+std::unique_ptr<PostgresListener> ListenForEventsOrExit(const ServiceMain& service,
+                                                        const ReferralsSettings& settings,
+                                                        EventBell& bell);
 
 // The store at --database, migrated to the current schema; exits if it cannot be opened.
 std::unique_ptr<ReferralStore> OpenStoreOrExit(const ServiceMain& service,

@@ -1,17 +1,43 @@
 #include "services/referrals/store/group_commit.h"
 
-#include <algorithm>
 #include <utility>
 #include <vector>
 
 namespace probation::referrals {
+namespace {
 
-GroupCommit::GroupCommit(std::function<absl::Status(absl::string_view)> exec, std::string begin,
-                         int max_group)
-    : exec_(std::move(exec)), begin_(std::move(begin)), max_group_(max_group) {}
+// The rows of results[from, from + count), which have all succeeded.
+std::vector<SqlRows> RowsOf(std::vector<absl::StatusOr<SqlRows>>& results, size_t from,
+                            size_t count) {
+  std::vector<SqlRows> rows;
+  rows.reserve(count);
+  for (size_t i = from; i < from + count; ++i) rows.push_back(*std::move(results[i]));
+  return rows;
+}
 
-absl::Status GroupCommit::Write(absl::FunctionRef<absl::Status()> work) {
-  Pending pending(work);
+// The first failure among results, or OK.
+absl::Status FirstFailure(const std::vector<absl::StatusOr<SqlRows>>& results) {
+  for (const absl::StatusOr<SqlRows>& result : results) {
+    if (!result.ok()) return result.status();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+GroupCommit::GroupCommit(SqlConnection& connection, Options options)
+    : connection_(connection), options_(std::move(options)) {}
+
+absl::Status GroupCommit::Write(absl::FunctionRef<absl::Status(SqlConnection& db)> work) {
+  GroupedWrite write;
+  write.finish = [work](SqlConnection& db, const std::vector<SqlRows>&, FinalStatements&) {
+    return work(db);
+  };
+  return Write(write);
+}
+
+absl::Status GroupCommit::Write(const GroupedWrite& write) {
+  Pending pending(write);
   bool leading = false;
   {
     absl::MutexLock lock(&mu_);
@@ -34,24 +60,19 @@ void GroupCommit::RunGroup() {
   std::vector<Pending*> group;
   {
     absl::MutexLock lock(&mu_);
-    while (!queue_.empty() && static_cast<int>(group.size()) < max_group_) {
+    while (!queue_.empty() && static_cast<int>(group.size()) < options_.max_group) {
       group.push_back(queue_.front());
       queue_.pop_front();
     }
   }
   // Run without the lock, so more writers can queue for the next group meanwhile.
-  absl::Status committed = RunWrites(group, /*in_savepoints=*/false);
-  if (committed.ok() && std::any_of(group.begin(), group.end(),
-                                    [](const Pending* write) { return !write->status.ok(); })) {
+  absl::Status committed;
+  if (!RunBatched(group, committed)) {
     // A write that failed may have left part of itself behind (and PostgreSQL refuses anything
     // more in a transaction after an error), so the group runs again, each write in its own
     // savepoint. Failures are rare; savepoints for every write would cost every write.
-    exec_("ROLLBACK").IgnoreError();
-    committed = RunWrites(group, /*in_savepoints=*/true);
-  }
-  if (committed.ok()) {
-    committed = exec_("COMMIT");
-    if (!committed.ok()) exec_("ROLLBACK").IgnoreError();
+    Exec("ROLLBACK").IgnoreError();
+    committed = RunOneByOne(group);
   }
   for (Pending* write : group) {
     // A write that failed by itself says why; the others stand or fall with the commit.
@@ -80,23 +101,88 @@ void GroupCommit::RunGroup() {
   }
 }
 
-absl::Status GroupCommit::RunWrites(const std::vector<Pending*>& group, bool in_savepoints) {
-  for (Pending* write : group) write->status = absl::OkStatus();
-  if (absl::Status begun = exec_(begin_); !begun.ok()) return begun;
-  for (Pending* write : group) {
-    write->status = in_savepoints ? RunInSavepoint(write->work) : write->work();
-    // Without savepoints the first failure ends the run: the group runs again with them.
-    if (!in_savepoints && !write->status.ok()) break;
-  }
-  return absl::OkStatus();
+void GroupCommit::AppendEvents(const std::vector<SqlStatement>& events,
+                               std::vector<SqlStatement>& batch) const {
+  if (events.empty()) return;
+  if (!options_.events_lock.empty()) batch.push_back({options_.events_lock, {}});
+  batch.insert(batch.end(), events.begin(), events.end());
+  if (!options_.after_events.empty()) batch.push_back({options_.after_events, {}});
 }
 
-absl::Status GroupCommit::RunInSavepoint(absl::FunctionRef<absl::Status()> work) {
-  if (absl::Status status = exec_("SAVEPOINT one_write"); !status.ok()) return status;
-  absl::Status status = work();
-  if (!status.ok()) exec_("ROLLBACK TO one_write").IgnoreError();
-  exec_("RELEASE one_write").IgnoreError();
-  return status;
+bool GroupCommit::RunBatched(const std::vector<Pending*>& group, absl::Status& committed) {
+  std::vector<SqlStatement> opening = {{options_.begin, {}}};
+  for (Pending* write : group) {
+    write->status = absl::OkStatus();
+    write->last = FinalStatements();
+    opening.insert(opening.end(), write->write.first.begin(), write->write.first.end());
+  }
+  std::vector<absl::StatusOr<SqlRows>> opened = connection_.QueryBatch(opening);
+  if (!opened.front().ok()) {
+    committed = opened.front().status();
+    return true;
+  }
+  if (!FirstFailure(opened).ok()) return false;
+  size_t next = 1;
+  std::vector<SqlStatement> events;
+  std::vector<SqlStatement> closing;
+  for (Pending* write : group) {
+    const size_t count = write->write.first.size();
+    if (write->write.finish) {
+      write->status = write->write.finish(connection_, RowsOf(opened, next, count), write->last);
+      if (!write->status.ok()) return false;
+    }
+    next += count;
+    closing.insert(closing.end(), write->last.changes.begin(), write->last.changes.end());
+    events.insert(events.end(), write->last.events.begin(), write->last.events.end());
+  }
+  // Other rows first, so the events lock is taken last and held only to the commit: a
+  // transaction holding it never waits for another's rows.
+  AppendEvents(events, closing);
+  closing.push_back({"COMMIT", {}});
+  std::vector<absl::StatusOr<SqlRows>> closed = connection_.QueryBatch(closing);
+  const absl::Status commit = closed.back().status();
+  closed.pop_back();
+  if (!FirstFailure(closed).ok()) return false;
+  committed = commit;
+  if (!committed.ok()) Exec("ROLLBACK").IgnoreError();
+  return true;
+}
+
+absl::Status GroupCommit::RunOneByOne(const std::vector<Pending*>& group) {
+  if (absl::Status begun = Exec(options_.begin); !begun.ok()) return begun;
+  for (Pending* write : group) {
+    write->status = absl::OkStatus();
+    write->last = FinalStatements();
+    if (absl::Status status = Exec("SAVEPOINT one_write"); !status.ok()) return status;
+    write->status = RunAlone(*write);
+    if (!write->status.ok()) Exec("ROLLBACK TO one_write").IgnoreError();
+    Exec("RELEASE one_write").IgnoreError();
+  }
+  absl::Status committed = Exec("COMMIT");
+  if (!committed.ok()) Exec("ROLLBACK").IgnoreError();
+  return committed;
+}
+
+absl::Status GroupCommit::RunAlone(Pending& write) {
+  const GroupedWrite& grouped = write.write;
+  auto explained = [this, &grouped](const absl::Status& error) {
+    return grouped.explain ? grouped.explain(connection_, error) : error;
+  };
+  std::vector<absl::StatusOr<SqlRows>> first = connection_.QueryBatch(grouped.first);
+  if (absl::Status failed = FirstFailure(first); !failed.ok()) return explained(failed);
+  if (grouped.finish) {
+    if (absl::Status status =
+            grouped.finish(connection_, RowsOf(first, 0, first.size()), write.last);
+        !status.ok()) {
+      return status;
+    }
+  }
+  std::vector<SqlStatement> last = write.last.changes;
+  AppendEvents(write.last.events, last);
+  if (absl::Status failed = FirstFailure(connection_.QueryBatch(last)); !failed.ok()) {
+    return explained(failed);
+  }
+  return absl::OkStatus();
 }
 
 GroupCommit::Counts GroupCommit::counts() {

@@ -1,6 +1,8 @@
 #include "services/referrals/store/open_referral_store.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "services/referrals/store/postgres_connection.h"
@@ -12,7 +14,8 @@ bool IsPostgresUrl(absl::string_view database) {
   return absl::StartsWith(database, "postgres://") || absl::StartsWith(database, "postgresql://");
 }
 
-absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenSqliteReferralStore(const std::string& path) {
+absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenSqliteReferralStore(
+    const std::string& path, StoreConnections connections) {
   absl::StatusOr<std::unique_ptr<SqliteConnection>> writer = SqliteConnection::Open(path);
   if (!writer.ok()) return writer.status();
   // Each grouped write runs in its own savepoint, whose journal holds every page the write
@@ -21,26 +24,43 @@ absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenSqliteReferralStore(const 
   if (absl::Status status = (*writer)->Exec("PRAGMA temp_store=MEMORY"); !status.ok()) {
     return status;
   }
-  // WAL lets the reader see every committed write without waiting for the writer.
-  absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = SqliteConnection::Open(path);
-  if (!reader.ok()) return reader.status();
-  return SqlReferralStore::Open(*std::move(writer), *std::move(reader));
+  // WAL lets the readers see every committed write without waiting for the writer.
+  std::vector<std::unique_ptr<SqlConnection>> pool;
+  for (int i = 0; i < std::max(connections.readers, 1); ++i) {
+    absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = SqliteConnection::Open(path);
+    if (!reader.ok()) return reader.status();
+    pool.push_back(*std::move(reader));
+  }
+  std::vector<std::unique_ptr<SqlConnection>> writers;
+  writers.push_back(*std::move(writer));
+  return SqlReferralStore::Open(std::move(writers), std::move(pool));
 }
 
 absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenPostgresReferralStore(
-    const std::string& conninfo) {
-  absl::StatusOr<std::unique_ptr<PostgresConnection>> writer = PostgresConnection::Open(conninfo);
-  if (!writer.ok()) return writer.status();
-  // Reads get a connection of their own: they never wait for a group's commit, and never see
-  // a write before it is durable.
-  absl::StatusOr<std::unique_ptr<PostgresConnection>> reader = PostgresConnection::Open(conninfo);
-  if (!reader.ok()) return reader.status();
-  return SqlReferralStore::Open(*std::move(writer), *std::move(reader));
+    const std::string& conninfo, StoreConnections connections) {
+  std::vector<std::unique_ptr<SqlConnection>> writers;
+  for (int i = 0; i < std::max(connections.writers, 1); ++i) {
+    absl::StatusOr<std::unique_ptr<PostgresConnection>> writer = PostgresConnection::Open(conninfo);
+    if (!writer.ok()) return writer.status();
+    writers.push_back(*std::move(writer));
+  }
+  // Reads get connections of their own: they never wait for a group's commit, and never see
+  // a write before it is durable. Their statements are prepared but planned for each call's
+  // values (a list filtered by a rare state wants another plan than one by a common one).
+  std::vector<std::unique_ptr<SqlConnection>> pool;
+  for (int i = 0; i < std::max(connections.readers, 1); ++i) {
+    absl::StatusOr<std::unique_ptr<PostgresConnection>> reader = PostgresConnection::Open(
+        conninfo, {.session_setup = {"SET plan_cache_mode = force_custom_plan"}});
+    if (!reader.ok()) return reader.status();
+    pool.push_back(*std::move(reader));
+  }
+  return SqlReferralStore::Open(std::move(writers), std::move(pool));
 }
 
-absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenReferralStore(const std::string& database) {
-  return IsPostgresUrl(database) ? OpenPostgresReferralStore(database)
-                                 : OpenSqliteReferralStore(database);
+absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenReferralStore(const std::string& database,
+                                                                    StoreConnections connections) {
+  return IsPostgresUrl(database) ? OpenPostgresReferralStore(database, connections)
+                                 : OpenSqliteReferralStore(database, connections);
 }
 
 }  // namespace probation::referrals

@@ -16,13 +16,24 @@ namespace probation::referrals {
 // than a SQLite file.
 bool IsPostgresUrl(absl::string_view database);
 
+// How many connections the store opens.
+struct StoreConnections {
+  // To read on: enough that a report or a watcher catching up holds up no other read.
+  int readers = 4;
+  // To write on, PostgreSQL only (SQLite has one writer): each commits its own groups, so the
+  // server's cores share the writes.
+  int writers = 2;
+};
+
 // The file with WAL journaling and synchronous=FULL (a write is on disk when acknowledged).
-absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenSqliteReferralStore(const std::string& path);
+absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenSqliteReferralStore(
+    const std::string& path, StoreConnections connections = {});
 // `conninfo` is a libpq connection string or URL.
 absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenPostgresReferralStore(
-    const std::string& conninfo);
+    const std::string& conninfo, StoreConnections connections = {});
 // Whichever of the two `database` names.
-absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenReferralStore(const std::string& database);
+absl::StatusOr<std::unique_ptr<SqlReferralStore>> OpenReferralStore(
+    const std::string& database, StoreConnections connections = {});
 
 }  // namespace probation::referrals
 

@@ -1,9 +1,12 @@
 #include "services/referrals/store/postgres_connection.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -14,6 +17,51 @@ namespace {
 constexpr absl::string_view kUniqueViolation = "23505";
 // pg_type's oid of bytea.
 constexpr Oid kByteaOid = 17;
+// Statements a connection keeps prepared; beyond that (many distinct list filters), the rest
+// run unprepared.
+constexpr size_t kMaxPrepared = 1000;
+
+// Transaction control runs unprepared: there is nothing to plan.
+bool IsTransactionControl(absl::string_view sql) {
+  for (absl::string_view verb : {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "SET "}) {
+    if (absl::StartsWith(sql, verb)) return true;
+  }
+  return false;
+}
+
+// Parameters as libpq takes them: integers and text as NUL-terminated text, BYTEA as binary.
+class BoundParams {
+ public:
+  explicit BoundParams(const std::vector<SqlValue>& params)
+      : texts_(params.size()),
+        values_(params.size()),
+        lengths_(params.size()),
+        formats_(params.size()) {
+    for (size_t i = 0; i < params.size(); ++i) {
+      const SqlValue& param = params[i];
+      if (param.kind == SqlValue::Kind::kInteger) {
+        texts_[i] = absl::StrCat(param.integer);
+        values_[i] = texts_[i].c_str();
+      } else if (param.kind == SqlValue::Kind::kBlob) {
+        values_[i] = param.bytes.data();
+        lengths_[i] = static_cast<int>(param.bytes.size());
+        formats_[i] = 1;
+      } else {
+        values_[i] = param.bytes.c_str();  // std::string keeps a NUL after its bytes
+      }
+    }
+  }
+  int size() const { return static_cast<int>(values_.size()); }
+  const char* const* values() const { return values_.data(); }
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+
+ private:
+  std::vector<std::string> texts_;
+  std::vector<const char*> values_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+};
 
 // `?` placeholders numbered in order, `?N` kept as the N-th: $1, $2, ...
 std::string Numbered(absl::string_view sql) {
@@ -98,7 +146,7 @@ SqlRows PostgresResult::Rows() const {
 }
 
 absl::StatusOr<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
-    const std::string& conninfo) {
+    const std::string& conninfo, Options options) {
   PGconn* connection = PQconnectdb(conninfo.c_str());
   if (PQstatus(connection) != CONNECTION_OK) {
     const std::string message = PQerrorMessage(connection);
@@ -108,7 +156,17 @@ absl::StatusOr<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
   // Server notices ("relation already exists, skipping") are not errors; keep them off stderr.
   PQsetNoticeProcessor(
       connection, [](void*, const char*) {}, nullptr);
-  return std::unique_ptr<PostgresConnection>(new PostgresConnection(connection));
+  std::unique_ptr<PostgresConnection> opened(
+      new PostgresConnection(connection, std::move(options)));
+  if (absl::Status status = opened->SetUpSession(); !status.ok()) return status;
+  return opened;
+}
+
+absl::Status PostgresConnection::SetUpSession() {
+  for (const std::string& sql : options_.session_setup) {
+    if (absl::Status status = ExecScript(sql); !status.ok()) return status;
+  }
+  return absl::OkStatus();
 }
 
 PostgresConnection::~PostgresConnection() { PQfinish(connection_); }
@@ -116,7 +174,9 @@ PostgresConnection::~PostgresConnection() { PQfinish(connection_); }
 absl::Status PostgresConnection::EnsureConnected() {
   if (PQstatus(connection_) == CONNECTION_OK) return absl::OkStatus();
   PQreset(connection_);
-  if (PQstatus(connection_) == CONNECTION_OK) return absl::OkStatus();
+  // A new session has nothing prepared.
+  prepared_.clear();
+  if (PQstatus(connection_) == CONNECTION_OK) return SetUpSession();
   return absl::UnavailableError(
       absl::StrCat("cannot reconnect to PostgreSQL: ", PQerrorMessage(connection_)));
 }
@@ -124,28 +184,10 @@ absl::Status PostgresConnection::EnsureConnected() {
 absl::StatusOr<PostgresResult> PostgresConnection::Exec(absl::string_view sql,
                                                         const std::vector<SqlValue>& params) {
   if (absl::Status status = EnsureConnected(); !status.ok()) return status;
-  std::vector<std::string> texts(params.size());
-  std::vector<const char*> values(params.size());
-  std::vector<int> lengths(params.size());
-  std::vector<int> formats(params.size());
-  for (size_t i = 0; i < params.size(); ++i) {
-    const SqlValue& param = params[i];
-    if (param.kind == SqlValue::Kind::kInteger) {
-      texts[i] = absl::StrCat(param.integer);
-      values[i] = texts[i].c_str();
-    } else {
-      values[i] = param.bytes.data();
-      lengths[i] = static_cast<int>(param.bytes.size());
-      formats[i] = param.kind == SqlValue::Kind::kBlob ? 1 : 0;
-      if (formats[i] == 0) {
-        texts[i] = param.bytes;  // text parameters must be NUL-terminated
-        values[i] = texts[i].c_str();
-      }
-    }
-  }
+  const BoundParams bound(params);
   PGresult* result =
-      PQexecParams(connection_, std::string(sql).c_str(), static_cast<int>(params.size()), nullptr,
-                   values.data(), lengths.data(), formats.data(), /*resultFormat=*/0);
+      PQexecParams(connection_, std::string(sql).c_str(), bound.size(), nullptr, bound.values(),
+                   bound.lengths(), bound.formats(), /*resultFormat=*/0);
   const ExecStatusType status = PQresultStatus(result);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     absl::Status error = ErrorOf(connection_, result);
@@ -155,11 +197,165 @@ absl::StatusOr<PostgresResult> PostgresConnection::Exec(absl::string_view sql,
   return PostgresResult(result);
 }
 
+PostgresConnection::Prepared PostgresConnection::Lookup(absl::string_view sql) {
+  Prepared statement;
+  statement.numbered = Numbered(sql);
+  if (IsTransactionControl(sql)) return statement;
+  if (auto found = prepared_.find(sql); found != prepared_.end()) {
+    statement.name = found->second;
+    statement.known = true;
+  } else if (prepared_.size() < kMaxPrepared) {
+    statement.name = absl::StrCat("s", prepared_.size() + 1);
+  }
+  return statement;
+}
+
 absl::StatusOr<SqlRows> PostgresConnection::Query(absl::string_view sql,
                                                   const std::vector<SqlValue>& params) {
-  absl::StatusOr<PostgresResult> result = Exec(Numbered(sql), params);
-  if (!result.ok()) return result.status();
-  return result->Rows();
+  if (absl::Status status = EnsureConnected(); !status.ok()) return status;
+  const Prepared statement = Lookup(sql);
+  if (statement.name.empty()) {
+    absl::StatusOr<PostgresResult> result = Exec(statement.numbered, params);
+    if (!result.ok()) return result.status();
+    return result->Rows();
+  }
+  if (!statement.known) {
+    PostgresResult prepared(
+        PQprepare(connection_, statement.name.c_str(), statement.numbered.c_str(), 0, nullptr));
+    if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
+      return ErrorOf(connection_, prepared.get());
+    }
+    prepared_.emplace(std::string(sql), statement.name);
+  }
+  const BoundParams bound(params);
+  PostgresResult result(PQexecPrepared(connection_, statement.name.c_str(), bound.size(),
+                                       bound.values(), bound.lengths(), bound.formats(),
+                                       /*resultFormat=*/0));
+  const ExecStatusType status = PQresultStatus(result.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    return ErrorOf(connection_, result.get());
+  }
+  return result.Rows();
+}
+
+bool PostgresConnection::Send(const Prepared& statement, const std::vector<SqlValue>& params) {
+  const BoundParams bound(params);
+  if (statement.name.empty()) {
+    return PQsendQueryParams(connection_, statement.numbered.c_str(), bound.size(), nullptr,
+                             bound.values(), bound.lengths(), bound.formats(),
+                             /*resultFormat=*/0) == 1;
+  }
+  if (!statement.known && PQsendPrepare(connection_, statement.name.c_str(),
+                                        statement.numbered.c_str(), 0, nullptr) != 1) {
+    return false;
+  }
+  return PQsendQueryPrepared(connection_, statement.name.c_str(), bound.size(), bound.values(),
+                             bound.lengths(), bound.formats(), /*resultFormat=*/0) == 1;
+}
+
+std::vector<absl::StatusOr<SqlRows>> PostgresConnection::QueryBatch(
+    const std::vector<SqlStatement>& statements) {
+  std::vector<absl::StatusOr<SqlRows>> results;
+  if (statements.empty()) return results;
+  if (absl::Status status = EnsureConnected(); !status.ok()) {
+    results.assign(statements.size(), status);
+    return results;
+  }
+  if (PQenterPipelineMode(connection_) != 1) {
+    results.assign(statements.size(),
+                   absl::InternalError(
+                       absl::StrCat("database: cannot pipeline: ", PQerrorMessage(connection_))));
+    return results;
+  }
+  // Non-blocking while sending: a large batch is written as the server takes it, and its
+  // results are read in meanwhile, so neither side waits on a full socket buffer.
+  PQsetnonblocking(connection_, 1);
+  std::vector<Prepared> sent;
+  sent.reserve(statements.size());
+  bool sending = true;
+  for (const SqlStatement& statement : statements) {
+    Prepared prepared = Lookup(statement.sql);
+    if (!Send(prepared, statement.values)) {
+      sending = false;
+      break;
+    }
+    // A statement prepared earlier in this batch is known to those after it.
+    if (!prepared.known && !prepared.name.empty()) {
+      prepared_.emplace(statement.sql, prepared.name);
+    }
+    sent.push_back(std::move(prepared));
+  }
+  if (sending) sending = PQpipelineSync(connection_) == 1;
+  while (sending) {
+    const int flushed = PQflush(connection_);
+    if (flushed <= 0) {
+      sending = flushed == 0;
+      break;
+    }
+    pollfd socket = {PQsocket(connection_), POLLIN | POLLOUT, 0};
+    if (poll(&socket, 1, -1) < 0) continue;
+    if ((socket.revents & POLLIN) != 0 && PQconsumeInput(connection_) != 1) sending = false;
+  }
+  PQsetnonblocking(connection_, 0);
+  if (sending) results = ReadPipeline(sent);
+  if (!sending || PQexitPipelineMode(connection_) != 1) {
+    // The connection is in no state to reuse: start a new session.
+    const absl::Status lost = absl::UnavailableError(
+        absl::StrCat("database connection lost: ", PQerrorMessage(connection_)));
+    PQreset(connection_);
+    prepared_.clear();
+    if (PQstatus(connection_) == CONNECTION_OK) SetUpSession().IgnoreError();
+    results.assign(statements.size(), lost);
+    return results;
+  }
+  results.resize(statements.size(), absl::AbortedError("an earlier statement of the batch failed"));
+  return results;
+}
+
+std::vector<absl::StatusOr<SqlRows>> PostgresConnection::ReadPipeline(
+    const std::vector<Prepared>& sent) {
+  std::vector<absl::StatusOr<SqlRows>> results;
+  results.reserve(sent.size());
+  // Each command's results end with a null; a failed Prepare fails its statement too.
+  auto next_command = [this]() -> PostgresResult {
+    PostgresResult result(PQgetResult(connection_));
+    if (result.get() != nullptr) {
+      while (PGresult* extra = PQgetResult(connection_)) PQclear(extra);
+    }
+    return result;
+  };
+  for (const Prepared& statement : sent) {
+    if (!statement.known && !statement.name.empty()) {
+      PostgresResult prepared = next_command();
+      if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
+        // Not prepared after all (the batch failed before it): prepare it next time.
+        for (auto it = prepared_.begin(); it != prepared_.end(); ++it) {
+          if (it->second == statement.name) {
+            prepared_.erase(it);
+            break;
+          }
+        }
+      }
+    }
+    PostgresResult result = next_command();
+    if (result.get() == nullptr) {
+      results.push_back(absl::UnavailableError(
+          absl::StrCat("database connection lost: ", PQerrorMessage(connection_))));
+      continue;
+    }
+    const ExecStatusType status = PQresultStatus(result.get());
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      results.push_back(result.Rows());
+    } else if (status == PGRES_PIPELINE_ABORTED) {
+      results.push_back(absl::AbortedError("an earlier statement of the batch failed"));
+    } else {
+      results.push_back(ErrorOf(connection_, result.get()));
+    }
+  }
+  // The sync that ends the pipeline.
+  PostgresResult sync(PQgetResult(connection_));
+  (void)sync;
+  return results;
 }
 
 absl::Status PostgresConnection::ExecScript(absl::string_view sql) {

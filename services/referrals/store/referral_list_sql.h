@@ -16,11 +16,6 @@
 
 namespace probation::referrals {
 
-struct SqlStatement {
-  std::string sql;
-  std::vector<SqlValue> values;
-};
-
 struct ListStatements {
   // One row, one column: the matches, at most kMaxCountedMatches + 1.
   SqlStatement count;

@@ -54,6 +54,23 @@ class SqlConnection {
   // Runs one statement, binding `params` to its placeholders in order.
   virtual absl::StatusOr<SqlRows> Query(absl::string_view sql,
                                         const std::vector<SqlValue>& params = {}) = 0;
+  // Runs `statements` in order, stopping at the first that fails: its result is its error and
+  // those after it are ABORTED without running. PostgreSQL sends them all before reading any
+  // result (pipeline mode), so a batch costs one round trip; SQLite, in process, runs them one
+  // by one.
+  virtual std::vector<absl::StatusOr<SqlRows>> QueryBatch(
+      const std::vector<SqlStatement>& statements) {
+    std::vector<absl::StatusOr<SqlRows>> results;
+    results.reserve(statements.size());
+    for (const SqlStatement& statement : statements) {
+      if (!results.empty() && !results.back().ok()) {
+        results.push_back(absl::AbortedError("an earlier statement of the batch failed"));
+      } else {
+        results.push_back(Query(statement.sql, statement.values));
+      }
+    }
+    return results;
+  }
   // Runs statements without parameters (migrations, BEGIN and COMMIT).
   virtual absl::Status Script(absl::string_view sql) = 0;
   // Statements still running at `deadline` stop with DEADLINE_EXCEEDED, until another call

@@ -1,6 +1,7 @@
 #include "services/referrals/store/sql_dialect.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 
 namespace probation::referrals {
 
@@ -16,16 +17,63 @@ absl::string_view ForUpdate(SqlDialect dialect) {
   return dialect == SqlDialect::kSqlite ? "" : " FOR UPDATE";
 }
 
-absl::string_view InsertEvent(SqlDialect dialect) {
-  if (dialect == SqlDialect::kSqlite) {
-    return "INSERT INTO events (referral_id, crn, type, occurred_us, body) "
-           "VALUES (?, ?, ?, ?, ?)";
+std::vector<SqlStatement> AppendEvent(SqlDialect dialect, const EventAppend& event) {
+  std::vector<SqlValue> values = {event.referral_id, event.crn, event.type, event.occurred_us,
+                                  Blob{event.body}};
+  std::vector<SqlValue> link = {event.referral_id};
+  std::string link_columns = "referral_id, sequence";
+  if (event.history.has_value()) {
+    link.push_back(Blob{event.history->body});
+    link.push_back(event.history->from_state);
+    link.push_back(event.history->duration_us);
+    link_columns = "referral_id, sequence, history, from_state, duration_us";
   }
+  if (dialect == SqlDialect::kSqlite) {
+    std::vector<SqlStatement> statements = {
+        {"INSERT INTO events (referral_id, crn, type, occurred_us, body) VALUES (?, ?, ?, ?, ?)",
+         std::move(values)}};
+    if (event.linked) {
+      statements.push_back(
+          {absl::StrCat("INSERT INTO referral_events (", link_columns, ") VALUES (?, ",
+                        "last_insert_rowid()", event.history.has_value() ? ", ?, ?, ?)" : ")"),
+           std::move(link)});
+    }
+    return statements;
+  }
+  // The next number after the transaction's last (see EventsLock).
+  constexpr absl::string_view kInsert =
+      "INSERT INTO events (sequence, referral_id, crn, type, occurred_us, body) "
+      "VALUES (set_config('probation.last_event', "
+      "(current_setting('probation.last_event')::BIGINT + 1)::TEXT, true)::BIGINT, "
+      "?, ?, ?, ?, ?)";
+  if (!event.linked) return {{std::string(kInsert), std::move(values)}};
+  values.insert(values.end(), link.begin(), link.end());
   // The parameters are typed: in a SELECT list PostgreSQL would otherwise take them as text.
-  return "WITH next AS (UPDATE event_sequence SET last = last + 1 RETURNING last) "
-         "INSERT INTO events (sequence, referral_id, crn, type, occurred_us, body) "
-         "SELECT last, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS BIGINT), "
-         "CAST(? AS BYTEA) FROM next RETURNING sequence";
+  return {{absl::StrCat("WITH event AS (", kInsert, " RETURNING sequence) INSERT INTO ",
+                        "referral_events (", link_columns, ") SELECT CAST(? AS TEXT), sequence",
+                        event.history.has_value()
+                            ? ", CAST(? AS BYTEA), CAST(? AS INTEGER), CAST(? AS BIGINT)"
+                            : "",
+                        " FROM event"),
+           std::move(values)}};
+}
+
+absl::string_view EventsLock(SqlDialect dialect) {
+  // Locks event_sequence's row to commit, and keeps its number in a setting local to the
+  // transaction (undone with a rolled-back savepoint), which each event then counts on from.
+  return dialect == SqlDialect::kSqlite
+             ? ""
+             : "SELECT set_config('probation.last_event', last::TEXT, true) FROM event_sequence "
+               "FOR UPDATE";
+}
+
+absl::string_view AfterEvents(SqlDialect dialect) {
+  // One row version per transaction, however many events; the NOTIFY is sent on commit.
+  return dialect == SqlDialect::kSqlite
+             ? ""
+             : "WITH counted AS (UPDATE event_sequence SET "
+               "last = current_setting('probation.last_event')::BIGINT RETURNING last) "
+               "SELECT pg_notify('referral_events', last::TEXT) FROM counted";
 }
 
 BrokenRule RuleBrokenBy(SqlDialect dialect, const absl::Status& status) {

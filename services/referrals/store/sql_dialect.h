@@ -4,8 +4,14 @@
 #ifndef PROBATION_SERVICES_REFERRALS_STORE_SQL_DIALECT_H_
 #define PROBATION_SERVICES_REFERRALS_STORE_SQL_DIALECT_H_
 
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "services/referrals/store/sql_value.h"
 
 namespace probation::referrals {
 
@@ -23,11 +29,36 @@ absl::string_view IsOpen(SqlDialect dialect);
 // against other replicas; SQLite's write lock already covers the database.
 absl::string_view ForUpdate(SqlDialect dialect);
 
-// Appends an event, binding referral_id, crn, type, occurred_us and body; its sequence is
-// the row the statement returns, or else SQLite's rowid. SQLite's writer is alone, so
-// AUTOINCREMENT orders the sequences; PostgreSQL takes them from event_sequence, whose row lock
-// (held to commit) makes them commit in order.
-absl::string_view InsertEvent(SqlDialect dialect);
+// An event to append to the log, and how its referral's entries link to it.
+struct EventAppend {
+  std::string referral_id;
+  std::string crn;
+  int64_t type = 0;
+  int64_t occurred_us = 0;
+  std::string body;
+  // Whether the referral lists the event (not once the referral is purged).
+  bool linked = true;
+  // The history entry the event carries, if it moved the referral.
+  struct History {
+    std::string body;
+    int64_t from_state = 0;
+    int64_t duration_us = 0;
+  };
+  std::optional<History> history;
+};
+
+// The statements that append `event` (and its row in referral_events), run after EventsLock.
+// Events are numbered one by one, with no gap, in commit order: SQLite's writer is alone, so
+// AUTOINCREMENT does it; PostgreSQL counts on from event_sequence's row, locked from
+// EventsLock to commit, so replicas' events too commit in the order of their numbers and a
+// reader never sees a number before a smaller one.
+std::vector<SqlStatement> AppendEvent(SqlDialect dialect, const EventAppend& event);
+// Run before a transaction's first event (empty: none needed), and after its events: on
+// PostgreSQL, storing the last number and a NOTIFY, which other replicas hear on commit.
+absl::string_view EventsLock(SqlDialect dialect);
+absl::string_view AfterEvents(SqlDialect dialect);
+// The channel AfterEvents notifies.
+inline constexpr absl::string_view kEventsChannel = "referral_events";
 
 // The referrals' rules a write can break, as the engine's error names them.
 enum class BrokenRule { kNone, kReferenceTaken, kOneOpenReferral };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -56,23 +57,47 @@ std::string OpenReferralOf(SqlConnection& db, const v1::Referral& referral) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqlReferralStore>> SqlReferralStore::Open(
-    std::unique_ptr<SqlConnection> writer, std::unique_ptr<SqlConnection> reader) {
-  if (absl::Status status = Migrate(*writer); !status.ok()) return status;
+    std::vector<std::unique_ptr<SqlConnection>> writers,
+    std::vector<std::unique_ptr<SqlConnection>> readers) {
+  if (writers.empty() || readers.empty()) {
+    return absl::InvalidArgumentError("the store needs a writer and a reader connection");
+  }
+  if (absl::Status status = Migrate(*writers.front()); !status.ok()) return status;
   return std::unique_ptr<SqlReferralStore>(
-      new SqlReferralStore(std::move(writer), std::move(reader)));
+      new SqlReferralStore(std::move(writers), std::move(readers)));
 }
 
-SqlReferralStore::SqlReferralStore(std::unique_ptr<SqlConnection> writer,
-                                   std::unique_ptr<SqlConnection> reader)
-    : writer_(std::move(writer)),
-      dialect_(writer_->dialect()),
-      group_commit_([this](absl::string_view sql) { return writer_->Query(sql).status(); },
-                    std::string(BeginWrite(dialect_))),
-      reader_(std::move(reader)) {}
+SqlReferralStore::SqlReferralStore(std::vector<std::unique_ptr<SqlConnection>> writers,
+                                   std::vector<std::unique_ptr<SqlConnection>> readers)
+    : writers_(std::move(writers)),
+      dialect_(writers_.front()->dialect()),
+      readers_(std::move(readers)) {
+  GroupCommit::Options options;
+  options.begin = std::string(BeginWrite(dialect_));
+  options.events_lock = std::string(EventsLock(dialect_));
+  options.after_events = std::string(AfterEvents(dialect_));
+  for (const std::unique_ptr<SqlConnection>& writer : writers_) {
+    groups_.push_back(std::make_unique<GroupCommit>(*writer, options));
+  }
+}
+
+GroupCommit& SqlReferralStore::Writer(absl::string_view key) {
+  return *groups_[absl::HashOf(key) % groups_.size()];
+}
+
+GroupCommit::Counts SqlReferralStore::write_counts() {
+  GroupCommit::Counts total;
+  for (const std::unique_ptr<GroupCommit>& group : groups_) {
+    const GroupCommit::Counts counts = group->counts();
+    total.commits += counts.commits;
+    total.writes += counts.writes;
+  }
+  return total;
+}
 
 absl::StatusOr<int> SqlReferralStore::SchemaVersion() {
-  absl::MutexLock lock(&read_mu_);
-  return referrals::SchemaVersion(*reader_);
+  SqlConnectionPool::Lease reader = readers_.Borrow();
+  return referrals::SchemaVersion(*reader);
 }
 
 absl::Status SqlReferralStore::ExplainConstraint(SqlConnection& db, const v1::Referral& referral,
@@ -96,52 +121,33 @@ absl::Status SqlReferralStore::ExplainConstraint(SqlConnection& db, const v1::Re
   return status;
 }
 
-absl::StatusOr<int64_t> SqlReferralStore::InsertEvent(SqlConnection& db,
-                                                      v1::ReferralEvent::Type type,
-                                                      const std::string& body,
-                                                      const std::string& referral_id,
-                                                      const std::string& crn, int64_t occurred_us) {
-  absl::StatusOr<SqlRows> inserted =
-      db.Query(referrals::InsertEvent(db.dialect()),
-               {referral_id, crn, int64_t{type}, occurred_us, Blob{body}});
-  if (!inserted.ok()) return inserted.status();
-  return inserted->size() > 0 ? inserted->Int(0, 0) : inserted->rowid();
-}
-
-absl::Status SqlReferralStore::AppendHistoryAndEvent(SqlConnection& db, const ReferralWrite& write,
-                                                     const v1::Referral& stored,
-                                                     const EncodedWrite& encoded) {
+FinalStatements SqlReferralStore::HistoryAndEvent(SqlDialect dialect, const ReferralWrite& write,
+                                                  const v1::Referral& stored,
+                                                  const EncodedWrite& encoded) {
+  FinalStatements last;
   for (const std::string& change : encoded.changelog) {
-    if (auto inserted = db.Query(
-            "INSERT INTO changelog (referral_id, position, body) VALUES (?, "
-            "(SELECT COALESCE(MAX(position) + 1, 0) FROM changelog WHERE referral_id = ?), ?)",
-            {stored.id(), stored.id(), Blob{change}});
-        !inserted.ok()) {
-      return inserted.status();
-    }
+    last.changes.push_back(
+        {"INSERT INTO changelog (referral_id, position, body) VALUES (?, "
+         "(SELECT COALESCE(MAX(position) + 1, 0) FROM changelog WHERE referral_id = ?), ?)",
+         {stored.id(), stored.id(), Blob{change}}});
   }
   if (write.access.has_value()) {
-    if (absl::Status status = InsertAccessRecords(db, {*write.access}); !status.ok()) {
-      return status;
-    }
+    std::vector<SqlStatement> audit = InsertAccessRecords({*write.access});
+    last.changes.insert(last.changes.end(), audit.begin(), audit.end());
   }
-  absl::StatusOr<int64_t> sequence =
-      InsertEvent(db, write.event_type, encoded.event, stored.id(), stored.person().crn(),
-                  Micros(stored.update_time()));
-  if (!sequence.ok()) return sequence.status();
-  if (!write.history.has_value()) {
-    return db
-        .Query("INSERT INTO referral_events (referral_id, sequence) VALUES (?, ?)",
-               {stored.id(), *sequence})
-        .status();
+  EventAppend event{stored.id(),
+                    stored.person().crn(),
+                    int64_t{write.event_type},
+                    Micros(stored.update_time()),
+                    encoded.event,
+                    true,
+                    std::nullopt};
+  if (write.history.has_value()) {
+    event.history = EventAppend::History{encoded.history, int64_t{write.history->from_state()},
+                                         StayMicros(*write.history)};
   }
-  return db
-      .Query(
-          "INSERT INTO referral_events (referral_id, sequence, history, from_state, "
-          "duration_us) VALUES (?, ?, ?, ?, ?)",
-          {stored.id(), *sequence, Blob{encoded.history}, int64_t{write.history->from_state()},
-           StayMicros(*write.history)})
-      .status();
+  last.events = AppendEvent(dialect, event);
+  return last;
 }
 
 absl::StatusOr<CreateResult> SqlReferralStore::Create(const ReferralWrite& write,
@@ -150,16 +156,16 @@ absl::StatusOr<CreateResult> SqlReferralStore::Create(const ReferralWrite& write
   v1::Referral stored = write.referral;
   stored.set_etag("1");
   const EncodedWrite encoded = EncodeWrite(write, stored);
-  absl::Status status = group_commit_.Write([&]() -> absl::Status {
-    SqlConnection& db = *writer_;
-    // Claim the request id first: a concurrent claim of the same id (another replica's) waits
-    // here for ours (or theirs) to commit, and then sees it.
-    absl::StatusOr<SqlRows> claimed = db.Query(
-        "INSERT INTO request_ids (request_id, referral_id) VALUES (?, ?) "
-        "ON CONFLICT (request_id) DO NOTHING",
-        {std::string(request_id), stored.id()});
-    if (!claimed.ok()) return claimed.status();
-    if (claimed->affected() == 0) {
+  GroupedWrite grouped;
+  // Claim the request id first: a concurrent claim of the same id (another replica's) waits
+  // here for ours (or theirs) to commit, and then sees it.
+  grouped.first = {
+      {"INSERT INTO request_ids (request_id, referral_id) VALUES (?, ?) "
+       "ON CONFLICT (request_id) DO NOTHING",
+       {std::string(request_id), stored.id()}}};
+  grouped.finish = [&](SqlConnection& db, const std::vector<SqlRows>& claimed,
+                       FinalStatements& last) {
+    if (claimed.front().affected() == 0) {
       absl::StatusOr<SqlRows> earlier = db.Query(
           "SELECT referral_id FROM request_ids WHERE request_id = ?", {std::string(request_id)});
       if (!earlier.ok()) return earlier.status();
@@ -169,34 +175,36 @@ absl::StatusOr<CreateResult> SqlReferralStore::Create(const ReferralWrite& write
       result = CreateResult{*std::move(existing), false};
       return absl::OkStatus();
     }
-    absl::StatusOr<SqlRows> inserted = db.Query(
-        "INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, "
-        "is_open, version, create_time_us, update_time_us, created_by, assignee, body) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
-        {stored.id(), stored.reference(), stored.person().crn(), stored.intervention(),
-         stored.region(), stored.provider(), int64_t{stored.state()}, int64_t{write.open ? 1 : 0},
-         Micros(stored.create_time()), Micros(stored.update_time()), stored.created_by(),
-         stored.assignee(), Blob{encoded.referral}});
-    if (!inserted.ok()) return ExplainConstraint(db, stored, inserted.status());
-    if (absl::Status status = AppendHistoryAndEvent(db, write, stored, encoded); !status.ok()) {
-      return status;
-    }
+    last = HistoryAndEvent(dialect_, write, stored, encoded);
+    last.changes.insert(
+        last.changes.begin(),
+        {"INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, "
+         "is_open, version, create_time_us, update_time_us, created_by, assignee, body) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+         {stored.id(), stored.reference(), stored.person().crn(), stored.intervention(),
+          stored.region(), stored.provider(), int64_t{stored.state()}, int64_t{write.open ? 1 : 0},
+          Micros(stored.create_time()), Micros(stored.update_time()), stored.created_by(),
+          stored.assignee(), Blob{encoded.referral}}});
     result = CreateResult{stored, true};
     return absl::OkStatus();
-  });
+  };
+  grouped.explain = [&](SqlConnection& db, const absl::Status& error) {
+    return ExplainConstraint(db, stored, error);
+  };
+  absl::Status status = Writer(write.referral.person().crn()).Write(grouped);
   if (status.code() == absl::StatusCode::kAlreadyExists && !ReadsAfterAFailedStatement(dialect_)) {
     // The failed write has rolled back; name the open referral, which has committed.
-    absl::MutexLock lock(&read_mu_);
+    SqlConnectionPool::Lease reader = readers_.Borrow();
     return absl::AlreadyExistsError(
-        absl::StrCat(status.message(), ": referrals/", OpenReferralOf(*reader_, write.referral)));
+        absl::StrCat(status.message(), ": referrals/", OpenReferralOf(*reader, write.referral)));
   }
   if (!status.ok()) return status;
   return result;
 }
 
 absl::StatusOr<v1::Referral> SqlReferralStore::Get(absl::string_view id) {
-  absl::MutexLock lock(&read_mu_);
-  return ReadReferral(*reader_, id);
+  SqlConnectionPool::Lease reader = readers_.Borrow();
+  return ReadReferral(*reader, id);
 }
 
 absl::StatusOr<v1::Referral> SqlReferralStore::ReadReferral(SqlConnection& db,
@@ -218,22 +226,22 @@ absl::StatusOr<v1::Referral> SqlReferralStore::Update(const ReferralWrite& write
   v1::Referral stored = write.referral;
   stored.set_etag(absl::StrCat(expected + 1));
   const EncodedWrite encoded = EncodeWrite(write, stored);
-  absl::Status status = group_commit_.Write([&]() -> absl::Status {
-    SqlConnection& db = *writer_;
-    // Most writes are moves, which leave who, what, where and whom alone, and whether the
-    // referral is open and when it took a place: this sets only the state and times, so
-    // SQLite updates only the indexes that read them (it goes by the columns set, not by the
-    // values). A write that changes any of the rest matches nothing here and takes the full
-    // update below.
-    absl::StatusOr<SqlRows> moved = db.Query(
-        "UPDATE referrals SET state = ?, version = version + 1, update_time_us = ?, body = ? "
-        "WHERE id = ? AND version = ? AND crn = ? AND intervention = ? AND region = ? AND "
-        "provider = ? AND assignee = ? AND is_open = ? AND start_time_us = ?",
-        {int64_t{stored.state()}, Micros(stored.update_time()), Blob{encoded.referral}, stored.id(),
-         expected, stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
-         stored.assignee(), int64_t{write.open ? 1 : 0}, Micros(stored.start_time())});
-    if (!moved.ok()) return ExplainConstraint(db, stored, moved.status());
-    if (moved->affected() == 0) {
+  GroupedWrite grouped;
+  // Most writes are moves, which leave who, what, where and whom alone, and whether the
+  // referral is open and when it took a place: this sets only the state and times, so
+  // SQLite updates only the indexes that read them (it goes by the columns set, not by the
+  // values). A write that changes any of the rest matches nothing here and takes the full
+  // update below.
+  grouped.first = {
+      {"UPDATE referrals SET state = ?, version = version + 1, update_time_us = ?, body = ? "
+       "WHERE id = ? AND version = ? AND crn = ? AND intervention = ? AND region = ? AND "
+       "provider = ? AND assignee = ? AND is_open = ? AND start_time_us = ?",
+       {int64_t{stored.state()}, Micros(stored.update_time()), Blob{encoded.referral}, stored.id(),
+        expected, stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
+        stored.assignee(), int64_t{write.open ? 1 : 0}, Micros(stored.start_time())}}};
+  grouped.finish = [&](SqlConnection& db, const std::vector<SqlRows>& moved,
+                       FinalStatements& last) {
+    if (moved.front().affected() == 0) {
       // A draft whose person is corrected keeps its former CRN's events findable by that
       // person's subject access request.
       if (auto former =
@@ -258,29 +266,34 @@ absl::StatusOr<v1::Referral> SqlReferralStore::Update(const ReferralWrite& write
         return StaleEtagError(expected_etag, current->etag());
       }
     }
-    return AppendHistoryAndEvent(db, write, stored, encoded);
-  });
+    last = HistoryAndEvent(dialect_, write, stored, encoded);
+    return absl::OkStatus();
+  };
+  grouped.explain = [&](SqlConnection& db, const absl::Status& error) {
+    return ExplainConstraint(db, stored, error);
+  };
+  absl::Status status = Writer(stored.id()).Write(grouped);
   if (status.code() == absl::StatusCode::kAlreadyExists && !ReadsAfterAFailedStatement(dialect_)) {
     // As in Create: the failed write has rolled back; name the open referral.
-    absl::MutexLock lock(&read_mu_);
+    SqlConnectionPool::Lease reader = readers_.Borrow();
     return absl::AlreadyExistsError(
-        absl::StrCat(status.message(), ": referrals/", OpenReferralOf(*reader_, write.referral)));
+        absl::StrCat(status.message(), ": referrals/", OpenReferralOf(*reader, write.referral)));
   }
   if (!status.ok()) return status;
   return stored;
 }
 
 absl::StatusOr<ListPage> SqlReferralStore::List(const ListQuery& query) {
-  absl::MutexLock lock(&read_mu_);
+  SqlConnectionPool::Lease reader = readers_.Borrow();
   const ListStatements statements = BuildListStatements(query, dialect_);
   ListPage page;
   if (query.count) {
-    absl::StatusOr<SqlRows> count = reader_->Query(statements.count.sql, statements.count.values);
+    absl::StatusOr<SqlRows> count = reader->Query(statements.count.sql, statements.count.values);
     if (!count.ok()) return count.status();
     page.total_capped = count->Int(0, 0) > kMaxCountedMatches;
     page.total_size = static_cast<int>(std::min<int64_t>(count->Int(0, 0), kMaxCountedMatches));
   }
-  absl::StatusOr<SqlRows> rows = reader_->Query(statements.page.sql, statements.page.values);
+  absl::StatusOr<SqlRows> rows = reader->Query(statements.page.sql, statements.page.values);
   if (!rows.ok()) return rows.status();
   absl::StatusOr<std::vector<v1::Referral>> referrals =
       ParseRows<v1::Referral>(*rows, 0, "a stored referral");
@@ -296,11 +309,11 @@ absl::StatusOr<ListPage> SqlReferralStore::List(const ListQuery& query) {
 template <typename Entry>
 absl::StatusOr<std::vector<Entry>> SqlReferralStore::ReadLog(absl::string_view sql,
                                                              absl::string_view id) {
-  absl::MutexLock lock(&read_mu_);
-  if (absl::StatusOr<v1::Referral> exists = ReadReferral(*reader_, id); !exists.ok()) {
+  SqlConnectionPool::Lease reader = readers_.Borrow();
+  if (absl::StatusOr<v1::Referral> exists = ReadReferral(*reader, id); !exists.ok()) {
     return exists.status();
   }
-  absl::StatusOr<SqlRows> rows = reader_->Query(sql, {std::string(id)});
+  absl::StatusOr<SqlRows> rows = reader->Query(sql, {std::string(id)});
   if (!rows.ok()) return rows.status();
   return ParseRows<Entry>(*rows, 0, absl::StrCat("an entry of referral ", id));
 }
@@ -319,24 +332,24 @@ absl::StatusOr<std::vector<v1::ChangelogEntry>> SqlReferralStore::Changelog(absl
 
 absl::StatusOr<std::vector<v1::ReferralEvent>> SqlReferralStore::EventsAfter(int64_t after_sequence,
                                                                              int limit) {
-  absl::MutexLock lock(&read_mu_);
+  SqlConnectionPool::Lease reader = readers_.Borrow();
   return ParseEvents(
-      reader_->Query("SELECT sequence, body FROM events WHERE sequence > ? ORDER BY sequence "
-                     "LIMIT ?",
-                     {after_sequence, int64_t{limit}}));
+      reader->Query("SELECT sequence, body FROM events WHERE sequence > ? ORDER BY sequence "
+                    "LIMIT ?",
+                    {after_sequence, int64_t{limit}}));
 }
 
 absl::StatusOr<int64_t> SqlReferralStore::LastEventSequence() {
-  absl::MutexLock lock(&read_mu_);
-  absl::StatusOr<SqlRows> rows = reader_->Query("SELECT COALESCE(MAX(sequence), 0) FROM events");
+  SqlConnectionPool::Lease reader = readers_.Borrow();
+  absl::StatusOr<SqlRows> rows = reader->Query("SELECT COALESCE(MAX(sequence), 0) FROM events");
   if (!rows.ok()) return rows.status();
   return rows->Int(0, 0);
 }
 
 absl::StatusOr<std::vector<v1::Referral>> SqlReferralStore::ReferralsOfPerson(
     absl::string_view crn) {
-  absl::MutexLock lock(&read_mu_);
-  absl::StatusOr<SqlRows> rows = reader_->Query(
+  SqlConnectionPool::Lease reader = readers_.Borrow();
+  absl::StatusOr<SqlRows> rows = reader->Query(
       "SELECT body FROM referrals WHERE crn = ? ORDER BY create_time_us, id", {std::string(crn)});
   if (!rows.ok()) return rows.status();
   return ParseRows<v1::Referral>(*rows, 0, "a stored referral");
@@ -344,10 +357,10 @@ absl::StatusOr<std::vector<v1::Referral>> SqlReferralStore::ReferralsOfPerson(
 
 absl::StatusOr<std::vector<v1::ReferralEvent>> SqlReferralStore::EventsOfPerson(
     absl::string_view crn) {
-  absl::MutexLock lock(&read_mu_);
+  SqlConnectionPool::Lease reader = readers_.Borrow();
   // The events written while the referral was the person's: through the person's referrals,
   // now or before a correction, to their events, keeping those written under this CRN.
-  return ParseEvents(reader_->Query(
+  return ParseEvents(reader->Query(
       "SELECT sequence, body FROM events WHERE crn = ?1 AND sequence IN (SELECT sequence FROM "
       "referral_events WHERE referral_id IN (SELECT id FROM referrals WHERE crn = ?1 UNION "
       "SELECT referral_id FROM former_crns WHERE crn = ?1)) ORDER BY sequence",
@@ -355,8 +368,8 @@ absl::StatusOr<std::vector<v1::ReferralEvent>> SqlReferralStore::EventsOfPerson(
 }
 
 absl::StatusOr<std::vector<StateCount>> SqlReferralStore::CountByState() {
-  absl::MutexLock lock(&read_mu_);
-  absl::StatusOr<SqlRows> rows = reader_->Query(
+  SqlConnectionPool::Lease reader = readers_.Borrow();
+  absl::StatusOr<SqlRows> rows = reader->Query(
       "SELECT intervention, state, COUNT(*) FROM referrals "
       "GROUP BY intervention, state ORDER BY intervention, state");
   if (!rows.ok()) return rows.status();
@@ -369,20 +382,20 @@ absl::StatusOr<std::vector<StateCount>> SqlReferralStore::CountByState() {
 }
 
 absl::StatusOr<ReportData> SqlReferralStore::Report(const ReportQuery& query) {
-  absl::MutexLock lock(&read_mu_);
+  SqlConnectionPool::Lease reader = readers_.Borrow();
   // A report its caller has given up on stops, and gives the reader back to everyone else.
-  ScopedSqlDeadline deadline(*reader_, query.deadline);
+  ScopedSqlDeadline deadline(*reader, query.deadline);
   if (!deadline.set().ok()) return deadline.set();
   const ReportStatements statements = BuildReportStatements(query, dialect_);
   ReportData data;
-  absl::StatusOr<SqlRows> groups = reader_->Query(statements.groups.sql, statements.groups.values);
+  absl::StatusOr<SqlRows> groups = reader->Query(statements.groups.sql, statements.groups.values);
   if (!groups.ok()) return groups.status();
   for (int row = 0; row < groups->size(); ++row) {
     data.groups.push_back({static_cast<v1::ReferralState>(groups->Int(row, 0)),
                            groups->Text(row, 1), groups->Text(row, 2), groups->Text(row, 3),
                            groups->Int(row, 4)});
   }
-  absl::StatusOr<SqlRows> stays = reader_->Query(statements.stays.sql, statements.stays.values);
+  absl::StatusOr<SqlRows> stays = reader->Query(statements.stays.sql, statements.stays.values);
   if (!stays.ok()) return stays.status();
   data.stays.reserve(stays->size());
   for (int row = 0; row < stays->size(); ++row) {
@@ -397,8 +410,9 @@ absl::StatusOr<int> SqlReferralStore::PurgeDraftsUntouchedSince(absl::Time cutof
 
 absl::StatusOr<int> SqlReferralStore::PurgeBatch(absl::Time cutoff) {
   int purged_count = 0;
-  absl::Status status = group_commit_.Write([&]() -> absl::Status {
-    SqlConnection& db = *writer_;
+  GroupedWrite grouped;
+  grouped.finish = [&](SqlConnection& db, const std::vector<SqlRows>&,
+                       FinalStatements& last) -> absl::Status {
     absl::StatusOr<SqlRows> rows = db.Query(
         absl::StrCat("SELECT body FROM referrals WHERE state = ? AND update_time_us < ? LIMIT ?",
                      ForUpdate(dialect_)),
@@ -437,16 +451,17 @@ absl::StatusOr<int> SqlReferralStore::PurgeBatch(absl::Time cutoff) {
       purged.set_type(v1::ReferralEvent::TYPE_PURGED);
       *purged.mutable_referral() = redacted;
       *purged.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(now);
-      if (auto inserted =
-              InsertEvent(db, purged.type(), purged.SerializeAsString(), draft.id(), "", now);
-          !inserted.ok()) {
-        return inserted.status();
+      const EventAppend event{
+          draft.id(),       "",          int64_t{purged.type()}, now, purged.SerializeAsString(),
+          /*linked=*/false, std::nullopt};
+      for (SqlStatement& statement : AppendEvent(dialect_, event)) {
+        last.events.push_back(std::move(statement));
       }
     }
     purged_count = static_cast<int>(drafts->size());
     return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
+  };
+  if (absl::Status status = Writer("").Write(grouped); !status.ok()) return status;
   return purged_count;
 }
 
@@ -454,8 +469,7 @@ absl::StatusOr<v1::CaseAccess> SqlReferralStore::PutCaseAccess(const v1::CaseAcc
                                                                absl::string_view expected_etag) {
   v1::CaseAccess stored = access;
   const std::string crn = CrnOfCaseAccess(access.name());
-  absl::Status status = group_commit_.Write([&]() -> absl::Status {
-    SqlConnection& db = *writer_;
+  absl::Status status = Writer(crn).Write([&](SqlConnection& db) -> absl::Status {
     absl::StatusOr<SqlRows> current =
         db.Query("SELECT version FROM case_access WHERE crn = ?", {crn});
     if (!current.ok()) return current.status();
@@ -484,9 +498,9 @@ absl::StatusOr<v1::CaseAccess> SqlReferralStore::PutCaseAccess(const v1::CaseAcc
 }
 
 absl::StatusOr<v1::CaseAccess> SqlReferralStore::GetCaseAccess(absl::string_view crn) {
-  absl::MutexLock lock(&read_mu_);
+  SqlConnectionPool::Lease reader = readers_.Borrow();
   absl::StatusOr<SqlRows> rows =
-      reader_->Query("SELECT body FROM case_access WHERE crn = ?", {std::string(crn)});
+      reader->Query("SELECT body FROM case_access WHERE crn = ?", {std::string(crn)});
   if (!rows.ok()) return rows.status();
   if (rows->size() == 0) {
     return absl::NotFoundError(absl::StrCat("no limited access set for cases/", crn, "/access"));
@@ -499,8 +513,7 @@ absl::StatusOr<v1::CaseAccess> SqlReferralStore::GetCaseAccess(absl::string_view
 
 absl::Status SqlReferralStore::DeleteCaseAccess(absl::string_view crn,
                                                 absl::string_view expected_etag) {
-  return group_commit_.Write([&]() -> absl::Status {
-    SqlConnection& db = *writer_;
+  return Writer(crn).Write([&](SqlConnection& db) -> absl::Status {
     absl::StatusOr<SqlRows> current =
         db.Query("SELECT version FROM case_access WHERE crn = ?", {std::string(crn)});
     if (!current.ok()) return current.status();
@@ -522,31 +535,32 @@ absl::Status SqlReferralStore::DeleteCaseAccess(absl::string_view crn,
 }
 
 absl::StatusOr<std::vector<v1::CaseAccess>> SqlReferralStore::AllCaseAccess() {
-  absl::MutexLock lock(&read_mu_);
-  absl::StatusOr<SqlRows> rows = reader_->Query("SELECT body FROM case_access ORDER BY crn");
+  SqlConnectionPool::Lease reader = readers_.Borrow();
+  absl::StatusOr<SqlRows> rows = reader->Query("SELECT body FROM case_access ORDER BY crn");
   if (!rows.ok()) return rows.status();
   return ParseRows<v1::CaseAccess>(*rows, 0, "a case's access");
 }
 
-absl::Status SqlReferralStore::InsertAccessRecords(SqlConnection& db,
-                                                   const std::vector<v1::AccessRecord>& records) {
+std::vector<SqlStatement> SqlReferralStore::InsertAccessRecords(
+    const std::vector<v1::AccessRecord>& records) {
+  std::vector<SqlStatement> statements;
+  statements.reserve(records.size());
   for (const v1::AccessRecord& record : records) {
-    if (auto inserted = db.Query(
-            "INSERT INTO access_records (occurred_us, id, actor, role, method, crn, referral, "
-            "request_id, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            {Micros(record.time()), record.id(), record.actor(), int64_t{record.role()},
-             record.method(), record.crn(), record.referral(), record.request_id(),
-             int64_t{record.outcome()}});
-        !inserted.ok()) {
-      return inserted.status();
-    }
+    statements.push_back(
+        {"INSERT INTO access_records (occurred_us, id, actor, role, method, crn, referral, "
+         "request_id, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         {Micros(record.time()), record.id(), record.actor(), int64_t{record.role()},
+          record.method(), record.crn(), record.referral(), record.request_id(),
+          int64_t{record.outcome()}}});
   }
-  return absl::OkStatus();
+  return statements;
 }
 
 absl::Status SqlReferralStore::AppendAccessRecords(const std::vector<v1::AccessRecord>& records) {
   if (records.empty()) return absl::OkStatus();
-  return group_commit_.Write([&] { return InsertAccessRecords(*writer_, records); });
+  GroupedWrite grouped;
+  grouped.first = InsertAccessRecords(records);
+  return Writer(records.front().id()).Write(grouped);
 }
 
 absl::StatusOr<std::vector<v1::AccessRecord>> SqlReferralStore::ListAccessRecords(
@@ -576,8 +590,8 @@ absl::StatusOr<std::vector<v1::AccessRecord>> SqlReferralStore::ListAccessRecord
     values.push_back(query.after->second);
   }
   values.push_back(int64_t{query.page_size + 1});
-  absl::MutexLock lock(&read_mu_);
-  absl::StatusOr<SqlRows> rows = reader_->Query(
+  SqlConnectionPool::Lease reader = readers_.Borrow();
+  absl::StatusOr<SqlRows> rows = reader->Query(
       absl::StrCat("SELECT occurred_us, id, actor, role, method, crn, referral, request_id, "
                    "outcome FROM access_records",
                    conditions.empty() ? "" : " WHERE ", absl::StrJoin(conditions, " AND "),
@@ -603,8 +617,8 @@ absl::StatusOr<std::vector<v1::AccessRecord>> SqlReferralStore::ListAccessRecord
 absl::StatusOr<int> SqlReferralStore::PurgeAccessRecordsBefore(absl::Time cutoff) {
   return PurgeInBatches([&]() -> absl::StatusOr<int> {
     int purged = 0;
-    absl::Status status = group_commit_.Write([&]() -> absl::Status {
-      absl::StatusOr<SqlRows> deleted = writer_->Query(
+    absl::Status status = Writer("").Write([&](SqlConnection& db) -> absl::Status {
+      absl::StatusOr<SqlRows> deleted = db.Query(
           "DELETE FROM access_records WHERE (occurred_us, id) IN (SELECT occurred_us, id FROM "
           "access_records WHERE occurred_us < ? ORDER BY occurred_us LIMIT ?)",
           {absl::ToUnixMicros(cutoff), int64_t{kPurgeBatch}});
@@ -620,8 +634,8 @@ absl::StatusOr<int> SqlReferralStore::PurgeAccessRecordsBefore(absl::Time cutoff
 absl::StatusOr<v1::Capacity> SqlReferralStore::GetCapacity(absl::string_view intervention,
                                                            absl::string_view region,
                                                            absl::string_view provider) {
-  absl::MutexLock lock(&read_mu_);
-  absl::StatusOr<SqlRows> rows = reader_->Query(
+  SqlConnectionPool::Lease reader = readers_.Borrow();
+  absl::StatusOr<SqlRows> rows = reader->Query(
       "SELECT body FROM capacities WHERE region = ? AND intervention = ? AND provider = ?",
       {std::string(region), std::string(intervention), std::string(provider)});
   if (!rows.ok()) return rows.status();
@@ -638,8 +652,7 @@ absl::StatusOr<v1::Capacity> SqlReferralStore::PutCapacity(const v1::Capacity& c
                                                            absl::string_view expected_etag,
                                                            bool allow_missing) {
   v1::Capacity stored = capacity;
-  absl::Status status = group_commit_.Write([&]() -> absl::Status {
-    SqlConnection& db = *writer_;
+  absl::Status status = Writer(capacity.region()).Write([&](SqlConnection& db) -> absl::Status {
     const std::vector<SqlValue> key = {capacity.region(), capacity.intervention(),
                                        capacity.provider()};
     absl::StatusOr<SqlRows> current = db.Query(
@@ -683,19 +696,19 @@ absl::StatusOr<v1::Capacity> SqlReferralStore::PutCapacity(const v1::Capacity& c
 
 absl::StatusOr<std::vector<v1::Capacity>> SqlReferralStore::CapacitiesInRegion(
     absl::string_view region) {
-  absl::MutexLock lock(&read_mu_);
+  SqlConnectionPool::Lease reader = readers_.Borrow();
   absl::StatusOr<SqlRows> rows =
-      reader_->Query("SELECT body FROM capacities WHERE region = ? ORDER BY intervention, provider",
-                     {std::string(region)});
+      reader->Query("SELECT body FROM capacities WHERE region = ? ORDER BY intervention, provider",
+                    {std::string(region)});
   if (!rows.ok()) return rows.status();
   return ParseRows<v1::Capacity>(*rows, 0, "a stored capacity");
 }
 
 absl::StatusOr<RegionLoad> SqlReferralStore::LoadInRegion(absl::string_view region,
                                                           absl::Time started_since) {
-  absl::MutexLock lock(&read_mu_);
+  SqlConnectionPool::Lease reader = readers_.Borrow();
   RegionLoad load;
-  absl::StatusOr<SqlRows> open = reader_->Query(
+  absl::StatusOr<SqlRows> open = reader->Query(
       absl::StrCat("SELECT intervention, provider, state, COUNT(*) FROM referrals WHERE region = ? "
                    "AND ",
                    IsOpen(dialect_), " GROUP BY intervention, provider, state"),
@@ -705,7 +718,7 @@ absl::StatusOr<RegionLoad> SqlReferralStore::LoadInRegion(absl::string_view regi
     load.open.push_back({open->Text(row, 0), open->Text(row, 1),
                          static_cast<v1::ReferralState>(open->Int(row, 2)), open->Int(row, 3)});
   }
-  absl::StatusOr<SqlRows> started = reader_->Query(
+  absl::StatusOr<SqlRows> started = reader->Query(
       "SELECT intervention, provider, COUNT(*) FROM referrals "
       "WHERE region = ? AND start_time_us > 0 AND start_time_us >= ? "
       "GROUP BY intervention, provider",

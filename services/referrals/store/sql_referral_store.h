@@ -1,11 +1,14 @@
 // ReferralStore written once in SQL, for SQLite and PostgreSQL alike, over SqlConnection; what
 // differs between the engines is in sql_dialect.h and their connections. Migrations are applied
-// at open. Writes share transactions by group commit on one connection: on SQLite, whose one
-// writer commits one transaction at a time, that is one fsync per group; on PostgreSQL, where
-// event sequences are handed out under a row lock held to commit, one WAL flush per group.
-// Reads use a second connection, which sees only committed data (WAL lets SQLite's run beside
-// the writer). On PostgreSQL several replicas may share the database: the etag check, the
-// one-open-referral rule and request-id idempotency are enforced by the database.
+// at open. Writes share transactions by group commit (group_commit.h): on SQLite, whose one
+// writer commits one transaction at a time, one connection and one fsync per group; on
+// PostgreSQL, several writer connections, each committing its own groups, with the writes of
+// one referral (or one person's new referrals) always on the same one so that they never wait
+// for each other across connections. Events commit in the order of their sequences
+// (sql_dialect.h's EventsLock).
+// Reads borrow connections of their own from a pool, which see only committed data (WAL lets
+// SQLite's run beside the writer). On PostgreSQL several replicas may share the database: the etag
+// check, the one-open-referral rule and request-id idempotency are enforced by the database.
 #ifndef PROBATION_SERVICES_REFERRALS_STORE_SQL_REFERRAL_STORE_H_
 #define PROBATION_SERVICES_REFERRALS_STORE_SQL_REFERRAL_STORE_H_
 
@@ -13,19 +16,20 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "services/referrals/domain/referral_store.h"
 #include "services/referrals/store/group_commit.h"
 #include "services/referrals/store/sql_connection.h"
+#include "services/referrals/store/sql_connection_pool.h"
 
 namespace probation::referrals {
 
 class SqlReferralStore final : public ReferralStore {
  public:
-  // Migrates the database `writer` and `reader` are connected to (the same one) to the latest
-  // schema and serves it.
+  // Migrates the database `writers` and `readers` (at least one of each) are connected to (the
+  // same one) to the latest schema and serves it.
   static absl::StatusOr<std::unique_ptr<SqlReferralStore>> Open(
-      std::unique_ptr<SqlConnection> writer, std::unique_ptr<SqlConnection> reader);
+      std::vector<std::unique_ptr<SqlConnection>> writers,
+      std::vector<std::unique_ptr<SqlConnection>> readers);
 
   absl::StatusOr<CreateResult> Create(const ReferralWrite& write,
                                       absl::string_view request_id) override;
@@ -64,39 +68,36 @@ class SqlReferralStore final : public ReferralStore {
                                           absl::Time started_since) override;
 
   // Commits and writes so far: how well concurrent writes are being grouped.
-  GroupCommit::Counts write_counts() { return group_commit_.counts(); }
+  GroupCommit::Counts write_counts();
   // The migration the database is at.
   absl::StatusOr<int> SchemaVersion();
 
  private:
-  SqlReferralStore(std::unique_ptr<SqlConnection> writer, std::unique_ptr<SqlConnection> reader);
+  SqlReferralStore(std::vector<std::unique_ptr<SqlConnection>> writers,
+                   std::vector<std::unique_ptr<SqlConnection>> readers);
+  // The writer connection's group commit that writes about `key` go through.
+  GroupCommit& Writer(absl::string_view key);
   // One referral's entries (history or changelog), read by `sql` with the id bound, in order.
   template <typename Entry>
   absl::StatusOr<std::vector<Entry>> ReadLog(absl::string_view sql, absl::string_view id);
-  // Appends audit records inside the caller's write transaction.
-  static absl::Status InsertAccessRecords(SqlConnection& db,
-                                          const std::vector<v1::AccessRecord>& records);
+  // The statements that append audit records.
+  static std::vector<SqlStatement> InsertAccessRecords(
+      const std::vector<v1::AccessRecord>& records);
   // Purges at most kPurgeBatch drafts in one transaction; returns how many.
   absl::StatusOr<int> PurgeBatch(absl::Time cutoff);
   static absl::StatusOr<v1::Referral> ReadReferral(SqlConnection& db, absl::string_view id);
-  static absl::Status AppendHistoryAndEvent(SqlConnection& db, const ReferralWrite& write,
-                                            const v1::Referral& stored,
-                                            const EncodedWrite& encoded);
-  // Appends an event (`body`, a serialised v1::ReferralEvent); returns its sequence.
-  static absl::StatusOr<int64_t> InsertEvent(SqlConnection& db, v1::ReferralEvent::Type type,
-                                             const std::string& body,
-                                             const std::string& referral_id, const std::string& crn,
-                                             int64_t occurred_us);
+  // What a referral's write sends last: its changelog, its access record and its event.
+  static FinalStatements HistoryAndEvent(SqlDialect dialect, const ReferralWrite& write,
+                                         const v1::Referral& stored, const EncodedWrite& encoded);
   // The error a failed write of `referral` returns: which rule it broke, if one.
   static absl::Status ExplainConstraint(SqlConnection& db, const v1::Referral& referral,
                                         const absl::Status& status);
 
-  // Used only inside group_commit_.Write(), which gives one write at a time the connection.
-  std::unique_ptr<SqlConnection> writer_;
+  // Each used only by its group commit, which gives one write at a time the connection.
+  std::vector<std::unique_ptr<SqlConnection>> writers_;
   const SqlDialect dialect_;
-  GroupCommit group_commit_;
-  absl::Mutex read_mu_;
-  std::unique_ptr<SqlConnection> reader_ ABSL_GUARDED_BY(read_mu_);
+  std::vector<std::unique_ptr<GroupCommit>> groups_;
+  SqlConnectionPool readers_;
 };
 
 }  // namespace probation::referrals

@@ -1,9 +1,10 @@
-// A value bound to a statement parameter, for either database engine.
+// A value bound to a statement parameter, and a statement with its values, for either engine.
 #ifndef PROBATION_SERVICES_REFERRALS_STORE_SQL_VALUE_H_
 #define PROBATION_SERVICES_REFERRALS_STORE_SQL_VALUE_H_
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace probation::referrals {
 
@@ -23,6 +24,12 @@ struct SqlValue {
   Kind kind;
   int64_t integer = 0;
   std::string bytes;
+};
+
+// A statement and the values bound to its placeholders, in order.
+struct SqlStatement {
+  std::string sql;
+  std::vector<SqlValue> values;
 };
 
 }  // namespace probation::referrals
