@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "libs/auth/grpc_identity.h"
 #include "libs/auth/internal_identity.h"
+#include "libs/client/service_channel.h"
 #include "libs/config/flag_environment.h"
 #include "libs/logging/json_log.h"
 #include "libs/service/service_flags.h"
@@ -116,11 +117,12 @@ void ServiceMain::ExitOnStartFailure(absl::string_view what, absl::string_view e
   std::exit(1);
 }
 
-std::shared_ptr<grpc::Channel> ServiceMain::SignedChannel(absl::string_view flag,
-                                                          const std::string& address) const {
-  CheckNotEmpty(flag, address);
+std::shared_ptr<grpc::Channel> ServiceMain::SignedChannel(
+    absl::string_view flag, const std::string& target,
+    const google::protobuf::ServiceDescriptor& service) const {
+  CheckNotEmpty(flag, target);
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      CreateSignedChannel(address, name_, internal_secret(), grpc::ChannelArguments(),
+      CreateSignedChannel(target, name_, internal_secret(), ServiceChannelArguments(service),
                           internal_tls_.ChannelCredentials());
   if (!channel.ok()) Fail(flag, channel.status().message());
   return *std::move(channel);
