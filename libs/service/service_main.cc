@@ -78,6 +78,9 @@ ServiceMain::ServiceMain(int argc, char** argv, ServiceDefaults defaults)
   CheckPort(*this, "metrics_port", absl::GetFlag(FLAGS_metrics_port));
   internal_secret_ = absl::GetFlag(FLAGS_internal_secret);
   CheckDuration("drain_timeout", absl::GetFlag(FLAGS_drain_timeout), absl::ZeroDuration());
+  CheckDuration("max_connection_age", absl::GetFlag(FLAGS_max_connection_age), absl::Seconds(1));
+  CheckDuration("max_connection_age_grace", absl::GetFlag(FLAGS_max_connection_age_grace),
+                absl::ZeroDuration());
   std::variant<ServiceTls, InvalidSetting> tls = ServiceTls::Read(
       {absl::GetFlag(FLAGS_internal_tls_cert_file), absl::GetFlag(FLAGS_internal_tls_key_file),
        absl::GetFlag(FLAGS_internal_tls_ca_file)});
@@ -142,6 +145,8 @@ GrpcServer& ServiceMain::Serve(ServerOptions options, nlohmann::json fields) {
   metrics();
   options.metrics = served_.get();
   options.address = absl::StrCat(absl::GetFlag(FLAGS_host), ":", absl::GetFlag(FLAGS_port));
+  options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  options.max_connection_age_grace = absl::GetFlag(FLAGS_max_connection_age_grace);
   if (internal_tls_port_ && internal_tls_.enabled() && options.credentials == nullptr) {
     options.credentials = internal_tls_.ServerCredentials();
   }
