@@ -1,6 +1,6 @@
 """The suite deployed as compose.yaml describes it, with no container engine: each service on
-its own host (a network namespace joined to the others by veth pairs and a bridge, with the
-service names in its /etc/hosts), configured only through the environment variables
+its own host (netns_hosts.py: a network namespace joined to the others by veth pairs and a
+bridge, with the service names in its /etc/hosts), configured only through the environment variables
 compose.yaml sets, the referrals volume as a directory. A client on the outside host drives
 a referral through the published port, the HTTP/2 edge (HAProxy with deploy/edge/haproxy.cfg)
 in front of the gateway; then one service is restarted with a new
