@@ -8,6 +8,7 @@
 #include "gateway/backend_monitor.h"
 #include "gateway/gateway_server.h"
 #include "gateway/gateway_settings.h"
+#include "libs/client/service_descriptors.h"
 #include "libs/logging/json_log.h"
 #include "libs/service/service_main.h"
 
@@ -21,17 +22,17 @@ int main(int argc, char** argv) {
   probation::RpcMetrics backend_calls(service.metrics().registry(),
                                       probation::RpcMetrics::Side::kClient);
   gateway::BackendChannelOptions channels;
-  channels.max_message_bytes = settings.max_message_bytes;
+  channels.channel.max_message_bytes = settings.max_message_bytes;
   channels.metrics = &backend_calls;
   channels.internal_secret = settings.internal_secret;
   channels.credentials = service.internal_tls().ChannelCredentials();
   const gateway::Backends backends{
-      gateway::CreateBackendChannel(settings.catalogue_address, gateway::CatalogueReadMethods(),
-                                    channels),
-      gateway::CreateBackendChannel(settings.eligibility_address, gateway::EligibilityReadMethods(),
-                                    channels),
-      gateway::CreateBackendChannel(settings.referrals_address, gateway::ReferralsReadMethods(),
-                                    channels)};
+      gateway::CreateBackendChannel(settings.catalogue_address,
+                                    probation::CatalogueServiceDescriptor(), channels),
+      gateway::CreateBackendChannel(settings.eligibility_address,
+                                    probation::EligibilityServiceDescriptor(), channels),
+      gateway::CreateBackendChannel(settings.referrals_address,
+                                    probation::ReferralServiceDescriptor(), channels)};
   gateway::GatewayServer gateway_service(*std::move(settings.verifier), settings.backend_calls,
                                          backends, settings.catalogue_cache_ttl,
                                          settings.rate_limit);
@@ -49,9 +50,9 @@ int main(int argc, char** argv) {
                               {"eligibility_address", settings.eligibility_address},
                               {"referrals_address", settings.referrals_address}});
   gateway::BackendMonitor monitor(
-      {{"catalogue", "probation.catalogue.v1.CatalogueService", backends.catalogue},
-       {"eligibility", "probation.eligibility.v1.EligibilityService", backends.eligibility},
-       {"referrals", "probation.referrals.v1.ReferralService", backends.referrals}},
+      {{"catalogue", probation::CatalogueServiceDescriptor().full_name(), backends.catalogue},
+       {"eligibility", probation::EligibilityServiceDescriptor().full_name(), backends.eligibility},
+       {"referrals", probation::ReferralServiceDescriptor().full_name(), backends.referrals}},
       settings.health_check_interval, [&server](bool serving) {
         server.SetServing(serving);
         probation::Log(serving ? spdlog::level::info : spdlog::level::warn,

@@ -65,16 +65,16 @@ CATALOGUE_INTERNAL_SECRET="$internal_secret" start catalogue \
   "${build_dir}/services/catalogue/catalogue" --port="${catalogue_port}"
 ELIGIBILITY_INTERNAL_SECRET="$internal_secret" start eligibility \
   "${build_dir}/services/eligibility/eligibility" --port="${eligibility_port}" \
-  --catalogue_address="localhost:${catalogue_port}"
+  --catalogue_address="127.0.0.1:${catalogue_port}"
 REFERRALS_INTERNAL_SECRET="$internal_secret" start referrals \
   "${build_dir}/services/referrals/referrals" --port="${referrals_port}" \
-  --database="${referrals_database}" --catalogue_address="localhost:${catalogue_port}" \
-  --eligibility_address="localhost:${eligibility_port}"
+  --database="${referrals_database}" --catalogue_address="127.0.0.1:${catalogue_port}" \
+  --eligibility_address="127.0.0.1:${eligibility_port}"
 GATEWAY_INTERNAL_SECRET="$internal_secret" GATEWAY_JWT_HS256_SECRET="$jwt_secret" start gateway \
   "${build_dir}/gateway/gateway" --host=127.0.0.1 --port="${gateway_port}" \
-  --catalogue_address="localhost:${catalogue_port}" \
-  --eligibility_address="localhost:${eligibility_port}" \
-  --referrals_address="localhost:${referrals_port}" --jwt_issuer="${jwt_issuer}"
+  --catalogue_address="127.0.0.1:${catalogue_port}" \
+  --eligibility_address="127.0.0.1:${eligibility_port}" \
+  --referrals_address="127.0.0.1:${referrals_port}" --jwt_issuer="${jwt_issuer}"
 
 # The edge: plaintext HTTP/2 here; set EDGE_TLS_CERT (a PEM with the chain and the key) for
 # TLS. It logs one line per call to stdout.

@@ -19,6 +19,8 @@ namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 
+constexpr char kHealthWatchMethod[] = "/grpc.health.v1.Health/Watch";
+
 class CallLoggingInterceptor : public grpc::experimental::Interceptor {
  public:
   CallLoggingInterceptor(grpc::experimental::ServerRpcInfo* info, RpcMetrics* metrics, bool served)
@@ -75,7 +77,10 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
       if (metrics_ != nullptr) metrics_->Record(method_, status.error_code(), latency);
       const std::string code =
           absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
-      LogScalars(status.ok() ? spdlog::level::info : spdlog::level::warn, "rpc",
+      // A client's health watch (one per connection, libs/client/service_channel.h) ends
+      // only when its connection does: CANCELLED, or UNKNOWN as the server stops.
+      const bool routine = status.ok() || method_ == kHealthWatchMethod;
+      LogScalars(routine ? spdlog::level::info : spdlog::level::warn, "rpc",
                  {{"method", method_},
                   {"status", code},
                   {"latency_ms", latency_ms},
@@ -115,7 +120,7 @@ bool IsUsableRequestId(absl::string_view id) {
 
 absl::flat_hash_set<std::string> ServedMethods(const std::vector<std::string>& service_names) {
   absl::flat_hash_set<std::string> paths = {
-      "/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch",
+      "/grpc.health.v1.Health/Check", kHealthWatchMethod,
       "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"};
   for (const std::string& name : service_names) {
     const google::protobuf::ServiceDescriptor* service =

@@ -1,5 +1,7 @@
 #include "libs/server/grpc_server.h"
 
+#include <algorithm>
+#include <climits>
 #include <csignal>
 #include <cstdlib>
 
@@ -10,10 +12,18 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "libs/auth/grpc_identity.h"
+#include "libs/client/service_channel.h"
 #include "libs/logging/json_log.h"
 #include "libs/server/call_logging_interceptor.h"
 
 namespace probation {
+namespace {
+
+int Milliseconds(absl::Duration duration) {
+  return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(duration), INT_MAX));
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOptions& options) {
   grpc::EnableDefaultHealthCheckService(true);
@@ -26,6 +36,19 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
       options.credentials != nullptr ? options.credentials : grpc::InsecureServerCredentials(),
       &port);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  if (options.max_connection_age < absl::InfiniteDuration()) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               Milliseconds(options.max_connection_age));
+  }
+  if (options.max_connection_age_grace < absl::InfiniteDuration()) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               Milliseconds(options.max_connection_age_grace));
+  }
+  // The suite's channels ping every kPeerSilence, idle or not (service_channel.h); gRPC would
+  // count pings more often than every five minutes against a client and send it away.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             Milliseconds(kPeerSilence / 2));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   for (grpc::Service* service : options.services) builder.RegisterService(service);
 
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;

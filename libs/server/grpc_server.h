@@ -38,6 +38,12 @@ struct ServerOptions {
   RpcMetrics* metrics = nullptr;
   // TLS for callers, if set (the gateway's public port); plaintext otherwise.
   std::shared_ptr<grpc::ServerCredentials> credentials;
+  // A connection this old (gRPC adds up to 10% either way) is told to go (GOAWAY): its
+  // client opens another, asking its resolver again, so replicas started since get a share
+  // of the calls. Calls in flight on it get `max_connection_age_grace` more to finish, then
+  // are ended UNAVAILABLE.
+  absl::Duration max_connection_age = absl::InfiniteDuration();
+  absl::Duration max_connection_age_grace = absl::InfiniteDuration();
 };
 
 class GrpcServer {

@@ -29,6 +29,14 @@ ABSL_FLAG(std::string, internal_tls_ca_file, "",
           "PEM certificate of the CA that signs every service's certificate.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long calls in flight may take to finish.");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(5),
+          "How long a caller's connection lasts (gRPC varies it by up to 10%), at least `1s` "
+          "or `inf`: then the caller is asked to reconnect, asking DNS again, so that replicas "
+          "started since get a share of the calls.");
+ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Minutes(10),
+          "How long calls in flight on a connection past `max_connection_age` may still take "
+          "(`inf`: as long as they need); streams still open then, such as event watches, end "
+          "UNAVAILABLE and are resumed by their callers on a new connection.");
 ABSL_FLAG(std::string, log_level, "info",
           "`trace`, `debug`, `info`, `warn`, `error`, `critical` or `off`.");
 ABSL_FLAG(absl::Duration, log_flush_interval, absl::Seconds(1),

@@ -17,6 +17,8 @@ ABSL_DECLARE_FLAG(std::string, internal_tls_cert_file);
 ABSL_DECLARE_FLAG(std::string, internal_tls_key_file);
 ABSL_DECLARE_FLAG(std::string, internal_tls_ca_file);
 ABSL_DECLARE_FLAG(absl::Duration, drain_timeout);
+ABSL_DECLARE_FLAG(absl::Duration, max_connection_age);
+ABSL_DECLARE_FLAG(absl::Duration, max_connection_age_grace);
 ABSL_DECLARE_FLAG(std::string, log_level);
 ABSL_DECLARE_FLAG(absl::Duration, log_flush_interval);
 

@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "libs/auth/grpc_identity.h"
 #include "libs/auth/internal_identity.h"
+#include "libs/client/service_channel.h"
 #include "libs/config/flag_environment.h"
 #include "libs/logging/json_log.h"
 #include "libs/service/service_flags.h"
@@ -77,6 +78,9 @@ ServiceMain::ServiceMain(int argc, char** argv, ServiceDefaults defaults)
   CheckPort(*this, "metrics_port", absl::GetFlag(FLAGS_metrics_port));
   internal_secret_ = absl::GetFlag(FLAGS_internal_secret);
   CheckDuration("drain_timeout", absl::GetFlag(FLAGS_drain_timeout), absl::ZeroDuration());
+  CheckDuration("max_connection_age", absl::GetFlag(FLAGS_max_connection_age), absl::Seconds(1));
+  CheckDuration("max_connection_age_grace", absl::GetFlag(FLAGS_max_connection_age_grace),
+                absl::ZeroDuration());
   std::variant<ServiceTls, InvalidSetting> tls = ServiceTls::Read(
       {absl::GetFlag(FLAGS_internal_tls_cert_file), absl::GetFlag(FLAGS_internal_tls_key_file),
        absl::GetFlag(FLAGS_internal_tls_ca_file)});
@@ -116,11 +120,12 @@ void ServiceMain::ExitOnStartFailure(absl::string_view what, absl::string_view e
   std::exit(1);
 }
 
-std::shared_ptr<grpc::Channel> ServiceMain::SignedChannel(absl::string_view flag,
-                                                          const std::string& address) const {
-  CheckNotEmpty(flag, address);
+std::shared_ptr<grpc::Channel> ServiceMain::SignedChannel(
+    absl::string_view flag, const std::string& target,
+    const google::protobuf::ServiceDescriptor& service) const {
+  CheckNotEmpty(flag, target);
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      CreateSignedChannel(address, name_, internal_secret(), grpc::ChannelArguments(),
+      CreateSignedChannel(target, name_, internal_secret(), ServiceChannelArguments(service),
                           internal_tls_.ChannelCredentials());
   if (!channel.ok()) Fail(flag, channel.status().message());
   return *std::move(channel);
@@ -140,6 +145,8 @@ GrpcServer& ServiceMain::Serve(ServerOptions options, nlohmann::json fields) {
   metrics();
   options.metrics = served_.get();
   options.address = absl::StrCat(absl::GetFlag(FLAGS_host), ":", absl::GetFlag(FLAGS_port));
+  options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  options.max_connection_age_grace = absl::GetFlag(FLAGS_max_connection_age_grace);
   if (internal_tls_port_ && internal_tls_.enabled() && options.credentials == nullptr) {
     options.credentials = internal_tls_.ServerCredentials();
   }

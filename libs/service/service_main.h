@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
 #include "grpcpp/channel.h"
 #include "libs/metrics/metrics_endpoint.h"
 #include "libs/metrics/rpc_metrics.h"
@@ -89,10 +90,12 @@ class ServiceMain {
   // enabled() when they are unset.
   const ServiceTls& internal_tls() const { return internal_tls_; }
 
-  // A channel to the service at the address in setting `flag`, whose calls carry this
-  // service's signed identity, over the internal mutual TLS when it is on.
-  std::shared_ptr<grpc::Channel> SignedChannel(absl::string_view flag,
-                                               const std::string& address) const;
+  // A channel to `service` at the gRPC target in setting `flag` (libs/client/service_channel.h:
+  // round-robin over its addresses, health-checked), whose calls carry this service's signed
+  // identity, over the internal mutual TLS when it is on.
+  std::shared_ptr<grpc::Channel> SignedChannel(
+      absl::string_view flag, const std::string& target,
+      const google::protobuf::ServiceDescriptor& service) const;
 
   // The Prometheus endpoint, started on first use (at the latest by Serve).
   MetricsEndpoint& metrics();

@@ -6,14 +6,16 @@
 
 #include "absl/flags/flag.h"
 #include "absl/time/time.h"
+#include "libs/client/service_descriptors.h"
 #include "libs/logging/json_log.h"
 #include "libs/service/service_main.h"
 #include "services/eligibility/catalogue_watcher.h"
 #include "services/eligibility/eligibility_server.h"
 #include "services/eligibility/pathway_builder.h"
 
-ABSL_FLAG(std::string, catalogue_address, "localhost:50051",
-          "`host:port` of the catalogue service.");
+ABSL_FLAG(std::string, catalogue_address, "127.0.0.1:50051",
+          "gRPC target of the catalogue service: `host:port`, or `dns:///host:port` or "
+          "`ipv4:addr:port,addr:port` to spread calls over replicas (operations: balancing).");
 ABSL_FLAG(absl::Duration, catalogue_refresh_interval, absl::Minutes(1),
           "How often the catalogue is fetched again (at least `1s`).");
 ABSL_FLAG(absl::Duration, catalogue_timeout, absl::Seconds(5),
@@ -39,8 +41,9 @@ int main(int argc, char** argv) {
 
   probation::GrpcServer* server = nullptr;
   eligibility::CatalogueWatcher watcher(
-      service.SignedChannel("catalogue_address", absl::GetFlag(FLAGS_catalogue_address)), pathway,
-      watching, [&server] {
+      service.SignedChannel("catalogue_address", absl::GetFlag(FLAGS_catalogue_address),
+                            probation::CatalogueServiceDescriptor()),
+      pathway, watching, [&server] {
         server->SetServing(true);  // The server starts before the watcher.
         probation::Log(spdlog::level::info, "ready");
       });

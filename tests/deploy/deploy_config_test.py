@@ -1,7 +1,8 @@
 """Checks the deployment files against the binaries they deploy, with no container engine:
 every environment variable compose.yaml and the Kubernetes manifests set is a setting the
 service accepts (read from the binary's own flag list), every port and probe matches the
-service, the images' build and runtime stages name only Debian 12 packages, the runtime
+service, the backends' Kubernetes Services are headless and every address of a backend a
+dns:/// target (so each client balances over every pod), the images' build and runtime stages name only Debian 12 packages, the runtime
 packages provide every shared library the binary loads, and docs/configuration.md is generated from
 the binaries' flags. The HTTP/2 edge (deploy/edge/) is the only published or public
 endpoint, is configured only with the settings its HAProxy configuration reads, points at the
@@ -85,6 +86,14 @@ def port_of(address):
     return int(address.rsplit(":", 1)[1])
 
 
+def dns_target(value):
+    """(host, port) of a gRPC target `dns:///host:port`, which resolves to every address of
+    the name; AssertionError for anything else."""
+    match = re.fullmatch(r"dns:///([\w.-]+):(\d+)", value)
+    assert match, f"{value} is not dns:///host:port"
+    return match.group(1), int(match.group(2))
+
+
 def edge_config():
     with open(repo_path(EDGE_CONFIG), encoding="utf-8") as file:
         return file.read()
@@ -121,10 +130,11 @@ class ComposeTest(unittest.TestCase):
                 self.assertTrue(os.path.exists(repo_path(facts["dockerfile"])))
                 for dependency in spec.get("depends_on", {}).values():
                     self.assertEqual(dependency["condition"], "service_healthy")
-                # Addresses of other services name their service and its port.
+                # Addresses of other services name their service and its port, resolved
+                # by DNS to every container of it (docker compose up --scale).
                 for name, value in spec["environment"].items():
                     if name.endswith("_ADDRESS"):
-                        host, target_port = value.split(":")
+                        host, target_port = dns_target(value)
                         other = SERVICES[host]["prefix"]
                         self.assertEqual(
                             int(target_port),
@@ -229,6 +239,38 @@ class KubernetesTest(unittest.TestCase):
             names = {entry["name"] for entry in container["ports"]}
             for entry in doc["spec"]["ports"]:
                 self.assertIn(entry["targetPort"], names)
+
+    def test_backends_are_headless_and_clients_resolve_every_pod(self):
+        # Each client balances its calls over the pods itself (docs/decisions/0014): the
+        # Service's name must resolve to every ready pod, and the clients must ask DNS.
+        services = {doc["metadata"]["name"]: doc for _, doc in self.documents
+                    if doc["kind"] == "Service"}
+        backends = [name for name in SERVICES if name != "gateway"]
+        for name in backends:
+            with self.subTest(service=name):
+                spec = services[name]["spec"]
+                self.assertEqual(spec.get("clusterIP"), "None")
+                self.assertNotIn("type", spec)
+                self.assertFalse(spec.get("publishNotReadyAddresses", False))
+        for service, facts in SERVICES.items():
+            container = self.deployment(service)["spec"]["template"]["spec"]["containers"][0]
+            addresses = {name: value for name, value in self.environment(container).items()
+                         if name.endswith("_ADDRESS")}
+            for name, value in addresses.items():
+                with self.subTest(service=service, setting=name):
+                    host, port = dns_target(value)
+                    self.assertIn(host, backends)
+                    # No Service port mapping: the target names the pods' own port.
+                    pod = self.deployment(host)["spec"]["template"]["spec"]["containers"][0]
+                    ports = {entry["name"]: entry["containerPort"] for entry in pod["ports"]}
+                    self.assertEqual(port, ports["grpc"])
+        self.assertEqual(
+            {name for service in SERVICES for name in self.environment(
+                self.deployment(service)["spec"]["template"]["spec"]["containers"][0])
+             if name.endswith("_ADDRESS")},
+            {"ELIGIBILITY_CATALOGUE_ADDRESS", "REFERRALS_CATALOGUE_ADDRESS",
+             "REFERRALS_ELIGIBILITY_ADDRESS", "GATEWAY_CATALOGUE_ADDRESS",
+             "GATEWAY_ELIGIBILITY_ADDRESS", "GATEWAY_REFERRALS_ADDRESS"})
 
     def test_only_the_edge_is_public_and_it_terminates_tls(self):
         services = {doc["metadata"]["name"]: doc for _, doc in self.documents

@@ -1,6 +1,6 @@
 """The suite deployed as compose.yaml describes it, with no container engine: each service on
-its own host (a network namespace joined to the others by veth pairs and a bridge, with the
-service names in its /etc/hosts), configured only through the environment variables
+its own host (netns_hosts.py: a network namespace joined to the others by veth pairs and a
+bridge, with the service names in its /etc/hosts), configured only through the environment variables
 compose.yaml sets, the referrals volume as a directory. A client on the outside host drives
 a referral through the published port, the HTTP/2 edge (HAProxy with deploy/edge/haproxy.cfg)
 in front of the gateway; then one service is restarted with a new
@@ -20,9 +20,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 import yaml
+
+from netns_hosts import Hosts, available, run
 
 SERVICES = ["catalogue", "eligibility", "referrals", "gateway", "edge"]
 BINARIES = {
@@ -32,12 +33,7 @@ BINARIES = {
     "gateway": "gateway/gateway",
 }
 EDGE = ["haproxy", "-f", "deploy/edge/haproxy.cfg"]
-SUBNET = "10.231.{}.{}"
 SKIP = 77
-
-
-def run(*command, check=True, **kwargs):
-    return subprocess.run(command, check=check, capture_output=True, text=True, **kwargs)
 
 
 def interpolate(value, variables):
@@ -56,8 +52,6 @@ class Deployment:
     def __init__(self, repo, build):
         self.repo = repo
         self.build = build
-        self.tag = f"pi{os.getpid() % 100000}"
-        self.octet = os.getpid() % 200 + 20
         self.work = tempfile.mkdtemp(prefix="netns-suite-")
         with open(os.path.join(repo, "compose.yaml"), encoding="utf-8") as file:
             self.compose = yaml.safe_load(file)["services"]
@@ -65,51 +59,17 @@ class Deployment:
             "PROBATION_INTERNAL_SECRET": secrets.token_urlsafe(32),
             "PROBATION_JWT_SECRET": secrets.token_urlsafe(32),
         }
-        self.addresses = {name: SUBNET.format(self.octet, index + 2)
-                          for index, name in enumerate(SERVICES)}
-        self.client_address = SUBNET.format(self.octet, 1)
+        self.hosts = Hosts(SERVICES)
+        self.addresses = self.hosts.addresses
         self.processes = {}
-        self.namespaces = []
-
-    def namespace(self, service):
-        return f"{self.tag}-{service}"
-
-    # --- hosts ---------------------------------------------------------------------------
 
     def create_network(self):
-        bridge = f"{self.tag}br"
-        run("ip", "link", "add", bridge, "type", "bridge")
-        run("ip", "link", "set", bridge, "up")
-        # The outside host (this test) is on the bridge too, as a published port's client.
-        run("ip", "addr", "add", f"{self.client_address}/24", "dev", bridge)
-        hosts = "127.0.0.1 localhost\n" + "".join(
-            f"{address} {name}\n" for name, address in self.addresses.items())
-        for index, service in enumerate(SERVICES):
-            namespace = self.namespace(service)
-            run("ip", "netns", "add", namespace)
-            self.namespaces.append(namespace)
-            outside, inside = f"{self.tag}v{index}", f"{self.tag}p{index}"
-            run("ip", "link", "add", outside, "type", "veth", "peer", "name", inside)
-            run("ip", "link", "set", outside, "master", bridge, "up")
-            run("ip", "link", "set", inside, "netns", namespace)
-            run("ip", "-n", namespace, "link", "set", "lo", "up")
-            run("ip", "-n", namespace, "addr", "add", f"{self.addresses[service]}/24", "dev",
-                inside)
-            run("ip", "-n", namespace, "link", "set", inside, "up")
-            # `ip netns exec` mounts /etc/netns/NAME/hosts over /etc/hosts: service names
-            # resolve as a container network's DNS would resolve them.
-            os.makedirs(f"/etc/netns/{namespace}", exist_ok=True)
-            with open(f"/etc/netns/{namespace}/hosts", "w", encoding="utf-8") as file:
-                file.write(hosts)
-        self.bridge = bridge
+        self.hosts.create()
 
     def destroy(self):
         for service in list(self.processes):
             self.stop(service)
-        for namespace in self.namespaces:
-            run("ip", "netns", "delete", namespace, check=False)
-            shutil.rmtree(f"/etc/netns/{namespace}", ignore_errors=True)
-        run("ip", "link", "delete", getattr(self, "bridge", f"{self.tag}br"), check=False)
+        self.hosts.destroy()
         shutil.rmtree(self.work, ignore_errors=True)
 
     # --- services ------------------------------------------------------------------------
@@ -135,9 +95,9 @@ class Deployment:
             command = [EDGE[0], EDGE[1], os.path.join(self.repo, EDGE[2])]
         else:
             command = [os.path.join(self.build, BINARIES[service])]
-        self.processes[service] = subprocess.Popen(
-            ["ip", "netns", "exec", self.namespace(service), *command],
-            env=self.environment(service, overrides), stdout=log, stderr=subprocess.STDOUT)
+        self.processes[service] = self.hosts.popen(
+            service, command, env=self.environment(service, overrides), stdout=log,
+            stderr=subprocess.STDOUT)
         self.wait_healthy(service)
 
     def stop(self, service):
@@ -150,15 +110,10 @@ class Deployment:
         probe = self.compose[service]["healthcheck"]["test"][1:]
         if probe[0] == "probation-health-probe":
             probe[0] = os.path.join(self.build, "tools/health_probe/probation-health-probe")
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.processes[service].poll() is not None:
-                raise AssertionError(f"{service} exited:\n{self.log(service)}")
-            if run("ip", "netns", "exec", self.namespace(service), *probe,
-                   check=False).returncode == 0:
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"{service} never became healthy:\n{self.log(service)}")
+        try:
+            self.hosts.wait_until(service, probe, self.processes[service])
+        except AssertionError as error:
+            raise AssertionError(f"{error}:\n{self.log(service)}") from None
 
     def log(self, service):
         with open(os.path.join(self.work, f"{service}.log"), encoding="utf-8") as file:
@@ -239,7 +194,7 @@ def main():
     parser.add_argument("--repo", required=True)
     parser.add_argument("--build", required=True)
     args = parser.parse_args()
-    if os.geteuid() != 0 or run("ip", "netns", "list", check=False).returncode != 0:
+    if not available():
         print("skipped: network namespaces need root")
         return SKIP
     deployment = Deployment(os.path.abspath(args.repo), os.path.abspath(args.build))

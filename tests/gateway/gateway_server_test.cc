@@ -16,7 +16,7 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
-#include "nlohmann/json.hpp"
+#include "libs/client/service_descriptors.h"
 #include "tests/support/referrals_server_fixture.h"
 
 namespace probation::gateway {
@@ -52,11 +52,11 @@ class GatewayServerTest : public ::testing::Test {
     BackendChannelOptions channel_options;
     channel_options.internal_secret = kInternalSecret;
     return {CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->catalogue.server->port()),
-                                 CatalogueReadMethods(), channel_options),
+                                 CatalogueServiceDescriptor(), channel_options),
             CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->eligibility->server->port()),
-                                 EligibilityReadMethods(), channel_options),
+                                 EligibilityServiceDescriptor(), channel_options),
             CreateBackendChannel(absl::StrCat("127.0.0.1:", running_->server->port()),
-                                 ReferralsReadMethods(), channel_options)};
+                                 ReferralServiceDescriptor(), channel_options)};
   }
 
   void TearDown() override {
@@ -485,33 +485,6 @@ TEST_F(GatewayServerTest, ACallWithNoMessageIsRefusedAndTheGatewayCarriesOn) {
   Authorise(after);
   catalogue::v1::ListRegionsResponse regions;
   EXPECT_TRUE(stub_->ListRegions(&after, {}, &regions).ok());
-}
-
-TEST(BackendChannelTest, RetriesOnlyTheReadsOnUnavailable) {
-  const nlohmann::json config =
-      nlohmann::json::parse(RetryingServiceConfig(ReferralsReadMethods(), 3));
-  const nlohmann::json& method_config = config["methodConfig"][0];
-  EXPECT_EQ(method_config["retryPolicy"]["maxAttempts"], 3);
-  EXPECT_EQ(method_config["retryPolicy"]["retryableStatusCodes"],
-            nlohmann::json::array({"UNAVAILABLE"}));
-  std::vector<std::string> methods;
-  for (const auto& name : method_config["name"]) {
-    EXPECT_EQ(name["service"], "probation.referrals.v1.ReferralService");
-    methods.push_back(name["method"]);
-  }
-  EXPECT_THAT(methods, ::testing::Contains("GetReferral"));
-  for (const char* write : {"CreateReferral", "UpdateReferral", "SubmitReferral",
-                            "TransitionReferral", "WatchReferralEvents"}) {
-    EXPECT_THAT(methods, ::testing::Not(::testing::Contains(write)));
-  }
-  // A whole service is named without a method.
-  const nlohmann::json whole =
-      nlohmann::json::parse(RetryingServiceConfig({"probation.catalogue.v1.CatalogueService"}, 3));
-  EXPECT_FALSE(whole["methodConfig"][0]["name"][0].contains("method"));
-  // Every catalogue RPC is a read, each named from its proto's mark.
-  const nlohmann::json catalogue =
-      nlohmann::json::parse(RetryingServiceConfig(CatalogueReadMethods(), 3));
-  EXPECT_EQ(catalogue["methodConfig"][0]["name"].size(), 4u);
 }
 
 }  // namespace

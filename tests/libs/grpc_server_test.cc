@@ -105,5 +105,41 @@ TEST(GrpcServer, ShutdownStopsServingAndRefusesNewCalls) {
             grpc::StatusCode::UNAVAILABLE);
 }
 
+TEST(GrpcServer, AnAgedConnectionIsReplacedAndItsStreamsEndAfterTheGrace) {
+  auto catalogue = testing::LoadEmbeddedCatalogue();
+  catalogue::CatalogueServer service(catalogue, testing::kTestIdentitySecret);
+  ServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.services = {&service};
+  options.health_service_names = {kCatalogueService};
+  options.max_connection_age = absl::Seconds(1);
+  options.max_connection_age_grace = absl::Seconds(1);
+  auto server = GrpcServer::Start(options);
+  ASSERT_TRUE(server.ok());
+  auto channel = testing::SignedTestChannel(absl::StrCat("127.0.0.1:", (*server)->port()));
+  // A stream that never ends by itself, as an event watch does not.
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext watching;
+  HealthCheckRequest request;
+  request.set_service(kCatalogueService);
+  const absl::Time opened = absl::Now();
+  auto watch = health->Watch(&watching, request);
+  HealthCheckResponse update;
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_FALSE(watch->Read(&update));
+  const grpc::Status ended = watch->Finish();
+  const absl::Duration lasted = absl::Now() - opened;
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE) << ended.error_message();
+  // Age (1 s, gRPC varies it by 10%) and grace (1 s).
+  EXPECT_GT(lasted, absl::Milliseconds(1800));
+  EXPECT_LT(lasted, absl::Seconds(4));
+  // Calls go on, on a new connection.
+  auto stub = catalogue::v1::CatalogueService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  catalogue::v1::ListRegionsResponse response;
+  EXPECT_TRUE(stub->ListRegions(&context, {}, &response).ok());
+}
+
 }  // namespace
 }  // namespace probation

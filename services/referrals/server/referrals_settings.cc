@@ -2,16 +2,19 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "libs/client/service_descriptors.h"
 #include "services/referrals/domain/case_access_workflow.h"
 #include "services/referrals/store/open_referral_store.h"
 
 ABSL_FLAG(std::string, database, "referrals.db",
           "A SQLite file (WAL, `synchronous=FULL`; created if missing), or a PostgreSQL URL "
           "`postgresql://user:password@host:port/dbname`; migrated at start either way.");
-ABSL_FLAG(std::string, catalogue_address, "localhost:50051",
-          "`host:port` of the catalogue service.");
-ABSL_FLAG(std::string, eligibility_address, "localhost:50052",
-          "`host:port` of the eligibility service.");
+ABSL_FLAG(std::string, catalogue_address, "127.0.0.1:50051",
+          "gRPC target of the catalogue service: `host:port`, or `dns:///host:port` or "
+          "`ipv4:addr:port,addr:port` to spread calls over replicas (operations: balancing).");
+ABSL_FLAG(std::string, eligibility_address, "127.0.0.1:50052",
+          "gRPC target of the eligibility service: `host:port`, or `dns:///host:port` or "
+          "`ipv4:addr:port,addr:port` to spread calls over replicas (operations: balancing).");
 ABSL_FLAG(absl::Duration, dependency_timeout, absl::Seconds(5),
           "Deadline of each call to the catalogue and eligibility services.");
 ABSL_FLAG(std::string, state_machines_file, "",
@@ -131,10 +134,11 @@ ReferralsSettings ReadReferralsSettings(const ServiceMain& service) {
   settings.event_poll_interval = absl::GetFlag(FLAGS_event_poll_interval);
   service.CheckDuration("event_poll_interval", settings.event_poll_interval,
                         absl::Milliseconds(10));
-  settings.catalogue =
-      service.SignedChannel("catalogue_address", absl::GetFlag(FLAGS_catalogue_address));
+  settings.catalogue = service.SignedChannel(
+      "catalogue_address", absl::GetFlag(FLAGS_catalogue_address), CatalogueServiceDescriptor());
   settings.eligibility =
-      service.SignedChannel("eligibility_address", absl::GetFlag(FLAGS_eligibility_address));
+      service.SignedChannel("eligibility_address", absl::GetFlag(FLAGS_eligibility_address),
+                            EligibilityServiceDescriptor());
   return settings;
 }
 

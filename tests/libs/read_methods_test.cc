@@ -1,18 +1,19 @@
 // Which RPCs are reads comes from the protos (`idempotency_level = NO_SIDE_EFFECTS`), and
-// the gateway retries exactly those: a read that lacks the mark, or a write that has it,
-// fails here rather than going unretried or being repeated.
+// every channel between the suite's processes retries exactly those: a read that lacks
+// the mark, or a write that has it, fails here rather than going unretried or repeated.
 #include <string>
 
 #include "absl/strings/match.h"
-#include "gateway/backend_channel.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/client/service_channel.h"
+#include "libs/client/service_descriptors.h"
 #include "probation/catalogue/v1/catalogue_service.grpc.pb.h"
 #include "probation/eligibility/v1/eligibility_service.grpc.pb.h"
 #include "probation/gateway/v1/gateway_service.grpc.pb.h"
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
 
-namespace probation::gateway {
+namespace probation {
 namespace {
 
 using ::testing::Contains;
@@ -33,7 +34,7 @@ TEST(ReadMethods, EveryReadIsMarkedInTheProtosAndNoWriteIs) {
       {catalogue::v1::ListInterventionsRequest::descriptor(), "CatalogueService"},
       {eligibility::v1::CheckEligibilityRequest::descriptor(), "EligibilityService"},
       {referrals::v1::GetReferralRequest::descriptor(), "ReferralService"},
-      {v1::FindInterventionsRequest::descriptor(), "InterventionsGateway"}};
+      {gateway::v1::FindInterventionsRequest::descriptor(), "InterventionsGateway"}};
   for (const auto& [request, name] : services) {
     const google::protobuf::ServiceDescriptor* service = request->file()->FindServiceByName(name);
     ASSERT_NE(service, nullptr) << name;
@@ -46,8 +47,8 @@ TEST(ReadMethods, EveryReadIsMarkedInTheProtosAndNoWriteIs) {
   }
 }
 
-TEST(ReadMethods, TheGatewayRetriesEveryUnaryReadAndNoStreamOrWrite) {
-  const std::vector<std::string>& referrals = ReferralsReadMethods();
+TEST(ReadMethods, EveryUnaryReadIsRetriedAndNoStreamOrWrite) {
+  const std::vector<std::string> referrals = ReadMethodsOf(ReferralServiceDescriptor());
   // Once missing from a hand-kept list, so never retried.
   for (const char* read : {"GetReferralChangelog", "GetCapacity", "BatchGetAvailability",
                            "GetReferralReport", "GetReferral", "ListReferrals"}) {
@@ -58,12 +59,13 @@ TEST(ReadMethods, TheGatewayRetriesEveryUnaryReadAndNoStreamOrWrite) {
     EXPECT_THAT(referrals, Not(Contains(std::string("probation.referrals.v1.ReferralService/") +
                                         not_retried)));
   }
-  EXPECT_THAT(EligibilityReadMethods(),
+  const std::vector<std::string> eligibility = ReadMethodsOf(EligibilityServiceDescriptor());
+  EXPECT_THAT(eligibility,
               Not(Contains("probation.eligibility.v1.EligibilityService/ScreenCaseload")));
-  EXPECT_THAT(EligibilityReadMethods(),
+  EXPECT_THAT(eligibility,
               Contains("probation.eligibility.v1.EligibilityService/CheckEligibility"));
-  EXPECT_EQ(CatalogueReadMethods().size(), 4u);
+  EXPECT_EQ(ReadMethodsOf(CatalogueServiceDescriptor()).size(), 4u);
 }
 
 }  // namespace
-}  // namespace probation::gateway
+}  // namespace probation
