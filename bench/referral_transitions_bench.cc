@@ -30,6 +30,8 @@ ABSL_FLAG(std::string, postgres, "", "libpq conninfo: measure the PostgreSQL sto
 ABSL_FLAG(int, writers, 64, "Concurrent writers, each with its own referral.");
 ABSL_FLAG(int, rounds, 5, "Turns the loop and the writers take.");
 ABSL_FLAG(absl::Duration, slice, absl::Seconds(1), "How long each turn lasts.");
+ABSL_FLAG(int, database_readers, probation::referrals::StoreConnections().readers,
+          "Connections the store reads on, as the referrals service's flag.");
 ABSL_FLAG(int, database_writers, probation::referrals::StoreConnections().writers,
           "PostgreSQL connections the store writes on, as the referrals service's flag.");
 
@@ -111,13 +113,14 @@ int Main() {
   std::function<GroupCommit::Counts()> write_counts;
   if (postgres) {
     auto opened = OrDie(OpenPostgresReferralStore(
-        absl::GetFlag(FLAGS_postgres),
-        {.readers = StoreConnections().readers, .writers = absl::GetFlag(FLAGS_database_writers)}));
+        absl::GetFlag(FLAGS_postgres), {.readers = absl::GetFlag(FLAGS_database_readers),
+                                        .writers = absl::GetFlag(FLAGS_database_writers)}));
     write_counts = [engine = opened.get()] { return engine->write_counts(); };
     store = std::move(opened);
   } else {
     RemoveSqlite(database);
-    auto opened = OrDie(OpenSqliteReferralStore(database));
+    auto opened = OrDie(OpenSqliteReferralStore(
+        database, {.readers = absl::GetFlag(FLAGS_database_readers), .writers = 1}));
     write_counts = [engine = opened.get()] { return engine->write_counts(); };
     store = std::move(opened);
   }
