@@ -14,17 +14,21 @@
 #   screening    a 240,000-person ScreenCaseload through the gateway;
 #   listing      ListReferrals latency through the gateway with 1,000,000 referrals stored;
 #   hostile      hostile callers: the gateway's memory after random method names, and threads
-#                and list latency with thousands of watches and unread exports open.
+#                and list latency with thousands of watches and unread exports open;
+#   watchers     10,000 event watches on one referrals process on PostgreSQL: every event
+#                delivered, commit to delivery, the process's threads and memory.
 # startup, throughput, screening and listing run the suite through bench/suite_bench.py, once
 # for all of them; hostile through bench/hostile_bench.py.
 # BENCH_SECONDS sets each h2load run's length (default 10); BENCH_REFERRALS how many referrals
 # the caseload benchmark stores (default 1,000,000); BENCH_WRITERS the writers of the
-# transitions (64); PROBATION_BENCH_POSTGRES a PostgreSQL server (libpq `key=value` string with
+# transitions (64); BENCH_WATCHERS and BENCH_WATCH_RATE the watches and events/s of watchers
+# (10,000 and 1); PROBATION_BENCH_POSTGRES a PostgreSQL server (libpq `key=value` string with
 # dbname=postgres) instead of a throwaway one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_sections=(eligibility transitions caseload startup throughput screening listing hostile)
+all_sections=(eligibility transitions caseload startup throughput screening listing hostile
+  watchers)
 services=(catalogue eligibility referrals gateway probation python_client_stubs)
 declare -A section_targets=(
   [eligibility]="eligibility_bench"
@@ -35,6 +39,7 @@ declare -A section_targets=(
   [screening]="${services[*]} screen_caseload_client"
   [listing]="${services[*]} caseload_bench"
   [hostile]="${services[*]} caseload_bench"
+  [watchers]="referrals watchers_bench"
 )
 
 usage="usage: bench/run.sh [SECTION...]; sections: ${all_sections[*]}"
@@ -79,7 +84,7 @@ trap cleanup EXIT
 export PYTHONPATH="$PWD/bench${PYTHONPATH:+:$PYTHONPATH}"
 
 postgres_url=${PROBATION_BENCH_POSTGRES:-}
-if { chose transitions || chose caseload; } && [ -z "$postgres_url" ]; then
+if { chose transitions || chose caseload || chose watchers; } && [ -z "$postgres_url" ]; then
   postgres_url=$(scripts/test-postgres.sh start)
   postgres_started=1
 fi
@@ -90,6 +95,16 @@ fresh_database() {
   psql_run -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"
   echo "${postgres_url/dbname=postgres/dbname=$1}"
 }
+# The same database as a postgresql:// URL, as the services take it: every other key of the
+# server's libpq string becomes a parameter.
+database_url() {
+  local url="postgresql:///$1" separator="?" pair
+  for pair in $postgres_url; do
+    case "$pair" in dbname=*) ;; *) url+="${separator}${pair}" separator="&" ;; esac
+  done
+  echo "$url"
+}
+
 section_eligibility() {
   echo "== eligibility engine"
   "${BUILD_DIR}/bench/eligibility_bench" --benchmark_min_time=1 --benchmark_repetitions=3 \
@@ -204,6 +219,65 @@ section_suite() {
 section_hostile() {
   echo "== hostile callers"
   /usr/bin/python3 bench/hostile_bench.py --build_dir="$BUILD_DIR"
+}
+
+section_watchers() {
+  local watchers=${BENCH_WATCHERS:-10000} database port pid result
+  local secret=bench-internal-secret-0123456789abcdefgh log="$workdir/referrals-watchers.log"
+  echo "== event watchers on one referrals process (PostgreSQL)"
+  fresh_database referrals_watchers >/dev/null
+  database=$(database_url referrals_watchers)
+  # Nothing these writes do calls the catalogue or eligibility, so nothing listens there.
+  "${BUILD_DIR}/services/referrals/referrals" --port=0 --database="$database" \
+    --internal_secret="$secret" --catalogue_address=127.0.0.1:9 \
+    --eligibility_address=127.0.0.1:9 --max_watches="$watchers" \
+    --max_watches_per_caller="$watchers" >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 300); do
+    port=$(sed -n 's/.*"event":"serving".*"port":\([0-9]*\).*/\1/p' "$log" | head -1)
+    if [ -n "$port" ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  if [ -z "$port" ]; then
+    echo "the referrals process did not serve:" >&2
+    cat "$log" >&2
+    return 1
+  fi
+  result=$("${BUILD_DIR}/bench/watchers_bench" --address="127.0.0.1:$port" \
+    --database="$database" --secret="$secret" --pid="$pid" --watchers="$watchers" \
+    --rate="${BENCH_WATCH_RATE:-1}")
+  kill -TERM "$pid"
+  wait "$pid" || true
+  psql_run -c "DROP DATABASE referrals_watchers WITH (FORCE)"
+  /usr/bin/python3 - "$result" <<'PY'
+import json, sys
+from figure import show
+r = json.loads(sys.argv[1])
+show(f"{r['live']:,} of {r['watchers']:,} watches live over {r['channels']} connections "
+     f"({r['callers']} callers) after {r['open_seconds']:.1f} s")
+show(f"first sight of {r['referrals']} referrals by every watch "
+     f"({r['referrals'] * r['live']:,} access records): all delivered after "
+     f"{r['warm_up_seconds']:.1f} s")
+show(f"writes: {r['writes']:,} acknowledged at {r['rate']:g}/s over {r['write_seconds']:.0f} s, "
+     f"moving {r['referrals']} referrals; {r['write_failures']} refused")
+show(f"every event delivered to every watch: {'yes' if r['every_event_delivered'] else 'no'} "
+     f"({r['deliveries']:,} of {r['expected_deliveries']:,} deliveries; "
+     f"{r['watchers_with_every_event']:,} watches with every event; "
+     f"{r['out_of_order_or_repeated']} out of order or repeated)", "yes",
+     r["every_event_delivered"])
+show(f"commit to delivery, p50: {r['p50_ms']:.1f} ms (max {r['max_ms']:.0f} ms; "
+     f"{r['delivered_before_acknowledged']:,} delivered before their write's answer)")
+per = 1e6 / max(1, r["deliveries"])
+show(f"CPU per delivery while writing: referrals {r['server_cpu_seconds'] * per:.0f} us, "
+     f"this client {r['client_cpu_seconds'] * per:.0f} us")
+show(f"commit to delivery, p99: {r['p99_ms']:.1f} ms", "< 100 ms", r["p99_ms"] < 100)
+show(f"referrals process threads: {r['idle_threads']} idle, at most {r['max_threads']} "
+     f"with the watches", "< 64", r["max_threads"] < 64)
+show(f"referrals process peak RSS (VmHWM): {r['peak_rss_mb']:.0f} MB "
+     f"({r['idle_rss_mb']:.0f} MB idle)", "< 300 MB", r["peak_rss_mb"] < 300)
+if r["first_error"]:
+    print(f"a watch ended with {r['first_error']}")
+PY
 }
 
 # Every line goes to the terminal and to a file, for the summary of targets missed.
