@@ -222,7 +222,7 @@ section_hostile() {
 }
 
 section_watchers() {
-  local watchers=${BENCH_WATCHERS:-10000} database port pid result
+  local watchers=${BENCH_WATCHERS:-10000} database port="" pid result
   local secret=bench-internal-secret-0123456789abcdefgh log="$workdir/referrals-watchers.log"
   echo "== event watchers on one referrals process (PostgreSQL)"
   fresh_database referrals_watchers >/dev/null
@@ -241,13 +241,16 @@ section_watchers() {
   if [ -z "$port" ]; then
     echo "the referrals process did not serve:" >&2
     cat "$log" >&2
+    kill -TERM "$pid" 2>/dev/null || true
     return 1
   fi
+  local status=0
   result=$("${BUILD_DIR}/bench/watchers_bench" --address="127.0.0.1:$port" \
     --database="$database" --secret="$secret" --pid="$pid" --watchers="$watchers" \
-    --rate="${BENCH_WATCH_RATE:-1}")
+    --rate="${BENCH_WATCH_RATE:-1}") || status=$?
   kill -TERM "$pid"
   wait "$pid" || true
+  if [ "$status" != 0 ]; then return "$status"; fi
   psql_run -c "DROP DATABASE referrals_watchers WITH (FORCE)"
   /usr/bin/python3 - "$result" <<'PY'
 import json, sys
