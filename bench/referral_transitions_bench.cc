@@ -5,7 +5,8 @@
 // once committed. The disk's speed drifts from second to second, so the two take turns in
 // --rounds slices of --slice each, and each figure is its total over its slices. With
 // --postgres the store is PostgreSQL (bench/run.sh compares that with pgbench on the same
-// server) and only the writers run. Prints one JSON line.
+// server) and only the writers run; several processes may run at once against one database,
+// as replicas do, each with its own --id_prefix and the same --start_at. Prints one JSON line.
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -34,6 +35,11 @@ ABSL_FLAG(int, database_readers, probation::referrals::StoreConnections().reader
           "Connections the store reads on, as the referrals service's flag.");
 ABSL_FLAG(int, database_writers, probation::referrals::StoreConnections().writers,
           "PostgreSQL connections the store writes on, as the referrals service's flag.");
+ABSL_FLAG(std::string, id_prefix, "bench",
+          "Starts the ids, references and CRNs of its referrals: distinct per process sharing a "
+          "database.");
+ABSL_FLAG(absl::Time, start_at, absl::InfinitePast(),
+          "When the writers begin (RFC 3339), so processes sharing a database write together.");
 
 namespace probation::referrals {
 namespace {
@@ -80,12 +86,12 @@ int64_t PlainLoopFor(SqliteConnection& connection, absl::Duration slice) {
 
 v1::Referral SubmittedReferral(int i) {
   v1::Referral referral;
-  referral.set_id(absl::StrCat("bench", i));
+  referral.set_id(absl::StrCat(absl::GetFlag(FLAGS_id_prefix), i));
   referral.set_name(absl::StrCat("referrals/", referral.id()));
-  referral.set_reference(absl::StrCat("BN", 100000 + i));
+  referral.set_reference(absl::StrCat("BN", absl::GetFlag(FLAGS_id_prefix), 100000 + i));
   referral.set_intervention("interventions/thinking-skills");
   referral.set_kind(catalogue::v1::INTERVENTION_KIND_STRUCTURED_INTERVENTION);
-  referral.mutable_person()->set_crn(absl::StrCat("B", 100000 + i));
+  referral.mutable_person()->set_crn(absl::StrCat("B", absl::GetFlag(FLAGS_id_prefix), 100000 + i));
   referral.set_region("london");
   referral.set_state(v1::REFERRAL_STATE_SUBMITTED);
   *referral.mutable_create_time() = TimeUtil::GetCurrentTime();
@@ -143,10 +149,12 @@ int Main() {
     write.referral.set_reference(absl::StrCat(write.referral.reference(), run));
     write.referral.mutable_person()->set_crn(absl::StrCat(write.referral.person().crn(), run));
     write.event_type = v1::ReferralEvent::TYPE_CREATED;
-    referrals.push_back(OrDie(store->Create(write, absl::StrCat("bench-", i, "-", run))).referral);
+    referrals.push_back(
+        OrDie(store->Create(write, absl::StrCat(write.referral.id(), "-", run))).referral);
   }
   const Identity practitioner{"bench-practitioner", common::v1::ROLE_PROBATION_PRACTITIONER,
                               "london", ""};
+  absl::SleepFor(absl::GetFlag(FLAGS_start_at) - absl::Now());
   const GroupCommit::Counts before = write_counts();
   std::vector<v1::Referral> current = referrals;
   std::atomic<int64_t> transitions{0};

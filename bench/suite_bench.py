@@ -7,7 +7,8 @@ trivial echo servers that has the gateway path's hops and the same message sizes
 alone costs. It also times start-up and idle memory, a 240,000-person ScreenCaseload, and
 list latency with 1,000,000 referrals stored.
 
-Every figure is printed as `name: value (target ...): OK|MISSED`, then a JSON summary.
+Every figure is printed as `name: value (target ...): OK|MISSED`, or `name: value (no target)`
+(bench/figure.py); --sections picks which are taken.
 """
 
 import argparse
@@ -26,20 +27,23 @@ import urllib.request
 
 import grpc
 
+from figure import line as figure_line
+
 INTERNAL_SECRET = "bench-internal-secret-0123456789abcdefgh"
 TOKEN_SECRET = "bench-token-secret-0123456789abcdefghij"
 ISSUER = "probation-bench"
 GATEWAY = "probation.gateway.v1.InterventionsGateway"
 
 results = []
+# What --sections may name: start-up and idle memory, gateway throughput beside the echo
+# chain, a ScreenCaseload, and list latency with a million referrals stored.
+SECTIONS = ("startup", "throughput", "screening", "listing")
 
 
 def report(name, value, unit, target=None, ok=None):
     """Prints one figure, with its target and verdict when it has one."""
-    line = f"{name}: {value:,.3f} {unit}" if isinstance(value, float) else f"{name}: {value} {unit}"
-    if target is not None:
-        line += f" (target {target}): {'OK' if ok else 'MISSED'}"
-    print(line, flush=True)
+    text = f"{name}: {value:,.3f} {unit}" if isinstance(value, float) else f"{name}: {value} {unit}"
+    print(figure_line(text.rstrip(), target, ok), flush=True)
     results.append({"name": name, "value": value, "unit": unit, "target": target, "ok": ok})
 
 
@@ -450,9 +454,13 @@ def main():
     parser.add_argument("--referrals", type=int, default=1000000)
     parser.add_argument("--startup_rounds", type=int, default=5)
     parser.add_argument("--json", help="also write the figures here")
-    parser.add_argument("--sections", default="startup,throughput,screening,listing",
-                        help="which figures to take, comma-separated")
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help="which figures to take, comma-separated: " + ", ".join(SECTIONS))
     args = parser.parse_args()
+    sections = args.sections.split(",")
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        parser.error(f"no section {', '.join(unknown)}; sections: {', '.join(SECTIONS)}")
     build = os.path.abspath(args.build_dir)
     import_stubs(build)
     pb = load_pb()
@@ -463,7 +471,6 @@ def main():
             suite.start(service)
         print(f"suite running from {build} (logs in {workdir})", flush=True)
         token = mint_token(build, "probation_practitioner", region="london")
-        sections = args.sections.split(",")
         if "startup" in sections:
             bench_startup(suite, args.startup_rounds)
         if "throughput" in sections:

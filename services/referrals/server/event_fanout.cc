@@ -79,25 +79,26 @@ void EventFanout::Run() {
 }
 
 void EventFanout::Dispatch(std::vector<v1::ReferralEvent> events) {
-  // Watches let go (their queues are full) are released after the lock: they hold their own
-  // references while they catch up.
-  std::vector<std::shared_ptr<EventWatch>> behind;
-  std::vector<v1::AccessRecord> audit;
-  {
-    absl::MutexLock lock(&mu_);
-    for (v1::ReferralEvent& event : events) {
+  // One event at a time, its access records handed to the audit before the next: a page of
+  // events, each new to thousands of watches, would otherwise hold a record for every pair.
+  for (v1::ReferralEvent& event : events) {
+    // Watches let go (their queues are full) are released after the lock: they hold their own
+    // references while they catch up.
+    std::vector<std::shared_ptr<EventWatch>> behind;
+    std::vector<v1::AccessRecord> audit;
+    {
+      absl::MutexLock lock(&mu_);
       auto shared = std::make_shared<const v1::ReferralEvent>(std::move(event));
-      const size_t already_behind = behind.size();
       for (const auto& [raw, watch] : attached_) {
         if (!watch->Offer(shared, audit)) behind.push_back(watch);
       }
-      for (size_t i = already_behind; i < behind.size(); ++i) attached_.erase(behind[i].get());
+      for (const auto& watch : behind) attached_.erase(watch.get());
       head_ = shared->sequence();
     }
-  }
-  // After the lock: a full audit queue makes this reader wait, never the watches' lock.
-  if (audit_ != nullptr) {
-    for (v1::AccessRecord& record : audit) audit_->Record(std::move(record));
+    // After the lock: a full audit queue makes this reader wait, never the watches' lock.
+    if (audit_ != nullptr) {
+      for (v1::AccessRecord& record : audit) audit_->Record(std::move(record));
+    }
   }
 }
 

@@ -79,8 +79,10 @@ class EventWatch final : public BoundedStream<v1::ReferralEvent>,
   bool catching_up_ ABSL_GUARDED_BY(mu_) = false;
   // The request id the watch was opened with, for its access records.
   std::string request_id_;
-  // Referrals whose access this watch has recorded (forgotten when many).
-  absl::flat_hash_set<std::string> audited_ ABSL_GUARDED_BY(mu_);
+  // Fingerprints of the referrals whose access this watch has recorded (forgotten when many):
+  // a process may hold 10,000 watches, and each remembering thousands of names would take
+  // gigabytes.
+  absl::flat_hash_set<uint64_t> audited_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace probation::referrals
