@@ -3,17 +3,15 @@
 #include <utility>
 
 #include "absl/flags/flag.h"
+#include "libs/client/service_channel.h"
 #include "libs/textproto/text_proto.h"
 
 ABSL_FLAG(std::string, catalogue_address, "127.0.0.1:50051",
-          "gRPC target of the catalogue service: `host:port`, or `dns:///host:port` or "
-          "`ipv4:addr:port,addr:port` to spread calls over replicas (operations: balancing).");
+          PROBATION_SERVICE_TARGET_HELP("catalogue"));
 ABSL_FLAG(std::string, eligibility_address, "127.0.0.1:50052",
-          "gRPC target of the eligibility service: `host:port`, or `dns:///host:port` or "
-          "`ipv4:addr:port,addr:port` to spread calls over replicas (operations: balancing).");
+          PROBATION_SERVICE_TARGET_HELP("eligibility"));
 ABSL_FLAG(std::string, referrals_address, "127.0.0.1:50053",
-          "gRPC target of the referrals service: `host:port`, or `dns:///host:port` or "
-          "`ipv4:addr:port,addr:port` to spread calls over replicas (operations: balancing).");
+          PROBATION_SERVICE_TARGET_HELP("referrals"));
 ABSL_FLAG(std::string, jwt_issuer, "", "Required: the `iss` every bearer token must carry.");
 ABSL_FLAG(std::string, jwt_public_key_file, "",
           "PEM file of the RS256 public key tokens are signed with (production).");

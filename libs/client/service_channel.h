@@ -15,6 +15,12 @@
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/support/channel_arguments.h"
 
+// The help of a flag that names a service's gRPC target (a literal, as flags' help is).
+#define PROBATION_SERVICE_TARGET_HELP(service)       \
+  "gRPC target of the " service                      \
+  " service: `host:port`, or `dns:///host:port` or " \
+  "`ipv4:addr:port,addr:port` to spread calls over replicas (operations: balancing)."
+
 namespace probation {
 
 // Each connection is pinged this long after it last heard from its peer, and dropped when

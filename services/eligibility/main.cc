@@ -6,6 +6,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/time/time.h"
+#include "libs/client/service_channel.h"
 #include "libs/client/service_descriptors.h"
 #include "libs/logging/json_log.h"
 #include "libs/service/service_main.h"
@@ -14,8 +15,7 @@
 #include "services/eligibility/pathway_builder.h"
 
 ABSL_FLAG(std::string, catalogue_address, "127.0.0.1:50051",
-          "gRPC target of the catalogue service: `host:port`, or `dns:///host:port` or "
-          "`ipv4:addr:port,addr:port` to spread calls over replicas (operations: balancing).");
+          PROBATION_SERVICE_TARGET_HELP("catalogue"));
 ABSL_FLAG(absl::Duration, catalogue_refresh_interval, absl::Minutes(1),
           "How often the catalogue is fetched again (at least `1s`).");
 ABSL_FLAG(absl::Duration, catalogue_timeout, absl::Seconds(5),

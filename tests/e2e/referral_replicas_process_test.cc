@@ -27,27 +27,6 @@ using testing::ReferralDependencies;
 using testing::ReferralsClient;
 
 constexpr int kReplicas = 3;
-constexpr char kIntervention[] = "interventions/thinking-skills-programme";
-
-referrals::v1::CreateReferralRequest Draft(const std::string& request_id, const std::string& crn) {
-  referrals::v1::CreateReferralRequest create;
-  create.set_request_id(request_id);
-  create.mutable_referral()->set_intervention(kIntervention);
-  create.mutable_referral()->mutable_person()->set_crn(crn);
-  create.mutable_referral()->set_region("london");
-  return create;
-}
-
-grpc::Status Submit(ReferralsClient& client, const referrals::v1::Referral& draft,
-                    referrals::v1::Referral* submitted) {
-  grpc::ClientContext context;
-  client.Prepare(context);
-  referrals::v1::SubmitReferralRequest submit;
-  submit.set_name(draft.name());
-  submit.set_etag(draft.etag());
-  submit.set_override_reason("replica test");
-  return client.stub().SubmitReferral(&context, submit, submitted);
-}
 
 // The writes acknowledged, as the events they must have made ("<referral id>/<type>").
 class Acknowledged {
@@ -141,19 +120,15 @@ TEST(ReferralReplicasProcess, ThreeReplicasKeepEveryRuleAndAWatcherOnOneSeesAllI
     load.emplace_back([&, r] {
       ReferralsClient& client = *clients[r];
       for (int i = 0; !stop; ++i) {
-        grpc::ClientContext context;
-        client.Prepare(context);
         referrals::v1::Referral draft, submitted;
         // CRNs are a capital letter and six digits.
         const std::string crn = absl::StrCat("L", 100000 * (r + 1) + i);
-        if (!client.stub()
-                 .CreateReferral(&context, Draft(absl::StrCat("load-", crn), crn), &draft)
-                 .ok()) {
+        if (!client.CreateDraft(absl::StrCat("load-", crn), crn, &draft).ok()) {
           ADD_FAILURE() << "create on replica " << r << " failed";
           return;
         }
         acknowledged.Add(draft, ReferralEvent::TYPE_CREATED);
-        ASSERT_TRUE(Submit(client, draft, &submitted).ok());
+        ASSERT_TRUE(client.Submit(draft, &submitted).ok());
         acknowledged.Add(submitted, ReferralEvent::TYPE_SUBMITTED);
       }
     });
@@ -169,30 +144,19 @@ TEST(ReferralReplicasProcess, ThreeReplicasKeepEveryRuleAndAWatcherOnOneSeesAllI
     std::vector<referrals::v1::Referral> drafts(kReplicas), submitted(kReplicas);
     std::vector<grpc::Status> submit_status(kReplicas);
     for (int r = 0; r < kReplicas; ++r) {
-      grpc::ClientContext context;
-      clients[r]->Prepare(context);
       ASSERT_TRUE(clients[r]
-                      ->stub()
-                      .CreateReferral(
-                          &context,
-                          Draft(absl::StrCat("person-", k, "-", r), absl::StrCat("P", 100000 + k)),
-                          &drafts[r])
+                      ->CreateDraft(absl::StrCat("person-", k, "-", r),
+                                    absl::StrCat("P", 100000 + k), &drafts[r])
                       .ok());
       acknowledged.Add(drafts[r], ReferralEvent::TYPE_CREATED);
     }
     // The same draft, with the same etag, moved at once on every replica: one wins.
     referrals::v1::Referral contested;
-    {
-      grpc::ClientContext context;
-      clients[0]->Prepare(context);
-      ASSERT_TRUE(clients[0]
-                      ->stub()
-                      .CreateReferral(
-                          &context, Draft(absl::StrCat("etag-", k), absl::StrCat("E", 100000 + k)),
-                          &contested)
-                      .ok());
-      acknowledged.Add(contested, ReferralEvent::TYPE_CREATED);
-    }
+    ASSERT_TRUE(
+        clients[0]
+            ->CreateDraft(absl::StrCat("etag-", k), absl::StrCat("E", 100000 + k), &contested)
+            .ok());
+    acknowledged.Add(contested, ReferralEvent::TYPE_CREATED);
     std::vector<referrals::v1::Referral> moved(kReplicas);
     std::vector<grpc::Status> move_status(kReplicas);
     absl::Barrier* start = new absl::Barrier(kReplicas);
@@ -201,13 +165,10 @@ TEST(ReferralReplicasProcess, ThreeReplicasKeepEveryRuleAndAWatcherOnOneSeesAllI
       racers.emplace_back([&, r] {
         ReferralsClient& client = *clients[r];
         if (start->Block()) delete start;
-        grpc::ClientContext context;
-        client.Prepare(context);
-        create_status[r] = client.stub().CreateReferral(
-            &context, Draft(absl::StrCat("same-request-", k), absl::StrCat("R", 100000 + k)),
-            &created[r]);
-        submit_status[r] = Submit(client, drafts[r], &submitted[r]);
-        move_status[r] = Submit(client, contested, &moved[r]);
+        create_status[r] = client.CreateDraft(absl::StrCat("same-request-", k),
+                                              absl::StrCat("R", 100000 + k), &created[r]);
+        submit_status[r] = client.Submit(drafts[r], &submitted[r]);
+        move_status[r] = client.Submit(contested, &moved[r]);
       });
     }
     for (std::thread& racer : racers) racer.join();
@@ -256,10 +217,8 @@ TEST(ReferralReplicasProcess, ThreeReplicasKeepEveryRuleAndAWatcherOnOneSeesAllI
 
   // A write on another replica alone reaches the watcher by its NOTIFY, long before the
   // watched replica's next poll.
-  grpc::ClientContext context;
-  clients[2]->Prepare(context);
   referrals::v1::Referral lone;
-  ASSERT_TRUE(clients[2]->stub().CreateReferral(&context, Draft("lone", "Z100001"), &lone).ok());
+  ASSERT_TRUE(clients[2]->CreateDraft("lone", "Z100001", &lone).ok());
   const absl::Time written = absl::Now();
   seen = watch->WaitFor(last + 1, absl::Seconds(10));
   const absl::Duration heard_after = absl::Now() - written;

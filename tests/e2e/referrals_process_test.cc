@@ -113,25 +113,15 @@ TEST_P(ReferralsProcess, EveryAcknowledgedWriteSurvivesASigkill) {
   std::thread writer([&] {
     ReferralsClient client(port);
     for (int i = 0; !stop; ++i) {
-      grpc::ClientContext create_context;
-      client.Prepare(create_context);
-      referrals::v1::CreateReferralRequest create;
-      create.set_request_id(absl::StrCat("e2e-", i));
-      create.mutable_referral()->set_intervention("interventions/thinking-skills-programme");
-      create.mutable_referral()->mutable_person()->set_crn(absl::StrCat("K", 100000 + i));
-      create.mutable_referral()->set_region("london");
       referrals::v1::Referral draft;
-      if (!client.stub().CreateReferral(&create_context, create, &draft).ok()) continue;
+      if (!client.CreateDraft(absl::StrCat("e2e-", i), absl::StrCat("K", 100000 + i), &draft)
+               .ok()) {
+        continue;
+      }
       acked.emplace_back(draft.name(), referrals::v1::REFERRAL_STATE_DRAFT);
       ++acknowledged;
-      grpc::ClientContext submit_context;
-      client.Prepare(submit_context);
-      referrals::v1::SubmitReferralRequest submit;
-      submit.set_name(draft.name());
-      submit.set_etag(draft.etag());
-      submit.set_override_reason("e2e");
       referrals::v1::Referral submitted;
-      if (!client.stub().SubmitReferral(&submit_context, submit, &submitted).ok()) continue;
+      if (!client.Submit(draft, &submitted).ok()) continue;
       acked.back().second = submitted.state();
       ++acknowledged;
     }

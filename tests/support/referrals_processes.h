@@ -128,6 +128,30 @@ class ReferralsClient {
     context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   }
 
+  // A draft referral of person `crn` to the thinking skills programme in London.
+  grpc::Status CreateDraft(const std::string& request_id, const std::string& crn,
+                           referrals::v1::Referral* draft) {
+    grpc::ClientContext context;
+    Prepare(context);
+    referrals::v1::CreateReferralRequest create;
+    create.set_request_id(request_id);
+    create.mutable_referral()->set_intervention("interventions/thinking-skills-programme");
+    create.mutable_referral()->mutable_person()->set_crn(crn);
+    create.mutable_referral()->set_region("london");
+    return stub_->CreateReferral(&context, create, draft);
+  }
+
+  // Submits `draft` at its etag, overriding eligibility (the person has no profile).
+  grpc::Status Submit(const referrals::v1::Referral& draft, referrals::v1::Referral* submitted) {
+    grpc::ClientContext context;
+    Prepare(context);
+    referrals::v1::SubmitReferralRequest submit;
+    submit.set_name(draft.name());
+    submit.set_etag(draft.etag());
+    submit.set_override_reason("e2e");
+    return stub_->SubmitReferral(&context, submit, submitted);
+  }
+
   referrals::v1::ReferralService::Stub& stub() { return *stub_; }
 
  private:

@@ -2,6 +2,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "libs/client/service_channel.h"
 #include "libs/client/service_descriptors.h"
 #include "services/referrals/domain/case_access_workflow.h"
 #include "services/referrals/store/open_referral_store.h"
@@ -10,11 +11,9 @@ ABSL_FLAG(std::string, database, "referrals.db",
           "A SQLite file (WAL, `synchronous=FULL`; created if missing), or a PostgreSQL URL "
           "`postgresql://user:password@host:port/dbname`; migrated at start either way.");
 ABSL_FLAG(std::string, catalogue_address, "127.0.0.1:50051",
-          "gRPC target of the catalogue service: `host:port`, or `dns:///host:port` or "
-          "`ipv4:addr:port,addr:port` to spread calls over replicas (operations: balancing).");
+          PROBATION_SERVICE_TARGET_HELP("catalogue"));
 ABSL_FLAG(std::string, eligibility_address, "127.0.0.1:50052",
-          "gRPC target of the eligibility service: `host:port`, or `dns:///host:port` or "
-          "`ipv4:addr:port,addr:port` to spread calls over replicas (operations: balancing).");
+          PROBATION_SERVICE_TARGET_HELP("eligibility"));
 ABSL_FLAG(absl::Duration, dependency_timeout, absl::Seconds(5),
           "Deadline of each call to the catalogue and eligibility services.");
 ABSL_FLAG(std::string, state_machines_file, "",
