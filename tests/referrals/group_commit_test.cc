@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,6 +66,20 @@ class GroupCommitTest : public ::testing::Test {
     return names;
   }
 
+  // Runs write(i) for i in [0, writers) on as many threads at once, after a first write of the
+  // name "taken"; returns each one's outcome.
+  std::vector<absl::Status> WriteAtOnce(int writers,
+                                        const std::function<absl::Status(int)>& write) {
+    EXPECT_TRUE(group_->Write([&](SqlConnection&) { return Insert("taken"); }).ok());
+    std::vector<absl::Status> results(writers);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < writers; ++i) {
+      threads.emplace_back([&, i] { results[i] = write(i); });
+    }
+    for (auto& thread : threads) thread.join();
+    return results;
+  }
+
   std::string path_;
   std::unique_ptr<SqliteConnection> db_;
   std::unique_ptr<GroupCommit> group_;
@@ -111,20 +126,14 @@ TEST_F(GroupCommitTest, AWriteThatFailsHalfwayLeavesNothingAndTheOthersStand) {
 }
 
 TEST_F(GroupCommitTest, AConstraintFailureInAGroupFailsOnlyThatWrite) {
-  ASSERT_TRUE(group_->Write([&](SqlConnection&) { return Insert("taken"); }).ok());
   constexpr int kWriters = 32;
-  std::vector<absl::Status> results(kWriters);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kWriters; ++i) {
-    threads.emplace_back([&, i] {
-      // Every fourth writer tries the taken name after inserting its own row.
-      results[i] = group_->Write([&, i](SqlConnection&) -> absl::Status {
-        if (absl::Status own = Insert(absl::StrCat("w", 100 + i)); !own.ok()) return own;
-        return i % 4 == 0 ? Insert("taken") : absl::OkStatus();
-      });
+  const std::vector<absl::Status> results = WriteAtOnce(kWriters, [&](int i) {
+    // Every fourth writer tries the taken name after inserting its own row.
+    return group_->Write([&, i](SqlConnection&) -> absl::Status {
+      if (absl::Status own = Insert(absl::StrCat("w", 100 + i)); !own.ok()) return own;
+      return i % 4 == 0 ? Insert("taken") : absl::OkStatus();
     });
-  }
-  for (auto& thread : threads) thread.join();
+  });
   std::vector<std::string> expected = {"taken"};
   for (int i = 0; i < kWriters; ++i) {
     if (i % 4 == 0) {
@@ -141,33 +150,27 @@ TEST_F(GroupCommitTest, AConstraintFailureInAGroupFailsOnlyThatWrite) {
 }
 
 TEST_F(GroupCommitTest, BatchedWritesThatFailInEitherBatchFailAloneAndLeaveNothing) {
-  ASSERT_TRUE(group_->Write([&](SqlConnection&) { return Insert("taken"); }).ok());
   constexpr int kWriters = 32;
-  std::vector<absl::Status> results(kWriters);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kWriters; ++i) {
-    threads.emplace_back([&, i] {
-      // Writer i inserts its own row first, then (once it has seen its first row inserted) a
-      // second row last: every fourth fails in its first statement, every fourth from 2 in its
-      // last, and every fourth from 1 in its finish.
-      const std::string own = absl::StrCat("w", 100 + i);
-      GroupedWrite write;
-      write.first = {{"INSERT INTO rows (name) VALUES (?)", {i % 4 == 0 ? "taken" : own}}};
-      write.finish = [&, i, own](SqlConnection&, const std::vector<SqlRows>& inserted,
-                                 FinalStatements& last) {
-        if (inserted.front().affected() != 1) return absl::InternalError("not inserted");
-        if (i % 4 == 1) return absl::FailedPreconditionError("changed its mind");
-        last.changes.push_back(
-            {"INSERT INTO rows (name) VALUES (?)", {i % 4 == 2 ? "taken" : own + "-last"}});
-        return absl::OkStatus();
-      };
-      write.explain = [](SqlConnection&, const absl::Status& error) {
-        return absl::AlreadyExistsError(absl::StrCat("explained: ", error.message()));
-      };
-      results[i] = group_->Write(write);
-    });
-  }
-  for (auto& thread : threads) thread.join();
+  const std::vector<absl::Status> results = WriteAtOnce(kWriters, [&](int i) {
+    // Writer i inserts its own row first, then (once it has seen its first row inserted) a
+    // second row last: every fourth fails in its first statement, every fourth from 2 in its
+    // last, and every fourth from 1 in its finish.
+    const std::string own = absl::StrCat("w", 100 + i);
+    GroupedWrite write;
+    write.first = {{"INSERT INTO rows (name) VALUES (?)", {i % 4 == 0 ? "taken" : own}}};
+    write.finish = [i, own](SqlConnection&, const std::vector<SqlRows>& inserted,
+                            FinalStatements& last) {
+      if (inserted.front().affected() != 1) return absl::InternalError("not inserted");
+      if (i % 4 == 1) return absl::FailedPreconditionError("changed its mind");
+      last.changes.push_back(
+          {"INSERT INTO rows (name) VALUES (?)", {i % 4 == 2 ? "taken" : own + "-last"}});
+      return absl::OkStatus();
+    };
+    write.explain = [](SqlConnection&, const absl::Status& error) {
+      return absl::AlreadyExistsError(absl::StrCat("explained: ", error.message()));
+    };
+    return group_->Write(write);
+  });
   std::vector<std::string> expected = {"taken"};
   for (int i = 0; i < kWriters; ++i) {
     if (i % 4 == 0 || i % 4 == 2) {
