@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -234,6 +235,38 @@ TEST(ReferralStreams, AReaderBehindTheLiveEventsReadsOnFromTheStoreAndMissesNoth
   ASSERT_TRUE(watch.reader->Read(&event));
   EXPECT_EQ(event.sequence(), 2001);
   watch.context->TryCancel();
+}
+
+TEST(ReferralStreams, AReaderThatFallsTooFarBehindIsEndedAndResumesFromItsLastSequence) {
+  StreamLimits limits;
+  limits.watch_buffer = 10;
+  limits.max_watch_lag = 100;
+  auto running = testing::StartReferrals(limits);
+  OpenWatch watch = Watch(*running, "slow");
+  // Live, then 2,000 events at once: far more than its queue and its allowed lag.
+  absl::SleepFor(absl::Milliseconds(300));
+  SeedDrafts(*running->store, 2000, 1);
+  running->bell.Ring();
+  absl::SleepFor(absl::Seconds(1));
+  v1::ReferralEvent event;
+  int64_t last = 0;
+  while (last < 2000 && watch.reader->Read(&event)) {
+    ASSERT_EQ(event.sequence(), last + 1) << "in order, with no gap";
+    last = event.sequence();
+  }
+  if (last == 2000) watch.context->TryCancel();  // it was never ended
+  const grpc::Status ended = watch.reader->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << ended.error_message();
+  EXPECT_TRUE(absl::StrContains(ended.error_message(), "from the last sequence"))
+      << ended.error_message();
+  EXPECT_LT(last, 2000);
+  // Resumed from its last sequence, it reads the rest (starting behind, it may catch up).
+  OpenWatch resumed = Watch(*running, "slow", last);
+  for (int64_t expected = last + 1; expected <= 2000; ++expected) {
+    ASSERT_TRUE(resumed.reader->Read(&event)) << resumed.reader->Finish().error_message();
+    ASSERT_EQ(event.sequence(), expected);
+  }
+  resumed.context->TryCancel();
 }
 
 TEST(ReferralStreams, AWatchEndsWhenItsCallersIdentityExpires) {

@@ -32,6 +32,11 @@ EventFanout::Attach EventFanout::AttachIfCaughtUp(const std::shared_ptr<EventWat
   return Attach::kAttached;
 }
 
+int64_t EventFanout::head() {
+  absl::MutexLock lock(&mu_);
+  return head_;
+}
+
 void EventFanout::Detach(EventWatch* watch) {
   std::shared_ptr<EventWatch> detached;
   absl::MutexLock lock(&mu_);

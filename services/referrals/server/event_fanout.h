@@ -49,6 +49,8 @@ class EventFanout {
   // least the fan-out's); kBehind means read on first.
   Attach AttachIfCaughtUp(const std::shared_ptr<EventWatch>& watch);
   void Detach(EventWatch* watch);
+  // The newest event handed out.
+  int64_t head();
 
   // Ends every watch (the server is shutting down) and refuses new ones.
   void Close();

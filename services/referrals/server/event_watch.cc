@@ -55,6 +55,7 @@ bool EventWatch::AttachIfAtLeast(int64_t head) {
   absl::MutexLock lock(&mu_);
   if (after_ < head) return false;
   attached_ = true;
+  was_live_ = true;
   return true;
 }
 
@@ -126,9 +127,19 @@ void EventWatch::CatchUp() {
         break;
     }
     int64_t after;
+    bool was_live;
     {
       absl::MutexLock lock(&mu_);
       after = after_;
+      was_live = was_live_;
+    }
+    if (const int64_t behind = dependencies_.fanout.head() - after;
+        was_live && behind > limits().max_watch_lag) {
+      EndJob();
+      return End(grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("the watch fell ", behind, " events behind the newest, more than ",
+                       limits().max_watch_lag, " may; ", ResumeHint())));
     }
     absl::StatusOr<std::vector<v1::ReferralEvent>> events =
         dependencies_.store.EventsAfter(after, EventFanout::kPage);

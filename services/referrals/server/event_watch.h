@@ -76,6 +76,9 @@ class EventWatch final : public BoundedStream<v1::ReferralEvent>,
   // The newest sequence queued or passed over.
   int64_t after_ ABSL_GUARDED_BY(mu_);
   bool attached_ ABSL_GUARDED_BY(mu_) = false;
+  // Whether it has been live: only then does falling behind end it (one that starts behind
+  // replays the log at its own pace).
+  bool was_live_ ABSL_GUARDED_BY(mu_) = false;
   bool catching_up_ ABSL_GUARDED_BY(mu_) = false;
   // The request id the watch was opened with, for its access records.
   std::string request_id_;

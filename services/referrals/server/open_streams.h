@@ -33,8 +33,12 @@ struct StreamLimits {
   absl::Duration max_duration = absl::Hours(1);
   // How long a write may wait for a reader that has stopped reading.
   absl::Duration stall_timeout = absl::Seconds(30);
-  // Events queued for one watch before it is ended as too far behind.
+  // Events queued for one watch before it stops being fed and reads on from the store.
   int watch_buffer = 1000;
+  // How far a watch that was live may fall behind the newest event, reading on from the
+  // store, before it is ended RESOURCE_EXHAUSTED (its client resumes from its last sequence):
+  // a burst is caught up; a reader slower than the writes for good is let go.
+  int64_t max_watch_lag = 100000;
   // How often the supervisor checks the open streams.
   absl::Duration tick = absl::Milliseconds(250);
 };

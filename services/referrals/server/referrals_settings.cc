@@ -54,6 +54,10 @@ ABSL_FLAG(absl::Duration, max_stream_duration, absl::Hours(1),
 ABSL_FLAG(absl::Duration, stream_stall_timeout, absl::Seconds(30),
           "How long a stream waits for a reader that takes nothing before ending it (at least "
           "`1s`).");
+ABSL_FLAG(int64_t, max_watch_lag, 100000,
+          "How far a watch that was live may fall behind the newest event, reading on from the "
+          "database, before it is ended RESOURCE_EXHAUSTED for its client to resume from its "
+          "last sequence (100-1000000000).");
 ABSL_FLAG(int, watch_buffer, 1000,
           "Events queued for one watch whose reader is behind; a watch past it stops being fed "
           "new events and reads on from the database at its reader's pace (10-1000000).");
@@ -95,6 +99,10 @@ StreamLimits ReadStreamLimits(const ServiceMain& service) {
                                              absl::GetFlag(FLAGS_max_reports_per_caller), 1, 1024);
   limits.watch_buffer =
       CheckedInt(service, "watch_buffer", absl::GetFlag(FLAGS_watch_buffer), 10, 1000000);
+  limits.max_watch_lag = absl::GetFlag(FLAGS_max_watch_lag);
+  if (limits.max_watch_lag < 100 || limits.max_watch_lag > 1000000000) {
+    service.Fail("max_watch_lag", "must be 100-1000000000");
+  }
   limits.max_duration = absl::GetFlag(FLAGS_max_stream_duration);
   service.CheckDuration("max_stream_duration", limits.max_duration, absl::Seconds(1));
   limits.stall_timeout = absl::GetFlag(FLAGS_stream_stall_timeout);
