@@ -32,9 +32,10 @@ class CaseloadAndReportStoreTest : public StoreTest {
   }
 
   ReportQuery WholeFixture() {
-    return {absl::ToUnixMicros(kFixtureStart),
-            absl::ToUnixMicros(kFixtureStart + absl::Hours(testing::kFixtureReferrals)), "", "",
-            ""};
+    ReportQuery whole;
+    whole.start_us = absl::ToUnixMicros(kFixtureStart);
+    whole.end_us = absl::ToUnixMicros(kFixtureStart + absl::Hours(testing::kFixtureReferrals));
+    return whole;
   }
 
   // Every referral the query lists, page by page.

@@ -224,7 +224,11 @@ void ExpectEveryRowReadable(SqlReferralStore& store, const OldRows& rows) {
       << "the corrected draft's event under its former CRN";
   EXPECT_EQ(Sequences(store.EventsOfPerson("X000002")), (std::vector<int64_t>{4}));
 
-  auto report = store.Report({0, 100, "", "", ""});
+  ReportQuery whole;
+
+  whole.end_us = 100;
+
+  auto report = store.Report(whole);
   ASSERT_TRUE(report.ok()) << report.status();
   ASSERT_EQ(report->stays.size(), 1u);
   EXPECT_EQ(report->stays[0].state, v1::REFERRAL_STATE_DRAFT);

@@ -137,7 +137,9 @@ TEST_F(SqliteMigrationTest, FillsTheCaseloadColumnsOfOlderRows) {
   ListQuery assigned;
   assigned.assignee = "facilitator-before";
   EXPECT_EQ((*store)->List(assigned)->referrals.size(), 1u);
-  auto data = (*store)->Report({0, 10, "", "", ""});
+  ReportQuery whole;
+  whole.end_us = 10;
+  auto data = (*store)->Report(whole);
   ASSERT_TRUE(data.ok()) << data.status();
   ASSERT_EQ(data->stays.size(), 1u);
   EXPECT_EQ(data->stays[0].state, v1::REFERRAL_STATE_SUBMITTED);

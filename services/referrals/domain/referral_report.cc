@@ -68,7 +68,13 @@ absl::StatusOr<ReportQuery> ResolveFilter(const v1::ReferralFilter& filter,
   scope.region = filter.region();
   scope.provider = filter.provider();
   if (absl::Status status = NarrowToScope(caller, scope); !status.ok()) return status;
-  return ReportQuery{start, end, scope.region, filter.intervention(), scope.provider};
+  ReportQuery query;
+  query.start_us = start;
+  query.end_us = end;
+  query.region = scope.region;
+  query.intervention = filter.intervention();
+  query.provider = scope.provider;
+  return query;
 }
 
 void AddSorted(const std::map<std::string, int64_t>& counts,
@@ -169,10 +175,12 @@ v1::ReferralReport BuildReport(const StateMachineSet& machines, ReportData data)
 }
 
 absl::StatusOr<v1::ReferralReport> ReferralReports::GetReferralReport(
-    const v1::GetReferralReportRequest& request, const Identity& caller, absl::Time deadline) {
+    const v1::GetReferralReportRequest& request, const Identity& caller, absl::Time deadline,
+    std::function<bool()> cancelled) {
   absl::StatusOr<ReportQuery> query = ResolveFilter(request.filter(), caller);
   if (!query.ok()) return query.status();
   query->deadline = deadline;
+  query->cancelled = std::move(cancelled);
   absl::StatusOr<ReportData> data = store_.Report(*query);
   if (!data.ok()) return data.status();
   v1::ReferralReport report = BuildReport(machines_, *std::move(data));

@@ -52,10 +52,12 @@ class ReferralReports {
                   AccessAudit* audit = nullptr)
       : machines_(machines), store_(store), audit_(audit) {}
 
-  // Stops with DEADLINE_EXCEEDED at `deadline`, the caller's.
-  absl::StatusOr<v1::ReferralReport> GetReferralReport(
-      const v1::GetReferralReportRequest& request, const Identity& caller,
-      absl::Time deadline = absl::InfiniteFuture());
+  // Stops with DEADLINE_EXCEEDED at `deadline`, the caller's, and with CANCELLED once
+  // `cancelled` (if set) says the caller has gone.
+  absl::StatusOr<v1::ReferralReport> GetReferralReport(const v1::GetReferralReportRequest& request,
+                                                       const Identity& caller,
+                                                       absl::Time deadline = absl::InfiniteFuture(),
+                                                       std::function<bool()> cancelled = nullptr);
 
   // The export the request asks for, narrowed to the caller's scope; INVALID_ARGUMENT
   // naming a field at fault.

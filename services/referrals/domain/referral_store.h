@@ -97,6 +97,8 @@ struct ReportQuery {
   std::string provider;
   // When the caller gives up: the query stops then (DEADLINE_EXCEEDED).
   absl::Time deadline = absl::InfiniteFuture();
+  // Says whether the caller has gone, so the query stops; unset: it never does.
+  std::function<bool()> cancelled;
 };
 
 // How many of the covered referrals share a state, intervention, region and provider.

@@ -158,19 +158,21 @@ grpc::ServerUnaryReactor* ReferralServer::BatchGetAvailability(
 grpc::ServerUnaryReactor* ReferralServer::GetReferralReport(
     grpc::CallbackServerContext* context, const v1::GetReferralReportRequest* request,
     v1::ReferralReport* response) {
-  // On the streams' pool, admitted as they are, and stopped at the caller's deadline: a
-  // report over years of referrals holds the database for seconds.
+  // On the streams' pool, admitted as they are, and stopped at the caller's deadline or once
+  // it has gone: a report over years of referrals holds the database for seconds.
   const absl::Time deadline = context->deadline() == std::chrono::system_clock::time_point::max()
                                   ? absl::Now() + streams_.open.limits().max_duration
                                   : absl::FromChrono(context->deadline());
-  return AnswerUnaryOn(
-      streams_.pool, context, authenticate_, response,
-      [this, request, deadline](const Identity& caller) -> absl::StatusOr<v1::ReferralReport> {
-        absl::StatusOr<std::unique_ptr<StreamPlace>> place =
-            streams_.open.Admit(StreamKind::kReport, caller.actor, {});
-        if (!place.ok()) return place.status();
-        return reports_.GetReferralReport(*request, caller, deadline);
-      });
+  return AnswerUnaryOn(streams_.pool, context, authenticate_, response,
+                       [this, context, request,
+                        deadline](const Identity& caller) -> absl::StatusOr<v1::ReferralReport> {
+                         absl::StatusOr<std::unique_ptr<StreamPlace>> place =
+                             streams_.open.Admit(StreamKind::kReport, caller.actor, {});
+                         if (!place.ok()) return place.status();
+                         return reports_.GetReferralReport(*request, caller, deadline, [context] {
+                           return context->IsCancelled();
+                         });
+                       });
 }
 
 grpc::ServerWriteReactor<v1::ExportReferralsResponse>* ReferralServer::ExportReferrals(

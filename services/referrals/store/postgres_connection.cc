@@ -228,14 +228,45 @@ absl::StatusOr<SqlRows> PostgresConnection::Query(absl::string_view sql,
     prepared_.emplace(std::string(sql), statement.name);
   }
   const BoundParams bound(params);
-  PostgresResult result(PQexecPrepared(connection_, statement.name.c_str(), bound.size(),
-                                       bound.values(), bound.lengths(), bound.formats(),
-                                       /*resultFormat=*/0));
+  bool cancelled_it = false;
+  PostgresResult result(nullptr);
+  if (!cancelled_) {
+    result = PostgresResult(PQexecPrepared(connection_, statement.name.c_str(), bound.size(),
+                                           bound.values(), bound.lengths(), bound.formats(),
+                                           /*resultFormat=*/0));
+  } else if (PQsendQueryPrepared(connection_, statement.name.c_str(), bound.size(), bound.values(),
+                                 bound.lengths(), bound.formats(),
+                                 /*resultFormat=*/0) == 1) {
+    result = AwaitCancellable();
+    cancelled_it = cancelled_();
+  }
   const ExecStatusType status = PQresultStatus(result.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    if (cancelled_it) return absl::CancelledError("database: stopped, its caller has gone");
     return ErrorOf(connection_, result.get());
   }
   return result.Rows();
+}
+
+PostgresResult PostgresConnection::AwaitCancellable() {
+  bool cancel_sent = false;
+  while (PQisBusy(connection_) == 1) {
+    if (!cancel_sent && cancelled_()) {
+      // Asks the server to stop the statement; its result then comes back as an error.
+      if (PGcancel* cancel = PQgetCancel(connection_)) {
+        char error[256];
+        PQcancel(cancel, error, sizeof(error));
+        PQfreeCancel(cancel);
+      }
+      cancel_sent = true;
+    }
+    pollfd socket = {PQsocket(connection_), POLLIN, 0};
+    poll(&socket, 1, /*timeout_ms=*/20);
+    if (PQconsumeInput(connection_) != 1) break;
+  }
+  PostgresResult result(PQgetResult(connection_));
+  while (PGresult* extra = PQgetResult(connection_)) PQclear(extra);
+  return result;
 }
 
 bool PostgresConnection::Send(const Prepared& statement, const std::vector<SqlValue>& params) {
@@ -369,7 +400,8 @@ absl::Status PostgresConnection::ExecScript(absl::string_view sql) {
   return outcome;
 }
 
-absl::Status PostgresConnection::SetDeadline(absl::Time deadline) {
+absl::Status PostgresConnection::SetDeadline(absl::Time deadline, std::function<bool()> cancelled) {
+  cancelled_ = std::move(cancelled);
   if (deadline == absl::InfiniteFuture()) return ExecScript("SET statement_timeout = 0");
   const int64_t left_ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(deadline - absl::Now()));
   return ExecScript(absl::StrCat("SET statement_timeout = ", left_ms));

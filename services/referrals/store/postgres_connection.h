@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -59,8 +60,10 @@ class PostgresConnection final : public SqlConnection {
   std::vector<absl::StatusOr<SqlRows>> QueryBatch(
       const std::vector<SqlStatement>& statements) override;
   absl::Status Script(absl::string_view sql) override { return ExecScript(sql); }
-  // statement_timeout, set to the time left (at least 1 ms) or back to none.
-  absl::Status SetDeadline(absl::Time deadline) override;
+  // statement_timeout, set to the time left (at least 1 ms) or back to none; while
+  // `cancelled` is set, statements are sent and waited for in steps of a few milliseconds,
+  // and cancelled on the server as soon as it says so.
+  absl::Status SetDeadline(absl::Time deadline, std::function<bool()> cancelled) override;
 
   // One statement, `$N` placeholders, unprepared.
   absl::StatusOr<PostgresResult> Exec(absl::string_view sql,
@@ -88,8 +91,12 @@ class PostgresConnection final : public SqlConnection {
   // Reads the results of a pipeline of `sent` statements, then its sync; marks those prepared.
   std::vector<absl::StatusOr<SqlRows>> ReadPipeline(const std::vector<Prepared>& sent);
 
+  // Waits for the result of the statement just sent, cancelling it if cancelled_ says so.
+  PostgresResult AwaitCancellable();
+
   PGconn* connection_;
   const Options options_;
+  std::function<bool()> cancelled_;
   // SQL text to its prepared statement's name, on this connection.
   absl::flat_hash_map<std::string, std::string> prepared_;
 };

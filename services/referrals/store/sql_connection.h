@@ -8,6 +8,7 @@
 #define PROBATION_SERVICES_REFERRALS_STORE_SQL_CONNECTION_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,16 +74,21 @@ class SqlConnection {
   }
   // Runs statements without parameters (migrations, BEGIN and COMMIT).
   virtual absl::Status Script(absl::string_view sql) = 0;
-  // Statements still running at `deadline` stop with DEADLINE_EXCEEDED, until another call
-  // (absl::InfiniteFuture() for none): a report whose caller has given up stops its query.
-  virtual absl::Status SetDeadline(absl::Time deadline) = 0;
+  // Statements still running at `deadline` stop with DEADLINE_EXCEEDED, and as soon as
+  // `cancelled` (if set; checked every few milliseconds) says so with CANCELLED, until another
+  // call (absl::InfiniteFuture() and none for neither): a report whose caller has given up
+  // stops its query.
+  virtual absl::Status SetDeadline(absl::Time deadline,
+                                   std::function<bool()> cancelled = nullptr) = 0;
 };
 
 // A deadline for the statements run while it lives.
 class ScopedSqlDeadline {
  public:
-  ScopedSqlDeadline(SqlConnection& connection, absl::Time deadline) : connection_(connection) {
-    set_ = connection_.SetDeadline(deadline);
+  ScopedSqlDeadline(SqlConnection& connection, absl::Time deadline,
+                    std::function<bool()> cancelled = nullptr)
+      : connection_(connection) {
+    set_ = connection_.SetDeadline(deadline, std::move(cancelled));
   }
   ~ScopedSqlDeadline() { connection_.SetDeadline(absl::InfiniteFuture()).IgnoreError(); }
   ScopedSqlDeadline(const ScopedSqlDeadline&) = delete;

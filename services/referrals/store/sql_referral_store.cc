@@ -384,7 +384,7 @@ absl::StatusOr<std::vector<StateCount>> SqlReferralStore::CountByState() {
 absl::StatusOr<ReportData> SqlReferralStore::Report(const ReportQuery& query) {
   SqlConnectionPool::Lease reader = readers_.Borrow();
   // A report its caller has given up on stops, and gives the reader back to everyone else.
-  ScopedSqlDeadline deadline(*reader, query.deadline);
+  ScopedSqlDeadline deadline(*reader, query.deadline, query.cancelled);
   if (!deadline.set().ok()) return deadline.set();
   const ReportStatements statements = BuildReportStatements(query, dialect_);
   ReportData data;

@@ -21,11 +21,6 @@ absl::Status Error(sqlite3* db, absl::string_view what) {
   return absl::InternalError(message);
 }
 
-// SQLite calls this every few thousand virtual machine steps; non-zero interrupts.
-int PastDeadline(void* deadline) {
-  return absl::Now() > *static_cast<const absl::Time*>(deadline) ? 1 : 0;
-}
-
 }  // namespace
 
 SqliteStatement::SqliteStatement(SqliteConnection& connection, absl::string_view sql)
@@ -150,12 +145,16 @@ absl::Status SqliteConnection::Run(absl::string_view sql) {
 
 absl::StatusOr<SqlRows> SqliteConnection::Query(absl::string_view sql,
                                                 const std::vector<SqlValue>& params) {
+  stopped_by_cancel_ = false;
   SqliteStatement statement(*this, sql);
   statement.Bind(params);
   std::vector<std::string> values;
   int columns = 0;
   while (true) {
     absl::StatusOr<bool> row = statement.Step();
+    if (!row.ok() && stopped_by_cancel_) {
+      return absl::CancelledError("database: stopped, its caller has gone");
+    }
     if (!row.ok()) return row.status();
     if (!*row) break;
     columns = sqlite3_column_count(statement.statement_);
@@ -178,13 +177,25 @@ absl::Status SqliteConnection::Exec(absl::string_view sql) {
   return absl::OkStatus();
 }
 
-absl::Status SqliteConnection::SetDeadline(absl::Time deadline) {
+absl::Status SqliteConnection::SetDeadline(absl::Time deadline, std::function<bool()> cancelled) {
   deadline_ = deadline;
-  if (deadline == absl::InfiniteFuture()) {
+  cancelled_ = std::move(cancelled);
+  if (deadline == absl::InfiniteFuture() && !cancelled_) {
     sqlite3_progress_handler(db_, 0, nullptr, nullptr);
-  } else {
-    sqlite3_progress_handler(db_, 1000, &PastDeadline, &deadline_);
+    return absl::OkStatus();
   }
+  // SQLite calls this every thousand virtual machine steps; non-zero interrupts.
+  sqlite3_progress_handler(
+      db_, 1000,
+      [](void* self) -> int {
+        auto* connection = static_cast<SqliteConnection*>(self);
+        if (connection->cancelled_ && connection->cancelled_()) {
+          connection->stopped_by_cancel_ = true;
+          return 1;
+        }
+        return absl::Now() > connection->deadline_ ? 1 : 0;
+      },
+      this);
   return absl::OkStatus();
 }
 

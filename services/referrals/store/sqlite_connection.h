@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,7 +73,7 @@ class SqliteConnection final : public SqlConnection {
   absl::StatusOr<SqlRows> Query(absl::string_view sql,
                                 const std::vector<SqlValue>& params = {}) override;
   absl::Status Script(absl::string_view sql) override { return Exec(sql); }
-  absl::Status SetDeadline(absl::Time deadline) override;
+  absl::Status SetDeadline(absl::Time deadline, std::function<bool()> cancelled) override;
 
  private:
   friend class SqliteStatement;
@@ -84,6 +85,9 @@ class SqliteConnection final : public SqlConnection {
   sqlite3* db_;
   // Checked by SQLite's progress handler while a statement runs.
   absl::Time deadline_ = absl::InfiniteFuture();
+  std::function<bool()> cancelled_;
+  // Set by the progress handler when it stopped a statement because `cancelled_` said so.
+  bool stopped_by_cancel_ = false;
   // Statements not in use, by SQL text. A connection is used by one thread at a time.
   absl::flat_hash_map<std::string, sqlite3_stmt*> prepared_;
 };
