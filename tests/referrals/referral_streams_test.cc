@@ -212,17 +212,22 @@ TEST(ReferralStreams, CallersAndTheProcessHaveAWatchLimit) {
   for (OpenWatch* watch : {&a2, &b1, &b2}) watch->context->TryCancel();
 }
 
+// A watch live from the start (nothing stored), then 2,000 events at once, far more than its
+// queue holds, while its reader reads nothing.
+OpenWatch LiveWatchThenABurst(RunningReferrals& running) {
+  OpenWatch watch = Watch(running, "slow");
+  absl::SleepFor(absl::Milliseconds(300));
+  SeedDrafts(*running.store, 2000, 1);
+  running.bell.Ring();
+  absl::SleepFor(absl::Seconds(1));
+  return watch;
+}
+
 TEST(ReferralStreams, AReaderBehindTheLiveEventsReadsOnFromTheStoreAndMissesNothing) {
   StreamLimits limits;
   limits.watch_buffer = 10;
   auto running = testing::StartReferrals(limits);
-  OpenWatch watch = Watch(*running, "slow");
-  // Live from the start (nothing stored); then far more events at once than its queue holds,
-  // while its reader reads nothing.
-  absl::SleepFor(absl::Milliseconds(300));
-  SeedDrafts(*running->store, 2000, 1);
-  running->bell.Ring();
-  absl::SleepFor(absl::Seconds(1));
+  OpenWatch watch = LiveWatchThenABurst(*running);
   v1::ReferralEvent event;
   for (int64_t expected = 1; expected <= 2000; ++expected) {
     ASSERT_TRUE(watch.reader->Read(&event))
@@ -242,12 +247,8 @@ TEST(ReferralStreams, AReaderThatFallsTooFarBehindIsEndedAndResumesFromItsLastSe
   limits.watch_buffer = 10;
   limits.max_watch_lag = 100;
   auto running = testing::StartReferrals(limits);
-  OpenWatch watch = Watch(*running, "slow");
-  // Live, then 2,000 events at once: far more than its queue and its allowed lag.
-  absl::SleepFor(absl::Milliseconds(300));
-  SeedDrafts(*running->store, 2000, 1);
-  running->bell.Ring();
-  absl::SleepFor(absl::Seconds(1));
+  // More behind than its allowed lag, too.
+  OpenWatch watch = LiveWatchThenABurst(*running);
   v1::ReferralEvent event;
   int64_t last = 0;
   while (last < 2000 && watch.reader->Read(&event)) {

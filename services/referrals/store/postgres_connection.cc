@@ -199,14 +199,16 @@ absl::StatusOr<PostgresResult> PostgresConnection::Exec(absl::string_view sql,
 
 PostgresConnection::Prepared PostgresConnection::Lookup(absl::string_view sql) {
   Prepared statement;
-  statement.numbered = Numbered(sql);
-  if (IsTransactionControl(sql)) return statement;
-  if (auto found = prepared_.find(sql); found != prepared_.end()) {
-    statement.name = found->second;
-    statement.known = true;
-  } else if (prepared_.size() < kMaxPrepared) {
-    statement.name = absl::StrCat("s", prepared_.size() + 1);
+  if (!IsTransactionControl(sql)) {
+    if (auto found = prepared_.find(sql); found != prepared_.end()) {
+      // Prepared already: the server has its text, so none is built.
+      statement.name = found->second;
+      statement.known = true;
+      return statement;
+    }
+    if (prepared_.size() < kMaxPrepared) statement.name = absl::StrCat("s", prepared_.size() + 1);
   }
+  statement.numbered = Numbered(sql);
   return statement;
 }
 

@@ -78,8 +78,8 @@ class PostgresConnection final : public SqlConnection {
   absl::Status EnsureConnected();
   absl::Status SetUpSession();
   // The name `sql` (with `?` placeholders) is prepared under on this connection, and its
-  // numbered text; `known` says whether it is prepared already. Empty name: run it unprepared
-  // (the cache is full).
+  // numbered text when it must be sent (not once prepared); `known` says whether it is prepared
+  // already. Empty name: run it unprepared (the cache is full).
   struct Prepared {
     std::string name;
     std::string numbered;
