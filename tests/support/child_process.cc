@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -14,6 +15,28 @@ namespace probation::testing {
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     std::vector<std::string> argv, std::vector<std::pair<std::string, std::string>> environment) {
+  // Everything the child needs is built here, before fork: the child of a threaded process
+  // may only make async-signal-safe calls until exec. An allocation there can deadlock on a
+  // lock another thread held at the fork (ASan's allocator has no fork handler), which
+  // leaves a child that never starts.
+  std::vector<std::string> entries;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view current(*entry);
+    const std::string_view name = current.substr(0, current.find('='));
+    bool overridden = false;
+    for (const auto& [override_name, value] : environment) overridden |= name == override_name;
+    if (!overridden) entries.emplace_back(current);
+  }
+  for (const auto& [name, value] : environment) entries.push_back(absl::StrCat(name, "=", value));
+  std::vector<char*> envp;
+  for (std::string& entry : entries) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  std::vector<char*> args;
+  for (std::string& arg : argv) args.push_back(arg.data());
+  args.push_back(nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
   const pid_t pid = fork();
@@ -22,14 +45,8 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     dup2(fds[1], STDOUT_FILENO);
     dup2(fds[1], STDERR_FILENO);
     // The test may block signals for its own servers; the child must receive SIGTERM.
-    sigset_t none;
-    sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (const auto& [name, value] : environment) setenv(name.c_str(), value.c_str(), 1);
-    std::vector<char*> args;
-    for (std::string& arg : argv) args.push_back(arg.data());
-    args.push_back(nullptr);
-    execv(args[0], args.data());
+    execve(args[0], args.data(), envp.data());
     _exit(127);
   }
   close(fds[1]);
