@@ -31,9 +31,9 @@ ABSL_FLAG(std::string, postgres, "", "libpq conninfo: measure the PostgreSQL sto
 ABSL_FLAG(int, writers, 64, "Concurrent writers, each with its own referral.");
 ABSL_FLAG(int, rounds, 5, "Turns the loop and the writers take.");
 ABSL_FLAG(absl::Duration, slice, absl::Seconds(1), "How long each turn lasts.");
-ABSL_FLAG(int, database_readers, probation::referrals::StoreConnections().readers,
+ABSL_FLAG(int, database_readers, probation::referrals::StoreOptions().readers,
           "Connections the store reads on, as the referrals service's flag.");
-ABSL_FLAG(int, database_writers, probation::referrals::StoreConnections().writers,
+ABSL_FLAG(int, database_writers, probation::referrals::StoreOptions().writers,
           "PostgreSQL connections the store writes on, as the referrals service's flag.");
 ABSL_FLAG(std::string, id_prefix, "bench",
           "Starts the ids, references and CRNs of its referrals: distinct per process sharing a "

@@ -8,7 +8,9 @@
 #include "absl/time/clock.h"
 #include "libs/auth/grpc_identity.h"
 #include "libs/logging/request_id.h"
+#include "libs/logging/trace_context.h"
 #include "libs/names/resource_name.h"
+#include "libs/status/error_reason.h"
 
 namespace probation::gateway {
 namespace {
@@ -27,10 +29,12 @@ absl::StatusOr<Identity> Authenticate(const grpc::ServerContextBase& context,
                                       const JwtVerifier& verifier, absl::Time now) {
   const std::string authorization = Metadata(context, "authorization");
   if (authorization.empty()) {
-    return absl::UnauthenticatedError("send `authorization: Bearer <token>`");
+    return WithReason(absl::UnauthenticatedError("send `authorization: Bearer <token>`"),
+                      reason::kTokenMissing);
   }
   if (!absl::StartsWith(authorization, kBearer)) {
-    return absl::UnauthenticatedError("the authorization scheme must be Bearer");
+    return WithReason(absl::UnauthenticatedError("the authorization scheme must be Bearer"),
+                      reason::kTokenMissing);
   }
   absl::StatusOr<Identity> caller =
       verifier.Verify(absl::string_view(authorization).substr(kBearer.size()), now);
@@ -100,6 +104,12 @@ absl::StatusOr<std::unique_ptr<grpc::ClientContext>> BackendContext(
   }
   const std::string request_id = Metadata(incoming, kRequestIdHeader);
   if (!request_id.empty()) context->AddMetadata(kRequestIdHeader, request_id);
+  // The gateway's span (its interceptor rewrote the traceparent) is the backend call's parent;
+  // the caller's tracestate goes on unchanged, as the specification asks.
+  for (const char* header : {kTraceparentHeader, kTracestateHeader}) {
+    const std::string value = Metadata(incoming, header);
+    if (!value.empty()) context->AddMetadata(header, value);
+  }
   // Signed for its method by the backend channel (libs/auth/grpc_identity.h).
   SetCallerIdentity(*context,
                     {caller.actor, caller.role, caller.region, caller.provider, identity_expires});

@@ -3,24 +3,18 @@
 #include <algorithm>
 #include <cmath>
 
-#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
-#include "google/rpc/error_details.pb.h"
+#include "libs/status/error_reason.h"
 
 namespace probation::gateway {
 namespace {
 
 absl::Status RateLimited(absl::Duration retry_after) {
-  absl::Status status = absl::ResourceExhaustedError(
-      absl::StrCat("you are calling faster than your rate limit; retry after ",
-                   absl::FormatDuration(retry_after)));
-  google::rpc::RetryInfo retry;
-  const int64_t nanos = absl::ToInt64Nanoseconds(retry_after);
-  retry.mutable_retry_delay()->set_seconds(nanos / 1000000000);
-  retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
-  status.SetPayload("type.googleapis.com/google.rpc.RetryInfo",
-                    absl::Cord(retry.SerializeAsString()));
-  return status;
+  return WithRetryDelay(WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                                       "you are calling faster than your rate limit; retry after ",
+                                       absl::FormatDuration(retry_after))),
+                                   reason::kRateLimited),
+                        retry_after);
 }
 
 }  // namespace

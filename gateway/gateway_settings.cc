@@ -3,6 +3,9 @@
 #include <utility>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "libs/client/service_channel.h"
 #include "libs/textproto/text_proto.h"
 
@@ -13,11 +16,25 @@ ABSL_FLAG(std::string, eligibility_address, "127.0.0.1:50052",
 ABSL_FLAG(std::string, referrals_address, "127.0.0.1:50053",
           PROBATION_SERVICE_TARGET_HELP("referrals"));
 ABSL_FLAG(std::string, jwt_issuer, "", "Required: the `iss` every bearer token must carry.");
+ABSL_FLAG(std::string, jwt_jwks_file, "",
+          "The identity provider's JSON Web Key Set (public keys with key ids; RS256, PS256, "
+          "ES256), read again when it changes, so keys rotate without a restart (production).");
 ABSL_FLAG(std::string, jwt_public_key_file, "",
-          "PEM file of the RS256 public key tokens are signed with (production).");
+          "PEM file of the one RS256 public key tokens are signed with.");
 ABSL_FLAG(std::string, jwt_hs256_secret, "",
-          "Shared HS256 secret (at least 32 bytes) tokens are signed with, for local use; set "
-          "this or `jwt_public_key_file`, exactly one.");
+          "Shared HS256 secret (at least 32 bytes) tokens are signed with, for local use. Set "
+          "this, `jwt_public_key_file` or `jwt_jwks_file`: exactly one.");
+ABSL_FLAG(std::string, jwt_roles_claim, "roles",
+          "The claim holding the bearer's roles: a list of names, or one string of them "
+          "separated by spaces (HMPPS Auth: `authorities`).");
+ABSL_FLAG(std::string, jwt_region_claim, "region", "The claim holding a staff member's region.");
+ABSL_FLAG(std::string, jwt_provider_claim, "provider",
+          "The claim holding a service provider's id.");
+ABSL_FLAG(std::string, jwt_role_values, "",
+          "The identity provider's role values and the suite roles they stand for, as "
+          "`VALUE=role,...` (e.g. `ROLE_PROBATION=probation_practitioner`); a value not listed "
+          "is read as a suite role name (probation_practitioner, programme_team, "
+          "service_provider, admin).");
 ABSL_FLAG(absl::Duration, jwt_leeway, absl::Seconds(30), "Clock skew allowed on token expiry.");
 ABSL_FLAG(std::string, jwt_audience, "",
           "When set, every bearer token must name it in `aud`: tokens the identity provider "
@@ -45,17 +62,71 @@ ABSL_FLAG(int, caller_burst, 200,
 namespace probation::gateway {
 namespace {
 
-// The token key: exactly one of the RS256 public key and the HS256 secret.
-JwtKey TokenKey(const ServiceMain& service) {
+// The claim names and role values the identity provider uses.
+ClaimNames TokenClaimNames(const ServiceMain& service) {
+  ClaimNames names;
+  names.roles = absl::GetFlag(FLAGS_jwt_roles_claim);
+  names.region = absl::GetFlag(FLAGS_jwt_region_claim);
+  names.provider = absl::GetFlag(FLAGS_jwt_provider_claim);
+  service.CheckNotEmpty("jwt_roles_claim", names.roles);
+  service.CheckNotEmpty("jwt_region_claim", names.region);
+  service.CheckNotEmpty("jwt_provider_claim", names.provider);
+  for (absl::string_view pair :
+       absl::StrSplit(absl::GetFlag(FLAGS_jwt_role_values), ',', absl::SkipWhitespace())) {
+    const std::pair<std::string, std::string> value_role =
+        absl::StrSplit(absl::StripAsciiWhitespace(pair), absl::MaxSplits('=', 1));
+    const common::v1::Role role = RoleFromClaimName(value_role.second);
+    if (value_role.first.empty() || role == common::v1::ROLE_UNSPECIFIED ||
+        role == common::v1::ROLE_SERVICE) {
+      service.Fail(
+          "jwt_role_values",
+          absl::StrCat("\"", pair,
+                       "\" is not VALUE=role with a role of "
+                       "probation_practitioner, programme_team, service_provider or admin"));
+    }
+    names.role_values[value_role.first] = value_role.second;
+  }
+  return names;
+}
+
+// The verifier: exactly one of the key set, the RS256 public key and the HS256 secret.
+JwtVerifier TokenVerifier(const ServiceMain& service) {
+  const std::string jwks_file = absl::GetFlag(FLAGS_jwt_jwks_file);
   const std::string key_file = absl::GetFlag(FLAGS_jwt_public_key_file);
   const std::string secret = absl::GetFlag(FLAGS_jwt_hs256_secret);
-  if (key_file.empty() == secret.empty()) {
-    service.Fail("jwt_public_key_file", "set it (RS256) or jwt_hs256_secret (HS256), exactly one");
+  if (!jwks_file.empty() + !key_file.empty() + !secret.empty() != 1) {
+    service.Fail("jwt_jwks_file",
+                 "set it, jwt_public_key_file (one RS256 key) or jwt_hs256_secret (HS256): "
+                 "exactly one");
   }
-  if (!secret.empty()) return {JwtAlgorithm::kHs256, secret};
-  absl::StatusOr<std::string> pem = ReadFileToString(key_file);
-  service.Check("jwt_public_key_file", pem.status());
-  return {JwtAlgorithm::kRs256, *std::move(pem)};
+  const std::string issuer = absl::GetFlag(FLAGS_jwt_issuer);
+  service.CheckNotEmpty("jwt_issuer", issuer);
+  const absl::Duration leeway = absl::GetFlag(FLAGS_jwt_leeway);
+  service.CheckDuration("jwt_leeway", leeway, absl::ZeroDuration());
+  const std::string audience = absl::GetFlag(FLAGS_jwt_audience);
+  ClaimNames names = TokenClaimNames(service);
+  if (!jwks_file.empty()) {
+    absl::StatusOr<std::shared_ptr<JwksFile>> key_set = JwksFile::Open(jwks_file);
+    service.Check("jwt_jwks_file", key_set.status());
+    absl::StatusOr<JwtVerifier> verifier =
+        JwtVerifier::Create(*std::move(key_set), issuer, leeway, audience, std::move(names));
+    service.Check("jwt_jwks_file", verifier.status());
+    return *std::move(verifier);
+  }
+  JwtKey key;
+  const char* flag = "jwt_hs256_secret";
+  if (!secret.empty()) {
+    key = {JwtAlgorithm::kHs256, secret};
+  } else {
+    flag = "jwt_public_key_file";
+    absl::StatusOr<std::string> pem = ReadFileToString(key_file);
+    service.Check(flag, pem.status());
+    key = {JwtAlgorithm::kRs256, *std::move(pem)};
+  }
+  absl::StatusOr<JwtVerifier> verifier =
+      JwtVerifier::Create(std::move(key), issuer, leeway, audience, std::move(names));
+  service.Check(flag, verifier.status());
+  return *std::move(verifier);
 }
 
 // TLS credentials from the certificate and key files, or null for plaintext.
@@ -86,14 +157,7 @@ GatewaySettings ReadGatewaySettings(const ServiceMain& service) {
   service.CheckNotEmpty("catalogue_address", settings.catalogue_address);
   service.CheckNotEmpty("eligibility_address", settings.eligibility_address);
   service.CheckNotEmpty("referrals_address", settings.referrals_address);
-  const std::string issuer = absl::GetFlag(FLAGS_jwt_issuer);
-  service.CheckNotEmpty("jwt_issuer", issuer);
-  const absl::Duration leeway = absl::GetFlag(FLAGS_jwt_leeway);
-  service.CheckDuration("jwt_leeway", leeway, absl::ZeroDuration());
-  absl::StatusOr<JwtVerifier> verifier =
-      JwtVerifier::Create(TokenKey(service), issuer, leeway, absl::GetFlag(FLAGS_jwt_audience));
-  service.Check("jwt_public_key_file", verifier.status());
-  settings.verifier.emplace(*std::move(verifier));
+  settings.verifier.emplace(TokenVerifier(service));
   settings.credentials = TlsCredentials(service);
   settings.backend_calls.default_timeout = absl::GetFlag(FLAGS_backend_timeout);
   service.CheckDuration("backend_timeout", settings.backend_calls.default_timeout,

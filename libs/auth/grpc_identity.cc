@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
 #include "libs/logging/request_id.h"
+#include "libs/logging/trace_context.h"
 
 namespace probation {
 namespace {
@@ -63,6 +64,11 @@ class SigningInterceptor final : public grpc::experimental::Interceptor {
       if (const absl::string_view request_id = CurrentRequestId();
           !request_id.empty() && metadata->find(kRequestIdHeader) == metadata->end()) {
         metadata->emplace(kRequestIdHeader, std::string(request_id));
+      }
+      // The call is a child of the span the thread serves (libs/logging/trace_context.h).
+      if (const TraceContext& trace = CurrentTrace();
+          !trace.empty() && metadata->find(kTraceparentHeader) == metadata->end()) {
+        metadata->emplace(kTraceparentHeader, trace.Traceparent());
       }
       // A call signed already (a test of forged headers) goes as it is.
       if (metadata->find(kIdentitySignatureHeader) == metadata->end()) {

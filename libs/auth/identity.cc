@@ -3,12 +3,14 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "libs/status/error_reason.h"
 
 namespace probation {
 
 absl::Status RequirePerson(const Identity& caller) {
   if (!caller.IsPerson()) {
-    return absl::UnauthenticatedError("the caller's identity and role are missing");
+    return WithReason(absl::UnauthenticatedError("the caller's identity and role are missing"),
+                      reason::kIdentityInvalid);
   }
   return absl::OkStatus();
 }

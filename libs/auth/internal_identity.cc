@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "libs/status/error_reason.h"
 
 namespace probation {
 namespace {
@@ -57,7 +58,9 @@ bool HasLineBreak(const Identity& identity) {
 }
 
 absl::Status Unauthenticated(absl::string_view why) {
-  return absl::UnauthenticatedError(absl::StrCat("call the suite through its gateway: ", why));
+  return WithReason(
+      absl::UnauthenticatedError(absl::StrCat("call the suite through its gateway: ", why)),
+      reason::kIdentityInvalid);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "libs/status/error_reason.h"
 #include "nlohmann/json.hpp"
 
 namespace probation {
@@ -23,13 +25,15 @@ jwt_alg_t LibjwtAlgorithm(JwtAlgorithm algorithm) {
 }
 
 absl::Status Unauthenticated(absl::string_view why) {
-  return absl::UnauthenticatedError(absl::StrCat("bearer token rejected: ", why));
+  return WithReason(absl::UnauthenticatedError(absl::StrCat("bearer token rejected: ", why)),
+                    reason::kTokenInvalid);
 }
 
 }  // namespace
 
 absl::StatusOr<JwtVerifier> JwtVerifier::Create(JwtKey key, std::string issuer,
-                                                absl::Duration leeway, std::string audience) {
+                                                absl::Duration leeway, std::string audience,
+                                                ClaimNames claims) {
   if (issuer.empty()) return absl::InvalidArgumentError("the token issuer is required");
   if (key.algorithm == JwtAlgorithm::kHs256 && key.material.size() < kMinHs256SecretBytes) {
     return absl::InvalidArgumentError(
@@ -40,7 +44,18 @@ absl::StatusOr<JwtVerifier> JwtVerifier::Create(JwtKey key, std::string issuer,
     return absl::InvalidArgumentError("an RS256 key must be a PEM public key");
   }
   if (leeway < absl::ZeroDuration()) return absl::InvalidArgumentError("negative leeway");
-  return JwtVerifier(std::move(key), std::move(issuer), leeway, std::move(audience));
+  return JwtVerifier(std::move(key), nullptr, std::move(issuer), leeway, std::move(audience),
+                     std::move(claims));
+}
+
+absl::StatusOr<JwtVerifier> JwtVerifier::Create(std::shared_ptr<JwksFile> key_set,
+                                                std::string issuer, absl::Duration leeway,
+                                                std::string audience, ClaimNames claims) {
+  if (key_set == nullptr) return absl::InvalidArgumentError("no key set");
+  if (issuer.empty()) return absl::InvalidArgumentError("the token issuer is required");
+  if (leeway < absl::ZeroDuration()) return absl::InvalidArgumentError("negative leeway");
+  return JwtVerifier({}, std::move(key_set), std::move(issuer), leeway, std::move(audience),
+                     std::move(claims));
 }
 
 absl::StatusOr<Identity> JwtVerifier::Verify(absl::string_view token, absl::Time now) const {
@@ -48,7 +63,8 @@ absl::StatusOr<Identity> JwtVerifier::Verify(absl::string_view token, absl::Time
   if (token.size() > kMaxTokenBytes) return Unauthenticated("too large");
   {
     absl::MutexLock lock(&verified_->mu);
-    if (auto it = verified_->tokens.find(token); it != verified_->tokens.end()) {
+    if (auto it = verified_->tokens.find(token);
+        it != verified_->tokens.end() && it->second.key_set_generation == KeySetGeneration()) {
       if (absl::Status times = CheckTimes(it->second, now); !times.ok()) return times;
       return it->second.identity;
     }
@@ -69,8 +85,9 @@ absl::Status JwtVerifier::CheckTimes(const Verified& verified, absl::Time now) c
   return absl::OkStatus();
 }
 
-absl::StatusOr<JwtVerifier::Verified> JwtVerifier::VerifySignatureAndClaims(absl::string_view token,
-                                                                            absl::Time now) const {
+absl::StatusOr<std::string> JwtVerifier::VerifiedClaims(absl::string_view token,
+                                                        absl::Time now) const {
+  if (key_set_ != nullptr) return key_set_->VerifiedPayload(token, now);
   jwt_t* raw = nullptr;
   const std::string text(token);
   if (jwt_decode(&raw, text.c_str(), reinterpret_cast<const unsigned char*>(key_.material.data()),
@@ -85,8 +102,18 @@ absl::StatusOr<JwtVerifier::Verified> JwtVerifier::VerifySignatureAndClaims(absl
   }
   char* body = jwt_get_grants_json(jwt.get(), nullptr);
   if (body == nullptr) return Unauthenticated("no claims");
-  const nlohmann::json claims = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  std::string claims(body);
   free(body);
+  return claims;
+}
+
+absl::StatusOr<JwtVerifier::Verified> JwtVerifier::VerifySignatureAndClaims(absl::string_view token,
+                                                                            absl::Time now) const {
+  // Read before the signature is checked: a token verified under this set or a later one.
+  const uint64_t generation = KeySetGeneration();
+  absl::StatusOr<std::string> body = VerifiedClaims(token, now);
+  if (!body.ok()) return body.status();
+  const nlohmann::json claims = nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false);
   if (!claims.is_object()) return Unauthenticated("claims are not a JSON object");
 
   if (!claims.contains("exp") || !claims["exp"].is_number_integer()) {
@@ -118,6 +145,7 @@ absl::StatusOr<JwtVerifier::Verified> JwtVerifier::VerifySignatureAndClaims(absl
     if (!named) return Unauthenticated("meant for another audience (aud)");
   }
   Verified verified;
+  verified.key_set_generation = generation;
   Identity& identity = verified.identity;
   identity.expires = expires;
   for (const char* claim : {"nbf", "iat"}) {
@@ -131,24 +159,40 @@ absl::StatusOr<JwtVerifier::Verified> JwtVerifier::VerifySignatureAndClaims(absl
     return Unauthenticated("no subject (sub)");
   }
   identity.actor = claims["sub"].get<std::string>();
-  if (claims.contains("roles")) {
-    if (!claims["roles"].is_array()) return Unauthenticated("roles is not a list");
-    for (const auto& role : claims["roles"]) {
-      if (!role.is_string()) return Unauthenticated("roles holds something other than names");
+  if (claims.contains(claims_.roles)) {
+    const nlohmann::json& roles = claims[claims_.roles];
+    std::vector<std::string> names;
+    if (roles.is_string()) {
+      names = absl::StrSplit(roles.get<std::string>(), ' ', absl::SkipEmpty());
+    } else if (roles.is_array()) {
+      for (const auto& role : roles) {
+        if (!role.is_string()) {
+          return Unauthenticated(absl::StrCat(claims_.roles, " holds something other than names"));
+        }
+        names.push_back(role.get<std::string>());
+      }
+    } else {
+      return Unauthenticated(absl::StrCat(claims_.roles, " is not a list"));
+    }
+    for (const std::string& name : names) {
+      const auto mapped = claims_.role_values.find(name);
       // The role acted in: admin if granted, else the first the suite knows. No token makes
       // its bearer one of the suite's own services.
-      const common::v1::Role known = RoleFromClaimName(role.get<std::string>());
+      const common::v1::Role known =
+          RoleFromClaimName(mapped == claims_.role_values.end() ? name : mapped->second);
       if (known == common::v1::ROLE_UNSPECIFIED || known == common::v1::ROLE_SERVICE) continue;
       if (identity.role == common::v1::ROLE_UNSPECIFIED || known == common::v1::ROLE_ADMIN) {
         identity.role = known;
       }
     }
   }
-  for (auto [field, target] :
-       {std::pair{"region", &identity.region}, std::pair{"provider", &identity.provider}}) {
-    if (!claims.contains(field)) continue;
-    if (!claims[field].is_string()) return Unauthenticated(absl::StrCat(field, " is not a string"));
-    *target = claims[field].get<std::string>();
+  for (auto [field, target] : {std::pair{&claims_.region, &identity.region},
+                               std::pair{&claims_.provider, &identity.provider}}) {
+    if (!claims.contains(*field)) continue;
+    if (!claims[*field].is_string()) {
+      return Unauthenticated(absl::StrCat(*field, " is not a string"));
+    }
+    *target = claims[*field].get<std::string>();
   }
   return verified;
 }

@@ -8,6 +8,7 @@
 #include "google/protobuf/stubs/logging.h"
 #include "grpc/support/log.h"
 #include "libs/logging/buffered_stderr_sink.h"
+#include "libs/logging/trace_context.h"
 #include "spdlog/sinks/stdout_sinks.h"
 
 namespace probation {
@@ -87,6 +88,11 @@ void Log(spdlog::level::level_enum level, absl::string_view event, const nlohman
   if (!spdlog::default_logger_raw()->should_log(level)) return;
   nlohmann::json line = {{"event", std::string(event)}};
   if (fields.is_object()) line.update(fields);
+  // A line written while serving a call says which trace and span it belongs to.
+  if (const TraceContext& trace = CurrentTrace(); !trace.empty()) {
+    line["trace_id"] = trace.trace_id;
+    line["span_id"] = trace.span_id;
+  }
   std::string body = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // Strip the braces: the pattern supplies them around time, level and service.
   spdlog::default_logger_raw()->log(level, spdlog::string_view_t(body.data() + 1, body.size() - 2));
@@ -112,6 +118,11 @@ void LogScalars(spdlog::level::level_enum level, absl::string_view event,
     } else {
       body += "null";  // JSON has no NaN or infinity
     }
+  }
+  if (const TraceContext& trace = CurrentTrace(); !trace.empty()) {
+    // Ids are hex digits: nothing to escape.
+    absl::StrAppend(&body, ",\"trace_id\":\"", trace.trace_id, "\",\"span_id\":\"", trace.span_id,
+                    "\"");
   }
   spdlog::default_logger_raw()->log(level, spdlog::string_view_t(body.data(), body.size()));
 }

@@ -13,6 +13,9 @@
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/server_context.h"
 #include "libs/logging/json_log.h"
+#include "libs/logging/trace_context.h"
+#include "libs/status/error_reason.h"
+#include "libs/status/grpc_status.h"
 
 namespace probation {
 namespace {
@@ -47,6 +50,16 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
         // the services it calls. The map holds references: request_id_ outlives the call.
         metadata->emplace(grpc::string_ref(kRequestIdHeader), grpc::string_ref(request_id_));
       }
+      // This call is a span of the caller's trace (or starts one). The handler sees this
+      // span's traceparent, which the calls it makes carry on (libs/auth/grpc_identity.h).
+      std::string incoming;
+      if (auto it = metadata->find(kTraceparentHeader); it != metadata->end()) {
+        incoming.assign(it->second.data(), it->second.size());
+      }
+      trace_ = ContinueTrace(incoming);
+      traceparent_ = trace_.Traceparent();
+      metadata->erase(kTraceparentHeader);
+      metadata->emplace(grpc::string_ref(kTraceparentHeader), grpc::string_ref(traceparent_));
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       if (request_id_.empty()) request_id_ = NewRequestId();
@@ -71,6 +84,11 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
             absl::StrCat("the request is not a valid message for ", method_,
                          ": malformed protobuf, or a string field that is not UTF-8")));
       }
+      // Every error leaves with an ErrorInfo (AIP-193), whichever code path made it.
+      if (const grpc::Status sent = methods->GetSendStatus();
+          !sent.ok() && sent.error_details().empty()) {
+        methods->ModifySendStatus(ToGrpcStatus(FromGrpcStatus(sent)));
+      }
       const grpc::Status status = methods->GetSendStatus();
       const absl::Duration latency = absl::Now() - start_;
       const double latency_ms = absl::ToDoubleMilliseconds(latency);
@@ -80,11 +98,14 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
       // A client's health watch (one per connection, libs/client/service_channel.h) ends
       // only when its connection does: CANCELLED, or UNKNOWN as the server stops.
       const bool routine = status.ok() || method_ == kHealthWatchMethod;
+      ScopedTrace scoped_trace(trace_);
       LogScalars(routine ? spdlog::level::info : spdlog::level::warn, "rpc",
                  {{"method", method_},
                   {"status", code},
+                  {"reason", status.ok() ? "" : ErrorReasonOf(FromGrpcStatus(status))},
                   {"latency_ms", latency_ms},
-                  {"request_id", request_id_}});
+                  {"request_id", request_id_},
+                  {"parent_span_id", trace_.parent_span_id}});
     }
     methods->Proceed();
   }
@@ -98,6 +119,10 @@ class CallLoggingInterceptor : public grpc::experimental::Interceptor {
   RpcMetrics* metrics_;
   absl::Time start_;
   std::string request_id_;
+  TraceContext trace_;
+  // What the handler sees as the call's traceparent: this span's (the metadata holds a
+  // reference).
+  std::string traceparent_;
 };
 
 }  // namespace

@@ -22,3 +22,16 @@ std::optional<Identity> IdentifyOrFinish(const grpc::CallbackServerContext& cont
 }
 
 }  // namespace probation
+
+namespace probation::internal_identified_call {
+
+TraceContext TraceOfServedCall(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  const auto it = metadata.find(kTraceparentHeader);
+  if (it == metadata.end()) return {};
+  std::optional<TraceContext> span =
+      ParseTraceparent(absl::string_view(it->second.data(), it->second.size()));
+  return span.value_or(TraceContext{});
+}
+
+}  // namespace probation::internal_identified_call

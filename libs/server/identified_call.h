@@ -17,6 +17,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "libs/auth/identity.h"
 #include "libs/logging/request_id.h"
+#include "libs/logging/trace_context.h"
 #include "libs/server/worker_pool.h"
 #include "libs/status/grpc_status.h"
 
@@ -35,6 +36,9 @@ std::optional<Identity> IdentifyOrFinish(const grpc::CallbackServerContext& cont
                                          grpc::ServerUnaryReactor* reactor);
 
 namespace internal_identified_call {
+
+// The served call's span, as the server's interceptor put it in the call's traceparent.
+TraceContext TraceOfServedCall(const grpc::CallbackServerContext& context);
 
 // Puts what the work returned into the response: a value, a pointer to one, or nothing (the
 // work filled the response itself and returned a status).
@@ -63,13 +67,14 @@ grpc::ServerUnaryReactor* AnswerUnary(grpc::CallbackServerContext* context,
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::optional<Identity> caller = IdentifyOrFinish(*context, authenticate, reactor);
   if (!caller.has_value()) return reactor;
+  ScopedTrace scoped_trace(internal_identified_call::TraceOfServedCall(*context));
   reactor->Finish(ToGrpcStatus(internal_identified_call::Deliver(work(*caller), response)));
   return reactor;
 }
 
 // Answers on `pool`: for work that blocks (a database, another service). The call's request
-// id goes with it, so the work's own calls carry it. `on_success` runs after work that
-// succeeded, before the call finishes.
+// id and trace go with it, so the work's own calls and log lines carry them. `on_success` runs
+// after work that succeeded, before the call finishes.
 template <typename Response, typename Work>
 grpc::ServerUnaryReactor* AnswerUnaryOn(WorkerPool& pool, grpc::CallbackServerContext* context,
                                         const Authenticator& authenticate, Response* response,
@@ -83,8 +88,10 @@ grpc::ServerUnaryReactor* AnswerUnaryOn(WorkerPool& pool, grpc::CallbackServerCo
     request_id.assign(it->second.data(), it->second.size());
   }
   pool.Schedule([reactor, response, work = std::move(work), caller = *std::move(caller),
-                 on_success = std::move(on_success), request_id = std::move(request_id)]() mutable {
+                 on_success = std::move(on_success), request_id = std::move(request_id),
+                 trace = internal_identified_call::TraceOfServedCall(*context)]() mutable {
     ScopedRequestId scoped_request_id(std::move(request_id));
+    ScopedTrace scoped_trace(std::move(trace));
     absl::Status status = internal_identified_call::Deliver(work(caller), response);
     if (status.ok() && on_success) on_success();
     reactor->Finish(ToGrpcStatus(status));

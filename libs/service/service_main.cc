@@ -17,10 +17,12 @@
 #include "absl/strings/strip.h"
 #include "libs/auth/grpc_identity.h"
 #include "libs/auth/internal_identity.h"
+#include "libs/build_info/build_info.h"
 #include "libs/client/service_channel.h"
 #include "libs/config/flag_environment.h"
 #include "libs/logging/json_log.h"
 #include "libs/service/service_flags.h"
+#include "prometheus/gauge.h"
 
 namespace probation {
 namespace {
@@ -63,6 +65,9 @@ ServiceMain::ServiceMain(int argc, char** argv, ServiceDefaults defaults)
            NormalizedFlagFile(file) == NormalizedFlagFile(kServiceFlagsFile);
   };
   usage.contains_helpshort_flags = usage.contains_help_flags;
+  static std::string version_line;
+  version_line = absl::StrCat(VersionLine(name_), "\n");
+  usage.version_string = [] { return version_line; };
   absl::SetFlagsUsageConfig(usage);
   absl::SetFlag(&FLAGS_port, defaults.port);
   absl::SetFlag(&FLAGS_metrics_port, defaults.metrics_port);
@@ -136,6 +141,17 @@ MetricsEndpoint& ServiceMain::metrics() {
     metrics_ = StartMetricsOrExit(
         absl::StrCat(absl::GetFlag(FLAGS_host), ":", absl::GetFlag(FLAGS_metrics_port)));
     served_ = std::make_unique<RpcMetrics>(metrics_->registry(), RpcMetrics::Side::kServer);
+    // Always 1; its labels say which build is running, for dashboards and alerts to join on.
+    const BuildInfo& build = GetBuildInfo();
+    prometheus::BuildGauge()
+        .Name("probation_build_info")
+        .Help("The running build: its version, source revision and build type (always 1).")
+        .Register(metrics_->registry())
+        .Add({{"service", name_},
+              {"version", std::string(build.version)},
+              {"revision", std::string(build.revision)},
+              {"build_type", std::string(build.build_type)}})
+        .Set(1);
   }
   return *metrics_;
 }
@@ -151,6 +167,8 @@ GrpcServer& ServiceMain::Serve(ServerOptions options, nlohmann::json fields) {
     options.credentials = internal_tls_.ServerCredentials();
   }
   fields["internal_tls"] = internal_tls_.enabled();
+  fields["version"] = std::string(GetBuildInfo().version);
+  fields["revision"] = std::string(GetBuildInfo().revision);
   server_ = StartServerOrExit(options, std::move(fields));
   return *server_;
 }

@@ -1,10 +1,12 @@
 #include "libs/status/field_error.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
+#include "libs/status/error_reason.h"
 
 namespace probation {
 namespace {
@@ -20,7 +22,7 @@ absl::Status InvalidFieldError(absl::string_view field, absl::string_view descri
   violation->set_field(std::string(field));
   violation->set_description(std::string(description));
   status.SetPayload(kBadRequestTypeUrl, absl::Cord(bad_request.SerializeAsString()));
-  return status;
+  return WithReason(std::move(status), reason::kFieldInvalid, {{"field", std::string(field)}});
 }
 
 }  // namespace probation

@@ -12,11 +12,13 @@
 
 namespace probation {
 
-// Same code and message; payloads become google.rpc.Status details.
+// Same code and message; payloads become google.rpc.Status details, and a status that carries
+// no ErrorInfo (or, for UNAVAILABLE, RESOURCE_EXHAUSTED and ABORTED, no RetryInfo) is given its
+// code's general one (libs/status/error_reason.h).
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// The google.rpc.Status form, for a status carried inside a message (e.g. one failed item
-// of a stream that goes on).
+// The google.rpc.Status form, with the same details, for a status carried inside a message
+// (e.g. one failed item of a stream that goes on).
 google::rpc::Status ToRpcStatus(const absl::Status& status);
 
 // The reverse, for a service that calls another: keeps code, message and details.

@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "libs/names/resource_name.h"
 #include "libs/pagination/page_token.h"
+#include "libs/status/error_reason.h"
 #include "libs/status/field_error.h"
 
 namespace probation::catalogue {
@@ -53,7 +54,8 @@ absl::StatusOr<const v1::Intervention*> Catalogue::GetIntervention(absl::string_
   if (!id.ok()) return id.status();
   const v1::Intervention* intervention = FindIntervention(*id);
   if (intervention == nullptr) {
-    return absl::NotFoundError(
+    return ResourceNotFoundError(
+        "probation.catalogue.v1.Intervention", name.substr(0, 200),
         absl::StrCat("intervention \"", name.substr(0, 200), "\" not found"));
   }
   return intervention;

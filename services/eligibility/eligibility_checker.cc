@@ -7,6 +7,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "libs/names/resource_name.h"
+#include "libs/status/error_reason.h"
 #include "libs/status/field_error.h"
 #include "services/eligibility/profile_validator.h"
 
@@ -66,7 +67,10 @@ absl::StatusOr<v1::Verdict> EligibilityChecker::CheckEligibility(
   absl::StatusOr<std::string> id = ParseResourceName("intervention", kInterventions, name);
   if (!id.ok()) return id.status();
   const int index = catalogue_->IndexOf(*id);
-  if (index < 0) return absl::NotFoundError(absl::StrCat("intervention: no ", name));
+  if (index < 0) {
+    return ResourceNotFoundError("probation.catalogue.v1.Intervention", name,
+                                 absl::StrCat("intervention: no ", name));
+  }
   if (request.requirement_days() < 0 || request.requirement_days() > kMaxRequirementDays) {
     return InvalidFieldError("requirement_days",
                              absl::StrCat("must be 0 (none proposed) to ", kMaxRequirementDays));

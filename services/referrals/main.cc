@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   const referrals::StateMachineSet machines = referrals::LoadStateMachinesOrExit(service);
   service.LoadedOrExit(referrals::AccessPolicy::LoadEmbedded(), "access policy");
   std::unique_ptr<referrals::ReferralStore> store = referrals::OpenStoreOrExit(service, settings);
+  // --migrate=only: the schema is current (OpenStoreOrExit logged its version); nothing to serve.
+  if (settings.store.migrate == referrals::MigrationMode::kOnly) return 0;
 
   referrals::GrpcInterventionDirectory interventions(settings.catalogue,
                                                      settings.dependency_timeout);

@@ -87,9 +87,10 @@ TEST_F(CatalogueServerTest, ABadPageTokenIsInvalidArgumentWithAFieldViolation) {
   EXPECT_THAT(status.error_message(), HasSubstr("page_token"));
   google::rpc::Status details;
   ASSERT_TRUE(details.ParseFromString(status.error_details()));
-  ASSERT_EQ(details.details_size(), 1);
+  ASSERT_EQ(details.details_size(), 2);  // BadRequest and ErrorInfo
   google::rpc::BadRequest bad_request;
-  ASSERT_TRUE(bad_request.ParseFromString(details.details(0).value()));
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request) ||
+              details.details(1).UnpackTo(&bad_request));
   EXPECT_EQ(bad_request.field_violations(0).field(), "page_token");
 }
 

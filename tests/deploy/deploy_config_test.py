@@ -403,6 +403,19 @@ class ImageTest(unittest.TestCase):
                                           rf"{flags['port']}\}}")
                 self.assertIn(f'ENTRYPOINT ["/usr/local/bin/{service}"]', runtime)
 
+    def test_images_carry_the_oci_labels_and_the_suites_version(self):
+        with open(repo_path("CMakeLists.txt"), encoding="utf-8") as file:
+            version = re.search(r"project\(\w+ VERSION ([\d.]+)", file.read()).group(1)
+        for path in [facts["dockerfile"] for facts in SERVICES.values()] + [EDGE_DOCKERFILE]:
+            with self.subTest(dockerfile=path):
+                stages = dockerfile_stages(repo_path(path))
+                runtime = stages[-1][1]
+                self.assertIn(f"ARG PROBATION_VERSION={version}\n", runtime)
+                for label in ("title", "description", "version", "revision", "created"):
+                    self.assertRegex(runtime, rf"org\.opencontainers\.image\.{label}=\"[^\"]+\"")
+                if len(stages) > 1:
+                    self.assertIn("-DPROBATION_REVISION=${PROBATION_REVISION}", stages[0][1])
+
     def test_the_build_stage_configures_without_the_test_dependencies(self):
         with tempfile.TemporaryDirectory() as build:
             configure = subprocess.run(

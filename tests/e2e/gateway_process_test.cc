@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include "libs/textproto/text_proto.h"
 #include "probation/gateway/v1/gateway_service.grpc.pb.h"
 #include "tests/e2e/suite_test.h"
+#include "tests/support/jwk_signer.h"
 #include "tests/support/suite_processes.h"
 
 namespace probation {
@@ -409,6 +411,95 @@ TEST(GatewayTls, ThePublicPortSpeaksTlsWhenGivenACertificate) {
        "--tls_ca_file=" + cert, "--tls_server_name=localhost"});
   ASSERT_TRUE(probe.ok());
   EXPECT_EQ(*(*probe)->Wait(absl::Seconds(10)), 0) << (*probe)->Output();
+
+  // And so does the CLI, given --tls and the certificate to trust; without --tls it cannot.
+  const std::string token = testing::SuiteToken("probation_practitioner", "london");
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), PROBATION_BINARY);
+    auto process = testing::ChildProcess::Start(
+        std::move(args), {{"PROBATION_ADDRESS", address}, {"PROBATION_TOKEN", token}});
+    EXPECT_TRUE(process.ok());
+    const int code = (*process)->Wait(absl::Seconds(30)).value_or(-1);
+    return std::pair{code, (*process)->Output()};
+  };
+  const auto [tls_code, tls_output] = cli({"regions", "list", "--tls", "--tls_ca_file=" + cert});
+  EXPECT_EQ(tls_code, 0) << tls_output;
+  EXPECT_THAT(tls_output, HasSubstr("london"));
+  const auto [ip_code, ip_output] =
+      cli({"regions", "list", "--tls", "--tls_ca_file=" + cert, "--tls_server_name=localhost",
+           absl::StrCat("--address=127.0.0.1:", suite.gateway_port)});
+  EXPECT_EQ(ip_code, 0) << ip_output;
+  const auto [plain_code, plain_output] = cli({"regions", "list", "--timeout=3s"});
+  EXPECT_NE(plain_code, 0) << plain_output;
+  const auto [lone_code, lone_output] = cli({"regions", "list", "--tls_ca_file=" + cert});
+  EXPECT_EQ(lone_code, 2) << lone_output;
+  EXPECT_THAT(lone_output, HasSubstr("needs --tls"));
+  std::filesystem::remove_all(directory);
+}
+
+// The gateway with an identity provider's key set: a key the provider adds to the file is
+// accepted, and one it drops refused, while the gateway runs; claims are read under the
+// provider's names, and a token for another audience is refused.
+TEST(GatewayJwks, AKeyRotatedInTheFileIsAcceptedWithoutARestart) {
+  char directory[] = "/tmp/gateway-jwks-XXXXXX";
+  ASSERT_NE(mkdtemp(directory), nullptr);
+  const std::string path = absl::StrCat(directory, "/jwks.json");
+  auto publish = [&](const std::vector<const testing::JwkSigner*>& keys) {
+    const std::string next = path + ".next";
+    std::ofstream(next) << testing::KeySet(keys);
+    std::filesystem::rename(next, path);
+  };
+  const testing::JwkSigner current("auth-2026", /*ec=*/false);
+  const testing::JwkSigner next("auth-2027", /*ec=*/true);
+  publish({&current});
+  testing::RunningSuite suite(
+      {CATALOGUE_BINARY, ELIGIBILITY_BINARY, REFERRALS_BINARY, GATEWAY_BINARY});
+  suite.Start({{"GATEWAY_JWT_HS256_SECRET", ""},
+               {"GATEWAY_JWT_JWKS_FILE", path},
+               {"GATEWAY_JWT_AUDIENCE", "probation-interventions"},
+               {"GATEWAY_JWT_ROLES_CLAIM", "authorities"},
+               {"GATEWAY_JWT_ROLE_VALUES", "ROLE_PROBATION=probation_practitioner"}});
+  auto stub = gateway::v1::InterventionsGateway::NewStub(
+      grpc::CreateChannel(suite.GatewayAddress(), grpc::InsecureChannelCredentials()));
+  nlohmann::json claims = testing::Claims(testing::kSuiteIssuer, "AUTH_ADA", absl::Now());
+  claims["aud"] = "probation-interventions";
+  claims["authorities"] = {"ROLE_PROBATION"};
+  claims["region"] = "london";
+  auto list_regions = [&](const std::string& token) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    catalogue::v1::ListRegionsResponse regions;
+    return stub->ListRegions(&context, {}, &regions).error_code();
+  };
+  // Until `want`, for up to 5 s: the file is looked at again within a second of a change.
+  auto eventually = [&](const std::string& token, grpc::StatusCode want) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(5);
+    grpc::StatusCode got = list_regions(token);
+    while (got != want && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(100));
+      got = list_regions(token);
+    }
+    return got;
+  };
+  const std::string old_token = current.Sign(claims, "RS256");
+  const std::string new_token = next.Sign(claims, "ES256");
+  EXPECT_EQ(list_regions(old_token), grpc::StatusCode::OK);
+  EXPECT_EQ(list_regions(current.Sign(claims, "PS256")), grpc::StatusCode::OK);
+  EXPECT_EQ(list_regions(new_token), grpc::StatusCode::UNAUTHENTICATED);
+
+  publish({&current, &next});
+  EXPECT_EQ(eventually(new_token, grpc::StatusCode::OK), grpc::StatusCode::OK);
+  EXPECT_EQ(list_regions(old_token), grpc::StatusCode::OK);
+
+  publish({&next});
+  EXPECT_EQ(eventually(old_token, grpc::StatusCode::UNAUTHENTICATED),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(list_regions(new_token), grpc::StatusCode::OK);
+
+  // A token the provider issued for another service.
+  claims["aud"] = "another-service";
+  EXPECT_EQ(list_regions(next.Sign(claims, "ES256")), grpc::StatusCode::UNAUTHENTICATED);
   std::filesystem::remove_all(directory);
 }
 

@@ -149,9 +149,10 @@ TEST(EligibilityServer, AnInvalidProfileIsInvalidArgumentNamingTheField) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   google::rpc::Status details;
   ASSERT_TRUE(details.ParseFromString(status.error_details()));
-  ASSERT_EQ(details.details_size(), 1);
+  ASSERT_EQ(details.details_size(), 2);  // BadRequest and ErrorInfo
   google::rpc::BadRequest bad_request;
-  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request) ||
+              details.details(1).UnpackTo(&bad_request));
   EXPECT_EQ(bad_request.field_violations(0).field(), "person.crn");
 }
 

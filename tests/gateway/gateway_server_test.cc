@@ -436,9 +436,12 @@ TEST_F(GatewayServerTest, EachCallerIsHeldToItsRateAndToldWhenToRetry) {
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   google::rpc::Status details;
   ASSERT_TRUE(details.ParseFromString(refused.error_details()));
-  ASSERT_EQ(details.details_size(), 1);
+  ASSERT_EQ(details.details_size(), 2);  // ErrorInfo RATE_LIMITED and RetryInfo
+  google::rpc::ErrorInfo info;
   google::rpc::RetryInfo retry;
-  ASSERT_TRUE(details.details(0).UnpackTo(&retry));
+  ASSERT_TRUE(details.details(0).UnpackTo(&info) || details.details(1).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "RATE_LIMITED");
+  ASSERT_TRUE(details.details(0).UnpackTo(&retry) || details.details(1).UnpackTo(&retry));
   EXPECT_GT(retry.retry_delay().seconds() * 1000 + retry.retry_delay().nanos() / 1000000, 0);
   // Another caller has its own allowance.
   EXPECT_TRUE(list_regions(Token("programme_team")).ok());

@@ -3,6 +3,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "libs/status/error_reason.h"
 
 namespace probation {
 namespace {
@@ -13,7 +14,33 @@ TEST(GrpcStatus, KeepsCodeAndMessage) {
   const grpc::Status status = ToGrpcStatus(absl::NotFoundError("intervention \"x\" not found"));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(status.error_message(), "intervention \"x\" not found");
-  EXPECT_TRUE(status.error_details().empty());
+  // With its code's general reason, since it named none.
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "RESOURCE_NOT_FOUND");
+  EXPECT_EQ(info.domain(), "probation-interventions");
+}
+
+TEST(GrpcStatus, AReasonOfItsOwnIsKeptAndRetryableCodesSayWhenToRetry) {
+  const grpc::Status stale = ToGrpcStatus(WithReason(
+      absl::AbortedError("etag is stale"), reason::kEtagMismatch, {{"current_etag", "7"}}));
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(stale.error_details()));
+  google::rpc::ErrorInfo info;
+  google::rpc::RetryInfo retry;
+  bool has_info = false, has_retry = false;
+  for (const auto& any : details.details()) {
+    has_info |= any.UnpackTo(&info);
+    has_retry |= any.UnpackTo(&retry);
+  }
+  ASSERT_TRUE(has_info);
+  EXPECT_EQ(info.reason(), "ETAG_MISMATCH");
+  EXPECT_EQ(info.metadata().at("current_etag"), "7");
+  EXPECT_TRUE(has_retry);
+  EXPECT_EQ(ErrorReasonOf(FromGrpcStatus(stale)), "ETAG_MISMATCH");
 }
 
 TEST(GrpcStatus, FieldViolationTravelsAsBadRequestDetail) {
@@ -23,10 +50,14 @@ TEST(GrpcStatus, FieldViolationTravelsAsBadRequestDetail) {
   google::rpc::Status details;
   ASSERT_TRUE(details.ParseFromString(status.error_details()));
   EXPECT_EQ(details.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
-  ASSERT_EQ(details.details_size(), 1);
-  EXPECT_EQ(details.details(0).type_url(), "type.googleapis.com/google.rpc.BadRequest");
+  ASSERT_EQ(details.details_size(), 2);
   google::rpc::BadRequest bad_request;
-  ASSERT_TRUE(bad_request.ParseFromString(details.details(0).value()));
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request) ||
+              details.details(1).UnpackTo(&bad_request));
+  ASSERT_TRUE(details.details(0).UnpackTo(&info) || details.details(1).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "FIELD_INVALID");
+  EXPECT_EQ(info.metadata().at("field"), "page_size");
   ASSERT_EQ(bad_request.field_violations_size(), 1);
   EXPECT_EQ(bad_request.field_violations(0).field(), "page_size");
 }

@@ -323,7 +323,7 @@ TEST(StateMachineSet, AmendmentsFollowTheFieldsStatesAndRolesInTheData) {
                         "complexity_level"));
   EXPECT_EQ(Machines().CapacityUseOf(v1::REFERRAL_STATE_ON_PROGRAMME), v1::CAPACITY_USE_PLACE);
   EXPECT_EQ(Machines().CapacityUseOf(v1::REFERRAL_STATE_SENT), v1::CAPACITY_USE_WAITING);
-  EXPECT_EQ(Machines().CapacityUseOf(v1::REFERRAL_STATE_ON_HOLD), v1::CAPACITY_USE_NONE);
+  EXPECT_EQ(Machines().CapacityUseOf(v1::REFERRAL_STATE_ON_HOLD), v1::CAPACITY_USE_UNSPECIFIED);
 }
 
 TEST(StateMachineLoader, NeedsExactlyOneSubmissionFromTheInitialState) {

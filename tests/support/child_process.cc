@@ -27,7 +27,16 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     for (const auto& [override_name, value] : environment) overridden |= name == override_name;
     if (!overridden) entries.emplace_back(current);
   }
-  for (const auto& [name, value] : environment) entries.push_back(absl::StrCat(name, "=", value));
+  // A name given twice takes its last value, as setenv would.
+  for (size_t i = 0; i < environment.size(); ++i) {
+    bool given_again = false;
+    for (size_t later = i + 1; later < environment.size(); ++later) {
+      given_again |= environment[later].first == environment[i].first;
+    }
+    if (!given_again) {
+      entries.push_back(absl::StrCat(environment[i].first, "=", environment[i].second));
+    }
+  }
   std::vector<char*> envp;
   for (std::string& entry : entries) envp.push_back(entry.data());
   envp.push_back(nullptr);

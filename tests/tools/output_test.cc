@@ -7,6 +7,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "libs/status/error_reason.h"
 #include "libs/status/grpc_status.h"
 
 namespace probation::cli {
@@ -186,7 +187,27 @@ TEST(Output, AnErrorShowsItsCodeMessageAndFieldViolations) {
 
 TEST(Output, AnErrorDoesNotRepeatTheViolationItsMessageAlreadyIs) {
   EXPECT_EQ(ErrorText(ToGrpcStatus(InvalidFieldError("person.crn", "must be X123456-like"))),
-            "error: INVALID_ARGUMENT: person.crn: must be X123456-like\n");
+            "error: INVALID_ARGUMENT: person.crn: must be X123456-like\n"
+            "  reason: FIELD_INVALID\n");
+}
+
+TEST(Output, AnErrorShowsItsReasonFailedPreconditionsAndWhenToRetry) {
+  const absl::Status not_eligible = WithPreconditionViolation(
+      WithPreconditionViolation(
+          WithReason(absl::FailedPreconditionError("the person is not eligible for BBR"),
+                     reason::kNotEligible),
+          "ELIGIBILITY", "sex", "BBR is for men"),
+      "ELIGIBILITY", "offences", "no domestic abuse offence");
+  EXPECT_EQ(ErrorText(ToGrpcStatus(not_eligible)),
+            "error: FAILED_PRECONDITION: the person is not eligible for BBR\n"
+            "  reason: NOT_ELIGIBLE\n"
+            "  sex: BBR is for men\n"
+            "  offences: no domestic abuse offence\n");
+  // A status with no reason of its own leaves with its code's general one, and a retry hint.
+  EXPECT_EQ(ErrorText(ToGrpcStatus(absl::UnavailableError("the database is busy"))),
+            "error: UNAVAILABLE: the database is busy\n"
+            "  reason: UNAVAILABLE\n"
+            "  retry after: 1s\n");
 }
 
 TEST(Output, ListsTheMovesAllowedWithTheirReasonCodes) {

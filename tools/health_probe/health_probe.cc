@@ -9,9 +9,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "libs/build_info/build_info.h"
 
 ABSL_FLAG(std::string, addr, "", "Server address, host:port.");
 ABSL_FLAG(std::string, service, "", "Service name to check; empty checks the whole server.");
@@ -46,6 +48,9 @@ std::string ReadOrExit(const std::string& path, const char* flag) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Checks a gRPC server's health: --addr=host:port [--service=...]");
+  absl::FlagsUsageConfig usage;
+  usage.version_string = [] { return probation::VersionLine("probation-health-probe") + "\n"; };
+  absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
   const std::string address = absl::GetFlag(FLAGS_addr);
   if (address.empty()) {

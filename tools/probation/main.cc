@@ -13,7 +13,9 @@
 #include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "libs/build_info/build_info.h"
 #include "libs/config/flag_environment.h"
+#include "libs/textproto/text_proto.h"
 #include "tools/probation/command_line.h"
 #include "tools/probation/commands.h"
 #include "tools/probation/profile_flags.h"
@@ -24,6 +26,14 @@ ABSL_FLAG(std::string, token, "",
 ABSL_FLAG(bool, json, false, "print each response message as one line of protobuf JSON");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
           "deadline of each call; a watch or an export has none unless this is given");
+ABSL_FLAG(bool, tls, false,
+          "speak TLS to the gateway (or the edge in front of it), trusting the system's CAs");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "with --tls: PEM certificates to trust instead of the system's (a private CA, or a "
+          "self-signed gateway's own certificate)");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "with --tls: the name the gateway's certificate must carry, when --address does not "
+          "give it (an IP address)");
 ABSL_FLAG(std::string, request_id, "",
           "sent as x-request-id; for `referrals create` also the idempotency key (default: a "
           "new UUID)");
@@ -79,6 +89,29 @@ absl::Status ApplyGlobalFlags(const std::vector<std::string>& names, Options& op
   return absl::OkStatus();
 }
 
+// The channel --address, --tls and its files ask for.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> GatewayChannel() {
+  const std::string address = absl::GetFlag(FLAGS_address);
+  const std::string ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  const std::string server_name = absl::GetFlag(FLAGS_tls_server_name);
+  if (!absl::GetFlag(FLAGS_tls)) {
+    if (!ca_file.empty() || !server_name.empty()) {
+      return probation::cli::InvalidFlag(ca_file.empty() ? "tls_server_name" : "tls_ca_file",
+                                         "needs --tls");
+    }
+    return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  }
+  grpc::SslCredentialsOptions tls;
+  if (!ca_file.empty()) {
+    absl::StatusOr<std::string> roots = probation::ReadFileToString(ca_file);
+    if (!roots.ok()) return probation::cli::InvalidFlag("tls_ca_file", roots.status().message());
+    tls.pem_root_certs = *std::move(roots);
+  }
+  grpc::ChannelArguments arguments;
+  if (!server_name.empty()) arguments.SetSslTargetNameOverride(server_name);
+  return grpc::CreateCustomChannel(address, grpc::SslCredentials(tls), arguments);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,7 +120,7 @@ int main(int argc, char** argv) {
     return std::find(global_flags.begin(), global_flags.end(), name) != global_flags.end();
   };
   const auto is_boolean = [&](absl::string_view name) {
-    if (name == "help" || name == "h") return true;
+    if (name == "help" || name == "h" || name == "version") return true;
     if (is_global(name)) return absl::FindCommandLineFlag(name)->IsOfType<bool>();
     return probation::cli::IsProfileBooleanFlag(name);
   };
@@ -96,6 +129,10 @@ int main(int argc, char** argv) {
   absl::StatusOr<probation::cli::CommandLine> line =
       probation::cli::ParseCommandLine(args, is_boolean);
   if (!line.ok()) return UsageError(line.status().message());
+  if (line->options.contains("version")) {
+    std::cout << probation::VersionLine("probation") << "\n";
+    return probation::cli::kExitOk;
+  }
   if (line->words.empty() || line->words[0] == "help" || line->options.contains("help") ||
       line->options.contains("h")) {
     std::cout << probation::cli::Usage(CommandSpecs(), GlobalFlagHelp(global_flags),
@@ -131,9 +168,9 @@ int main(int argc, char** argv) {
     return UsageError("--timeout: must be positive");
   }
 
-  auto channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_address), grpc::InsecureChannelCredentials());
-  auto gateway = probation::gateway::v1::InterventionsGateway::NewStub(channel);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = GatewayChannel();
+  if (!channel.ok()) return UsageError(channel.status().message());
+  auto gateway = probation::gateway::v1::InterventionsGateway::NewStub(*channel);
   probation::cli::CommandContext context{.gateway = gateway.get(),
                                          .settings = settings,
                                          .arguments = arguments,

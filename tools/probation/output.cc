@@ -22,8 +22,6 @@ namespace {
 
 using Field = std::pair<std::string, std::string>;
 
-constexpr absl::string_view kBadRequestType = "google.rpc.BadRequest";
-
 // `key: value` lines with the values aligned, leaving out empty values.
 std::string Fields(const std::vector<Field>& fields, size_t indent = 2) {
   size_t width = 0;
@@ -135,14 +133,31 @@ std::string ErrorText(const grpc::Status& status) {
   if (status.error_details().empty() || !details.ParseFromString(status.error_details())) {
     return text;
   }
+  // The reason first: what a script branches on (docs/errors.md lists them).
+  for (const google::protobuf::Any& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) absl::StrAppend(&text, "  reason: ", info.reason(), "\n");
+  }
   for (const google::protobuf::Any& any : details.details()) {
     google::rpc::BadRequest bad_request;
-    if (!absl::EndsWith(any.type_url(), kBadRequestType) || !any.UnpackTo(&bad_request)) continue;
-    for (const auto& violation : bad_request.field_violations()) {
-      const std::string line = absl::StrCat(violation.field(), ": ", violation.description());
-      // The usual message is the one violation already (libs/status InvalidFieldError).
-      if (line == status.error_message()) continue;
-      absl::StrAppend(&text, "  ", line, "\n");
+    google::rpc::PreconditionFailure failure;
+    google::rpc::RetryInfo retry;
+    if (any.UnpackTo(&bad_request)) {
+      for (const auto& violation : bad_request.field_violations()) {
+        const std::string line = absl::StrCat(violation.field(), ": ", violation.description());
+        // The usual message is the one violation already (libs/status InvalidFieldError).
+        if (line == status.error_message()) continue;
+        absl::StrAppend(&text, "  ", line, "\n");
+      }
+    } else if (any.UnpackTo(&failure)) {
+      for (const auto& violation : failure.violations()) {
+        if (violation.description() == status.error_message()) continue;
+        absl::StrAppend(&text, "  ", violation.subject(), ": ", violation.description(), "\n");
+      }
+    } else if (any.UnpackTo(&retry)) {
+      const absl::Duration delay = absl::Seconds(retry.retry_delay().seconds()) +
+                                   absl::Nanoseconds(retry.retry_delay().nanos());
+      absl::StrAppend(&text, "  retry after: ", absl::FormatDuration(delay), "\n");
     }
   }
   return text;

@@ -61,6 +61,10 @@ class CapacityStore {
                                                   absl::Time started_since) = 0;
 };
 
+// "interventions/{id}/regions/{region}[/providers/{provider}]/capacity".
+std::string CapacityName(absl::string_view intervention, absl::string_view region,
+                         absl::string_view provider);
+
 // "no capacity is set for ..." naming the intervention, region and provider.
 std::string CapacityNotSet(absl::string_view intervention, absl::string_view region,
                            absl::string_view provider);

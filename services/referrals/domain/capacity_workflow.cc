@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/names/resource_name.h"
+#include "libs/status/error_reason.h"
 #include "libs/status/field_error.h"
 #include "services/referrals/domain/access_policy.h"
 
@@ -65,9 +66,10 @@ absl::Status CheckMaySet(const Identity& caller, const v1::Capacity& capacity, b
   switch (access.scope()) {
     case data::v1::SCOPE_OWN_REGION:
       if (caller.region.empty() || caller.region != capacity.region()) {
-        return absl::PermissionDeniedError(
-            absl::StrCat("capacity.region: you may set places only in your own region",
-                         caller.region.empty() ? "" : absl::StrCat(", ", caller.region)));
+        return WithReason(absl::PermissionDeniedError(absl::StrCat(
+                              "capacity.region: you may set places only in your own region",
+                              caller.region.empty() ? "" : absl::StrCat(", ", caller.region))),
+                          reason::kOutOfScope, {{"field", "capacity.region"}});
       }
       break;
     case data::v1::SCOPE_OWN_PROVIDER:
@@ -102,12 +104,6 @@ absl::Time StartOfMonth(absl::Time now) {
 }
 
 }  // namespace
-
-std::string CapacityName(absl::string_view intervention, absl::string_view region,
-                         absl::string_view provider) {
-  return FormatCapacityName({std::string(IdOf(kInterventions, intervention)), std::string(region),
-                             std::string(provider)});
-}
 
 CapacityWorkflow::CapacityWorkflow(const StateMachineSet& machines, CapacityStore& store,
                                    InterventionDirectory& interventions,
@@ -145,7 +141,8 @@ absl::StatusOr<v1::Capacity> CapacityWorkflow::UpdateCapacity(
       interventions_.GetIntervention(proposed.intervention());
   if (!intervention.ok()) return intervention.status();
   if (machines_.For(intervention->kind()) == nullptr) {
-    return absl::FailedPreconditionError(
+    return PreconditionError(
+        reason::kNotReferrable, "INTERVENTION_KIND", proposed.intervention(),
         absl::StrCat(intervention->title(), " takes no referrals, so it has no places to count"));
   }
   const bool crs = intervention->kind() == INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE;
@@ -157,7 +154,8 @@ absl::StatusOr<v1::Capacity> CapacityWorkflow::UpdateCapacity(
     return InvalidFieldError("capacity.provider", "only a CRS has places per provider");
   }
   if (NotOfferedIn(*intervention, proposed.region())) {
-    return absl::FailedPreconditionError(
+    return PreconditionError(
+        reason::kNotOfferedInRegion, "REGION", proposed.region(),
         absl::StrCat(intervention->title(), " is not offered in ", proposed.region()));
   }
   if (absl::Status status = CheckMaySet(caller, proposed, crs); !status.ok()) return status;
@@ -227,7 +225,7 @@ absl::StatusOr<v1::BatchGetAvailabilityResponse> CapacityWorkflow::BatchGetAvail
   }
   for (const OpenCount& count : load->open) {
     const v1::CapacityUse use = machines_.CapacityUseOf(count.state);
-    if (use == v1::CAPACITY_USE_NONE) continue;
+    if (use == v1::CAPACITY_USE_UNSPECIFIED) continue;
     v1::Availability& availability = row(count.intervention, count.provider);
     if (use == v1::CAPACITY_USE_WAITING) {
       availability.set_waiting(availability.waiting() + static_cast<int>(count.count));

@@ -36,10 +36,6 @@ class CapacityWorkflow {
   std::function<absl::Time()> now_;
 };
 
-// "interventions/{id}/regions/{region}[/providers/{provider}]/capacity".
-std::string CapacityName(absl::string_view intervention, absl::string_view region,
-                         absl::string_view provider);
-
 }  // namespace probation::referrals
 
 #endif  // PROBATION_SERVICES_REFERRALS_DOMAIN_CAPACITY_WORKFLOW_H_

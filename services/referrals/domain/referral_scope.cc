@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "libs/status/error_reason.h"
 #include "services/referrals/domain/access_policy.h"
 #include "services/referrals/domain/case_access_rules.h"
 
@@ -58,7 +59,8 @@ bool MaySeePerson(const Identity& caller, absl::string_view crn) {
 
 absl::Status CheckInScope(const Identity& caller, const v1::Referral& referral) {
   if (InScope(caller, referral)) return absl::OkStatus();
-  return absl::NotFoundError(absl::StrCat("no referral ", referral.name()));
+  return ResourceNotFoundError(kReferralType, referral.name(),
+                               absl::StrCat("no referral ", referral.name()));
 }
 
 absl::Status CheckMayCreate(const Identity& caller, const v1::Referral& referral) {
@@ -67,8 +69,10 @@ absl::Status CheckMayCreate(const Identity& caller, const v1::Referral& referral
     return absl::PermissionDeniedError("your identity names no region to refer in");
   }
   if (referral.region() != caller.region) {
-    return absl::PermissionDeniedError(absl::StrCat("referral.region: you may refer only in ",
-                                                    caller.region, ", your own region"));
+    return WithReason(
+        absl::PermissionDeniedError(absl::StrCat("referral.region: you may refer only in ",
+                                                 caller.region, ", your own region")),
+        reason::kOutOfScope, {{"field", "referral.region"}});
   }
   return absl::OkStatus();
 }
@@ -90,8 +94,9 @@ absl::Status NarrowToScope(const Identity& caller, ListQuery& query) {
     return absl::PermissionDeniedError(absl::StrCat("your identity names no ", field));
   }
   if (!filter.empty() && filter != own) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(field, ": you may list only referrals of ", own, ", your own ", field));
+    return WithReason(absl::PermissionDeniedError(absl::StrCat(
+                          field, ": you may list only referrals of ", own, ", your own ", field)),
+                      reason::kOutOfScope, {{"field", field}});
   }
   filter = own;
   return absl::OkStatus();

@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
+#include "libs/status/error_reason.h"
 
 namespace probation::referrals {
 
@@ -48,8 +49,9 @@ v1::Referral RedactedForRetention(const v1::Referral& referral) {
 
 absl::Status StaleEtagError(absl::string_view given, absl::string_view current,
                             absl::string_view what) {
-  return absl::AbortedError(absl::StrCat("etag \"", given, "\" is stale; ", what, " is at \"",
-                                         current, "\": read it again"));
+  return WithReason(absl::AbortedError(absl::StrCat("etag \"", given, "\" is stale; ", what,
+                                                    " is at \"", current, "\": read it again")),
+                    reason::kEtagMismatch, {{"current_etag", std::string(current)}});
 }
 
 int64_t StayMicros(const v1::HistoryEntry& entry) {

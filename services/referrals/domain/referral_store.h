@@ -21,6 +21,11 @@
 
 namespace probation::referrals {
 
+// The resource types errors name (google.rpc.ResourceInfo.resource_type, AIP-193).
+inline constexpr absl::string_view kReferralType = "probation.referrals.v1.Referral";
+inline constexpr absl::string_view kCapacityType = "probation.referrals.v1.Capacity";
+inline constexpr absl::string_view kCaseAccessType = "probation.referrals.v1.CaseAccess";
+
 // A referral as written: the record, whether it is open (not in a closing state) and the
 // history entry and event type the write adds.
 struct ReferralWrite {

@@ -13,6 +13,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/names/resource_name.h"
 #include "libs/pagination/page_token.h"
+#include "libs/status/error_reason.h"
 #include "libs/status/field_error.h"
 #include "services/referrals/domain/access_policy.h"
 #include "services/referrals/domain/caseload_query.h"
@@ -143,6 +144,23 @@ std::string UnmetCriteria(const eligibility::v1::Verdict& verdict) {
   return absl::StrJoin(unmet, "; ");
 }
 
+// FAILED_PRECONDITION, NOT_ELIGIBLE, with a PreconditionFailure violation per unmet criterion.
+absl::Status NotEligibleError(const eligibility::v1::Verdict& verdict) {
+  absl::Status status = WithReason(
+      absl::FailedPreconditionError(absl::StrCat(
+          "the person is not eligible for ", verdict.intervention_title(), ": ",
+          UnmetCriteria(verdict), ". Give an override_reason to submit the referral anyway.")),
+      reason::kNotEligible, {{"intervention", verdict.intervention()}});
+  for (const auto& criterion : verdict.reasons()) {
+    if (criterion.result() == eligibility::v1::RESULT_NOT_MET &&
+        criterion.effect() != catalogue::v1::CRITERION_EFFECT_PRIORITY) {
+      status = WithPreconditionViolation(std::move(status), "ELIGIBILITY", criterion.criterion(),
+                                         criterion.explanation());
+    }
+  }
+  return status;
+}
+
 }  // namespace
 
 ReferralWorkflow::ReferralWorkflow(const StateMachineSet& machines, ReferralStore& store,
@@ -203,11 +221,11 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
   if (!intervention.ok()) return intervention.status();
   const v1::StateMachine* machine = machines_.For(intervention->kind());
   if (machine == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(intervention->title(),
-                     " is not referred to: referrals are made to "
-                     "accredited programmes, structured interventions "
-                     "and CRS"));
+    return PreconditionError(reason::kNotReferrable, "INTERVENTION_KIND", proposed.intervention(),
+                             absl::StrCat(intervention->title(),
+                                          " is not referred to: referrals are made to "
+                                          "accredited programmes, structured interventions "
+                                          "and CRS"));
   }
 
   const absl::Time now = now_();
@@ -247,8 +265,10 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
       // A retry gets what its first call created; a request id another caller used does not
       // show them a referral they may not see.
       if (!created->created && !InScope(caller, created->referral)) {
-        return absl::AlreadyExistsError(
-            "request_id: already used to create another referral; send a new one");
+        return WithReason(
+            absl::AlreadyExistsError(
+                "request_id: already used to create another referral; send a new one"),
+            reason::kRequestIdReused);
       }
       return created->referral;
     }
@@ -272,7 +292,10 @@ absl::Status ReferralWorkflow::WithoutNameOutOfScope(const absl::Status& status,
   }
   const absl::string_view id = status.message().substr(named + kNamePrefix.size());
   const absl::StatusOr<v1::Referral> existing = store_.Get(id);
-  if (existing.ok() && InScope(caller, *existing)) return status;
+  if (existing.ok() && InScope(caller, *existing)) {
+    return WithReason(status, reason::kReferralAlreadyOpen,
+                      {{"referral", absl::StrCat("referrals/", id)}});
+  }
   // The admins reading the audit may see which referral it was; the caller learns nothing
   // of it but that it exists, in words that are the same whoever holds it.
   if (guards_.audit != nullptr) {
@@ -280,10 +303,15 @@ absl::Status ReferralWorkflow::WithoutNameOutOfScope(const absl::Status& status,
                                          v1::AccessRecord::OUTCOME_REFUSED_OUT_OF_SCOPE, now_()));
   }
   if (guards_.refusals != nullptr && !guards_.refusals->Allow(caller.actor)) {
-    return absl::ResourceExhaustedError(
-        "too many refusals for referrals you cannot see; try again later");
+    return WithRetryDelay(WithReason(absl::ResourceExhaustedError(
+                                         "too many refusals for referrals you cannot see; try "
+                                         "again later"),
+                                     reason::kRateLimited),
+                          absl::Minutes(1));
   }
-  return absl::AlreadyExistsError("the person already has an open referral to this intervention");
+  return WithReason(
+      absl::AlreadyExistsError("the person already has an open referral to this intervention"),
+      reason::kReferralAlreadyOpen);
 }
 
 absl::StatusOr<v1::Referral> ReferralWorkflow::GetReferral(const v1::GetReferralRequest& request,
@@ -334,9 +362,9 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::UpdateReferral(
   if (absl::Status status = CheckEtag(*current, changes.etag()); !status.ok()) return status;
   const v1::StateMachine* machine = machines_.For(current->kind());
   if (current->state() != machine->initial_state()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("only a draft can be updated; this referral is ",
-                     v1::ReferralState_Name(current->state())));
+    return PreconditionError(reason::kWrongState, "STATE", current->name(),
+                             absl::StrCat("only a draft can be updated; this referral is ",
+                                          v1::ReferralState_Name(current->state())));
   }
 
   ReferralWrite write;
@@ -382,9 +410,9 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::SubmitReferral(
                                                     " role may not submit a referral"));
   }
   if (referral->state() != submission->from(0)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("only a draft can be submitted; this referral is ",
-                     v1::ReferralState_Name(referral->state())));
+    return PreconditionError(reason::kWrongState, "STATE", referral->name(),
+                             absl::StrCat("only a draft can be submitted; this referral is ",
+                                          v1::ReferralState_Name(referral->state())));
   }
   if (absl::Status status = CheckEtag(*referral, request.etag()); !status.ok()) return status;
 
@@ -396,9 +424,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::SubmitReferral(
   if (!verdict.ok()) return verdict.status();
   const bool overridden = !absl::StripAsciiWhitespace(request.override_reason()).empty();
   if (verdict->outcome() == eligibility::v1::OUTCOME_NOT_ELIGIBLE && !overridden) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the person is not eligible for ", verdict->intervention_title(), ": ",
-        UnmetCriteria(*verdict), ". Give an override_reason to submit the referral anyway."));
+    return NotEligibleError(*verdict);
   }
   *referral->mutable_eligibility() = *std::move(verdict);
   referral->set_override_reason(request.override_reason());
@@ -428,8 +454,8 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::TransitionReferral(
       referral->kind(), referral->state(), referral->held_from(), request.to_state(), caller.role);
   if (!transition.ok()) return transition.status();
   if (transition->transition->submission()) {
-    return absl::FailedPreconditionError(
-        "submit a draft with SubmitReferral, which checks eligibility");
+    return PreconditionError(reason::kTransitionNotAllowed, "TRANSITION", referral->name(),
+                             "submit a draft with SubmitReferral, which checks eligibility");
   }
   if (absl::Status status = machines_.CheckReason(referral->kind(), *transition,
                                                   request.reason_code(), request.notes());
@@ -605,7 +631,8 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::AmendReferral(
   const v1::StateInfo* state = machines_.State(current->kind(), current->state());
   if (current->state() == machines_.For(current->kind())->initial_state() ||
       (state != nullptr && state->terminal())) {
-    return absl::FailedPreconditionError(
+    return PreconditionError(
+        reason::kWrongState, "STATE", current->name(),
         absl::StrCat("only a submitted, open referral is amended; this one is ",
                      v1::ReferralState_Name(current->state()),
                      current->state() == v1::REFERRAL_STATE_DRAFT ? " (use UpdateReferral)" : ""));

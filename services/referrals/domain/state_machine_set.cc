@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "libs/status/error_reason.h"
 #include "libs/status/field_error.h"
 #include "libs/textproto/text_proto.h"
 #include "probation/referrals/data/v1/state_machines.pb.h"
@@ -94,7 +95,7 @@ class MachineValidator {
                                             : " is not terminal, so it has no outcome"));
       }
       if ((state.terminal() || state.holding() || state.state() == machine_.initial_state()) &&
-          state.capacity_use() != v1::CAPACITY_USE_NONE) {
+          state.capacity_use() != v1::CAPACITY_USE_UNSPECIFIED) {
         Error(absl::StrCat("state ", Name(state.state()),
                            " is initial, holding or terminal, so it uses no capacity"));
       }
@@ -369,7 +370,7 @@ const v1::StateInfo* StateMachineSet::State(InterventionKind kind, v1::ReferralS
 
 v1::CapacityUse StateMachineSet::CapacityUseOf(v1::ReferralState state) const {
   auto it = capacity_use_.find(state);
-  return it == capacity_use_.end() ? v1::CAPACITY_USE_NONE : it->second;
+  return it == capacity_use_.end() ? v1::CAPACITY_USE_UNSPECIFIED : it->second;
 }
 
 v1::ClosingOutcome StateMachineSet::OutcomeOf(v1::ReferralState state) const {
@@ -394,7 +395,8 @@ absl::StatusOr<const v1::AmendableField*> StateMachineSet::FindAmendable(
       std::vector<std::string> states;
       for (int allowed : rule.states())
         states.push_back(Name(static_cast<v1::ReferralState>(allowed)));
-      return absl::FailedPreconditionError(
+      return PreconditionError(
+          reason::kAmendmentNotAllowed, "AMENDMENT", field,
           absl::StrCat(rule.title(), " (", field, ") cannot be amended while the referral is ",
                        Name(state), "; it can be in ", absl::StrJoin(states, ", ")));
     }
@@ -449,7 +451,8 @@ absl::StatusOr<ResolvedTransition> StateMachineSet::Find(InterventionKind kind,
     }
     return ResolvedTransition{&transition, state, to};
   }
-  return absl::FailedPreconditionError(
+  return PreconditionError(
+      reason::kTransitionNotAllowed, "TRANSITION", absl::StrCat(Name(state), " -> ", Name(to)),
       absl::StrCat("a referral in ", Name(state), " cannot move to ", Name(to)));
 }
 

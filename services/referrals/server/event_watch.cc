@@ -6,7 +6,9 @@
 #include "absl/hash/hash.h"
 #include "absl/time/clock.h"
 #include "libs/logging/request_id.h"
+#include "libs/status/error_reason.h"
 #include "libs/status/field_error.h"
+#include "libs/status/grpc_status.h"
 #include "services/referrals/domain/referral_scope.h"
 
 namespace probation::referrals {
@@ -136,10 +138,11 @@ void EventWatch::CatchUp() {
     if (const int64_t behind = dependencies_.fanout.head() - after;
         was_live && behind > limits().max_watch_lag) {
       EndJob();
-      return End(grpc::Status(
-          grpc::StatusCode::RESOURCE_EXHAUSTED,
-          absl::StrCat("the watch fell ", behind, " events behind the newest, more than ",
-                       limits().max_watch_lag, " may; ", ResumeHint())));
+      return End(ToGrpcStatus(
+          WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                         "the watch fell ", behind, " events behind the newest, more than ",
+                         limits().max_watch_lag, " may; ", ResumeHint())),
+                     reason::kWatchTooFarBehind, {{"after_sequence", absl::StrCat(after)}})));
     }
     absl::StatusOr<std::vector<v1::ReferralEvent>> events =
         dependencies_.store.EventsAfter(after, EventFanout::kPage);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "libs/status/error_reason.h"
 
 namespace probation::referrals {
 namespace {
@@ -38,13 +39,17 @@ absl::StatusOr<std::unique_ptr<StreamPlace>> OpenStreams::Admit(
   absl::MutexLock lock(&mu_);
   Counts& counts = CountsOf(kind);
   if (counts.total >= most) {
-    return absl::ResourceExhaustedError(absl::StrCat("this server has ", most, " ", Plural(kind),
-                                                     " open, its limit; try again shortly"));
+    return WithReason(
+        absl::ResourceExhaustedError(absl::StrCat("this server has ", most, " ", Plural(kind),
+                                                  " open, its limit; try again shortly")),
+        reason::kTooManyStreams, {{"scope", "server"}});
   }
   int& mine = counts.by_actor[actor];
   if (mine >= most_per_caller) {
-    return absl::ResourceExhaustedError(absl::StrCat("you have ", mine, " ", Plural(kind),
-                                                     " open, the most one caller may; close one"));
+    return WithReason(
+        absl::ResourceExhaustedError(absl::StrCat("you have ", mine, " ", Plural(kind),
+                                                  " open, the most one caller may; close one")),
+        reason::kTooManyStreams, {{"scope", "caller"}});
   }
   ++mine;
   ++counts.total;

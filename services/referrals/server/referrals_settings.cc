@@ -4,12 +4,19 @@
 #include "absl/strings/str_cat.h"
 #include "libs/client/service_channel.h"
 #include "libs/client/service_descriptors.h"
+#include "libs/logging/json_log.h"
 #include "services/referrals/domain/case_access_workflow.h"
 #include "services/referrals/store/open_referral_store.h"
 
 ABSL_FLAG(std::string, database, "referrals.db",
           "A SQLite file (WAL, `synchronous=FULL`; created if missing), or a PostgreSQL URL "
           "`postgresql://user:password@host:port/dbname`; migrated at start either way.");
+ABSL_FLAG(std::string, migrate, "auto",
+          "What starting does to the database's schema: `auto` checks the migrations already "
+          "applied (a changed one, or a database newer than this binary, stops the service), "
+          "applies the missing ones and serves; `only` does the same and exits, for migrating "
+          "as a separate step; `verify` checks, changes nothing, and refuses to start while a "
+          "migration is missing.");
 ABSL_FLAG(std::string, catalogue_address, "127.0.0.1:50051",
           PROBATION_SERVICE_TARGET_HELP("catalogue"));
 ABSL_FLAG(std::string, eligibility_address, "127.0.0.1:50052",
@@ -117,6 +124,9 @@ ReferralsSettings ReadReferralsSettings(const ServiceMain& service) {
   settings.database = absl::GetFlag(FLAGS_database);
   service.CheckNotEmpty("database", settings.database);
   settings.postgres = IsPostgresUrl(settings.database);
+  absl::StatusOr<MigrationMode> migrate = ParseMigrationMode(absl::GetFlag(FLAGS_migrate));
+  service.Check("migrate", migrate.status());
+  settings.store.migrate = *migrate;
   settings.dependency_timeout = absl::GetFlag(FLAGS_dependency_timeout);
   service.CheckDuration("dependency_timeout", settings.dependency_timeout, absl::Nanoseconds(1));
   settings.retention_interval = absl::GetFlag(FLAGS_retention_interval);
@@ -134,9 +144,9 @@ ReferralsSettings ReadReferralsSettings(const ServiceMain& service) {
   settings.stream_workers =
       CheckedInt(service, "stream_workers", absl::GetFlag(FLAGS_stream_workers), 1, 256);
   settings.stream_limits = ReadStreamLimits(service);
-  settings.connections.readers =
+  settings.store.readers =
       CheckedInt(service, "database_readers", absl::GetFlag(FLAGS_database_readers), 1, 64);
-  settings.connections.writers =
+  settings.store.writers =
       CheckedInt(service, "database_writers", absl::GetFlag(FLAGS_database_writers), 1, 16);
   settings.event_poll_interval = absl::GetFlag(FLAGS_event_poll_interval);
   service.CheckDuration("event_poll_interval", settings.event_poll_interval,
@@ -159,9 +169,13 @@ StateMachineSet LoadStateMachinesOrExit(const ServiceMain& service) {
 
 std::unique_ptr<ReferralStore> OpenStoreOrExit(const ServiceMain& service,
                                                const ReferralsSettings& settings) {
-  absl::StatusOr<std::unique_ptr<ReferralStore>> store =
-      OpenReferralStore(settings.database, settings.connections);
-  return service.OpenedOrExit(std::move(store), "database");
+  std::unique_ptr<SqlReferralStore> store =
+      service.OpenedOrExit(OpenReferralStore(settings.database, settings.store), "database");
+  const absl::StatusOr<int> version = store->SchemaVersion();
+  Log(spdlog::level::info, "schema",
+      {{"schema_version", version.value_or(-1)},
+       {"migrate", std::string(absl::GetFlag(FLAGS_migrate))}});
+  return store;
 }
 
 std::unique_ptr<PostgresListener> ListenForEventsOrExit(const ServiceMain& service,

@@ -28,7 +28,7 @@ struct ReferralsSettings {
   int workers = 0;
   int stream_workers = 0;
   StreamLimits stream_limits;
-  StoreConnections connections;
+  StoreOptions store;
   absl::Duration event_poll_interval;
   absl::Duration access_audit_retention;
   absl::Duration case_access_refresh;
@@ -48,7 +48,8 @@ std::unique_ptr<PostgresListener> ListenForEventsOrExit(const ServiceMain& servi
                                                         const ReferralsSettings& settings,
                                                         EventBell& bell);
 
-// The store at --database, migrated to the current schema; exits if it cannot be opened.
+// The store at --database, checked and migrated as --migrate says; logs `schema` with its
+// version; exits if it cannot be opened or its schema is not what this binary can serve.
 std::unique_ptr<ReferralStore> OpenStoreOrExit(const ServiceMain& service,
                                                const ReferralsSettings& settings);
 

@@ -108,4 +108,13 @@ absl::string_view CreateSchemaMigrations(SqlDialect dialect) {
                "name TEXT NOT NULL, applied_us BIGINT NOT NULL)";
 }
 
+absl::string_view SchemaMigrationsHasChecksum(SqlDialect dialect) {
+  return dialect == SqlDialect::kSqlite
+             ? "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = "
+               "'checksum'"
+             : "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = "
+               "current_schema() AND table_name = 'schema_migrations' AND column_name = "
+               "'checksum'";
+}
+
 }  // namespace probation::referrals

@@ -79,6 +79,10 @@ bool MigratesInOneTransaction(SqlDialect dialect);
 // The table of applied migrations, created if missing.
 absl::string_view CreateSchemaMigrations(SqlDialect dialect);
 
+// One row, one count: 1 if schema_migrations has its checksum column (databases migrated
+// before checksums were kept have not).
+absl::string_view SchemaMigrationsHasChecksum(SqlDialect dialect);
+
 }  // namespace probation::referrals
 
 #endif  // PROBATION_SERVICES_REFERRALS_STORE_SQL_DIALECT_H_

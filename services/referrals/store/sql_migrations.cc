@@ -1,12 +1,15 @@
 #include "services/referrals/store/sql_migrations.h"
 
+#include <map>
 #include <optional>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "openssl/evp.h"
 #include "probation/referrals/v1/referral.pb.h"
 #include "services/referrals/domain/referral_store.h"
 
@@ -71,12 +74,83 @@ absl::Status FillCaseloadColumns(SqlConnection& db) {
   }
 }
 
-// Applies `migration` unless it is recorded, inside the caller's transaction.
-absl::Status ApplyOnce(SqlConnection& db, const Migration& migration) {
-  absl::StatusOr<SqlRows> applied =
-      db.Query("SELECT 1 FROM schema_migrations WHERE version = ?", {int64_t{migration.version}});
-  if (!applied.ok()) return applied.status();
-  if (applied->size() > 0) return absl::OkStatus();
+std::string Sha256Hex(absl::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+// What schema_migrations records of one applied migration.
+struct AppliedMigration {
+  std::string name;
+  std::string checksum;
+};
+
+// The bookkeeping table, with the checksum column a database from before checksums lacks.
+absl::Status PrepareSchemaMigrations(SqlConnection& db) {
+  if (absl::Status status = db.Script(CreateSchemaMigrations(db.dialect())); !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<SqlRows> columns = db.Query(SchemaMigrationsHasChecksum(db.dialect()));
+  if (!columns.ok()) return columns.status();
+  if (columns->Int(0, 0) > 0) return absl::OkStatus();
+  return db.Script("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT NOT NULL DEFAULT ''");
+}
+
+absl::StatusOr<std::map<int, AppliedMigration>> AppliedMigrations(SqlConnection& db) {
+  absl::StatusOr<SqlRows> rows =
+      db.Query("SELECT version, name, checksum FROM schema_migrations ORDER BY version");
+  if (!rows.ok()) return rows.status();
+  std::map<int, AppliedMigration> applied;
+  for (int row = 0; row < rows->size(); ++row) {
+    applied[static_cast<int>(rows->Int(row, 0))] = {rows->Text(row, 1), rows->Text(row, 2)};
+  }
+  return applied;
+}
+
+// Every recorded migration is this binary's, unchanged; records this binary's checksum for
+// those applied before checksums were kept (unless `adopt` is false: kVerify writes nothing).
+absl::Status CheckApplied(SqlConnection& db, const std::vector<Migration>& migrations,
+                          const std::map<int, AppliedMigration>& applied, bool adopt) {
+  const Migration& newest = migrations.back();
+  for (const auto& [version, recorded] : applied) {
+    if (version > newest.version) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the database is at schema version ", applied.rbegin()->first, " (",
+          applied.rbegin()->second.name, "), newer than this binary's ", newest.version, " (",
+          newest.name,
+          "): a binary that old may misread it; run a release at least as new as the one "
+          "that migrated it"));
+    }
+    if (version < 1) {
+      return absl::FailedPreconditionError(absl::StrCat("the database records migration ", version,
+                                                        " (", recorded.name,
+                                                        "), which no binary has"));
+    }
+    const Migration& migration = migrations[version - 1];
+    if (recorded.name != migration.name ||
+        (!recorded.checksum.empty() && recorded.checksum != migration.checksum)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "migration ", recorded.name, " (version ", version,
+          ") was changed after it was applied: the database has checksum ",
+          recorded.checksum.empty() ? "(none)" : recorded.checksum, " for ", recorded.name,
+          ", this binary has ", migration.checksum, " for ", migration.name,
+          "; restore the file as it was, and put the change in a new migration"));
+    }
+    if (recorded.checksum.empty() && adopt) {
+      if (auto updated = db.Query("UPDATE schema_migrations SET checksum = ? WHERE version = ?",
+                                  {migration.checksum, int64_t{version}});
+          !updated.ok()) {
+        return updated.status();
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Applies `migration`, inside the caller's transaction, and records it.
+absl::Status Apply(SqlConnection& db, const Migration& migration) {
   absl::Status status = db.Script(migration.sql);
   if (status.ok() && migration.version == 3) status = FillCaseloadColumns(db);
   if (!status.ok()) {
@@ -84,9 +158,10 @@ absl::Status ApplyOnce(SqlConnection& db, const Migration& migration) {
         absl::StrCat("migration ", migration.name, ": ", status.message()));
   }
   return db
-      .Query("INSERT INTO schema_migrations (version, name, applied_us) VALUES (?, ?, ?)",
-             {int64_t{migration.version}, std::string(migration.name),
-              absl::ToUnixMicros(absl::Now())})
+      .Query(
+          "INSERT INTO schema_migrations (version, name, applied_us, checksum) VALUES (?, ?, ?, ?)",
+          {int64_t{migration.version}, std::string(migration.name), absl::ToUnixMicros(absl::Now()),
+           migration.checksum})
       .status();
 }
 
@@ -115,41 +190,79 @@ std::string RenderMigration(absl::string_view text, SqlDialect dialect) {
        {"{{without_rowid}}", sqlite ? " WITHOUT ROWID" : ""}});
 }
 
+absl::StatusOr<MigrationMode> ParseMigrationMode(absl::string_view text) {
+  if (text == "auto") return MigrationMode::kAuto;
+  if (text == "only") return MigrationMode::kOnly;
+  if (text == "verify") return MigrationMode::kVerify;
+  return absl::InvalidArgumentError(
+      absl::StrCat("\"", absl::CHexEscape(text.substr(0, 64)), "\" is not auto, only or verify"));
+}
+
 std::vector<Migration> Migrations(SqlDialect dialect) {
   std::vector<Migration> migrations = {
-      {1, "0001_referrals", std::string(Migration0001())},
-      {2, "0002_amendments_and_capacity", std::string(Migration0002())},
-      {3, "0003_caseloads_and_reports", std::string(Migration0003())},
-      {4, "0004_history_by_referral", std::string(Migration0004())},
-      {5, "0005_events_by_referral", std::string(Migration0005())},
-      {6, "0006_access_audit_and_limited_access", std::string(Migration0006())}};
-  for (Migration& migration : migrations) migration.sql = RenderMigration(migration.sql, dialect);
+      {1, "0001_referrals", std::string(Migration0001()), ""},
+      {2, "0002_amendments_and_capacity", std::string(Migration0002()), ""},
+      {3, "0003_caseloads_and_reports", std::string(Migration0003()), ""},
+      {4, "0004_history_by_referral", std::string(Migration0004()), ""},
+      {5, "0005_events_by_referral", std::string(Migration0005()), ""},
+      {6, "0006_access_audit_and_limited_access", std::string(Migration0006()), ""}};
+  for (Migration& migration : migrations) {
+    migration.checksum = Sha256Hex(migration.sql);
+    migration.sql = RenderMigration(migration.sql, dialect);
+  }
   return migrations;
 }
 
-absl::Status Migrate(SqlConnection& db) {
+absl::StatusOr<int> Migrate(SqlConnection& db, MigrationMode mode) {
   const SqlDialect dialect = db.dialect();
+  const std::vector<Migration> migrations = Migrations(dialect);
+  // PostgreSQL checks and migrates in one transaction, under a lock every replica takes, so
+  // replicas starting together neither race nor see each other's half-applied schema.
   std::optional<SqlTransaction> all;
   if (MigratesInOneTransaction(dialect)) {
     all.emplace(db, BeginWrite(dialect));
     if (!all->begun().ok()) return all->begun();
     if (auto locked = db.Query(MigrationLock(dialect)); !locked.ok()) return locked.status();
   }
-  if (absl::Status status = db.Script(CreateSchemaMigrations(dialect)); !status.ok()) {
+  std::optional<SqlTransaction> bookkeeping;
+  if (!all.has_value()) {
+    bookkeeping.emplace(db, BeginWrite(dialect));
+    if (!bookkeeping->begun().ok()) return bookkeeping->begun();
+  }
+  if (absl::Status status = PrepareSchemaMigrations(db); !status.ok()) return status;
+  absl::StatusOr<std::map<int, AppliedMigration>> applied = AppliedMigrations(db);
+  if (!applied.ok()) return applied.status();
+  if (absl::Status status = CheckApplied(db, migrations, *applied, mode != MigrationMode::kVerify);
+      !status.ok()) {
     return status;
   }
-  for (const Migration& migration : Migrations(dialect)) {
+  std::vector<const Migration*> missing;
+  for (const Migration& migration : migrations) {
+    if (!applied->contains(migration.version)) missing.push_back(&migration);
+  }
+  if (mode == MigrationMode::kVerify && !missing.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        missing.size(), " migration(s) not applied, from ", missing.front()->name,
+        ": --migrate=verify changes nothing; run the service once with --migrate=only"));
+  }
+  if (bookkeeping.has_value()) {
+    if (absl::Status status = bookkeeping->Commit(); !status.ok()) return status;
+  }
+  for (const Migration* migration : missing) {
     std::optional<SqlTransaction> own;
     if (!all.has_value()) {
       own.emplace(db, BeginWrite(dialect));
       if (!own->begun().ok()) return own->begun();
     }
-    if (absl::Status status = ApplyOnce(db, migration); !status.ok()) return status;
+    if (absl::Status status = Apply(db, *migration); !status.ok()) return status;
     if (own.has_value()) {
       if (absl::Status status = own->Commit(); !status.ok()) return status;
     }
   }
-  return all.has_value() ? all->Commit() : absl::OkStatus();
+  if (all.has_value()) {
+    if (absl::Status status = all->Commit(); !status.ok()) return status;
+  }
+  return static_cast<int>(missing.size());
 }
 
 absl::StatusOr<int> SchemaVersion(SqlConnection& db) {

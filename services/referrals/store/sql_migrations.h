@@ -1,7 +1,9 @@
 // The schema migrations compiled into the binary, and applying them. Both engines have one
 // sequence: one file a version under migrations/, written once with the engines' differences
 // marked (see RenderMigration), so every version leaves the same logical schema on each
-// (tests/referrals/schema_parity_test.cc compares them at the head).
+// (tests/referrals/schema_parity_test.cc compares them at the head). Each applied migration is
+// recorded with a checksum of its file, so a file changed after it was applied, or a database
+// migrated by a newer binary, stops the service before it touches anything.
 #ifndef PROBATION_SERVICES_REFERRALS_STORE_SQL_MIGRATIONS_H_
 #define PROBATION_SERVICES_REFERRALS_STORE_SQL_MIGRATIONS_H_
 
@@ -21,7 +23,23 @@ struct Migration {
   int version;
   absl::string_view name;
   std::string sql;
+  // SHA-256 of the migration's file as written (before rendering), in hex: the same for both
+  // engines.
+  std::string checksum;
 };
+
+// What starting does to the schema (--migrate).
+enum class MigrationMode {
+  // Checks the applied migrations, applies the missing ones, then serves.
+  kAuto,
+  // The same, then exits: migrating as an operator's separate step.
+  kOnly,
+  // Checks the applied migrations and changes nothing; refuses to start while any is missing.
+  kVerify,
+};
+
+// "auto", "only" or "verify"; INVALID_ARGUMENT otherwise.
+absl::StatusOr<MigrationMode> ParseMigrationMode(absl::string_view text);
 
 // A migration's text in `dialect`'s SQL. Lines after "-- [sqlite]" or "-- [postgres]" are that
 // engine's alone, up to the next such marker or "-- [both]"; and these stand for what the
@@ -39,9 +57,13 @@ std::string RenderMigration(absl::string_view text, SqlDialect dialect);
 // The migrations in `dialect`'s SQL, in order.
 std::vector<Migration> Migrations(SqlDialect dialect);
 
-// Applies the migrations not yet recorded in schema_migrations (FAILED_PRECONDITION naming the
-// one that failed), filling in what a migration's SQL cannot derive.
-absl::Status Migrate(SqlConnection& db);
+// Checks the migrations recorded in schema_migrations against this binary's, then (unless
+// `mode` is kVerify) applies the missing ones, filling in what a migration's SQL cannot
+// derive. Returns how many it applied. FAILED_PRECONDITION, changing nothing, when a recorded
+// migration's file has changed since (naming it), when the database is newer than the binary,
+// or, under kVerify, when a migration is missing; and naming the migration that failed.
+// A migration recorded before checksums were kept is given this binary's checksum.
+absl::StatusOr<int> Migrate(SqlConnection& db, MigrationMode mode = MigrationMode::kAuto);
 
 // The highest migration applied; 0 on an empty database.
 absl::StatusOr<int> SchemaVersion(SqlConnection& db);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
+#include "libs/status/error_reason.h"
 #include "services/referrals/domain/case_access_rules.h"
 #include "services/referrals/store/referral_list_sql.h"
 #include "services/referrals/store/sql_migrations.h"
@@ -58,11 +59,13 @@ std::string OpenReferralOf(SqlConnection& db, const v1::Referral& referral) {
 
 absl::StatusOr<std::unique_ptr<SqlReferralStore>> SqlReferralStore::Open(
     std::vector<std::unique_ptr<SqlConnection>> writers,
-    std::vector<std::unique_ptr<SqlConnection>> readers) {
+    std::vector<std::unique_ptr<SqlConnection>> readers, MigrationMode migrate) {
   if (writers.empty() || readers.empty()) {
     return absl::InvalidArgumentError("the store needs a writer and a reader connection");
   }
-  if (absl::Status status = Migrate(*writers.front()); !status.ok()) return status;
+  if (absl::StatusOr<int> applied = Migrate(*writers.front(), migrate); !applied.ok()) {
+    return applied.status();
+  }
   return std::unique_ptr<SqlReferralStore>(
       new SqlReferralStore(std::move(writers), std::move(readers)));
 }
@@ -212,7 +215,10 @@ absl::StatusOr<v1::Referral> SqlReferralStore::ReadReferral(SqlConnection& db,
   absl::StatusOr<SqlRows> rows =
       db.Query("SELECT body FROM referrals WHERE id = ?", {std::string(id)});
   if (!rows.ok()) return rows.status();
-  if (rows->size() == 0) return absl::NotFoundError(absl::StrCat("no referral referrals/", id));
+  if (rows->size() == 0) {
+    return ResourceNotFoundError(kReferralType, absl::StrCat("referrals/", id),
+                                 absl::StrCat("no referral referrals/", id));
+  }
   v1::Referral referral;
   if (!referral.ParseFromString(rows->Text(0, 0))) {
     return absl::DataLossError(absl::StrCat("referral ", id, " is unreadable"));
@@ -503,7 +509,8 @@ absl::StatusOr<v1::CaseAccess> SqlReferralStore::GetCaseAccess(absl::string_view
       reader->Query("SELECT body FROM case_access WHERE crn = ?", {std::string(crn)});
   if (!rows.ok()) return rows.status();
   if (rows->size() == 0) {
-    return absl::NotFoundError(absl::StrCat("no limited access set for cases/", crn, "/access"));
+    return ResourceNotFoundError(kCaseAccessType, absl::StrCat("cases/", crn, "/access"),
+                                 absl::StrCat("no limited access set for cases/", crn, "/access"));
   }
   absl::StatusOr<std::vector<v1::CaseAccess>> cases =
       ParseRows<v1::CaseAccess>(*rows, 0, "a case's access");
@@ -518,7 +525,9 @@ absl::Status SqlReferralStore::DeleteCaseAccess(absl::string_view crn,
         db.Query("SELECT version FROM case_access WHERE crn = ?", {std::string(crn)});
     if (!current.ok()) return current.status();
     if (current->size() == 0) {
-      return absl::NotFoundError(absl::StrCat("no limited access set for cases/", crn, "/access"));
+      return ResourceNotFoundError(
+          kCaseAccessType, absl::StrCat("cases/", crn, "/access"),
+          absl::StrCat("no limited access set for cases/", crn, "/access"));
     }
     const int64_t version = current->Int(0, 0);
     if (!expected_etag.empty() && VersionOfEtag(expected_etag) != version) {
@@ -640,7 +649,8 @@ absl::StatusOr<v1::Capacity> SqlReferralStore::GetCapacity(absl::string_view int
       {std::string(region), std::string(intervention), std::string(provider)});
   if (!rows.ok()) return rows.status();
   if (rows->size() == 0) {
-    return absl::NotFoundError(CapacityNotSet(intervention, region, provider));
+    return ResourceNotFoundError(kCapacityType, CapacityName(intervention, region, provider),
+                                 CapacityNotSet(intervention, region, provider));
   }
   absl::StatusOr<std::vector<v1::Capacity>> capacities =
       ParseRows<v1::Capacity>(*rows, 0, "a stored capacity");

@@ -20,16 +20,18 @@
 #include "services/referrals/store/group_commit.h"
 #include "services/referrals/store/sql_connection.h"
 #include "services/referrals/store/sql_connection_pool.h"
+#include "services/referrals/store/sql_migrations.h"
 
 namespace probation::referrals {
 
 class SqlReferralStore final : public ReferralStore {
  public:
-  // Migrates the database `writers` and `readers` (at least one of each) are connected to (the
-  // same one) to the latest schema and serves it.
+  // Checks and (as `migrate` says) migrates the database `writers` and `readers` (at least one
+  // of each) are connected to (the same one) to the latest schema, and serves it.
   static absl::StatusOr<std::unique_ptr<SqlReferralStore>> Open(
       std::vector<std::unique_ptr<SqlConnection>> writers,
-      std::vector<std::unique_ptr<SqlConnection>> readers);
+      std::vector<std::unique_ptr<SqlConnection>> readers,
+      MigrationMode migrate = MigrationMode::kAuto);
 
   absl::StatusOr<CreateResult> Create(const ReferralWrite& write,
                                       absl::string_view request_id) override;
