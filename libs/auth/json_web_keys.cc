@@ -29,11 +29,6 @@ constexpr size_t kMinRsaBits = 2048;
 // More keys than any provider publishes; a bound on what one file may cost.
 constexpr size_t kMaxKeys = 100;
 
-absl::Status Unauthenticated(absl::string_view why) {
-  return WithReason(absl::UnauthenticatedError(absl::StrCat("bearer token rejected: ", why)),
-                    reason::kTokenInvalid);
-}
-
 // Why `key` (the set's `index`th) cannot be used, or OK.
 absl::Status CheckKey(const nlohmann::json& key, size_t index) {
   const std::string where = absl::StrCat("keys[", index, "]");
@@ -71,6 +66,11 @@ absl::Status CheckKey(const nlohmann::json& key, size_t index) {
 }
 
 }  // namespace
+
+absl::Status TokenRejected(absl::string_view why) {
+  return WithReason(absl::UnauthenticatedError(absl::StrCat("bearer token rejected: ", why)),
+                    reason::kTokenInvalid);
+}
 
 absl::StatusOr<std::shared_ptr<const JsonWebKeys>> JsonWebKeys::Parse(absl::string_view json) {
   const nlohmann::json set = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
@@ -117,11 +117,11 @@ absl::StatusOr<std::string> JsonWebKeys::VerifiedPayload(absl::string_view token
   const std::string compact(token);
   std::unique_ptr<cjose_jws_t, decltype(&cjose_jws_release)> jws(
       cjose_jws_import(compact.c_str(), compact.size(), &error), &cjose_jws_release);
-  if (jws == nullptr) return Unauthenticated("malformed");
+  if (jws == nullptr) return TokenRejected("malformed");
   cjose_header_t* header = cjose_jws_get_protected(jws.get());
   const char* alg = cjose_header_get(header, CJOSE_HDR_ALG, &error);
   const char* kid = cjose_header_get(header, CJOSE_HDR_KID, &error);
-  if (kid == nullptr) return Unauthenticated("no key id (kid) in its header");
+  if (kid == nullptr) return TokenRejected("no key id (kid) in its header");
   const auto found = keys_.find(kid);
   if (found == keys_.end()) return absl::NotFoundError(absl::StrCat("no key \"", kid, "\""));
   const Key& key = *found->second;
@@ -129,15 +129,15 @@ absl::StatusOr<std::string> JsonWebKeys::VerifiedPayload(absl::string_view token
   // key, never a key of one type read as another.
   if (alg == nullptr ||
       std::find(key.algorithms.begin(), key.algorithms.end(), alg) == key.algorithms.end()) {
-    return Unauthenticated("signed with an algorithm its key is not for");
+    return TokenRejected("signed with an algorithm its key is not for");
   }
   if (!cjose_jws_verify(jws.get(), key.jwk, &error)) {
-    return Unauthenticated("the signature does not verify");
+    return TokenRejected("the signature does not verify");
   }
   uint8_t* payload = nullptr;
   size_t length = 0;
   if (!cjose_jws_get_plaintext(jws.get(), &payload, &length, &error)) {
-    return Unauthenticated("no claims");
+    return TokenRejected("no claims");
   }
   return std::string(reinterpret_cast<const char*>(payload), length);
 }
@@ -193,7 +193,7 @@ absl::StatusOr<std::string> JwksFile::VerifiedPayload(absl::string_view token, a
   // A key id not held: the provider may have published a new key since the last look.
   payload = Keys(now, /*force=*/true)->VerifiedPayload(token);
   if (payload.status().code() == absl::StatusCode::kNotFound) {
-    return Unauthenticated(
+    return TokenRejected(
         absl::StrCat("signed with a key this service does not hold: ", payload.status().message()));
   }
   return payload;

@@ -18,6 +18,9 @@
 
 namespace probation {
 
+// UNAUTHENTICATED, TOKEN_INVALID: "bearer token rejected: <why>".
+absl::Status TokenRejected(absl::string_view why);
+
 // One parsed key set.
 class JsonWebKeys {
  public:

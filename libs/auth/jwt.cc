@@ -24,10 +24,7 @@ jwt_alg_t LibjwtAlgorithm(JwtAlgorithm algorithm) {
   return algorithm == JwtAlgorithm::kRs256 ? JWT_ALG_RS256 : JWT_ALG_HS256;
 }
 
-absl::Status Unauthenticated(absl::string_view why) {
-  return WithReason(absl::UnauthenticatedError(absl::StrCat("bearer token rejected: ", why)),
-                    reason::kTokenInvalid);
-}
+absl::Status Unauthenticated(absl::string_view why) { return TokenRejected(why); }
 
 }  // namespace
 

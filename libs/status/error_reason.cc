@@ -78,6 +78,10 @@ absl::Status PreconditionError(absl::string_view reason, absl::string_view type,
                                    subject, message);
 }
 
+bool HasRetryDelay(const absl::Status& status) {
+  return status.GetPayload(kRetryInfoUrl).has_value();
+}
+
 std::string ErrorReasonOf(const absl::Status& status) {
   auto payload = status.GetPayload(kErrorInfoUrl);
   google::rpc::ErrorInfo info;

@@ -91,6 +91,9 @@ absl::Status ResourceNotFoundError(absl::string_view resource_type, absl::string
 absl::Status PreconditionError(absl::string_view reason, absl::string_view type,
                                absl::string_view subject, absl::string_view message);
 
+// Whether `status` says when to retry (a google.rpc.RetryInfo).
+bool HasRetryDelay(const absl::Status& status);
+
 // The ErrorInfo reason `status` carries; empty if none.
 std::string ErrorReasonOf(const absl::Status& status);
 

@@ -29,11 +29,11 @@ std::optional<absl::Duration> GeneralRetryDelay(absl::StatusCode code) {
 
 // `status` with its code's general ErrorInfo and RetryInfo where it has none of its own.
 absl::Status WithGeneralDetails(absl::Status status) {
-  if (!status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo").has_value()) {
+  if (ErrorReasonOf(status).empty()) {
     status = WithReason(std::move(status), GeneralReason(status.code()));
   }
   if (std::optional<absl::Duration> delay = GeneralRetryDelay(status.code());
-      delay.has_value() && !status.GetPayload("type.googleapis.com/google.rpc.RetryInfo")) {
+      delay.has_value() && !HasRetryDelay(status)) {
     status = WithRetryDelay(std::move(status), *delay);
   }
   return status;

@@ -24,8 +24,8 @@ class BufCurl : public ::testing::Test {
     auto curl = testing::ChildProcess::Start(
         {BUF, "curl", "--protocol", "grpc", "--http2-prior-knowledge", "--header",
          absl::StrCat("authorization: Bearer ", token_), "--data", request,
-         absl::StrCat("http://", suite_.GatewayAddress(), "/probation.gateway.v1.InterventionsGateway/",
-                      method)},
+         absl::StrCat("http://", suite_.GatewayAddress(),
+                      "/probation.gateway.v1.InterventionsGateway/", method)},
         {{"HOME", ::testing::TempDir()}});
     EXPECT_TRUE(curl.ok()) << curl.status();
     if (!curl.ok()) return {};
@@ -37,7 +37,8 @@ class BufCurl : public ::testing::Test {
     return answer;
   }
 
-  testing::RunningSuite suite_{{CATALOGUE_BINARY, ELIGIBILITY_BINARY, REFERRALS_BINARY, GATEWAY_BINARY}};
+  testing::RunningSuite suite_{
+      {CATALOGUE_BINARY, ELIGIBILITY_BINARY, REFERRALS_BINARY, GATEWAY_BINARY}};
   const std::string token_ = testing::SuiteToken("probation_practitioner", "london");
 };
 
@@ -57,10 +58,10 @@ TEST_F(BufCurl, ListsRegionsFindsInterventionsAndCreatesAReferralOverReflection)
   EXPECT_THAT(ids, ::testing::Contains("london"));
   EXPECT_EQ(ids.size(), 12u);
 
-  const nlohmann::json found = Call(
-      "FindInterventions",
-      absl::StrCat(R"({"kind": "INTERVENTION_KIND_ACCREDITED_PROGRAMME", "person": )", kPerson,
-                   "}"));
+  const nlohmann::json found =
+      Call("FindInterventions",
+           absl::StrCat(R"({"kind": "INTERVENTION_KIND_ACCREDITED_PROGRAMME", "person": )", kPerson,
+                        "}"));
   std::string eligible;
   for (const auto& match : found.value("matches", nlohmann::json::array())) {
     if (match["verdict"].value("outcome", "") == "OUTCOME_ELIGIBLE") {
@@ -70,11 +71,11 @@ TEST_F(BufCurl, ListsRegionsFindsInterventionsAndCreatesAReferralOverReflection)
   }
   ASSERT_THAT(eligible, HasSubstr("interventions/")) << found.dump();
 
-  const nlohmann::json referral = Call(
-      "CreateReferral",
-      absl::StrCat(R"({"requestId": "6f1d2f0e-4a8b-4c3d-9e2f-1a2b3c4d5e6f", "referral": {)",
-                   R"("intervention": ")", eligible, R"(", "region": "london", )",
-                   R"("reasonForReferral": "Thinking skills", "person": )", kPerson, "}}"));
+  const nlohmann::json referral =
+      Call("CreateReferral",
+           absl::StrCat(R"({"requestId": "6f1d2f0e-4a8b-4c3d-9e2f-1a2b3c4d5e6f", "referral": {)",
+                        R"("intervention": ")", eligible, R"(", "region": "london", )",
+                        R"("reasonForReferral": "Thinking skills", "person": )", kPerson, "}}"));
   EXPECT_THAT(referral.value("name", ""), HasSubstr("referrals/"));
   EXPECT_EQ(referral.value("state", ""), "REFERRAL_STATE_DRAFT");
   EXPECT_EQ(referral.value("intervention", ""), eligible);
