@@ -410,6 +410,54 @@ grpc::ServerUnaryReactor* GatewayServer::ListAccessRecords(grpc::CallbackServerC
   return PassThrough(context, request, response, "ListAccessRecords");
 }
 
+grpc::ServerUnaryReactor* GatewayServer::CreateSubscription(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "CreateSubscription");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetSubscription(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "GetSubscription");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::ListSubscriptions(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "ListSubscriptions");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::DeleteSubscription(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "DeleteSubscription");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::AcknowledgeEvents(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "AcknowledgeEvents");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::ListDeadLetters(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "ListDeadLetters");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::ReplayDeadLetter(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "ReplayDeadLetter");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::DeleteDeadLetter(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "DeleteDeadLetter");
+}
+
 grpc::ServerUnaryReactor* GatewayServer::AmendReferral(grpc::CallbackServerContext* context,
                                                        const grpc::ByteBuffer* request,
                                                        grpc::ByteBuffer* response) {

@@ -60,7 +60,15 @@ using GatewayService =
     GeneratedGateway::WithRawCallbackMethod_GetCaseAccess<
     GeneratedGateway::WithRawCallbackMethod_DeleteCaseAccess<
     GeneratedGateway::WithRawCallbackMethod_ListAccessRecords<
-    GeneratedGateway::CallbackService>>>>>>>>>>>>>>>>>>>>>>>>>;
+    GeneratedGateway::WithRawCallbackMethod_CreateSubscription<
+    GeneratedGateway::WithRawCallbackMethod_GetSubscription<
+    GeneratedGateway::WithRawCallbackMethod_ListSubscriptions<
+    GeneratedGateway::WithRawCallbackMethod_DeleteSubscription<
+    GeneratedGateway::WithRawCallbackMethod_AcknowledgeEvents<
+    GeneratedGateway::WithRawCallbackMethod_ListDeadLetters<
+    GeneratedGateway::WithRawCallbackMethod_ReplayDeadLetter<
+    GeneratedGateway::WithRawCallbackMethod_DeleteDeadLetter<
+    GeneratedGateway::CallbackService>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>;
 // clang-format on
 
 class GatewayServer final : public GatewayService {
@@ -144,6 +152,30 @@ class GatewayServer final : public GatewayService {
   grpc::ServerUnaryReactor* ListAccessRecords(grpc::CallbackServerContext* context,
                                               const grpc::ByteBuffer* request,
                                               grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* CreateSubscription(grpc::CallbackServerContext* context,
+                                               const grpc::ByteBuffer* request,
+                                               grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetSubscription(grpc::CallbackServerContext* context,
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListSubscriptions(grpc::CallbackServerContext* context,
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* DeleteSubscription(grpc::CallbackServerContext* context,
+                                               const grpc::ByteBuffer* request,
+                                               grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* AcknowledgeEvents(grpc::CallbackServerContext* context,
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListDeadLetters(grpc::CallbackServerContext* context,
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ReplayDeadLetter(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* DeleteDeadLetter(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
 
   grpc::ServerBidiReactor<eligibility::v1::ScreenCaseloadRequest,
                           eligibility::v1::ScreenCaseloadResponse>*

@@ -53,6 +53,7 @@ inline constexpr absl::string_view kConcurrentWrite = "CONCURRENT_WRITE";
 inline constexpr absl::string_view kRateLimited = "RATE_LIMITED";
 inline constexpr absl::string_view kTooManyStreams = "TOO_MANY_STREAMS";
 inline constexpr absl::string_view kWatchTooFarBehind = "WATCH_TOO_FAR_BEHIND";
+inline constexpr absl::string_view kTooManySubscriptions = "TOO_MANY_SUBSCRIPTIONS";
 inline constexpr absl::string_view kResourceExhausted = "RESOURCE_EXHAUSTED";
 // UNAVAILABLE (RetryInfo).
 inline constexpr absl::string_view kUnavailable = "UNAVAILABLE";

@@ -52,9 +52,10 @@ int main(int argc, char** argv) {
       referrals::ListenForEventsOrExit(service, settings, bell);
   referrals::EventFanout fanout(*store, bell, settings.event_poll_interval, &audit);
   service.OpenedOrExit(fanout.Start(), "event reader");
+  referrals::SubscriptionWorkflow subscriptions(*store);
   referrals::ReferralServer referral_service(workflow, capacity, reports, *store, bell, pool,
                                              {fanout, streams, stream_pool, &audit},
-                                             service.internal_secret(), case_access);
+                                             service.internal_secret(), case_access, subscriptions);
   auto state_metrics = std::make_shared<referrals::ReferralStateMetrics>(*store);
   service.metrics().Add(state_metrics);
 

@@ -183,8 +183,8 @@ TEST_F(CapacityAndAmendmentsTest, AmendmentsAreCheckedRecordedAndAnnounced) {
   EXPECT_EQ(changelog.entries(1).new_value(), "\"facilitator-3\"");
   EXPECT_EQ(changelog.entries(1).etag(), referral.etag());
 
-  // Created, submitted, amended, accepted, amended: each in order, the amendments with their
-  // changelog entries.
+  // Created, submitted, amended, accepted, assigned (an amendment of the assignee): each in
+  // order, the amendments with their changelog entries and changed fields.
   std::vector<referrals::v1::ReferralEvent::Type> types;
   std::vector<referrals::v1::ChangelogEntry> announced;
   referrals::v1::ReferralEvent event;
@@ -198,7 +198,7 @@ TEST_F(CapacityAndAmendmentsTest, AmendmentsAreCheckedRecordedAndAnnounced) {
                                             referrals::v1::ReferralEvent::TYPE_SUBMITTED,
                                             referrals::v1::ReferralEvent::TYPE_AMENDED,
                                             referrals::v1::ReferralEvent::TYPE_TRANSITIONED,
-                                            referrals::v1::ReferralEvent::TYPE_AMENDED));
+                                            referrals::v1::ReferralEvent::TYPE_ASSIGNED));
   ASSERT_EQ(announced.size(), 2u);
   for (int i = 0; i < 2; ++i) {
     EXPECT_EQ(announced[i].SerializeAsString(), changelog.entries(i).SerializeAsString());

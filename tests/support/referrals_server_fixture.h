@@ -38,6 +38,7 @@ struct RunningReferrals {
   std::unique_ptr<referrals::AccessAuditBatcher> audit;
   std::unique_ptr<referrals::RefusalLimiter> refusals;
   std::unique_ptr<referrals::CaseAccessWorkflow> case_access;
+  std::unique_ptr<referrals::SubscriptionWorkflow> subscriptions;
   std::unique_ptr<referrals::ReferralWorkflow> workflow;
   std::unique_ptr<referrals::CapacityWorkflow> capacity;
   std::unique_ptr<referrals::ReferralReports> reports;
@@ -104,6 +105,7 @@ inline std::unique_ptr<RunningReferrals> StartReferrals(
       running->machines, *running->store, *running->interventions);
   running->reports = std::make_unique<referrals::ReferralReports>(
       running->machines, *running->store, running->audit.get());
+  running->subscriptions = std::make_unique<referrals::SubscriptionWorkflow>(*running->store);
   running->streams = std::make_unique<referrals::OpenStreams>(limits);
   running->fanout = std::make_unique<referrals::EventFanout>(
       *running->store, running->bell, referrals::kEventPollInterval, running->audit.get());
@@ -114,7 +116,7 @@ inline std::unique_ptr<RunningReferrals> StartReferrals(
       running->pool,
       referrals::ReferralStreams{*running->fanout, *running->streams, running->stream_pool,
                                  running->audit.get()},
-      kTestIdentitySecret, *running->case_access);
+      kTestIdentitySecret, *running->case_access, *running->subscriptions);
   ServerOptions options;
   options.address = "127.0.0.1:0";
   options.services = {running->service.get()};

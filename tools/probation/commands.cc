@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -275,6 +276,19 @@ int ReferralsWatch(CommandContext& context) {
     }
     request.set_after_sequence(after);
   }
+  if (reader.Has("subscription")) {
+    const std::string subscription = reader.String("subscription");
+    request.set_subscription(absl::StartsWith(subscription, "subscriptions/")
+                                 ? subscription
+                                 : absl::StrCat("subscriptions/", subscription));
+  }
+  request.set_view(reader.Enum<referrals::v1::EventView>("view"));
+  if (absl::Status status = ReadEventFilter(reader, *request.mutable_filter()); !status.ok()) {
+    return UsageFailure(context, status);
+  }
+  if (!reader.status().ok()) return UsageFailure(context, reader.status());
+  // An empty filter is none; a subscription takes no filter of the watch's own.
+  if (request.filter().ByteSizeLong() == 0) request.clear_filter();
   const std::unique_ptr<grpc::ClientContext> call =
       NewCallContext(context.settings, context.settings.stream_timeout);
   std::unique_ptr<grpc::ClientReaderInterface<referrals::v1::ReferralEvent>> reader_stream =
@@ -498,9 +512,74 @@ const std::vector<Command>& Commands() {
         {.spec = {.command = "referrals",
                   .subcommand = "watch",
                   .summary = "Prints the referral events after sequence --after (default 0: "
-                             "all), then new ones as they happen, until interrupted.",
-                  .flags = {"after"}},
+                             "all), then new ones as they happen, until interrupted. --view is "
+                             "basic (no personal data) or full (the default); --types, "
+                             "--kinds, --interventions, --regions, --providers and --states "
+                             "(comma lists) filter them; --subscription watches a "
+                             "subscription after its acknowledged sequence instead.",
+                  .flags = {"after", "view", "types", "kinds", "interventions", "regions",
+                            "providers", "states", "subscription"}},
          .run = &ReferralsWatch},
+        {.spec = {.command = "subscriptions",
+                  .subcommand = "create",
+                  .arguments = "[<id>]",
+                  .summary = "Creates a durable event subscription (BASIC unless --view=full) "
+                             "with the watch's filter flags and a --display_name, starting "
+                             "after the newest event (or --start_after).",
+                  .flags = {"display_name", "view", "types", "kinds", "interventions", "regions",
+                            "providers", "states", "start_after"},
+                  .max_arguments = 1},
+         .run = &SubscriptionsCreate},
+        {.spec = {.command = "subscriptions",
+                  .subcommand = "get",
+                  .arguments = "<id>",
+                  .summary = "Shows one of your subscriptions.",
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &SubscriptionsGet},
+        {.spec = {.command = "subscriptions",
+                  .subcommand = "list",
+                  .summary = "Lists your subscriptions (an admin's: everyone's).",
+                  .flags = {"page_size", "page_token"}},
+         .run = &SubscriptionsList},
+        {.spec = {.command = "subscriptions",
+                  .subcommand = "delete",
+                  .arguments = "<id>",
+                  .summary = "Deletes a subscription and its dead letters.",
+                  .flags = {"etag"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &SubscriptionsDelete},
+        {.spec = {.command = "subscriptions",
+                  .subcommand = "ack",
+                  .arguments = "<id> <sequence>",
+                  .summary = "Records that every event up to <sequence> is handled.",
+                  .min_arguments = 2,
+                  .max_arguments = 2},
+         .run = &SubscriptionsAcknowledge},
+        {.spec = {.command = "dead-letters",
+                  .subcommand = "list",
+                  .arguments = "<subscription>",
+                  .summary = "The events a subscription's consumer gave up on, oldest first "
+                             "(--replay_requested: only those asked to be replayed).",
+                  .flags = {"replay_requested", "page_size", "page_token"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &DeadLettersList},
+        {.spec = {.command = "dead-letters",
+                  .subcommand = "replay",
+                  .arguments = "<subscription> <sequence>",
+                  .summary = "Admins: asks the consumer to deliver a dead letter again.",
+                  .min_arguments = 2,
+                  .max_arguments = 2},
+         .run = &DeadLettersReplay},
+        {.spec = {.command = "dead-letters",
+                  .subcommand = "delete",
+                  .arguments = "<subscription> <sequence>",
+                  .summary = "Removes a dead letter.",
+                  .min_arguments = 2,
+                  .max_arguments = 2},
+         .run = &DeadLettersDelete},
         {.spec = {.command = "person",
                   .subcommand = "export",
                   .arguments = "<crn>",

@@ -66,6 +66,18 @@ int PersonAccessRecords(CommandContext& context);
 int CaseAccessGet(CommandContext& context);
 int CaseAccessSet(CommandContext& context);
 int CaseAccessDelete(CommandContext& context);
+int SubscriptionsCreate(CommandContext& context);
+int SubscriptionsGet(CommandContext& context);
+int SubscriptionsList(CommandContext& context);
+int SubscriptionsDelete(CommandContext& context);
+int SubscriptionsAcknowledge(CommandContext& context);
+int DeadLettersList(CommandContext& context);
+int DeadLettersReplay(CommandContext& context);
+int DeadLettersDelete(CommandContext& context);
+
+// The event filter the flags --types, --kinds, --interventions, --regions, --providers and
+// --states (comma lists) describe; INVALID_ARGUMENT naming the flag.
+absl::Status ReadEventFilter(OptionReader& reader, referrals::v1::EventFilter& filter);
 int CapacityGet(CommandContext& context);
 int CapacitySet(CommandContext& context);
 int Availability(CommandContext& context);

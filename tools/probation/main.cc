@@ -120,7 +120,9 @@ int main(int argc, char** argv) {
     return std::find(global_flags.begin(), global_flags.end(), name) != global_flags.end();
   };
   const auto is_boolean = [&](absl::string_view name) {
-    if (name == "help" || name == "h" || name == "version") return true;
+    if (name == "help" || name == "h" || name == "version" || name == "replay_requested") {
+      return true;
+    }
     if (is_global(name)) return absl::FindCommandLineFlag(name)->IsOfType<bool>();
     return probation::cli::IsProfileBooleanFlag(name);
   };

@@ -563,4 +563,69 @@ std::string HumanText(const referrals::v1::DeleteCaseAccessResponse&) {
   return "the case's limits are lifted\n";
 }
 
+std::string HumanText(const referrals::v1::Subscription& subscription) {
+  const referrals::v1::EventFilter& filter = subscription.filter();
+  const auto names = [](const auto& values, auto type) {
+    std::vector<std::string> named;
+    for (int value : values) named.push_back(FriendlyName(*type, value));
+    return absl::StrJoin(named, ", ");
+  };
+  return absl::StrCat(
+      subscription.name(), " (etag ", subscription.etag(), ")\n",
+      Fields({{"name", subscription.display_name()},
+              {"view", FriendlyName(subscription.view())},
+              {"acknowledged", absl::StrCat(subscription.acknowledged_sequence())},
+              {"dead letters", absl::StrCat(subscription.dead_letter_count())},
+              {"owner", absl::StrCat(subscription.owner().actor(), " (",
+                                     RoleClaimName(subscription.owner().role()), ")")},
+              {"types", names(filter.types(), referrals::v1::ReferralEvent::Type_descriptor())},
+              {"kinds", names(filter.kinds(), catalogue::v1::InterventionKind_descriptor())},
+              {"interventions", absl::StrJoin(filter.interventions(), ", ")},
+              {"regions", absl::StrJoin(filter.regions(), ", ")},
+              {"providers", absl::StrJoin(filter.providers(), ", ")},
+              {"states", names(filter.states(), referrals::v1::ReferralState_descriptor())},
+              {"created", Time(subscription.create_time())}}));
+}
+
+std::string HumanText(const referrals::v1::ListSubscriptionsResponse& response) {
+  std::string text;
+  for (const referrals::v1::Subscription& subscription : response.subscriptions()) {
+    absl::StrAppend(&text, subscription.name(), "  ", FriendlyName(subscription.view()),
+                    "  acknowledged ", subscription.acknowledged_sequence(), "  ",
+                    subscription.display_name(), "\n");
+  }
+  if (response.subscriptions().empty()) absl::StrAppend(&text, "no subscriptions\n");
+  if (!response.next_page_token().empty()) {
+    absl::StrAppend(&text, "more: --page_token=", response.next_page_token(), "\n");
+  }
+  return text;
+}
+
+std::string HumanText(const referrals::v1::DeleteSubscriptionResponse&) {
+  return "the subscription is deleted\n";
+}
+
+std::string HumanText(const referrals::v1::DeadLetter& dead_letter) {
+  return absl::StrCat(
+      dead_letter.name(), "  attempts ", dead_letter.attempts(), "  ", dead_letter.last_error(),
+      dead_letter.replay_requested() ? "  (replay requested)" : "", "\n",
+      dead_letter.has_event() ? absl::StrCat("  ", HumanText(dead_letter.event())) : "");
+}
+
+std::string HumanText(const referrals::v1::ListDeadLettersResponse& response) {
+  std::string text;
+  for (const referrals::v1::DeadLetter& dead_letter : response.dead_letters()) {
+    absl::StrAppend(&text, HumanText(dead_letter));
+  }
+  if (response.dead_letters().empty()) absl::StrAppend(&text, "no dead letters\n");
+  if (!response.next_page_token().empty()) {
+    absl::StrAppend(&text, "more: --page_token=", response.next_page_token(), "\n");
+  }
+  return text;
+}
+
+std::string HumanText(const referrals::v1::DeleteDeadLetterResponse&) {
+  return "the dead letter is deleted\n";
+}
+
 }  // namespace probation::cli

@@ -53,6 +53,12 @@ std::string HumanText(const referrals::v1::AccessRecord& record);
 std::string HumanText(const referrals::v1::ListAccessRecordsResponse& response);
 std::string HumanText(const referrals::v1::CaseAccess& access);
 std::string HumanText(const referrals::v1::DeleteCaseAccessResponse& response);
+std::string HumanText(const referrals::v1::Subscription& subscription);
+std::string HumanText(const referrals::v1::ListSubscriptionsResponse& response);
+std::string HumanText(const referrals::v1::DeleteSubscriptionResponse& response);
+std::string HumanText(const referrals::v1::DeadLetter& dead_letter);
+std::string HumanText(const referrals::v1::ListDeadLettersResponse& response);
+std::string HumanText(const referrals::v1::DeleteDeadLetterResponse& response);
 
 // A response as --json asks.
 template <typename M>

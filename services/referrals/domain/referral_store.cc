@@ -17,6 +17,17 @@ EncodedWrite EncodeWrite(const ReferralWrite& write, const v1::Referral& stored)
     *event.add_changes() = change;
   }
   event.set_type(write.event_type);
+  if (write.access.has_value()) {
+    event.set_actor(write.access->actor());
+    event.set_actor_role(write.access->role());
+  }
+  if (write.history.has_value()) {
+    event.set_from_state(write.history->from_state());
+    event.set_to_state(write.history->to_state());
+    event.set_action(write.history->action());
+  }
+  for (const std::string& field : write.changed_fields) event.add_changed_fields(field);
+  for (const v1::ChangelogEntry& change : write.changelog) event.add_changed_fields(change.field());
   *event.mutable_referral() = stored;
   *event.mutable_occurred_at() = stored.update_time();
   encoded.event = event.SerializeAsString();

@@ -18,6 +18,7 @@
 #include "probation/referrals/v1/case_access.pb.h"
 #include "probation/referrals/v1/referral.pb.h"
 #include "services/referrals/domain/capacity_store.h"
+#include "services/referrals/domain/subscription_store.h"
 
 namespace probation::referrals {
 
@@ -30,6 +31,8 @@ inline constexpr absl::string_view kCaseAccessType = "probation.referrals.v1.Cas
 // history entry and event type the write adds.
 struct ReferralWrite {
   v1::Referral referral;
+  // The update_mask paths a draft's update changed (an amendment's are its changelog's).
+  std::vector<std::string> changed_fields;
   bool open = true;
   std::optional<v1::HistoryEntry> history;
   // An amendment's changes, one entry per field; the event carries them too.
@@ -170,8 +173,9 @@ struct AccessRecordQuery {
   int page_size = 50;
 };
 
-// Capacity lives beside the referrals it is counted against, in the same database.
-class ReferralStore : public CapacityStore {
+// Capacity lives beside the referrals it is counted against, and subscriptions beside the
+// events they point into, in the same database.
+class ReferralStore : public CapacityStore, public SubscriptionStore {
  public:
   virtual ~ReferralStore() = default;
 

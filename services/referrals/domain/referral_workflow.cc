@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -385,6 +386,8 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::UpdateReferral(
   if (absl::Status status = CheckMayCreate(caller, referral); !status.ok()) return status;
   *referral.mutable_update_time() = ToTimestamp(now_());
   write.event_type = v1::ReferralEvent::TYPE_UPDATED;
+  write.changed_fields.assign(request.update_mask().paths().begin(),
+                              request.update_mask().paths().end());
   write.access = WriteRecord(caller, "UpdateReferral", referral);
   absl::StatusOr<v1::Referral> updated = store_.Update(write, changes.etag());
   if (!updated.ok()) {
@@ -649,8 +652,11 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::AmendReferral(
   *write.referral.mutable_update_time() = ToTimestamp(now);
   const std::string next_etag = absl::StrCat(VersionOfEtag(etag) + 1);
   for (v1::ChangelogEntry& change : *changes) change.set_etag(next_etag);
+  // A change of assignee is an assignment, whatever else changed with it.
+  const bool assigned = absl::c_any_of(
+      *changes, [](const v1::ChangelogEntry& change) { return change.field() == "assignee"; });
   write.changelog = *std::move(changes);
-  write.event_type = v1::ReferralEvent::TYPE_AMENDED;
+  write.event_type = assigned ? v1::ReferralEvent::TYPE_ASSIGNED : v1::ReferralEvent::TYPE_AMENDED;
   write.access = WriteRecord(caller, "AmendReferral", write.referral);
   absl::StatusOr<v1::Referral> amended = store_.Update(write, etag);
   if (!amended.ok()) {

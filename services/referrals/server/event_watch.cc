@@ -9,6 +9,7 @@
 #include "libs/status/error_reason.h"
 #include "libs/status/field_error.h"
 #include "libs/status/grpc_status.h"
+#include "services/referrals/domain/event_selection.h"
 #include "services/referrals/domain/referral_scope.h"
 
 namespace probation::referrals {
@@ -28,11 +29,22 @@ grpc::ServerWriteReactor<v1::ReferralEvent>* EventWatch::Start(
   if (ScopeOfRole(caller->role) == ReferralScope::kNothing) {
     return new Refused(absl::PermissionDeniedError("your role may not watch referral events"));
   }
-  if (request.after_sequence() < 0) {
-    return new Refused(InvalidFieldError("after_sequence", "must not be negative"));
+  std::shared_ptr<EventWatch> watch;
+  if (request.subscription().empty()) {
+    absl::StatusOr<WatchSelection> selection = SelectionOfRequest(request, *caller);
+    if (!selection.ok()) return new Refused(selection.status());
+    watch = std::make_shared<EventWatch>(context, *std::move(caller), *std::move(selection),
+                                         dependencies);
+  } else {
+    if (dependencies.subscriptions == nullptr) {
+      return new Refused(InvalidFieldError("subscription", "subscriptions are not served here"));
+    }
+    // Read on the stream pool (ResolveSubscription), not on gRPC's thread.
+    WatchSelection placeholder;
+    placeholder.scope = *caller;
+    watch = std::make_shared<EventWatch>(context, *std::move(caller), std::move(placeholder),
+                                         dependencies, request);
   }
-  auto watch = std::make_shared<EventWatch>(context, *std::move(caller), request.after_sequence(),
-                                            dependencies);
   const auto& metadata = context->client_metadata();
   if (auto it = metadata.find(kRequestIdHeader); it != metadata.end()) {
     watch->request_id_.assign(it->second.data(), it->second.size());
@@ -48,10 +60,13 @@ grpc::ServerWriteReactor<v1::ReferralEvent>* EventWatch::Start(
 }
 
 EventWatch::EventWatch(grpc::CallbackServerContext* context, Identity caller,
-                       int64_t after_sequence, const WatchDependencies& dependencies)
+                       WatchSelection selection, const WatchDependencies& dependencies,
+                       std::optional<v1::WatchReferralEventsRequest> subscription_request)
     : BoundedStream(context, dependencies.streams.limits(), std::move(caller), "the watch"),
       dependencies_(dependencies),
-      after_(after_sequence) {}
+      selection_(std::move(selection)),
+      subscription_request_(std::move(subscription_request)),
+      after_(selection_.after_sequence) {}
 
 bool EventWatch::AttachIfAtLeast(int64_t head) {
   absl::MutexLock lock(&mu_);
@@ -71,13 +86,22 @@ bool EventWatch::Offer(const std::shared_ptr<const v1::ReferralEvent>& event,
     attached_ = false;
     return false;
   }
-  // The sequence advances past events the caller may not see.
+  // The sequence advances past events the watch does not send.
   after_ = event->sequence();
-  if (!InScope(caller(), event->referral())) return true;
-  AuditLocked(*event, audit);
-  queue_.push_back(event);
+  std::shared_ptr<const v1::ReferralEvent> shown = ShownLocked(event);
+  if (shown == nullptr) return true;
+  AuditLocked(*shown, audit);
+  queue_.push_back(std::move(shown));
   StartWriteLocked(queue_.front().get());
   return true;
+}
+
+std::shared_ptr<const v1::ReferralEvent> EventWatch::ShownLocked(
+    const std::shared_ptr<const v1::ReferralEvent>& event) {
+  if (!Admitted(selection_, *event)) return nullptr;
+  // FULL shares the one copy every watch is handed; BASIC is a smaller copy of its own.
+  if (selection_.view != v1::EVENT_VIEW_BASIC) return event;
+  return std::make_shared<const v1::ReferralEvent>(BasicView(*event));
 }
 
 void EventWatch::OnEnding() {
@@ -113,7 +137,24 @@ void EventWatch::ScheduleCatchUp() {
   dependencies_.pool.Schedule([watch = shared_from_this()] { watch->CatchUp(); });
 }
 
+bool EventWatch::ResolveSubscription() {
+  if (!subscription_request_.has_value()) return true;
+  absl::StatusOr<WatchSelection> selection =
+      dependencies_.subscriptions->ResolveWatch(*subscription_request_, caller());
+  subscription_request_.reset();
+  if (!selection.ok()) {
+    End(ToGrpcStatus(selection.status()));
+    return false;
+  }
+  absl::MutexLock lock(&mu_);
+  after_ = selection->after_sequence;
+  selection_ = *std::move(selection);
+  return true;
+}
+
 void EventWatch::CatchUp() {
+  // Only the first job resolves: jobs of one watch never run at once (BeginJob).
+  if (!ResolveSubscription()) return EndJob();
   for (int page = 0; page < kPagesPerJob && !Ending(); ++page) {
     switch (dependencies_.fanout.AttachIfCaughtUp(shared_from_this())) {
       case EventFanout::Attach::kAttached:
@@ -174,9 +215,11 @@ bool EventWatch::QueueLocked(std::vector<v1::ReferralEvent> events,
   for (v1::ReferralEvent& event : events) {
     if (event.sequence() <= after_) continue;
     after_ = event.sequence();
-    if (!InScope(caller(), event.referral())) continue;
-    AuditLocked(event, audit);
-    queue_.push_back(std::make_shared<const v1::ReferralEvent>(std::move(event)));
+    std::shared_ptr<const v1::ReferralEvent> shown =
+        ShownLocked(std::make_shared<const v1::ReferralEvent>(std::move(event)));
+    if (shown == nullptr) continue;
+    AuditLocked(*shown, audit);
+    queue_.push_back(std::move(shown));
     queued = true;
   }
   if (!queue_.empty()) StartWriteLocked(queue_.front().get());
@@ -189,6 +232,8 @@ void EventWatch::AuditLocked(const v1::ReferralEvent& event, std::vector<v1::Acc
   // each watch's memory of them within 2.3 KB. Two referrals sharing a 64-bit fingerprint in
   // one watch, the second then going unrecorded, is as likely as 1 in 10^15.
   constexpr size_t kMostRemembered = 128;
+  // A BASIC view sends no personal data, so reads nobody's.
+  if (selection_.view == v1::EVENT_VIEW_BASIC) return;
   const uint64_t fingerprint = absl::Hash<absl::string_view>{}(event.referral().name());
   if (dependencies_.audit == nullptr || audited_.contains(fingerprint)) return;
   if (audited_.size() >= kMostRemembered) audited_.clear();

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
 #include "services/referrals/domain/access_audit.h"
 #include "services/referrals/domain/referral_store.h"
+#include "services/referrals/domain/subscription_workflow.h"
 #include "services/referrals/server/bounded_stream.h"
 #include "services/referrals/server/event_fanout.h"
 #include "services/referrals/server/open_streams.h"
@@ -34,19 +36,25 @@ struct WatchDependencies {
   WorkerPool& pool;
   // Where each person's data a watch sends is recorded (may be null).
   AccessAudit* audit = nullptr;
+  // Where a watch of a subscription finds it (may be null: none may be watched).
+  SubscriptionWorkflow* subscriptions = nullptr;
 };
 
 class EventWatch final : public BoundedStream<v1::ReferralEvent>,
                          public std::enable_shared_from_this<EventWatch> {
  public:
   // The reactor for a new watch: refused (finished) at once when the caller is not
-  // authenticated, may not watch, or has no place left.
+  // authenticated, may not watch, asks for what cannot be, or has no place left. A watch of a
+  // subscription reads it on the stream pool, and ends with the error if it may not.
   static grpc::ServerWriteReactor<v1::ReferralEvent>* Start(
       grpc::CallbackServerContext* context, const v1::WatchReferralEventsRequest& request,
       absl::StatusOr<Identity> caller, const WatchDependencies& dependencies);
 
-  EventWatch(grpc::CallbackServerContext* context, Identity caller, int64_t after_sequence,
-             const WatchDependencies& dependencies);
+  // `selection` is what it sends; for a watch of a subscription, a placeholder until
+  // `subscription_request` is resolved.
+  EventWatch(grpc::CallbackServerContext* context, Identity caller, WatchSelection selection,
+             const WatchDependencies& dependencies,
+             std::optional<v1::WatchReferralEventsRequest> subscription_request = std::nullopt);
 
   // From the fan-out, under its lock. Attaches if the watch has seen every event up to `head`.
   bool AttachIfAtLeast(int64_t head);
@@ -64,6 +72,11 @@ class EventWatch final : public BoundedStream<v1::ReferralEvent>,
 
   void ScheduleCatchUp();
   void CatchUp();
+  // Reads the subscription the watch names, once; false when the watch has ended.
+  bool ResolveSubscription();
+  // The event as this watch sends it, or null when it sends nothing.
+  std::shared_ptr<const v1::ReferralEvent> ShownLocked(
+      const std::shared_ptr<const v1::ReferralEvent>& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues the visible ones of `events` and starts writing; true if any was queued.
   bool QueueLocked(std::vector<v1::ReferralEvent> events, std::vector<v1::AccessRecord>& audit)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -72,6 +85,9 @@ class EventWatch final : public BoundedStream<v1::ReferralEvent>,
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   WatchDependencies dependencies_;
+  WatchSelection selection_ ABSL_GUARDED_BY(mu_);
+  // Set until the subscription it names is read.
+  std::optional<v1::WatchReferralEventsRequest> subscription_request_;
   std::deque<std::shared_ptr<const v1::ReferralEvent>> queue_ ABSL_GUARDED_BY(mu_);
   // The newest sequence queued or passed over.
   int64_t after_ ABSL_GUARDED_BY(mu_);

@@ -107,8 +107,9 @@ grpc::ServerUnaryReactor* ReferralServer::GetStateMachine(grpc::CallbackServerCo
 
 grpc::ServerWriteReactor<v1::ReferralEvent>* ReferralServer::WatchReferralEvents(
     grpc::CallbackServerContext* context, const v1::WatchReferralEventsRequest* request) {
-  return EventWatch::Start(context, *request, authenticate_(*context),
-                           {store_, streams_.fanout, streams_.open, streams_.pool, streams_.audit});
+  return EventWatch::Start(
+      context, *request, authenticate_(*context),
+      {store_, streams_.fanout, streams_.open, streams_.pool, streams_.audit, &subscriptions_});
 }
 
 grpc::ServerUnaryReactor* ReferralServer::AmendReferral(grpc::CallbackServerContext* context,
@@ -214,6 +215,78 @@ grpc::ServerUnaryReactor* ReferralServer::ListAccessRecords(
   return AnswerUnaryOn(pool_, context, authenticate_, response,
                        [this, request](const Identity& caller) {
                          return case_access_.ListAccessRecords(*request, caller);
+                       });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::CreateSubscription(
+    grpc::CallbackServerContext* context, const v1::CreateSubscriptionRequest* request,
+    v1::Subscription* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return subscriptions_.CreateSubscription(*request, caller);
+                       });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::GetSubscription(grpc::CallbackServerContext* context,
+                                                          const v1::GetSubscriptionRequest* request,
+                                                          v1::Subscription* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return subscriptions_.GetSubscription(*request, caller);
+                       });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::ListSubscriptions(
+    grpc::CallbackServerContext* context, const v1::ListSubscriptionsRequest* request,
+    v1::ListSubscriptionsResponse* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return subscriptions_.ListSubscriptions(*request, caller);
+                       });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::DeleteSubscription(
+    grpc::CallbackServerContext* context, const v1::DeleteSubscriptionRequest* request,
+    v1::DeleteSubscriptionResponse* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return subscriptions_.DeleteSubscription(*request, caller);
+                       });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::AcknowledgeEvents(
+    grpc::CallbackServerContext* context, const v1::AcknowledgeEventsRequest* request,
+    v1::Subscription* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return subscriptions_.AcknowledgeEvents(*request, caller);
+                       });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::ListDeadLetters(grpc::CallbackServerContext* context,
+                                                          const v1::ListDeadLettersRequest* request,
+                                                          v1::ListDeadLettersResponse* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return subscriptions_.ListDeadLetters(*request, caller);
+                       });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::ReplayDeadLetter(
+    grpc::CallbackServerContext* context, const v1::ReplayDeadLetterRequest* request,
+    v1::DeadLetter* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return subscriptions_.ReplayDeadLetter(*request, caller);
+                       });
+}
+
+grpc::ServerUnaryReactor* ReferralServer::DeleteDeadLetter(
+    grpc::CallbackServerContext* context, const v1::DeleteDeadLetterRequest* request,
+    v1::DeleteDeadLetterResponse* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return subscriptions_.DeleteDeadLetter(*request, caller);
                        });
 }
 

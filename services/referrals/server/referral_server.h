@@ -12,6 +12,7 @@
 #include "services/referrals/domain/case_access_workflow.h"
 #include "services/referrals/domain/referral_report.h"
 #include "services/referrals/domain/referral_workflow.h"
+#include "services/referrals/domain/subscription_workflow.h"
 #include "services/referrals/server/event_bell.h"
 #include "services/referrals/server/event_fanout.h"
 #include "services/referrals/server/open_streams.h"
@@ -35,7 +36,8 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
   // `identity_secret` is the secret the gateway signs identities with.
   ReferralServer(ReferralWorkflow& workflow, CapacityWorkflow& capacity, ReferralReports& reports,
                  ReferralStore& store, EventBell& bell, WorkerPool& pool, ReferralStreams streams,
-                 std::string identity_secret, CaseAccessWorkflow& case_access)
+                 std::string identity_secret, CaseAccessWorkflow& case_access,
+                 SubscriptionWorkflow& subscriptions)
       : workflow_(workflow),
         capacity_(capacity),
         reports_(reports),
@@ -44,7 +46,8 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
         pool_(pool),
         streams_(streams),
         authenticate_(SignedIdentityAuthenticator(std::move(identity_secret))),
-        case_access_(case_access) {}
+        case_access_(case_access),
+        subscriptions_(subscriptions) {}
 
   grpc::ServerUnaryReactor* CreateReferral(grpc::CallbackServerContext* context,
                                            const v1::CreateReferralRequest* request,
@@ -111,6 +114,31 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
                                               const v1::ListAccessRecordsRequest* request,
                                               v1::ListAccessRecordsResponse* response) override;
 
+  grpc::ServerUnaryReactor* CreateSubscription(grpc::CallbackServerContext* context,
+                                               const v1::CreateSubscriptionRequest* request,
+                                               v1::Subscription* response) override;
+  grpc::ServerUnaryReactor* GetSubscription(grpc::CallbackServerContext* context,
+                                            const v1::GetSubscriptionRequest* request,
+                                            v1::Subscription* response) override;
+  grpc::ServerUnaryReactor* ListSubscriptions(grpc::CallbackServerContext* context,
+                                              const v1::ListSubscriptionsRequest* request,
+                                              v1::ListSubscriptionsResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteSubscription(grpc::CallbackServerContext* context,
+                                               const v1::DeleteSubscriptionRequest* request,
+                                               v1::DeleteSubscriptionResponse* response) override;
+  grpc::ServerUnaryReactor* AcknowledgeEvents(grpc::CallbackServerContext* context,
+                                              const v1::AcknowledgeEventsRequest* request,
+                                              v1::Subscription* response) override;
+  grpc::ServerUnaryReactor* ListDeadLetters(grpc::CallbackServerContext* context,
+                                            const v1::ListDeadLettersRequest* request,
+                                            v1::ListDeadLettersResponse* response) override;
+  grpc::ServerUnaryReactor* ReplayDeadLetter(grpc::CallbackServerContext* context,
+                                             const v1::ReplayDeadLetterRequest* request,
+                                             v1::DeadLetter* response) override;
+  grpc::ServerUnaryReactor* DeleteDeadLetter(grpc::CallbackServerContext* context,
+                                             const v1::DeleteDeadLetterRequest* request,
+                                             v1::DeleteDeadLetterResponse* response) override;
+
  private:
   ReferralWorkflow& workflow_;
   CapacityWorkflow& capacity_;
@@ -121,6 +149,7 @@ class ReferralServer final : public v1::ReferralService::CallbackService {
   const ReferralStreams streams_;
   const Authenticator authenticate_;
   CaseAccessWorkflow& case_access_;
+  SubscriptionWorkflow& subscriptions_;
   // After a call that wrote: wakes the event watchers.
   const std::function<void()> ring_bell_ = [this] { bell_.Ring(); };
 };

@@ -21,6 +21,7 @@ absl::string_view Migration0003();
 absl::string_view Migration0004();
 absl::string_view Migration0005();
 absl::string_view Migration0006();
+absl::string_view Migration0007();
 
 namespace {
 
@@ -205,7 +206,8 @@ std::vector<Migration> Migrations(SqlDialect dialect) {
       {3, "0003_caseloads_and_reports", std::string(Migration0003()), ""},
       {4, "0004_history_by_referral", std::string(Migration0004()), ""},
       {5, "0005_events_by_referral", std::string(Migration0005()), ""},
-      {6, "0006_access_audit_and_limited_access", std::string(Migration0006()), ""}};
+      {6, "0006_access_audit_and_limited_access", std::string(Migration0006()), ""},
+      {7, "0007_event_subscriptions", std::string(Migration0007()), ""}};
   for (Migration& migration : migrations) {
     migration.checksum = Sha256Hex(migration.sql);
     migration.sql = RenderMigration(migration.sql, dialect);

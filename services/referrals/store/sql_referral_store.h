@@ -60,6 +60,21 @@ class SqlReferralStore final : public ReferralStore {
       const AccessRecordQuery& query) override;
   absl::StatusOr<int> PurgeAccessRecordsBefore(absl::Time cutoff) override;
 
+  absl::StatusOr<v1::Subscription> CreateSubscription(const v1::Subscription& subscription,
+                                                      int max_per_owner) override;
+  absl::StatusOr<v1::Subscription> GetSubscription(absl::string_view id) override;
+  absl::StatusOr<std::vector<v1::Subscription>> ListSubscriptions(
+      const SubscriptionQuery& query) override;
+  absl::Status DeleteSubscription(absl::string_view id, absl::string_view expected_etag) override;
+  absl::StatusOr<v1::Subscription> AcknowledgeEvents(
+      absl::string_view id, int64_t sequence, const std::vector<v1::DeadLetter>& dead_letters,
+      absl::Time now) override;
+  absl::StatusOr<std::vector<v1::DeadLetter>> ListDeadLetters(
+      const DeadLetterQuery& query) override;
+  absl::StatusOr<v1::DeadLetter> RequestReplay(absl::string_view subscription_id,
+                                               int64_t sequence) override;
+  absl::Status DeleteDeadLetter(absl::string_view subscription_id, int64_t sequence) override;
+
   absl::StatusOr<v1::Capacity> GetCapacity(absl::string_view intervention, absl::string_view region,
                                            absl::string_view provider) override;
   absl::StatusOr<v1::Capacity> PutCapacity(const v1::Capacity& capacity,
