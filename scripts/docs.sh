@@ -9,12 +9,13 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 build_dir=${BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
-cmake --build "$build_dir" --target probation-docs catalogue eligibility referrals gateway
+cmake --build "$build_dir" --target probation-docs catalogue eligibility referrals gateway relay
 python3 scripts/configuration_page.py --page docs/configuration.md \
   --binary catalogue="${build_dir}/services/catalogue/catalogue" \
   --binary eligibility="${build_dir}/services/eligibility/eligibility" \
   --binary referrals="${build_dir}/services/referrals/referrals" \
-  --binary gateway="${build_dir}/gateway/gateway"
+  --binary gateway="${build_dir}/gateway/gateway" \
+  --binary relay="${build_dir}/services/relay/relay"
 python3 scripts/api_page.py --repo .
 "${build_dir}/tools/docs/probation-docs" --out=docs
 for dot_file in docs/state-machines/*.dot; do

@@ -12,6 +12,7 @@ build_packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libspdlog-dev nlohmann-json3-dev prometheus-cpp-dev
   libsqlite3-dev libpq-dev libjwt-dev libcjose-dev libjansson-dev libssl-dev
+  libcurl4-openssl-dev
 )
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -51,7 +51,8 @@ void CheckPort(const ServiceMain& service, absl::string_view flag, int port) {
 ServiceMain::ServiceMain(int argc, char** argv, ServiceDefaults defaults)
     : name_(defaults.name),
       env_prefix_(absl::StrCat(absl::AsciiStrToUpper(defaults.name), "_")),
-      internal_tls_port_(defaults.internal_tls_port) {
+      internal_tls_port_(defaults.internal_tls_port),
+      serves_signed_calls_(defaults.serves_signed_calls) {
   BlockTerminationSignals();
   absl::SetProgramUsageMessage(
       absl::StrCat("The ", name_, " service. Every flag is also read from the environment as ",
@@ -157,7 +158,8 @@ MetricsEndpoint& ServiceMain::metrics() {
 }
 
 GrpcServer& ServiceMain::Serve(ServerOptions options, nlohmann::json fields) {
-  internal_secret();  // Every service refuses calls without a signed identity.
+  // Every service refuses calls without a signed identity.
+  if (serves_signed_calls_) internal_secret();
   metrics();
   options.metrics = served_.get();
   options.address = absl::StrCat(absl::GetFlag(FLAGS_host), ":", absl::GetFlag(FLAGS_port));

@@ -41,6 +41,10 @@ struct ServiceDefaults {
   // Whether the service's own port takes the internal mutual TLS when it is on: true for the
   // services, which only services call; the gateway's callers are clients through the edge.
   bool internal_tls_port = true;
+  // Whether the port serves calls from the other services, which carry an identity signed with
+  // --internal_secret: false for a process that serves only health (the relay), so that it
+  // needs no secret it would never check.
+  bool serves_signed_calls = true;
 };
 
 class ServiceMain {
@@ -119,6 +123,7 @@ class ServiceMain {
   std::string internal_secret_;
   ServiceTls internal_tls_;
   bool internal_tls_port_ = true;
+  bool serves_signed_calls_ = true;
   std::unique_ptr<MetricsEndpoint> metrics_;
   std::unique_ptr<RpcMetrics> served_;
   std::unique_ptr<GrpcServer> server_;
