@@ -265,5 +265,65 @@ TEST_F(ProbationCliTest, ManagesCaseAccessAndListsTheAccessAudit) {
   EXPECT_THAT(bad_time.output, HasSubstr("--from"));
 }
 
+// A durable subscription from the command line: created with a filter, watched (BASIC, so no
+// person), acknowledged, its dead letters listed, and deleted; and the flags refused.
+TEST_F(ProbationCliTest, SubscribesWatchesAcknowledgesAndDeletes) {
+  const std::string practitioner = testing::SuiteToken("probation_practitioner", "london");
+  Finished created = Run({"subscriptions", "create", "cli-feed", "--display_name=Case system",
+                          "--types=submitted", "--regions=london"},
+                         practitioner);
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_THAT(created.output, HasSubstr("subscriptions/cli-feed"));
+  EXPECT_THAT(created.output, ::testing::ContainsRegex("view: +basic"));
+  EXPECT_THAT(created.output, ::testing::ContainsRegex("types: +submitted"));
+
+  std::vector<std::string> create = {"--json",          "referrals",
+                                     "create",          "--intervention=thinking-skills-programme",
+                                     "--region=london", "--reason_for_referral=Subscribed"};
+  create.insert(create.end(), kProfile.begin() + 1, kProfile.end());
+  create.push_back("--crn=C577299");
+  Finished referral = Run(create, practitioner);
+  ASSERT_EQ(referral.exit_code, 0) << referral.output;
+  const std::string id = JsonLines(referral.output).at(0)["id"];
+  ASSERT_EQ(Run({"referrals", "submit", id}, practitioner).exit_code, 0);
+
+  Finished watched = Run(
+      {"--json", "--timeout=2s", "referrals", "watch", "--subscription=cli-feed"}, practitioner);
+  EXPECT_EQ(watched.exit_code, 0) << watched.output;
+  std::vector<nlohmann::json> lines = JsonLines(watched.output);
+  ASSERT_EQ(lines.size(), 1u) << watched.output;
+  EXPECT_EQ(lines[0]["type"], "TYPE_SUBMITTED");
+  EXPECT_EQ(lines[0]["referral"]["id"], id);
+  EXPECT_FALSE(lines[0]["referral"].contains("person")) << watched.output;
+  EXPECT_THAT(watched.output, ::testing::Not(HasSubstr("C577299")));
+  const std::string sequence = lines[0]["sequence"];
+
+  Finished acknowledged = Run({"subscriptions", "ack", "cli-feed", sequence}, practitioner);
+  ASSERT_EQ(acknowledged.exit_code, 0) << acknowledged.output;
+  EXPECT_THAT(acknowledged.output, ::testing::ContainsRegex("acknowledged: +" + sequence));
+  // Watched again, it has nothing left to send.
+  Finished again = Run({"--json", "--timeout=1s", "referrals", "watch", "--subscription=cli-feed"},
+                       practitioner);
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_TRUE(JsonLines(again.output).empty()) << again.output;
+
+  EXPECT_THAT(Run({"dead-letters", "list", "cli-feed"}, practitioner).output,
+              HasSubstr("no dead letters"));
+  Finished replay = Run({"dead-letters", "replay", "cli-feed", sequence}, practitioner);
+  EXPECT_EQ(replay.exit_code, 1);
+  EXPECT_THAT(replay.output, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_THAT(Run({"subscriptions", "list"}, practitioner).output,
+              HasSubstr("subscriptions/cli-feed  basic"));
+  EXPECT_EQ(Run({"subscriptions", "delete", "cli-feed"}, practitioner).exit_code, 0);
+  EXPECT_EQ(Run({"subscriptions", "get", "cli-feed"}, practitioner).exit_code, 1);
+
+  Finished sideways = Run({"referrals", "watch", "--view=sideways"}, practitioner);
+  EXPECT_EQ(sideways.exit_code, 2);
+  EXPECT_THAT(sideways.output, HasSubstr("--view"));
+  Finished unknown = Run({"subscriptions", "create", "--types=shouted"}, practitioner);
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.output, HasSubstr("--types"));
+}
+
 }  // namespace
 }  // namespace probation
