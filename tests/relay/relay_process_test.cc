@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "probation/gateway/v1/gateway_service.grpc.pb.h"
@@ -64,24 +66,28 @@ class RelayProcessTest : public testing::SuiteTest {
 
   void TearDown() override { std::remove(token_file_.c_str()); }
 
-  std::unique_ptr<testing::ChildProcess> StartRelay(const testing::WebhookReceiver& receiver) {
-    std::unique_ptr<testing::ChildProcess> relay = testing::StartProcess(
-        RELAY_BINARY, {{"RELAY_HOST", "127.0.0.1"},
-                       {"RELAY_PORT", "0"},
-                       {"RELAY_METRICS_PORT", "0"},
-                       {"RELAY_SUBSCRIPTIONS", kSubscription},
-                       {"RELAY_GATEWAY_ADDRESS", suite_->GatewayAddress()},
-                       {"RELAY_TOKEN_FILE", token_file_},
-                       {"RELAY_WEBHOOK_URL", receiver.url()},
-                       {"RELAY_SIGNING_SECRET_FILE", receiver.secret_file()},
-                       {"RELAY_LANES", "8"},
-                       {"RELAY_REQUEST_TIMEOUT", "500ms"},
-                       {"RELAY_INITIAL_BACKOFF", "20ms"},
-                       {"RELAY_MAX_BACKOFF", "500ms"},
-                       // Through the receiver's restart too: nothing here is a dead letter.
-                       {"RELAY_MAX_ATTEMPTS", "1000"},
-                       {"RELAY_ACK_INTERVAL", "100ms"},
-                       {"RELAY_SHUTDOWN_GRACE", "2s"}});
+  // The relay with the test's settings; `overrides` win over them.
+  std::unique_ptr<testing::ChildProcess> StartRelay(const testing::WebhookReceiver& receiver,
+                                                    const testing::Environment& overrides = {}) {
+    testing::Environment environment = {
+        {"RELAY_HOST", "127.0.0.1"},
+        {"RELAY_PORT", "0"},
+        {"RELAY_METRICS_PORT", "0"},
+        {"RELAY_SUBSCRIPTIONS", kSubscription},
+        {"RELAY_GATEWAY_ADDRESS", suite_->GatewayAddress()},
+        {"RELAY_TOKEN_FILE", token_file_},
+        {"RELAY_WEBHOOK_URL", receiver.url()},
+        {"RELAY_SIGNING_SECRET_FILE", receiver.secret_file()},
+        {"RELAY_LANES", "8"},
+        {"RELAY_REQUEST_TIMEOUT", "500ms"},
+        {"RELAY_INITIAL_BACKOFF", "20ms"},
+        {"RELAY_MAX_BACKOFF", "500ms"},
+        // Through the receiver's restart too: nothing here is a dead letter.
+        {"RELAY_MAX_ATTEMPTS", "1000"},
+        {"RELAY_ACK_INTERVAL", "100ms"},
+        {"RELAY_SHUTDOWN_GRACE", "2s"}};
+    environment.insert(environment.end(), overrides.begin(), overrides.end());
+    std::unique_ptr<testing::ChildProcess> relay = testing::StartProcess(RELAY_BINARY, environment);
     EXPECT_GT(testing::ServingPortOf(*relay), 0);
     return relay;
   }
@@ -120,6 +126,48 @@ class RelayProcessTest : public testing::SuiteTest {
     return events;
   }
 
+  referrals::v1::Subscription Subscribe(const std::string& id, bool from_start) {
+    referrals::v1::CreateSubscriptionRequest create;
+    create.set_subscription_id(id);
+    create.mutable_subscription()->set_display_name("relay e2e");
+    create.mutable_subscription()->set_view(referrals::v1::EVENT_VIEW_BASIC);
+    if (from_start) create.set_start_after_sequence(0);
+    referrals::v1::Subscription subscription;
+    auto context = As(admin_);
+    const grpc::Status status = stub_->CreateSubscription(context.get(), create, &subscription);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return subscription;
+  }
+
+  referrals::v1::Referral Refer(const std::string& intervention, int i) {
+    referrals::v1::CreateReferralRequest create;
+    create.set_request_id(absl::StrCat("relay-e2e-", i));
+    create.mutable_referral()->set_intervention(intervention);
+    *create.mutable_referral()->mutable_person() = testing::LondonPerson(
+        absl::StrFormat("R%06d", i), "1985-02-11", common::v1::NEED_AREA_ACCOMMODATION);
+    create.mutable_referral()->mutable_person()->set_risk_of_reoffending(
+        common::v1::RISK_LEVEL_LOW);
+    create.mutable_referral()->set_region("london");
+    return CreateAndSubmit(practitioner_, create);
+  }
+
+  // The subscription once `done` says it is, or as it was after 20 s.
+  referrals::v1::Subscription AwaitSubscription(
+      const std::string& name,
+      const std::function<bool(const referrals::v1::Subscription&)>& done) {
+    referrals::v1::Subscription subscription;
+    for (const absl::Time until = absl::Now() + absl::Seconds(20); absl::Now() < until;) {
+      referrals::v1::GetSubscriptionRequest get;
+      get.set_name(name);
+      auto context = As(admin_);
+      const grpc::Status status = stub_->GetSubscription(context.get(), get, &subscription);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (done(subscription)) break;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return subscription;
+  }
+
   const std::string admin_ = testing::SuiteToken("admin", "");
   const std::string practitioner_ = testing::SuiteToken("probation_practitioner", "london");
   const std::string team_ = testing::SuiteToken("programme_team", "london");
@@ -127,17 +175,9 @@ class RelayProcessTest : public testing::SuiteTest {
 };
 
 TEST_F(RelayProcessTest, EveryEventArrivesInOrderOnceSignedAndWithoutPersonalData) {
-  referrals::v1::CreateSubscriptionRequest create_subscription;
-  create_subscription.set_subscription_id(kSubscriptionId);
-  create_subscription.mutable_subscription()->set_display_name("relay e2e");
-  create_subscription.mutable_subscription()->set_view(referrals::v1::EVENT_VIEW_BASIC);
-  create_subscription.set_start_after_sequence(0);
-  referrals::v1::Subscription subscription;
-  auto subscribe_context = As(admin_);
-  grpc::Status status =
-      stub_->CreateSubscription(subscribe_context.get(), create_subscription, &subscription);
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  referrals::v1::Subscription subscription = Subscribe(kSubscriptionId, /*from_start=*/true);
   ASSERT_EQ(subscription.name(), kSubscription);
+  grpc::Status status;
 
   testing::WebhookReceiver receiver(
       kSigningSecret, {"--fail_fraction=0.2", "--stall_fraction=0.03", "--stall_seconds=1"});
@@ -150,15 +190,7 @@ TEST_F(RelayProcessTest, EveryEventArrivesInOrderOnceSignedAndWithoutPersonalDat
   // events interleave in the stream as they would in production.
   std::vector<referrals::v1::Referral> referrals;
   for (int i = 0; i < kReferrals; ++i) {
-    referrals::v1::CreateReferralRequest create;
-    create.set_request_id(absl::StrCat("relay-e2e-", i));
-    create.mutable_referral()->set_intervention(intervention);
-    *create.mutable_referral()->mutable_person() = testing::LondonPerson(
-        absl::StrFormat("R%06d", i), "1985-02-11", common::v1::NEED_AREA_ACCOMMODATION);
-    create.mutable_referral()->mutable_person()->set_risk_of_reoffending(
-        common::v1::RISK_LEVEL_LOW);
-    create.mutable_referral()->set_region("london");
-    referrals.push_back(CreateAndSubmit(practitioner_, create));
+    referrals.push_back(Refer(intervention, i));
     ASSERT_FALSE(referrals.back().name().empty());
   }
   int step_number = 0;
@@ -250,6 +282,73 @@ TEST_F(RelayProcessTest, EveryEventArrivesInOrderOnceSignedAndWithoutPersonalDat
   ASSERT_TRUE(exit_code.ok()) << exit_code.status();
   EXPECT_EQ(*exit_code, 0);
   EXPECT_EQ(relay->Output().find("event_dead_lettered"), std::string::npos) << relay->Output();
+}
+
+// An event the receiver refuses (400) goes to the dead letters at once while the rest are
+// delivered and acknowledged past it; an admin asks for it again and, the receiver now taking
+// it, the relay delivers it and deletes the dead letter.
+TEST_F(RelayProcessTest, ARefusedEventIsDeadLetteredThenReplayedAtAnAdminsRequest) {
+  const referrals::v1::Subscription subscription = Subscribe("e2e-dead", /*from_start=*/false);
+  const std::string intervention = StructuredIntervention();
+  ASSERT_FALSE(intervention.empty());
+  Refer(intervention, 1);
+  Refer(intervention, 2);
+  const std::vector<ReferralEvent> events = AllEvents();
+  ASSERT_EQ(events.size(), 4u);
+  // The first referral's submission.
+  const std::string refused = relay::CloudEventId(events[1]);
+  ASSERT_EQ(events[1].type(), ReferralEvent::TYPE_SUBMITTED);
+
+  testing::WebhookReceiver receiver(kSigningSecret, {"--refuse_ids=" + refused});
+  receiver.Start();
+  std::unique_ptr<testing::ChildProcess> relay = StartRelay(
+      receiver,
+      {{"RELAY_SUBSCRIPTIONS", subscription.name()}, {"RELAY_REPLAY_POLL_INTERVAL", "200ms"}});
+  const referrals::v1::Subscription settled =
+      AwaitSubscription(subscription.name(), [&](const referrals::v1::Subscription& now) {
+        return now.acknowledged_sequence() == events.back().sequence() &&
+               now.dead_letter_count() == 1;
+      });
+  ASSERT_EQ(settled.acknowledged_sequence(), events.back().sequence()) << relay->Output();
+  ASSERT_EQ(settled.dead_letter_count(), 1) << relay->Output();
+  EXPECT_EQ(receiver.Accepted().size(), 3u);
+
+  referrals::v1::ListDeadLettersRequest list;
+  list.set_parent(subscription.name());
+  referrals::v1::ListDeadLettersResponse letters;
+  auto list_context = As(admin_);
+  ASSERT_TRUE(stub_->ListDeadLetters(list_context.get(), list, &letters).ok());
+  ASSERT_EQ(letters.dead_letters_size(), 1);
+  const referrals::v1::DeadLetter& letter = letters.dead_letters(0);
+  EXPECT_EQ(absl::StrCat(letter.sequence()), refused);
+  EXPECT_EQ(letter.attempts(), 1) << "a 400 is not retried";
+  EXPECT_THAT(letter.last_error(), ::testing::HasSubstr("400"));
+  EXPECT_EQ(letter.event().sequence(), letter.sequence());
+  EXPECT_FALSE(letter.event().referral().has_person()) << "the subscription is BASIC";
+
+  // The receiver is fixed; an admin asks for the event again.
+  receiver.Kill();
+  receiver.set_flags({});
+  receiver.Start();
+  referrals::v1::ReplayDeadLetterRequest replay;
+  replay.set_name(letter.name());
+  referrals::v1::DeadLetter requested;
+  auto replay_context = As(admin_);
+  ASSERT_TRUE(stub_->ReplayDeadLetter(replay_context.get(), replay, &requested).ok());
+  EXPECT_TRUE(requested.replay_requested());
+  const referrals::v1::Subscription replayed = AwaitSubscription(
+      subscription.name(),
+      [](const referrals::v1::Subscription& now) { return now.dead_letter_count() == 0; });
+  EXPECT_EQ(replayed.dead_letter_count(), 0) << relay->Output();
+  std::set<std::string> ids;
+  for (const testing::AcceptedEvent& event : receiver.Accepted()) ids.insert(event.id);
+  EXPECT_EQ(ids.size(), 4u);
+  EXPECT_TRUE(ids.contains(refused));
+
+  relay->Signal(SIGTERM);
+  const absl::StatusOr<int> exit_code = relay->Wait(absl::Seconds(20));
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 0);
 }
 
 }  // namespace

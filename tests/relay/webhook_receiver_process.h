@@ -98,6 +98,9 @@ class WebhookReceiver {
     process_.reset();
   }
 
+  // The receiver's flags from its next Start() on (it keeps its port and what it accepted).
+  void set_flags(std::vector<std::string> flags) { flags_ = std::move(flags); }
+
   int port() const { return port_; }
   // The file holding the secret, for the relay to sign with.
   const std::string& secret_file() const { return secret_file_; }
