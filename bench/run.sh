@@ -16,7 +16,8 @@
 #   hostile      hostile callers: the gateway's memory after random method names, and threads
 #                and list latency with thousands of watches and unread exports open;
 #   watchers     10,000 event watches on one referrals process on PostgreSQL: every event
-#                delivered, commit to delivery, the process's threads and memory.
+#                delivered, commit to delivery, the process's threads and memory;
+#   relay        the webhook relay draining a 20,000-event subscription to a local receiver.
 # startup, throughput, screening and listing run the suite through bench/suite_bench.py, once
 # for all of them; hostile through bench/hostile_bench.py.
 # BENCH_SECONDS sets each h2load run's length (default 10); BENCH_REFERRALS how many referrals
@@ -28,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 all_sections=(eligibility transitions caseload startup throughput screening listing hostile
-  watchers)
+  watchers relay)
 services=(catalogue eligibility referrals gateway probation python_client_stubs)
 declare -A section_targets=(
   [eligibility]="eligibility_bench"
@@ -40,6 +41,7 @@ declare -A section_targets=(
   [listing]="${services[*]} caseload_bench"
   [hostile]="${services[*]} caseload_bench"
   [watchers]="referrals watchers_bench"
+  [relay]="${services[*]} relay"
 )
 
 usage="usage: bench/run.sh [SECTION...]; sections: ${all_sections[*]}"
@@ -219,6 +221,12 @@ section_suite() {
 section_hostile() {
   echo "== hostile callers"
   /usr/bin/python3 bench/hostile_bench.py --build_dir="$BUILD_DIR"
+}
+
+section_relay() {
+  echo "== the webhook relay (bench/relay/relay_bench.py)"
+  /usr/bin/python3 bench/relay/relay_bench.py --build_dir="$BUILD_DIR" \
+    --events="${BENCH_RELAY_EVENTS:-20000}" --lanes="${BENCH_RELAY_LANES:-16}"
 }
 
 section_watchers() {

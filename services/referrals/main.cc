@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
       referrals::ListenForEventsOrExit(service, settings, bell);
   referrals::EventFanout fanout(*store, bell, settings.event_poll_interval, &audit);
   service.OpenedOrExit(fanout.Start(), "event reader");
-  referrals::SubscriptionWorkflow subscriptions(*store);
+  referrals::SubscriptionWorkflow subscriptions(*store, &audit);
   referrals::ReferralServer referral_service(workflow, capacity, reports, *store, bell, pool,
                                              {fanout, streams, stream_pool, &audit},
                                              service.internal_secret(), case_access, subscriptions);

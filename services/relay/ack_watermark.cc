@@ -42,13 +42,23 @@ std::optional<PendingAck> AckWatermark::NextAck(size_t max_dead_letters) const {
   ack.sequence = watermark_;
   // Only those at or below the watermark: the server refuses a dead letter above the
   // acknowledged sequence, and one above it is not acknowledged yet.
-  for (auto it = dead_letters_.begin(); it != dead_letters_.end() && it->first <= watermark_ &&
-                                        ack.dead_letters.size() < max_dead_letters;
+  for (auto it = dead_letters_.begin(); it != dead_letters_.end() && it->first <= watermark_;
        ++it) {
+    if (ack.dead_letters.size() == max_dead_letters) {
+      // The rest go with the next call: until they are recorded, the acknowledgement stops
+      // short of them, or a failure between the two calls would lose them.
+      ack.sequence = it->first - 1;
+      break;
+    }
     ack.dead_letters.push_back(it->second);
   }
   if (ack.sequence <= acknowledged_ && ack.dead_letters.empty()) return std::nullopt;
   return ack;
+}
+
+bool AckWatermark::AckDue() const {
+  return watermark_ > acknowledged_ ||
+         (!dead_letters_.empty() && dead_letters_.begin()->first <= watermark_);
 }
 
 void AckWatermark::Acknowledged(const PendingAck& ack) {

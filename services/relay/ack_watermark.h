@@ -42,13 +42,18 @@ class AckWatermark {
   int64_t last_received() const { return last_received_; }
   // Received and not yet done.
   int64_t in_flight() const { return in_flight_; }
+  // Received and held: not done, or done behind one that is not (what memory is spent on).
+  int64_t held() const { return static_cast<int64_t>(window_.size()); }
   // Done since the last acknowledgement (for acknowledging early, after a burst).
   int64_t done_since_ack() const { return done_since_ack_; }
 
   // What to acknowledge now: the watermark, if it has moved since the last acknowledgement or
-  // dead letters wait at or below it, with at most `max_dead_letters` of them (lowest first);
-  // nullopt when there is nothing to say.
+  // dead letters wait at or below it, with at most `max_dead_letters` of them (lowest first;
+  // when more wait, the sequence stops just below the first left out); nullopt when there is
+  // nothing to say.
   std::optional<PendingAck> NextAck(size_t max_dead_letters) const;
+  // Whether NextAck has something to say.
+  bool AckDue() const;
   // `ack` was applied by the server: its dead letters are sent.
   void Acknowledged(const PendingAck& ack);
   int64_t acknowledged() const { return acknowledged_; }

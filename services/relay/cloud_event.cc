@@ -17,8 +17,10 @@ std::string EventTypeSuffix(referrals::v1::ReferralEvent::Type type) {
   return std::string(absl::StripPrefix(name, "type_"));
 }
 
-std::string CloudEventId(const referrals::v1::ReferralEvent& event) {
-  return absl::StrCat(event.sequence());
+std::string CloudEventId(const referrals::v1::ReferralEvent& event,
+                         absl::string_view subscription) {
+  absl::ConsumePrefix(&subscription, "subscriptions/");
+  return absl::StrCat(subscription, ":", event.sequence());
 }
 
 absl::StatusOr<std::string> CloudEventJson(const referrals::v1::ReferralEvent& event,
@@ -28,7 +30,7 @@ absl::StatusOr<std::string> CloudEventJson(const referrals::v1::ReferralEvent& e
     return absl::InternalError(absl::StrCat(
         "event ", event.sequence(), " not printable as JSON: ", status.message().ToString()));
   }
-  const std::string id = CloudEventId(event);
+  const std::string id = CloudEventId(event, subscription);
   // In the order the CloudEvents spec lists its attributes, as the docs show them.
   nlohmann::ordered_json message = {
       {"specversion", "1.0"},
@@ -41,7 +43,7 @@ absl::StatusOr<std::string> CloudEventJson(const referrals::v1::ReferralEvent& e
     message["time"] = google::protobuf::util::TimeUtil::ToString(event.occurred_at());
   }
   message["datacontenttype"] = "application/json";
-  message["sequence"] = id;
+  message["sequence"] = absl::StrCat(event.sequence());
   message["subscription"] = std::string(subscription);
   // Parsed again (without exceptions) so that its field order is kept.
   message["data"] = nlohmann::ordered_json::parse(data, nullptr, false);

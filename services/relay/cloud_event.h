@@ -18,8 +18,10 @@ inline constexpr char kCloudEventTypePrefix[] = "uk.gov.justice.probation.referr
 // "created" for TYPE_CREATED: the enum's name without TYPE_, lower-cased.
 std::string EventTypeSuffix(referrals::v1::ReferralEvent::Type type);
 
-// The event's CloudEvents id, which receivers de-duplicate by: its sequence in decimal.
-std::string CloudEventId(const referrals::v1::ReferralEvent& event);
+// The event's CloudEvents id, which receivers de-duplicate by: the subscription's id
+// ("subscriptions/" left off), a colon and the sequence, so that one event reaching a receiver
+// through two subscriptions is two deliveries, not a duplicate.
+std::string CloudEventId(const referrals::v1::ReferralEvent& event, absl::string_view subscription);
 
 // The JSON message for `event`, read through `subscription` ("subscriptions/{id}").
 // INTERNAL if protobuf cannot print the event as JSON.

@@ -29,7 +29,12 @@ ABSL_FLAG(std::string, token_file, "",
           "Required: a file holding the bearer token (a JWT) to call the gateway with; read again "
           "whenever it changes, so tokens can be renewed before they expire.");
 ABSL_FLAG(std::string, webhook_url, "",
-          "Required: the `http://` or `https://` URL every event is POSTed to.");
+          "Required: the `https://` URL every event is POSTed to (`http://` only to this host, "
+          "or with --webhook_allow_http).");
+ABSL_FLAG(bool, webhook_allow_http, false,
+          "Allow an `http://` webhook_url to another host, e.g. a receiver on the same private "
+          "network: events (with personal data, for a FULL subscription) then travel "
+          "unencrypted.");
 ABSL_FLAG(std::string, webhook_ca_file, "",
           "For an `https` webhook_url: PEM certificates to trust instead of the system's.");
 ABSL_FLAG(std::string, signing_secret_file, "",
@@ -47,8 +52,8 @@ ABSL_FLAG(int, lanes, 16,
           "Deliveries in parallel per subscription; each referral's events share one lane, so "
           "they arrive in order.");
 ABSL_FLAG(int, max_in_flight, 10000,
-          "Events received and not yet done, per subscription, beyond which the relay stops "
-          "reading its stream.");
+          "Events held per subscription (received and not done, or done behind one that is "
+          "not), beyond which the relay stops reading its stream.");
 ABSL_FLAG(absl::Duration, ack_interval, absl::Milliseconds(200),
           "How often finished events are acknowledged.");
 ABSL_FLAG(int, ack_max_events, 500,
@@ -115,6 +120,19 @@ int AtLeast(const ServiceMain& service, absl::string_view flag, int value, int m
   return value;
 }
 
+// Whether `url` (http:// or https://) names this host, where plaintext never leaves it.
+bool IsLoopbackUrl(absl::string_view url) {
+  absl::ConsumePrefix(&url, "http://");
+  const absl::string_view authority = url.substr(0, url.find('/'));
+  absl::string_view host = authority;
+  if (absl::StartsWith(host, "[")) {
+    host = host.substr(0, host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  return host == "localhost" || host == "[::1]" || absl::StartsWith(host, "127.");
+}
+
 }  // namespace
 
 RelaySettings ReadRelaySettings(const ServiceMain& service) {
@@ -132,6 +150,11 @@ RelaySettings ReadRelaySettings(const ServiceMain& service) {
   service.CheckNotEmpty("webhook_url", webhook.url);
   if (!absl::StartsWith(webhook.url, "http://") && !absl::StartsWith(webhook.url, "https://")) {
     service.Fail("webhook_url", "must start with http:// or https://");
+  }
+  if (absl::StartsWith(webhook.url, "http://") && !IsLoopbackUrl(webhook.url) &&
+      !absl::GetFlag(FLAGS_webhook_allow_http)) {
+    service.Fail("webhook_url",
+                 "http:// sends events unencrypted; use https://, or set --webhook_allow_http");
   }
   webhook.ca_file = absl::GetFlag(FLAGS_webhook_ca_file);
   const std::string secret_file = absl::GetFlag(FLAGS_signing_secret_file);

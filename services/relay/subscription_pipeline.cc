@@ -141,7 +141,7 @@ int64_t SubscriptionPipeline::WatchOnce() {
       absl::MutexLock lock(&mutex_);
       mutex_.Await(absl::Condition(
           +[](SubscriptionPipeline* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mutex_) {
-            return self->stopping_ || self->watermark_.in_flight() < self->settings_.max_in_flight;
+            return self->stopping_ || self->watermark_.held() < self->settings_.max_in_flight;
           },
           this));
       if (stopping_) break;
@@ -174,7 +174,7 @@ void SubscriptionPipeline::Accept(const ReferralEvent& event) {
   OutgoingEvent outgoing;
   outgoing.sequence = event.sequence();
   outgoing.referral = event.referral().name();
-  outgoing.id = CloudEventId(event);
+  outgoing.id = CloudEventId(event, name_);
   absl::StatusOr<std::string> body = CloudEventJson(event, name_);
   {
     absl::MutexLock lock(&mutex_);
@@ -225,8 +225,11 @@ void SubscriptionPipeline::AckLoop() {
       mutex_.AwaitWithTimeout(
           absl::Condition(
               +[](SubscriptionPipeline* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mutex_) {
+                // Early only when there is something to say: a burst finished behind an event
+                // still being retried moves nothing, and would otherwise wake this in a loop.
                 return self->stopping_ ||
-                       self->watermark_.done_since_ack() >= self->settings_.ack_max_events;
+                       (self->watermark_.done_since_ack() >= self->settings_.ack_max_events &&
+                        self->watermark_.AckDue());
               },
               this),
           settings_.ack_interval);
@@ -270,13 +273,10 @@ bool SubscriptionPipeline::SendAcks() {
            {"dead_letters", ack->dead_letters.size()},
            {"code", static_cast<int>(status.error_code())},
            {"error", status.error_message()}});
-      // Refused for what it says, not for when: sent again it would be refused again and hold
-      // every later acknowledgement back. Its dead letters are logged above and dropped.
-      if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT && !ack->dead_letters.empty()) {
-        ack->sequence = 0;
-        absl::MutexLock lock(&mutex_);
-        watermark_.Acknowledged(*ack);
-      }
+      // Kept, whatever the error, and sent again after the interval: acknowledging past a dead
+      // letter that was never recorded would lose its event. One refused for what it says
+      // holds later acknowledgements back, and the log and the acknowledged-sequence gauge
+      // show it.
       return false;
     }
     absl::MutexLock lock(&mutex_);
@@ -323,12 +323,29 @@ bool SubscriptionPipeline::Replay(const DeadLetter& dead_letter, absl::BitGenRef
   const int64_t sequence = dead_letter.event().sequence();
   absl::StatusOr<std::string> body = CloudEventJson(dead_letter.event(), name_);
   if (!dead_letter.has_event() || sequence <= 0 || !body.ok()) {
+    // The subscription may no longer see it (its owner lost access to the referral): recorded
+    // again with why, which clears the request instead of meeting it every poll.
     Log(spdlog::level::warn, "replay_skipped",
         {{"subscription", name_}, {"dead_letter", dead_letter.name()}, {"reason", "no event"}});
+    AcknowledgeEventsRequest request;
+    request.set_subscription(name_);
+    DeadLetter& skipped = *request.add_dead_letters();
+    skipped.set_sequence(dead_letter.sequence());
+    skipped.set_attempts(dead_letter.attempts());
+    skipped.set_last_error(
+        body.ok() ? "replay skipped: the subscription can no longer see the event"
+                  : Truncated(absl::StrCat("replay skipped: ", body.status().message())));
+    Subscription response;
+    if (const grpc::Status status = Acknowledge(request, response); !status.ok()) {
+      Log(spdlog::level::warn, "replay_skip_not_recorded",
+          {{"subscription", name_},
+           {"dead_letter", dead_letter.name()},
+           {"error", status.error_message()}});
+    }
     return true;
   }
   OutgoingEvent outgoing{sequence, dead_letter.event().referral().name(),
-                         CloudEventId(dead_letter.event()), *std::move(body)};
+                         CloudEventId(dead_letter.event(), name_), *std::move(body)};
   const DeliveryResult result = DeliverWithRetries(*replay_poster_, outgoing, settings_.retry,
                                                    {&stop_, &abandon_}, random, metrics_);
   if (result.state == DeliveryState::kAbandoned) return false;

@@ -307,6 +307,75 @@ TEST_P(SubscriptionWorkflowTest, AWatchOfASubscriptionResumesAfterItsAcknowledge
   EXPECT_FALSE(Select(elsewhere, events->front()).has_value());
 }
 
+// Where the workflow's access records go: kept for the test to read.
+class RecordedAudit final : public AccessAudit {
+ public:
+  void Record(v1::AccessRecord record) override { records.push_back(std::move(record)); }
+  std::vector<v1::AccessRecord> records;
+};
+
+TEST_P(SubscriptionWorkflowTest, AFullSubscriptionsDeadLettersShowThePersonAndRecordTheRead) {
+  RecordedAudit audit;
+  workflow_ = std::make_unique<SubscriptionWorkflow>(*store_, &audit);
+  const v1::Subscription subscription = Create(kPractitioner, "full-feed", v1::EVENT_VIEW_FULL);
+  const int64_t failed = WriteEvent("london");
+  v1::AcknowledgeEventsRequest ack;
+  ack.set_subscription(subscription.name());
+  ack.set_sequence(failed);
+  ack.add_dead_letters()->set_sequence(failed);
+  ASSERT_TRUE(workflow_->AcknowledgeEvents(ack, kPractitioner).ok());
+
+  // Listed, the subscription shows its dead letter and when it last moved.
+  auto listed = workflow_->ListSubscriptions(v1::ListSubscriptionsRequest(), kPractitioner);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->subscriptions_size(), 1);
+  EXPECT_EQ(listed->subscriptions(0).dead_letter_count(), 1);
+  EXPECT_GE(listed->subscriptions(0).update_time().seconds(),
+            listed->subscriptions(0).create_time().seconds());
+  EXPECT_EQ(listed->subscriptions(0).etag(), "2");
+
+  v1::ListDeadLettersRequest list;
+  list.set_parent(subscription.name());
+  auto letters = workflow_->ListDeadLetters(list, kAdmin);
+  ASSERT_TRUE(letters.ok()) << letters.status();
+  ASSERT_EQ(letters->dead_letters_size(), 1);
+  const std::string crn = letters->dead_letters(0).event().referral().person().crn();
+  EXPECT_FALSE(crn.empty());
+  ASSERT_EQ(audit.records.size(), 1u);
+  EXPECT_EQ(audit.records[0].actor(), "admin-1");
+  EXPECT_EQ(audit.records[0].method(), "ListDeadLetters");
+  EXPECT_EQ(audit.records[0].crn(), crn);
+}
+
+TEST_P(SubscriptionWorkflowTest, DeadLettersComePageByPageOldestFirst) {
+  const v1::Subscription subscription = Create(kPractitioner, "paged");
+  v1::AcknowledgeEventsRequest ack;
+  ack.set_subscription(subscription.name());
+  for (int i = 0; i < 5; ++i) ack.add_dead_letters()->set_sequence(WriteEvent("london"));
+  ack.set_sequence(ack.dead_letters(4).sequence());
+  ASSERT_TRUE(workflow_->AcknowledgeEvents(ack, kPractitioner).ok());
+  v1::ListDeadLettersRequest list;
+  list.set_parent(subscription.name());
+  list.set_page_size(2);
+  std::vector<int64_t> sequences;
+  for (int page = 0; page < 4; ++page) {
+    auto letters = workflow_->ListDeadLetters(list, kPractitioner);
+    ASSERT_TRUE(letters.ok()) << letters.status();
+    for (const v1::DeadLetter& letter : letters->dead_letters()) {
+      sequences.push_back(letter.sequence());
+    }
+    if (letters->next_page_token().empty()) break;
+    list.set_page_token(letters->next_page_token());
+  }
+  std::vector<int64_t> expected;
+  for (const v1::DeadLetter& letter : ack.dead_letters()) expected.push_back(letter.sequence());
+  EXPECT_EQ(sequences, expected);
+  // A token is for the request it came from.
+  list.set_replay_requested_only(true);
+  EXPECT_EQ(workflow_->ListDeadLetters(list, kPractitioner).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, SubscriptionWorkflowTest, ::testing::Values(Sqlite(), Postgres()),
                          [](const auto& info) { return info.param.name; });
 

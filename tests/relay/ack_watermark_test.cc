@@ -68,15 +68,21 @@ TEST(AckWatermark, AFailedAcknowledgementIsOfferedAgain) {
   EXPECT_EQ(again->dead_letters[0].sequence, 7);
 }
 
-TEST(AckWatermark, SplitsDeadLettersIntoBatchesLowestFirst) {
+// Each batch acknowledges only up to just below the first dead letter it leaves out, so a
+// failure between two calls loses none of them.
+TEST(AckWatermark, SplitsDeadLettersIntoBatchesLowestFirstNeverAcknowledgingPastOneUnsent) {
   AckWatermark watermark;
   for (int64_t sequence = 1; sequence <= 250; ++sequence) {
     watermark.Received(sequence);
     watermark.DeadLettered({sequence, 8, "timeout"});
   }
   std::vector<size_t> sizes;
+  std::vector<int64_t> sequences;
   while (std::optional<PendingAck> ack = watermark.NextAck(100)) {
-    EXPECT_EQ(ack->sequence, 250);
+    sequences.push_back(ack->sequence);
+    for (const DeadLetterRecord& dead_letter : ack->dead_letters) {
+      EXPECT_LE(dead_letter.sequence, ack->sequence);
+    }
     sizes.push_back(ack->dead_letters.size());
     if (!ack->dead_letters.empty()) {
       EXPECT_EQ(ack->dead_letters.front().sequence,
@@ -85,6 +91,25 @@ TEST(AckWatermark, SplitsDeadLettersIntoBatchesLowestFirst) {
     watermark.Acknowledged(*ack);
   }
   EXPECT_EQ(sizes, (std::vector<size_t>{100, 100, 50}));
+  EXPECT_EQ(sequences, (std::vector<int64_t>{100, 200, 250}));
+  EXPECT_FALSE(watermark.AckDue());
+}
+
+// Events done behind one still being retried move nothing: no acknowledgement is due, and
+// all of them are held (what max_in_flight bounds).
+TEST(AckWatermark, NothingIsDueBehindAnEventStillBeingRetried) {
+  AckWatermark watermark;
+  for (int64_t sequence = 1; sequence <= 10; ++sequence) watermark.Received(sequence);
+  for (int64_t sequence = 2; sequence <= 10; ++sequence) watermark.Delivered(sequence);
+  EXPECT_EQ(watermark.in_flight(), 1);
+  EXPECT_EQ(watermark.held(), 10);
+  EXPECT_EQ(watermark.done_since_ack(), 9);
+  EXPECT_FALSE(watermark.AckDue());
+  EXPECT_FALSE(watermark.NextAck(100).has_value());
+  watermark.Delivered(1);
+  EXPECT_TRUE(watermark.AckDue());
+  EXPECT_EQ(watermark.held(), 0);
+  EXPECT_EQ(watermark.NextAck(100)->sequence, 10);
 }
 
 TEST(AckWatermark, RefusesRepeatsAndIgnoresUnknownCompletions) {

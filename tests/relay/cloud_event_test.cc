@@ -30,7 +30,9 @@ TEST(CloudEvent, CarriesEveryAttributeAndTheEventAsProtobufJson) {
   ASSERT_TRUE(body.ok()) << body.status();
   const nlohmann::json message = nlohmann::json::parse(*body);
   EXPECT_EQ(message["specversion"], "1.0");
-  EXPECT_EQ(message["id"], "4217");
+  // One event through two subscriptions is two deliveries: the id names the subscription.
+  EXPECT_EQ(message["id"], "ndelius:4217");
+  EXPECT_EQ(CloudEventId(Transition(), "subscriptions/ndelius"), "ndelius:4217");
   EXPECT_EQ(message["source"], "urn:probation-interventions:referrals");
   EXPECT_EQ(message["type"], "uk.gov.justice.probation.referral.transitioned");
   EXPECT_EQ(message["subject"], "referrals/0f3c2a");
@@ -55,7 +57,7 @@ TEST(CloudEvent, CarriesEveryAttributeAndTheEventAsProtobufJson) {
 TEST(CloudEvent, AttributesComeInTheDocumentedOrder) {
   const absl::StatusOr<std::string> body = CloudEventJson(Transition(), "subscriptions/a");
   ASSERT_TRUE(body.ok());
-  EXPECT_EQ(body->rfind("{\"specversion\":\"1.0\",\"id\":\"4217\",\"source\":", 0), 0u) << *body;
+  EXPECT_EQ(body->rfind("{\"specversion\":\"1.0\",\"id\":\"a:4217\",\"source\":", 0), 0u) << *body;
   EXPECT_NE(body->find("\"subscription\":\"subscriptions/a\",\"data\":{"), std::string::npos);
 }
 
@@ -80,7 +82,7 @@ TEST(CloudEvent, HostileTextIsEscapedNotThrownOver) {
   const absl::StatusOr<std::string> body = CloudEventJson(event, "subscriptions/a");
   ASSERT_TRUE(body.ok());
   const nlohmann::json message = nlohmann::json::parse(*body);
-  EXPECT_EQ(message["id"], "4217");
+  EXPECT_EQ(message["id"], "a:4217");
   EXPECT_EQ(message["data"]["action"], "\"},\"id\":\"1\n<script>");
 }
 

@@ -229,8 +229,8 @@ TEST_F(RelayProcessTest, EveryEventArrivesInOrderOnceSignedAndWithoutPersonalDat
   std::map<std::string, std::vector<std::string>> expected_order;
   std::map<std::string, std::string> expected_type;
   for (const ReferralEvent& event : expected) {
-    expected_order[event.referral().name()].push_back(relay::CloudEventId(event));
-    expected_type[relay::CloudEventId(event)] =
+    expected_order[event.referral().name()].push_back(relay::CloudEventId(event, kSubscription));
+    expected_type[relay::CloudEventId(event, kSubscription)] =
         absl::StrCat(relay::kCloudEventTypePrefix, relay::EventTypeSuffix(event.type()));
     // The FULL view does carry the CRN: its absence below is the BASIC view's doing.
     EXPECT_FALSE(event.referral().person().crn().empty());
@@ -250,7 +250,7 @@ TEST_F(RelayProcessTest, EveryEventArrivesInOrderOnceSignedAndWithoutPersonalDat
   for (const testing::AcceptedEvent& event : accepted) {
     EXPECT_TRUE(ids.insert(event.id).second) << "accepted twice: " << event.id;
     EXPECT_FALSE(event.has_crn) << "a BASIC subscriber saw a CRN in event " << event.id;
-    EXPECT_EQ(event.sequence, event.id);
+    EXPECT_EQ(absl::StrCat(kSubscriptionId, ":", event.sequence), event.id);
     EXPECT_EQ(event.type, expected_type[event.id]) << event.id;
     arrival_order[event.subject].push_back(event.id);
   }
@@ -296,7 +296,7 @@ TEST_F(RelayProcessTest, ARefusedEventIsDeadLetteredThenReplayedAtAnAdminsReques
   const std::vector<ReferralEvent> events = AllEvents();
   ASSERT_EQ(events.size(), 4u);
   // The first referral's submission.
-  const std::string refused = relay::CloudEventId(events[1]);
+  const std::string refused = relay::CloudEventId(events[1], subscription.name());
   ASSERT_EQ(events[1].type(), ReferralEvent::TYPE_SUBMITTED);
 
   testing::WebhookReceiver receiver(kSigningSecret, {"--refuse_ids=" + refused});
@@ -320,7 +320,7 @@ TEST_F(RelayProcessTest, ARefusedEventIsDeadLetteredThenReplayedAtAnAdminsReques
   ASSERT_TRUE(stub_->ListDeadLetters(list_context.get(), list, &letters).ok());
   ASSERT_EQ(letters.dead_letters_size(), 1);
   const referrals::v1::DeadLetter& letter = letters.dead_letters(0);
-  EXPECT_EQ(absl::StrCat(letter.sequence()), refused);
+  EXPECT_EQ(letter.sequence(), events[1].sequence());
   EXPECT_EQ(letter.attempts(), 1) << "a 400 is not retried";
   EXPECT_THAT(letter.last_error(), ::testing::HasSubstr("400"));
   EXPECT_EQ(letter.event().sequence(), letter.sequence());

@@ -26,7 +26,8 @@ OutgoingEvent Event(int64_t sequence, const std::string& referral) {
   event.set_type(referrals::v1::ReferralEvent::TYPE_SUBMITTED);
   event.mutable_referral()->set_name(referral);
   event.mutable_referral()->mutable_person()->set_crn("X123456");
-  return {sequence, referral, CloudEventId(event), *CloudEventJson(event, "subscriptions/test")};
+  return {sequence, referral, CloudEventId(event, "subscriptions/test"),
+          *CloudEventJson(event, "subscriptions/test")};
 }
 
 WebhookSenderOptions Options(const WebhookReceiver& receiver, absl::Duration timeout) {
@@ -46,7 +47,7 @@ TEST(WebhookSender, DeliversASignedCloudEventTheReceiverVerifies) {
   EXPECT_EQ(result.http_status, 204) << result.error << receiver.process().Output();
   const std::vector<testing::AcceptedEvent> accepted = receiver.Accepted();
   ASSERT_EQ(accepted.size(), 1u);
-  EXPECT_EQ(accepted[0].id, "31");
+  EXPECT_EQ(accepted[0].id, "test:31");
   EXPECT_EQ(accepted[0].sequence, "31");
   EXPECT_EQ(accepted[0].subject, "referrals/abc");
   EXPECT_EQ(accepted[0].type, "uk.gov.justice.probation.referral.submitted");
@@ -64,12 +65,13 @@ TEST(WebhookSender, ReusesOneConnectionForManyEvents) {
   for (int64_t sequence = 1; sequence <= 20; ++sequence) {
     ASSERT_EQ(sender.Post(Event(sequence, "referrals/a"), never).http_status, 204);
   }
-  ASSERT_TRUE(
-      receiver.process()
-          .WaitForLine(
-              [](const std::string& line) { return absl::StrContains(line, "\"id\": \"20\""); },
-              absl::Seconds(5))
-          .ok());
+  ASSERT_TRUE(receiver.process()
+                  .WaitForLine(
+                      [](const std::string& line) {
+                        return absl::StrContains(line, "\"id\": \"test:20\"");
+                      },
+                      absl::Seconds(5))
+                  .ok());
   std::set<int> peers;
   for (const auto& request : receiver.Requests("accepted"))
     peers.insert(request["peer"].get<int>());
@@ -102,7 +104,7 @@ TEST(WebhookSender, AStaleTimestampIsRefused) {
 }
 
 TEST(WebhookSender, ReportsRefusalsFailuresWithRetryAfterTimeoutsAndNoReceiver) {
-  WebhookReceiver refusing(kSecret, {"--refuse_ids=7"});
+  WebhookReceiver refusing(kSecret, {"--refuse_ids=test:7"});
   refusing.Start();
   absl::Notification never;
   EXPECT_EQ(WebhookSender(Options(refusing, absl::Seconds(5)))
@@ -167,7 +169,8 @@ TEST(WebhookSender, RetriesThroughFailuresAndStallsUntilEveryEventIsAcceptedOnce
   }
   const std::vector<testing::AcceptedEvent> accepted = receiver.Accepted();
   ASSERT_EQ(accepted.size(), 60u);
-  for (size_t i = 0; i < accepted.size(); ++i) EXPECT_EQ(accepted[i].id, absl::StrCat(i + 1));
+  for (size_t i = 0; i < accepted.size(); ++i)
+    EXPECT_EQ(accepted[i].id, absl::StrCat("test:", i + 1));
   EXPECT_FALSE(receiver.Requests("failed").empty());
 }
 

@@ -105,7 +105,8 @@ inline std::unique_ptr<RunningReferrals> StartReferrals(
       running->machines, *running->store, *running->interventions);
   running->reports = std::make_unique<referrals::ReferralReports>(
       running->machines, *running->store, running->audit.get());
-  running->subscriptions = std::make_unique<referrals::SubscriptionWorkflow>(*running->store);
+  running->subscriptions =
+      std::make_unique<referrals::SubscriptionWorkflow>(*running->store, running->audit.get());
   running->streams = std::make_unique<referrals::OpenStreams>(limits);
   running->fanout = std::make_unique<referrals::EventFanout>(
       *running->store, running->bell, referrals::kEventPollInterval, running->audit.get());

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/names/resource_name.h"
 #include "libs/status/field_error.h"
+#include "services/referrals/domain/referral_scope.h"
 
 namespace probation::referrals {
 namespace {
@@ -113,6 +114,41 @@ v1::ReferralEvent BasicView(const v1::ReferralEvent& event) {
   if (full.has_state_time()) *referral.mutable_state_time() = full.state_time();
   if (full.has_start_time()) *referral.mutable_start_time() = full.start_time();
   return basic;
+}
+
+absl::StatusOr<v1::EventView> ResolveView(v1::EventView view, absl::string_view field,
+                                          v1::EventView unspecified) {
+  if (!v1::EventView_IsValid(view)) return InvalidFieldError(field, "is not a known view");
+  return view == v1::EVENT_VIEW_UNSPECIFIED ? unspecified : view;
+}
+
+absl::StatusOr<WatchSelection> SelectionOfRequest(const v1::WatchReferralEventsRequest& request,
+                                                  const Identity& caller) {
+  if (request.after_sequence() < 0) {
+    return InvalidFieldError("after_sequence", "must not be negative");
+  }
+  if (absl::Status status = ValidateEventFilter(request.filter(), "filter"); !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<v1::EventView> view = ResolveView(request.view(), "view", v1::EVENT_VIEW_FULL);
+  if (!view.ok()) return view.status();
+  WatchSelection selection;
+  selection.after_sequence = request.after_sequence();
+  selection.filter = request.filter();
+  selection.view = *view;
+  selection.scope = caller;
+  return selection;
+}
+
+bool Admitted(const WatchSelection& selection, const v1::ReferralEvent& event) {
+  return InScope(selection.scope, event.referral()) && Admits(selection.filter, event);
+}
+
+std::optional<v1::ReferralEvent> Select(const WatchSelection& selection,
+                                        const v1::ReferralEvent& event) {
+  if (!Admitted(selection, event)) return std::nullopt;
+  if (selection.view == v1::EVENT_VIEW_BASIC) return BasicView(event);
+  return event;
 }
 
 }  // namespace probation::referrals

@@ -386,8 +386,9 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::UpdateReferral(
   if (absl::Status status = CheckMayCreate(caller, referral); !status.ok()) return status;
   *referral.mutable_update_time() = ToTimestamp(now_());
   write.event_type = v1::ReferralEvent::TYPE_UPDATED;
-  write.changed_fields.assign(request.update_mask().paths().begin(),
-                              request.update_mask().paths().end());
+  for (const std::string& path : request.update_mask().paths()) {
+    if (!absl::c_linear_search(write.changed_fields, path)) write.changed_fields.push_back(path);
+  }
   write.access = WriteRecord(caller, "UpdateReferral", referral);
   absl::StatusOr<v1::Referral> updated = store_.Update(write, changes.etag());
   if (!updated.ok()) {

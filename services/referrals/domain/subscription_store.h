@@ -50,7 +50,7 @@ class SubscriptionStore {
                                                               int max_per_owner) = 0;
   // NOT_FOUND when there is none. dead_letter_count is filled in.
   virtual absl::StatusOr<v1::Subscription> GetSubscription(absl::string_view id) = 0;
-  // By id; dead_letter_count is not filled in.
+  // By id; dead_letter_count is filled in.
   virtual absl::StatusOr<std::vector<v1::Subscription>> ListSubscriptions(
       const SubscriptionQuery& query) = 0;
   // Deletes it and its dead letters. NOT_FOUND; ABORTED when `expected_etag` is non-empty and

@@ -73,45 +73,11 @@ absl::StatusOr<std::pair<std::string, int64_t>> ParseDeadLetterName(absl::string
   return std::make_pair(std::string(parts[1]), sequence);
 }
 
-absl::StatusOr<v1::EventView> CheckView(v1::EventView view, absl::string_view field,
-                                        v1::EventView unspecified) {
-  if (!v1::EventView_IsValid(view)) return InvalidFieldError(field, "is not a known view");
-  return view == v1::EVENT_VIEW_UNSPECIFIED ? unspecified : view;
-}
-
 }  // namespace
 
-absl::StatusOr<WatchSelection> SelectionOfRequest(const v1::WatchReferralEventsRequest& request,
-                                                  const Identity& caller) {
-  if (request.after_sequence() < 0) {
-    return InvalidFieldError("after_sequence", "must not be negative");
-  }
-  if (absl::Status status = ValidateEventFilter(request.filter(), "filter"); !status.ok()) {
-    return status;
-  }
-  absl::StatusOr<v1::EventView> view = CheckView(request.view(), "view", v1::EVENT_VIEW_FULL);
-  if (!view.ok()) return view.status();
-  WatchSelection selection;
-  selection.after_sequence = request.after_sequence();
-  selection.filter = request.filter();
-  selection.view = *view;
-  selection.scope = caller;
-  return selection;
-}
-
-bool Admitted(const WatchSelection& selection, const v1::ReferralEvent& event) {
-  return InScope(selection.scope, event.referral()) && Admits(selection.filter, event);
-}
-
-std::optional<v1::ReferralEvent> Select(const WatchSelection& selection,
-                                        const v1::ReferralEvent& event) {
-  if (!Admitted(selection, event)) return std::nullopt;
-  if (selection.view == v1::EVENT_VIEW_BASIC) return BasicView(event);
-  return event;
-}
-
-SubscriptionWorkflow::SubscriptionWorkflow(ReferralStore& store, std::function<absl::Time()> now)
-    : store_(store), now_(now ? std::move(now) : [] { return absl::Now(); }) {}
+SubscriptionWorkflow::SubscriptionWorkflow(ReferralStore& store, AccessAudit* audit,
+                                           std::function<absl::Time()> now)
+    : store_(store), audit_(audit), now_(now ? std::move(now) : [] { return absl::Now(); }) {}
 
 absl::StatusOr<v1::Subscription> SubscriptionWorkflow::LoadOwned(absl::string_view field,
                                                                  absl::string_view name,
@@ -140,7 +106,7 @@ absl::StatusOr<v1::Subscription> SubscriptionWorkflow::CreateSubscription(
     return status;
   }
   absl::StatusOr<v1::EventView> view =
-      CheckView(proposed.view(), "subscription.view", v1::EVENT_VIEW_BASIC);
+      ResolveView(proposed.view(), "subscription.view", v1::EVENT_VIEW_BASIC);
   if (!view.ok()) return view.status();
   std::string id = request.subscription_id();
   if (id.empty()) {
@@ -306,6 +272,12 @@ absl::StatusOr<v1::ListDeadLettersResponse> SubscriptionWorkflow::ListDeadLetter
     if (!events.ok()) return events.status();
     if (!events->empty() && events->front().sequence() == dead_letter.sequence()) {
       if (std::optional<v1::ReferralEvent> shown = Select(selection, events->front())) {
+        // A FULL event shows the person's data: the read is recorded, as a watch's is.
+        if (audit_ != nullptr && shown->referral().has_person()) {
+          audit_->Record(AccessRecordOf(caller, "ListDeadLetters", shown->referral().person().crn(),
+                                        shown->referral().name(), v1::AccessRecord::OUTCOME_ALLOWED,
+                                        now_()));
+        }
         *dead_letter.mutable_event() = *std::move(shown);
       }
     }

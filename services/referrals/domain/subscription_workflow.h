@@ -12,6 +12,8 @@
 #include "absl/time/time.h"
 #include "libs/auth/identity.h"
 #include "probation/referrals/v1/referral_service.pb.h"
+#include "services/referrals/domain/access_audit.h"
+#include "services/referrals/domain/event_selection.h"
 #include "services/referrals/domain/referral_store.h"
 
 namespace probation::referrals {
@@ -21,29 +23,12 @@ inline constexpr int kMaxSubscriptionsPerOwner = 100;
 // Dead letters one acknowledgement may record.
 inline constexpr int kMaxDeadLettersPerAcknowledgement = 100;
 
-// What one watch sends: the events after `after_sequence` that `scope` may see and `filter`
-// admits, in `view`.
-struct WatchSelection {
-  int64_t after_sequence = 0;
-  v1::EventFilter filter;
-  v1::EventView view = v1::EVENT_VIEW_FULL;
-  Identity scope;
-};
-
-// The watch a request without a subscription asks for; INVALID_ARGUMENT naming the field.
-absl::StatusOr<WatchSelection> SelectionOfRequest(const v1::WatchReferralEventsRequest& request,
-                                                  const Identity& caller);
-
-// Whether `selection`'s scope may see `event` and its filter admits it.
-bool Admitted(const WatchSelection& selection, const v1::ReferralEvent& event);
-
-// `event` as `selection` shows it, or nothing when it is not admitted.
-std::optional<v1::ReferralEvent> Select(const WatchSelection& selection,
-                                        const v1::ReferralEvent& event);
-
 class SubscriptionWorkflow {
  public:
-  explicit SubscriptionWorkflow(ReferralStore& store, std::function<absl::Time()> now = nullptr);
+  // `audit` (may be null) records the people whose data a FULL subscription's dead letters
+  // show.
+  explicit SubscriptionWorkflow(ReferralStore& store, AccessAudit* audit = nullptr,
+                                std::function<absl::Time()> now = nullptr);
 
   absl::StatusOr<v1::Subscription> CreateSubscription(const v1::CreateSubscriptionRequest& request,
                                                       const Identity& caller);
@@ -73,6 +58,7 @@ class SubscriptionWorkflow {
                                              const Identity& caller);
 
   ReferralStore& store_;
+  AccessAudit* audit_;
   std::function<absl::Time()> now_;
 };
 

@@ -7,7 +7,6 @@
 #include "absl/time/clock.h"
 #include "libs/logging/request_id.h"
 #include "libs/status/error_reason.h"
-#include "libs/status/field_error.h"
 #include "libs/status/grpc_status.h"
 #include "services/referrals/domain/event_selection.h"
 #include "services/referrals/domain/referral_scope.h"
@@ -37,7 +36,7 @@ grpc::ServerWriteReactor<v1::ReferralEvent>* EventWatch::Start(
                                          dependencies);
   } else {
     if (dependencies.subscriptions == nullptr) {
-      return new Refused(InvalidFieldError("subscription", "subscriptions are not served here"));
+      return new Refused(absl::UnimplementedError("subscriptions are not served here"));
     }
     // Read on the stream pool (ResolveSubscription), not on gRPC's thread.
     WatchSelection placeholder;
@@ -138,10 +137,14 @@ void EventWatch::ScheduleCatchUp() {
 }
 
 bool EventWatch::ResolveSubscription() {
-  if (!subscription_request_.has_value()) return true;
+  std::optional<v1::WatchReferralEventsRequest> request;
+  {
+    absl::MutexLock lock(&mu_);
+    request = std::exchange(subscription_request_, std::nullopt);
+  }
+  if (!request.has_value()) return true;
   absl::StatusOr<WatchSelection> selection =
-      dependencies_.subscriptions->ResolveWatch(*subscription_request_, caller());
-  subscription_request_.reset();
+      dependencies_.subscriptions->ResolveWatch(*request, caller());
   if (!selection.ok()) {
     End(ToGrpcStatus(selection.status()));
     return false;
@@ -153,7 +156,8 @@ bool EventWatch::ResolveSubscription() {
 }
 
 void EventWatch::CatchUp() {
-  // Only the first job resolves: jobs of one watch never run at once (BeginJob).
+  // The first job resolves the subscription, before the watch writes or attaches, so no
+  // other job of it can be running yet.
   if (!ResolveSubscription()) return EndJob();
   for (int page = 0; page < kPagesPerJob && !Ending(); ++page) {
     switch (dependencies_.fanout.AttachIfCaughtUp(shared_from_this())) {

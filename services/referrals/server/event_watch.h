@@ -87,7 +87,7 @@ class EventWatch final : public BoundedStream<v1::ReferralEvent>,
   WatchDependencies dependencies_;
   WatchSelection selection_ ABSL_GUARDED_BY(mu_);
   // Set until the subscription it names is read.
-  std::optional<v1::WatchReferralEventsRequest> subscription_request_;
+  std::optional<v1::WatchReferralEventsRequest> subscription_request_ ABSL_GUARDED_BY(mu_);
   std::deque<std::shared_ptr<const v1::ReferralEvent>> queue_ ABSL_GUARDED_BY(mu_);
   // The newest sequence queued or passed over.
   int64_t after_ ABSL_GUARDED_BY(mu_);

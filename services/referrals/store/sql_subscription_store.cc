@@ -22,7 +22,12 @@ absl::Status DeadLetterNotFound(absl::string_view id, int64_t sequence) {
   return ResourceNotFoundError(kDeadLetterType, name, absl::StrCat("no dead letter ", name));
 }
 
-// A subscription from a row of (body, version, acknowledged_sequence).
+// What a subscription row is read as: the body, and what changes with every acknowledgement.
+constexpr absl::string_view kSubscriptionColumns =
+    "body, version, acknowledged_sequence, update_us, "
+    "(SELECT COUNT(*) FROM dead_letters WHERE subscription = subscriptions.id)";
+
+// A subscription from a row of kSubscriptionColumns.
 absl::StatusOr<v1::Subscription> SubscriptionOfRow(const SqlRows& rows, int row) {
   v1::Subscription subscription;
   if (!subscription.ParseFromString(rows.Text(row, 0))) {
@@ -30,6 +35,8 @@ absl::StatusOr<v1::Subscription> SubscriptionOfRow(const SqlRows& rows, int row)
   }
   subscription.set_etag(absl::StrCat(rows.Int(row, 1)));
   subscription.set_acknowledged_sequence(rows.Int(row, 2));
+  *subscription.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(rows.Int(row, 3));
+  subscription.set_dead_letter_count(static_cast<int32_t>(rows.Int(row, 4)));
   return subscription;
 }
 
@@ -50,32 +57,35 @@ absl::StatusOr<v1::Subscription> SqlReferralStore::CreateSubscription(
   v1::Subscription stored = subscription;
   stored.set_etag("1");
   const std::string id(IdOf(kSubscriptions, subscription.name()));
-  absl::Status status = Writer(id).Write([&](SqlConnection& db) -> absl::Status {
-    absl::StatusOr<SqlRows> owned = db.Query(
-        "SELECT COUNT(*) FROM subscriptions WHERE owner_actor = ?", {stored.owner().actor()});
-    if (!owned.ok()) return owned.status();
-    if (owned->Int(0, 0) >= max_per_owner) {
-      return WithReason(absl::ResourceExhaustedError(absl::StrCat(
-                            "you have ", max_per_owner,
-                            " subscriptions, the most one owner may; delete one first")),
-                        reason::kTooManySubscriptions);
-    }
-    absl::StatusOr<SqlRows> inserted = db.Query(
-        "INSERT INTO subscriptions (id, owner_actor, version, acknowledged_sequence, update_us, "
-        "body) VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-        {id, stored.owner().actor(), stored.acknowledged_sequence(),
-         TimeUtil::TimestampToMicroseconds(stored.update_time()),
-         Blob{stored.SerializeAsString()}});
-    if (!inserted.ok()) return inserted.status();
-    if (inserted->affected() == 0) {
-      return WithResourceInfo(
-          WithReason(absl::AlreadyExistsError(absl::StrCat(
-                         stored.name(), " already exists; choose another subscription_id")),
-                     reason::kResourceAlreadyExists),
-          kSubscriptionType, stored.name());
-    }
-    return absl::OkStatus();
-  });
+  // Through the owner's writer, so that one owner's creates are counted one after another.
+  absl::Status status =
+      Writer(stored.owner().actor()).Write([&](SqlConnection& db) -> absl::Status {
+        absl::StatusOr<SqlRows> owned = db.Query(
+            "SELECT COUNT(*) FROM subscriptions WHERE owner_actor = ?", {stored.owner().actor()});
+        if (!owned.ok()) return owned.status();
+        if (owned->Int(0, 0) >= max_per_owner) {
+          return WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                                "you have ", max_per_owner,
+                                " subscriptions, the most one owner may; delete one first")),
+                            reason::kTooManySubscriptions);
+        }
+        absl::StatusOr<SqlRows> inserted = db.Query(
+            "INSERT INTO subscriptions (id, owner_actor, version, acknowledged_sequence, "
+            "update_us, "
+            "body) VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            {id, stored.owner().actor(), stored.acknowledged_sequence(),
+             TimeUtil::TimestampToMicroseconds(stored.update_time()),
+             Blob{stored.SerializeAsString()}});
+        if (!inserted.ok()) return inserted.status();
+        if (inserted->affected() == 0) {
+          return WithResourceInfo(
+              WithReason(absl::AlreadyExistsError(absl::StrCat(
+                             stored.name(), " already exists; choose another subscription_id")),
+                         reason::kResourceAlreadyExists),
+              kSubscriptionType, stored.name());
+        }
+        return absl::OkStatus();
+      });
   if (!status.ok()) return status;
   return stored;
 }
@@ -83,15 +93,11 @@ absl::StatusOr<v1::Subscription> SqlReferralStore::CreateSubscription(
 absl::StatusOr<v1::Subscription> SqlReferralStore::GetSubscription(absl::string_view id) {
   SqlConnectionPool::Lease reader = readers_.Borrow();
   absl::StatusOr<SqlRows> rows = reader->Query(
-      "SELECT body, version, acknowledged_sequence, "
-      "(SELECT COUNT(*) FROM dead_letters WHERE subscription = ?1) FROM subscriptions "
-      "WHERE id = ?1",
+      absl::StrCat("SELECT ", kSubscriptionColumns, " FROM subscriptions WHERE id = ?"),
       {std::string(id)});
   if (!rows.ok()) return rows.status();
   if (rows->size() == 0) return SubscriptionNotFound(id);
-  absl::StatusOr<v1::Subscription> subscription = SubscriptionOfRow(*rows, 0);
-  if (subscription.ok()) subscription->set_dead_letter_count(static_cast<int32_t>(rows->Int(0, 3)));
-  return subscription;
+  return SubscriptionOfRow(*rows, 0);
 }
 
 absl::StatusOr<std::vector<v1::Subscription>> SqlReferralStore::ListSubscriptions(
@@ -99,14 +105,13 @@ absl::StatusOr<std::vector<v1::Subscription>> SqlReferralStore::ListSubscription
   SqlConnectionPool::Lease reader = readers_.Borrow();
   absl::StatusOr<SqlRows> rows =
       query.owner_actor.empty()
-          ? reader->Query(
-                "SELECT body, version, acknowledged_sequence FROM subscriptions WHERE id > ? "
-                "ORDER BY id LIMIT ?",
-                {query.after_id, int64_t{query.page_size + 1}})
-          : reader->Query(
-                "SELECT body, version, acknowledged_sequence FROM subscriptions "
-                "WHERE owner_actor = ? AND id > ? ORDER BY id LIMIT ?",
-                {query.owner_actor, query.after_id, int64_t{query.page_size + 1}});
+          ? reader->Query(absl::StrCat("SELECT ", kSubscriptionColumns,
+                                       " FROM subscriptions WHERE id > ? ORDER BY id LIMIT ?"),
+                          {query.after_id, int64_t{query.page_size + 1}})
+          : reader->Query(absl::StrCat("SELECT ", kSubscriptionColumns,
+                                       " FROM subscriptions WHERE owner_actor = ? AND id > ? "
+                                       "ORDER BY id LIMIT ?"),
+                          {query.owner_actor, query.after_id, int64_t{query.page_size + 1}});
   if (!rows.ok()) return rows.status();
   std::vector<v1::Subscription> subscriptions;
   for (int row = 0; row < rows->size(); ++row) {
@@ -163,19 +168,12 @@ absl::StatusOr<v1::Subscription> SqlReferralStore::AcknowledgeEvents(
     for (absl::StatusOr<SqlRows>& written : db.QueryBatch(writes)) {
       if (!written.ok()) return written.status();
     }
-    absl::StatusOr<SqlRows> rows = db.Query(
-        "SELECT body, version, acknowledged_sequence, "
-        "(SELECT COUNT(*) FROM dead_letters WHERE subscription = ?1) FROM subscriptions "
-        "WHERE id = ?1",
-        {std::string(id)});
+    absl::StatusOr<SqlRows> rows =
+        db.Query(absl::StrCat("SELECT ", kSubscriptionColumns, " FROM subscriptions WHERE id = ?"),
+                 {std::string(id)});
     if (!rows.ok()) return rows.status();
     if (rows->size() == 0) return SubscriptionNotFound(id);
     acknowledged = SubscriptionOfRow(*rows, 0);
-    if (acknowledged.ok()) {
-      acknowledged->set_dead_letter_count(static_cast<int32_t>(rows->Int(0, 3)));
-      *acknowledged->mutable_update_time() =
-          TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
-    }
     return acknowledged.status();
   });
   if (!status.ok()) return status;
