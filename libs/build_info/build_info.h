@@ -22,7 +22,7 @@ struct BuildInfo {
 
 const BuildInfo& GetBuildInfo();
 
-// "catalogue 1.0.0 (revision 1a2b3c4d5e6f, Release)": what --version prints.
+// "catalogue 1.1.0 (revision 1a2b3c4d5e6f, Release)": what --version prints.
 std::string VersionLine(absl::string_view program);
 
 }  // namespace probation
