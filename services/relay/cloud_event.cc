@@ -24,7 +24,8 @@ std::string CloudEventId(const referrals::v1::ReferralEvent& event,
 }
 
 absl::StatusOr<std::string> CloudEventJson(const referrals::v1::ReferralEvent& event,
-                                           absl::string_view subscription) {
+                                           absl::string_view subscription,
+                                           absl::string_view source) {
   std::string data;
   if (auto status = google::protobuf::util::MessageToJsonString(event, &data); !status.ok()) {
     return absl::InternalError(absl::StrCat(
@@ -35,7 +36,7 @@ absl::StatusOr<std::string> CloudEventJson(const referrals::v1::ReferralEvent& e
   nlohmann::ordered_json message = {
       {"specversion", "1.0"},
       {"id", id},
-      {"source", kCloudEventSource},
+      {"source", std::string(source)},
       {"type", absl::StrCat(kCloudEventTypePrefix, EventTypeSuffix(event.type()))},
       {"subject", event.referral().name()},
   };

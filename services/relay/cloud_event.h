@@ -12,6 +12,7 @@
 namespace probation::relay {
 
 inline constexpr char kCloudEventContentType[] = "application/cloudevents+json; charset=utf-8";
+// The `source` unless --event_source names the deployment (ids are unique per database).
 inline constexpr char kCloudEventSource[] = "urn:probation-interventions:referrals";
 inline constexpr char kCloudEventTypePrefix[] = "uk.gov.justice.probation.referral.";
 
@@ -23,10 +24,11 @@ std::string EventTypeSuffix(referrals::v1::ReferralEvent::Type type);
 // through two subscriptions is two deliveries, not a duplicate.
 std::string CloudEventId(const referrals::v1::ReferralEvent& event, absl::string_view subscription);
 
-// The JSON message for `event`, read through `subscription` ("subscriptions/{id}").
-// INTERNAL if protobuf cannot print the event as JSON.
+// The JSON message for `event`, read through `subscription` ("subscriptions/{id}"), from
+// `source`. INTERNAL if protobuf cannot print the event as JSON.
 absl::StatusOr<std::string> CloudEventJson(const referrals::v1::ReferralEvent& event,
-                                           absl::string_view subscription);
+                                           absl::string_view subscription,
+                                           absl::string_view source = kCloudEventSource);
 
 }  // namespace probation::relay
 

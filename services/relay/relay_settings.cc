@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -31,6 +32,10 @@ ABSL_FLAG(std::string, token_file, "",
 ABSL_FLAG(std::string, webhook_url, "",
           "Required: the `https://` URL every event is POSTed to (`http://` only to this host, "
           "or with --webhook_allow_http).");
+ABSL_FLAG(std::string, event_source, "urn:probation-interventions:referrals",
+          "The CloudEvents `source` of every event: name the deployment (e.g. "
+          "`urn:probation-interventions:referrals:wales-prod`) when receivers take events "
+          "from more than one, since ids are unique only within one database.");
 ABSL_FLAG(bool, webhook_allow_http, false,
           "Allow an `http://` webhook_url to another host, e.g. a receiver on the same private "
           "network: events (with personal data, for a FULL subscription) then travel "
@@ -179,6 +184,13 @@ RelaySettings ReadRelaySettings(const ServiceMain& service) {
   pipeline.lanes = AtLeast(service, "lanes", absl::GetFlag(FLAGS_lanes), 1);
   if (pipeline.lanes > 1024) service.Fail("lanes", "must be at most 1024");
   pipeline.max_in_flight = AtLeast(service, "max_in_flight", absl::GetFlag(FLAGS_max_in_flight), 1);
+  pipeline.event_source = absl::GetFlag(FLAGS_event_source);
+  // A URI-reference (CloudEvents): no spaces or controls, and short enough for a header line.
+  if (pipeline.event_source.empty() || pipeline.event_source.size() > 256 ||
+      absl::c_any_of(pipeline.event_source,
+                     [](unsigned char c) { return c <= ' ' || c == 0x7f; })) {
+    service.Fail("event_source", "must be a URI of 1 to 256 characters without spaces");
+  }
   pipeline.ack_interval = absl::GetFlag(FLAGS_ack_interval);
   service.CheckDuration("ack_interval", pipeline.ack_interval, absl::Milliseconds(10),
                         absl::Minutes(10));

@@ -11,6 +11,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "libs/service/service_main.h"
+#include "services/relay/cloud_event.h"
 #include "services/relay/retry_policy.h"
 #include "services/relay/webhook_sender.h"
 
@@ -29,6 +30,8 @@ struct PipelineSettings {
   // Attempts under way get this long to finish at shutdown.
   absl::Duration shutdown_grace = absl::Seconds(5);
   RetryPolicy retry;
+  // The CloudEvents `source` of every event.
+  std::string event_source = kCloudEventSource;
 };
 
 struct RelaySettings {

@@ -175,7 +175,7 @@ void SubscriptionPipeline::Accept(const ReferralEvent& event) {
   outgoing.sequence = event.sequence();
   outgoing.referral = event.referral().name();
   outgoing.id = CloudEventId(event, name_);
-  absl::StatusOr<std::string> body = CloudEventJson(event, name_);
+  absl::StatusOr<std::string> body = CloudEventJson(event, name_, settings_.event_source);
   {
     absl::MutexLock lock(&mutex_);
     if (event.sequence() <= 0 || !watermark_.Received(event.sequence())) {
@@ -321,7 +321,8 @@ void SubscriptionPipeline::ReplayRequested() {
 bool SubscriptionPipeline::Replay(const DeadLetter& dead_letter, absl::BitGenRef random) {
   if (stop_.HasBeenNotified()) return false;
   const int64_t sequence = dead_letter.event().sequence();
-  absl::StatusOr<std::string> body = CloudEventJson(dead_letter.event(), name_);
+  absl::StatusOr<std::string> body =
+      CloudEventJson(dead_letter.event(), name_, settings_.event_source);
   if (!dead_letter.has_event() || sequence <= 0 || !body.ok()) {
     // The subscription may no longer see it (its owner lost access to the referral): recorded
     // again with why, which clears the request instead of meeting it every poll.

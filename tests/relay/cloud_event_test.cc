@@ -54,6 +54,13 @@ TEST(CloudEvent, CarriesEveryAttributeAndTheEventAsProtobufJson) {
   EXPECT_EQ(parsed.SerializeAsString(), Transition().SerializeAsString());
 }
 
+TEST(CloudEvent, TheSourceNamesTheDeploymentWhenAsked) {
+  const absl::StatusOr<std::string> body =
+      CloudEventJson(Transition(), "subscriptions/a", "urn:probation-interventions:wales");
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(nlohmann::json::parse(*body)["source"], "urn:probation-interventions:wales");
+}
+
 TEST(CloudEvent, AttributesComeInTheDocumentedOrder) {
   const absl::StatusOr<std::string> body = CloudEventJson(Transition(), "subscriptions/a");
   ASSERT_TRUE(body.ok());
