@@ -26,7 +26,8 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Load(absl::string_view text, absl::st
     if (entry.reason().empty()) return Invalid(source, entry, "says no reason");
     const bool acts = entry.refers() || entry.caseload() != data::v1::CASELOAD_UNSPECIFIED ||
                       entry.sets_capacity() != data::v1::CAPACITY_GRANT_UNSPECIFIED ||
-                      entry.exports_person_data() || entry.manages_case_access();
+                      entry.exports_person_data() || entry.manages_case_access() ||
+                      entry.manages_subscriptions();
     if (acts && entry.scope() == data::v1::SCOPE_UNSPECIFIED) {
       return Invalid(source, entry, "is granted something but has no scope to do it in");
     }

@@ -207,6 +207,10 @@ class ReferralStore : public CapacityStore, public SubscriptionStore {
   virtual absl::StatusOr<std::vector<v1::ReferralEvent>> EventsAfter(int64_t after_sequence,
                                                                      int limit) = 0;
 
+  // The events with these sequences (a page's worth), in order; one with no event is left out.
+  virtual absl::StatusOr<std::vector<v1::ReferralEvent>> EventsAt(
+      const std::vector<int64_t>& sequences) = 0;
+
   // The sequence of the newest event, 0 when there is none: where a reader of every new
   // event starts.
   virtual absl::StatusOr<int64_t> LastEventSequence() = 0;

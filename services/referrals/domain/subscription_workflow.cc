@@ -14,6 +14,7 @@
 #include "libs/pagination/page_token.h"
 #include "libs/status/error_reason.h"
 #include "libs/status/field_error.h"
+#include "services/referrals/domain/access_policy.h"
 #include "services/referrals/domain/event_selection.h"
 #include "services/referrals/domain/referral_scope.h"
 
@@ -39,12 +40,15 @@ Identity OwnerIdentity(const v1::SubscriptionOwner& owner) {
   return identity;
 }
 
-bool IsAdmin(const Identity& caller) { return caller.role == common::v1::ROLE_ADMIN; }
+// Who may use anyone's subscription and replay dead letters: admins, as the policy says.
+bool ManagesSubscriptions(const Identity& caller) {
+  return AccessPolicy::Embedded().For(caller.role).manages_subscriptions();
+}
 
 // The owner, in the scope their token gave when they created it; or an admin.
 bool MayUse(const Identity& caller, const v1::Subscription& subscription) {
   const v1::SubscriptionOwner& owner = subscription.owner();
-  return IsAdmin(caller) ||
+  return ManagesSubscriptions(caller) ||
          (caller.actor == owner.actor() && caller.role == owner.role() &&
           caller.region == owner.region() && caller.provider == owner.provider());
 }
@@ -154,7 +158,7 @@ absl::StatusOr<v1::ListSubscriptionsResponse> SubscriptionWorkflow::ListSubscrip
   absl::StatusOr<int> page_size = ResolvePageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
   SubscriptionQuery query;
-  query.owner_actor = IsAdmin(caller) ? "" : caller.actor;
+  query.owner_actor = ManagesSubscriptions(caller) ? "" : caller.actor;
   query.page_size = *page_size;
   const uint64_t fingerprint = FilterFingerprint(absl::StrCat("subscriptions|", query.owner_actor));
   absl::StatusOr<std::optional<KeysetPosition>> after =
@@ -266,12 +270,16 @@ absl::StatusOr<v1::ListDeadLettersResponse> SubscriptionWorkflow::ListDeadLetter
     response.set_next_page_token(
         EncodeKeysetPageToken({found->back().sequence(), ""}, fingerprint));
   }
+  // The page's events in one read, matched to their dead letters in sequence order.
+  std::vector<int64_t> sequences;
+  for (const v1::DeadLetter& dead_letter : *found) sequences.push_back(dead_letter.sequence());
+  absl::StatusOr<std::vector<v1::ReferralEvent>> events = store_.EventsAt(sequences);
+  if (!events.ok()) return events.status();
+  auto event = events->begin();
   for (v1::DeadLetter& dead_letter : *found) {
-    absl::StatusOr<std::vector<v1::ReferralEvent>> events =
-        store_.EventsAfter(dead_letter.sequence() - 1, 1);
-    if (!events.ok()) return events.status();
-    if (!events->empty() && events->front().sequence() == dead_letter.sequence()) {
-      if (std::optional<v1::ReferralEvent> shown = Select(selection, events->front())) {
+    while (event != events->end() && event->sequence() < dead_letter.sequence()) ++event;
+    if (event != events->end() && event->sequence() == dead_letter.sequence()) {
+      if (std::optional<v1::ReferralEvent> shown = Select(selection, *event)) {
         // A FULL event shows the person's data: the read is recorded, as a watch's is.
         if (audit_ != nullptr && shown->referral().has_person()) {
           audit_->Record(AccessRecordOf(caller, "ListDeadLetters", shown->referral().person().crn(),
@@ -289,7 +297,7 @@ absl::StatusOr<v1::ListDeadLettersResponse> SubscriptionWorkflow::ListDeadLetter
 absl::StatusOr<v1::DeadLetter> SubscriptionWorkflow::ReplayDeadLetter(
     const v1::ReplayDeadLetterRequest& request, const Identity& caller) {
   if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
-  if (!IsAdmin(caller)) {
+  if (!ManagesSubscriptions(caller)) {
     return absl::PermissionDeniedError("only an admin may replay a dead letter");
   }
   absl::StatusOr<std::pair<std::string, int64_t>> name = ParseDeadLetterName(request.name());

@@ -345,6 +345,18 @@ absl::StatusOr<std::vector<v1::ReferralEvent>> SqlReferralStore::EventsAfter(int
                     {after_sequence, int64_t{limit}}));
 }
 
+absl::StatusOr<std::vector<v1::ReferralEvent>> SqlReferralStore::EventsAt(
+    const std::vector<int64_t>& sequences) {
+  if (sequences.empty()) return std::vector<v1::ReferralEvent>();
+  std::vector<SqlValue> values(sequences.begin(), sequences.end());
+  std::vector<absl::string_view> placeholders(sequences.size(), "?");
+  SqlConnectionPool::Lease reader = readers_.Borrow();
+  return ParseEvents(
+      reader->Query(absl::StrCat("SELECT sequence, body FROM events WHERE sequence IN (",
+                                 absl::StrJoin(placeholders, ", "), ") ORDER BY sequence"),
+                    values));
+}
+
 absl::StatusOr<int64_t> SqlReferralStore::LastEventSequence() {
   SqlConnectionPool::Lease reader = readers_.Borrow();
   absl::StatusOr<SqlRows> rows = reader->Query("SELECT COALESCE(MAX(sequence), 0) FROM events");

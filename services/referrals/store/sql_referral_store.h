@@ -43,6 +43,8 @@ class SqlReferralStore final : public ReferralStore {
   absl::StatusOr<std::vector<v1::ChangelogEntry>> Changelog(absl::string_view id) override;
   absl::StatusOr<std::vector<v1::ReferralEvent>> EventsAfter(int64_t after_sequence,
                                                              int limit) override;
+  absl::StatusOr<std::vector<v1::ReferralEvent>> EventsAt(
+      const std::vector<int64_t>& sequences) override;
   absl::StatusOr<int64_t> LastEventSequence() override;
   absl::StatusOr<std::vector<v1::Referral>> ReferralsOfPerson(absl::string_view crn) override;
   absl::StatusOr<std::vector<v1::ReferralEvent>> EventsOfPerson(absl::string_view crn) override;
