@@ -17,19 +17,22 @@
 #                and list latency with thousands of watches and unread exports open;
 #   watchers     10,000 event watches on one referrals process on PostgreSQL: every event
 #                delivered, commit to delivery, the process's threads and memory;
-#   relay        the webhook relay draining a 20,000-event subscription to a local receiver.
+#   relay        the webhook relay draining a 20,000-event subscription to a local receiver;
+#   delivery     attendance recorded for 100 appointments a second for a minute on SQLite,
+#                open-loop, in-process through the delivery workflow and store.
 # startup, throughput, screening and listing run the suite through bench/suite_bench.py, once
 # for all of them; hostile through bench/hostile_bench.py.
 # BENCH_SECONDS sets each h2load run's length (default 10); BENCH_REFERRALS how many referrals
 # the caseload benchmark stores (default 1,000,000); BENCH_WRITERS the writers of the
 # transitions (64); BENCH_WATCHERS and BENCH_WATCH_RATE the watches and events/s of watchers
-# (10,000 and 1); PROBATION_BENCH_POSTGRES a PostgreSQL server (libpq `key=value` string with
-# dbname=postgres) instead of a throwaway one.
+# (10,000 and 1); BENCH_ATTENDANCE_RATE and BENCH_ATTENDANCE_SECONDS the attendance records/s
+# and seconds of delivery (100 and 60); PROBATION_BENCH_POSTGRES a PostgreSQL server (libpq
+# `key=value` string with dbname=postgres) instead of a throwaway one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 all_sections=(eligibility transitions caseload startup throughput screening listing hostile
-  watchers relay)
+  watchers relay delivery)
 services=(catalogue eligibility referrals gateway probation python_client_stubs)
 declare -A section_targets=(
   [eligibility]="eligibility_bench"
@@ -42,6 +45,7 @@ declare -A section_targets=(
   [hostile]="${services[*]} caseload_bench"
   [watchers]="referrals watchers_bench"
   [relay]="${services[*]} relay"
+  [delivery]="attendance_bench"
 )
 
 usage="usage: bench/run.sh [SECTION...]; sections: ${all_sections[*]}"
@@ -288,6 +292,34 @@ show(f"referrals process peak RSS (VmHWM): {r['peak_rss_mb']:.0f} MB "
      f"({r['idle_rss_mb']:.0f} MB idle)", "< 300 MB", r["peak_rss_mb"] < 300)
 if r["first_error"]:
     print(f"a watch ended with {r['first_error']}")
+PY
+}
+
+section_delivery() {
+  local result status=0
+  echo "== attendance recorded on SQLite (bench/attendance_bench)"
+  # It exits 1 when it misses its target, which the figures below say.
+  result=$("${BUILD_DIR}/bench/attendance_bench" --sqlite="$workdir/attendance.db" \
+    --rate="${BENCH_ATTENDANCE_RATE:-100}" --seconds="${BENCH_ATTENDANCE_SECONDS:-60}") ||
+    status=$?
+  if [ -z "$result" ]; then
+    echo "attendance_bench printed no figures (exit ${status})" >&2
+    return $((status ? status : 1))
+  fi
+  /usr/bin/python3 - "$result" <<'PY'
+import json, sys
+from figure import show
+r = json.loads(sys.argv[1])
+show(f"{r['referrals']:,} CRS referrals in delivery, {r['scheduled']:,} sessions scheduled through "
+     f"the workflow in {r['schedule_seconds']:.1f} s")
+show(f"attendance recorded: {r['recorded']:,} of {r['calls']:,} at {r['achieved_rate']:.1f}/s "
+     f"over {r['elapsed_seconds']:.1f} s ({r['rate']:g}/s asked, {r['threads']} threads); "
+     f"{r['errors']} errors, {r['wrong_summaries']} wrong attendance summaries", "no errors",
+     r["errors"] == 0 and r["wrong_summaries"] == 0 and r["recorded"] == r["calls"])
+show(f"attendance recorded, from when due, p50 {r['p50_ms']:.1f} ms, max {r['max_ms']:.1f} ms "
+     f"(the call alone: p50 {r['service_p50_ms']:.1f}, p99 {r['service_p99_ms']:.1f} ms)")
+show(f"attendance recorded, from when due, p99: {r['p99_ms']:.1f} ms",
+     f"< {r['max_p99_ms']:g} ms", r["p99_ms"] < r["max_p99_ms"])
 PY
 }
 

@@ -458,6 +458,84 @@ grpc::ServerUnaryReactor* GatewayServer::DeleteDeadLetter(grpc::CallbackServerCo
   return PassThrough(context, request, response, "DeleteDeadLetter");
 }
 
+grpc::ServerUnaryReactor* GatewayServer::ScheduleAppointment(grpc::CallbackServerContext* context,
+                                                             const grpc::ByteBuffer* request,
+                                                             grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "ScheduleAppointment");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::RescheduleAppointment(grpc::CallbackServerContext* context,
+                                                               const grpc::ByteBuffer* request,
+                                                               grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "RescheduleAppointment");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::RecordAttendance(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "RecordAttendance");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetAppointment(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "GetAppointment");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::ListAppointments(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "ListAppointments");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetActionPlan(grpc::CallbackServerContext* context,
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "GetActionPlan");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::UpdateActionPlan(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "UpdateActionPlan");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::SubmitActionPlan(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "SubmitActionPlan");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::ApproveActionPlan(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "ApproveActionPlan");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::RequestActionPlanChanges(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "RequestActionPlanChanges");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetEndOfServiceReport(grpc::CallbackServerContext* context,
+                                                               const grpc::ByteBuffer* request,
+                                                               grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "GetEndOfServiceReport");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::UpdateEndOfServiceReport(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "UpdateEndOfServiceReport");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::SubmitEndOfServiceReport(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "SubmitEndOfServiceReport");
+}
+
 grpc::ServerUnaryReactor* GatewayServer::AmendReferral(grpc::CallbackServerContext* context,
                                                        const grpc::ByteBuffer* request,
                                                        grpc::ByteBuffer* response) {

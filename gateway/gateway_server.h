@@ -68,7 +68,20 @@ using GatewayService =
     GeneratedGateway::WithRawCallbackMethod_ListDeadLetters<
     GeneratedGateway::WithRawCallbackMethod_ReplayDeadLetter<
     GeneratedGateway::WithRawCallbackMethod_DeleteDeadLetter<
-    GeneratedGateway::CallbackService>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>;
+    GeneratedGateway::WithRawCallbackMethod_ScheduleAppointment<
+    GeneratedGateway::WithRawCallbackMethod_RescheduleAppointment<
+    GeneratedGateway::WithRawCallbackMethod_RecordAttendance<
+    GeneratedGateway::WithRawCallbackMethod_GetAppointment<
+    GeneratedGateway::WithRawCallbackMethod_ListAppointments<
+    GeneratedGateway::WithRawCallbackMethod_GetActionPlan<
+    GeneratedGateway::WithRawCallbackMethod_UpdateActionPlan<
+    GeneratedGateway::WithRawCallbackMethod_SubmitActionPlan<
+    GeneratedGateway::WithRawCallbackMethod_ApproveActionPlan<
+    GeneratedGateway::WithRawCallbackMethod_RequestActionPlanChanges<
+    GeneratedGateway::WithRawCallbackMethod_GetEndOfServiceReport<
+    GeneratedGateway::WithRawCallbackMethod_UpdateEndOfServiceReport<
+    GeneratedGateway::WithRawCallbackMethod_SubmitEndOfServiceReport<
+    GeneratedGateway::CallbackService>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>;
 // clang-format on
 
 class GatewayServer final : public GatewayService {
@@ -176,6 +189,45 @@ class GatewayServer final : public GatewayService {
   grpc::ServerUnaryReactor* DeleteDeadLetter(grpc::CallbackServerContext* context,
                                              const grpc::ByteBuffer* request,
                                              grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ScheduleAppointment(grpc::CallbackServerContext* context,
+                                                const grpc::ByteBuffer* request,
+                                                grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* RescheduleAppointment(grpc::CallbackServerContext* context,
+                                                  const grpc::ByteBuffer* request,
+                                                  grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* RecordAttendance(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetAppointment(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListAppointments(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetActionPlan(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* UpdateActionPlan(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* SubmitActionPlan(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ApproveActionPlan(grpc::CallbackServerContext* context,
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* RequestActionPlanChanges(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetEndOfServiceReport(grpc::CallbackServerContext* context,
+                                                  const grpc::ByteBuffer* request,
+                                                  grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* UpdateEndOfServiceReport(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* SubmitEndOfServiceReport(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) override;
 
   grpc::ServerBidiReactor<eligibility::v1::ScreenCaseloadRequest,
                           eligibility::v1::ScreenCaseloadResponse>*

@@ -21,6 +21,7 @@ constexpr ServedBy kBackends[] = {
     {"probation.catalogue.v1.CatalogueService", Backend::kCatalogue},
     {"probation.eligibility.v1.EligibilityService", Backend::kEligibility},
     {"probation.referrals.v1.ReferralService", Backend::kReferrals},
+    {"probation.delivery.v1.DeliveryService", Backend::kReferrals},
 };
 
 }  // namespace

@@ -45,6 +45,8 @@ inline constexpr absl::string_view kWrongState = "WRONG_STATE";
 inline constexpr absl::string_view kNotReferrable = "NOT_REFERRABLE";
 inline constexpr absl::string_view kAmendmentNotAllowed = "AMENDMENT_NOT_ALLOWED";
 inline constexpr absl::string_view kNotOfferedInRegion = "NOT_OFFERED_IN_REGION";
+inline constexpr absl::string_view kDeliveryRecordMissing = "DELIVERY_RECORD_MISSING";
+inline constexpr absl::string_view kDeliveryNotAllowed = "DELIVERY_NOT_ALLOWED";
 inline constexpr absl::string_view kPreconditionFailed = "PRECONDITION_FAILED";
 // ABORTED (RetryInfo: read again, then retry).
 inline constexpr absl::string_view kEtagMismatch = "ETAG_MISMATCH";

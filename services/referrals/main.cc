@@ -2,7 +2,7 @@
 // file or PostgreSQL, whose other replicas' events it listens for), loads the limited-access
 // cases, connects to the catalogue and
 // eligibility services, purges stale drafts and old audit records now and then, and serves
-// probation.referrals.v1.ReferralService until SIGTERM.
+// probation.referrals.v1.ReferralService and probation.delivery.v1.DeliveryService until SIGTERM.
 #include <memory>
 #include <string>
 
@@ -10,6 +10,7 @@
 #include "libs/service/service_main.h"
 #include "services/referrals/domain/access_policy.h"
 #include "services/referrals/server/access_audit_batcher.h"
+#include "services/referrals/server/delivery_server.h"
 #include "services/referrals/server/grpc_dependencies.h"
 #include "services/referrals/server/periodic_job.h"
 #include "services/referrals/server/referral_server.h"
@@ -22,6 +23,8 @@ int main(int argc, char** argv) {
   const referrals::ReferralsSettings settings = referrals::ReadReferralsSettings(service);
   const referrals::StateMachineSet machines = referrals::LoadStateMachinesOrExit(service);
   service.LoadedOrExit(referrals::AccessPolicy::LoadEmbedded(), "access policy");
+  const referrals::DeliveryRules delivery_rules =
+      service.LoadedOrExit(referrals::DeliveryRules::LoadEmbedded(), "delivery rules");
   std::unique_ptr<referrals::ReferralStore> store = referrals::OpenStoreOrExit(service, settings);
   // --migrate=only: the schema is current (OpenStoreOrExit logged its version); nothing to serve.
   if (settings.store.migrate == referrals::MigrationMode::kOnly) return 0;
@@ -56,12 +59,17 @@ int main(int argc, char** argv) {
   referrals::ReferralServer referral_service(workflow, capacity, reports, *store, bell, pool,
                                              {fanout, streams, stream_pool, &audit},
                                              service.internal_secret(), case_access, subscriptions);
+  referrals::DeliveryWorkflow delivery(machines, delivery_rules, *store, nullptr,
+                                       {&audit, &refusals});
+  referrals::DeliveryServer delivery_service(delivery, bell, pool, service.internal_secret());
   auto state_metrics = std::make_shared<referrals::ReferralStateMetrics>(*store);
   service.metrics().Add(state_metrics);
 
   probation::ServerOptions options;
-  options.services = {&referral_service};
-  options.health_service_names = {std::string(referrals::v1::ReferralService::service_full_name())};
+  options.services = {&referral_service, &delivery_service};
+  options.health_service_names = {
+      std::string(referrals::v1::ReferralService::service_full_name()),
+      std::string(probation::delivery::v1::DeliveryService::service_full_name())};
   service.Serve(options, {{"database", settings.postgres ? "postgresql" : "sqlite"},
                           {"workers", settings.workers}});
   auto draft_retention = referrals::PeriodicPurge(settings.retention_interval, "drafts",

@@ -69,7 +69,9 @@ class GatewayProcessTest : public testing::SuiteTest {
   }
 };
 
-// One move: the roles that may make it (the first makes it), and the reason and notes.
+// One move: the roles that may make it (the first makes it), and the reason and notes. A move a
+// delivery record makes is made here by the admin, the one role TransitionReferral lets make
+// it; `delivery_role` is the role whose record makes it, refused it with FAILED_PRECONDITION.
 struct Step {
   Step(ReferralState to, std::vector<std::string> roles, std::string reason_code = "",
        std::string notes = "")
@@ -82,11 +84,19 @@ struct Step {
   std::vector<std::string> roles;
   std::string reason_code;
   std::string notes;
+  std::string delivery_role;
 };
 
+constexpr char kAdmin[] = "admin";
 constexpr char kPractitioner[] = "probation_practitioner";
 constexpr char kTeam[] = "programme_team";
 constexpr char kProvider[] = "service_provider";
+
+Step Driven(ReferralState to, const std::string& delivery_role) {
+  Step step(to, {kAdmin});
+  step.delivery_role = delivery_role;
+  return step;
+}
 
 TEST_F(GatewayProcessTest, CompleteFlowsThroughTheGatewayWithRoleChecksBothWays) {
   const std::string practitioner = testing::SuiteToken("probation_practitioner", "london");
@@ -94,6 +104,7 @@ TEST_F(GatewayProcessTest, CompleteFlowsThroughTheGatewayWithRoleChecksBothWays)
       {kPractitioner, practitioner},
       {kTeam, testing::SuiteToken(kTeam, "london")},
       {kProvider, testing::SuiteToken(kProvider, "", "provider-a")}};
+  const std::string admin = testing::SuiteToken(kAdmin, "");
   const std::string outsider = testing::SuiteToken("probation_practitioner", "wales");
   const std::string other_provider = testing::SuiteToken("service_provider", "", "provider-b");
   EXPECT_EQ(GatewayHealth(), grpc::health::v1::HealthCheckResponse::SERVING);
@@ -145,15 +156,12 @@ TEST_F(GatewayProcessTest, CompleteFlowsThroughTheGatewayWithRoleChecksBothWays)
         {referrals::v1::REFERRAL_STATE_COMPLETED, {kTeam}}}},
       {catalogue::v1::INTERVENTION_KIND_COMMISSIONED_REHABILITATIVE_SERVICE,
        {{referrals::v1::REFERRAL_STATE_ASSIGNED, {kProvider}},
-        {referrals::v1::REFERRAL_STATE_SUPPLIER_ASSESSMENT_BOOKED, {kProvider}},
-        {referrals::v1::REFERRAL_STATE_SUPPLIER_ASSESSMENT_COMPLETE, {kProvider}},
-        {referrals::v1::REFERRAL_STATE_ACTION_PLAN_SUBMITTED, {kProvider}},
-        {referrals::v1::REFERRAL_STATE_ACTION_PLAN_APPROVED, {kPractitioner}},
-        {referrals::v1::REFERRAL_STATE_IN_DELIVERY, {kProvider}},
-        {referrals::v1::REFERRAL_STATE_END_OF_SERVICE_REPORT_SUBMITTED,
-         {kProvider},
-         "",
-         "Stable tenancy secured"},
+        Driven(referrals::v1::REFERRAL_STATE_SUPPLIER_ASSESSMENT_BOOKED, kProvider),
+        Driven(referrals::v1::REFERRAL_STATE_SUPPLIER_ASSESSMENT_COMPLETE, kProvider),
+        Driven(referrals::v1::REFERRAL_STATE_ACTION_PLAN_SUBMITTED, kProvider),
+        Driven(referrals::v1::REFERRAL_STATE_ACTION_PLAN_APPROVED, kPractitioner),
+        Driven(referrals::v1::REFERRAL_STATE_IN_DELIVERY, kProvider),
+        Driven(referrals::v1::REFERRAL_STATE_END_OF_SERVICE_REPORT_SUBMITTED, kProvider),
         {referrals::v1::REFERRAL_STATE_CONCLUDED, {kPractitioner, kProvider}}}}};
 
   int writes = 0;
@@ -215,7 +223,8 @@ TEST_F(GatewayProcessTest, CompleteFlowsThroughTheGatewayWithRoleChecksBothWays)
         if (allowed) continue;
         auto wrong = As(token);
         EXPECT_EQ(stub_->TransitionReferral(wrong.get(), move, &refused).error_code(),
-                  grpc::StatusCode::PERMISSION_DENIED)
+                  role == step.delivery_role ? grpc::StatusCode::FAILED_PRECONDITION
+                                             : grpc::StatusCode::PERMISSION_DENIED)
             << role << " to " << ReferralState_Name(step.to);
       }
       if (step.roles.front() == kProvider) {
@@ -223,7 +232,7 @@ TEST_F(GatewayProcessTest, CompleteFlowsThroughTheGatewayWithRoleChecksBothWays)
         EXPECT_EQ(stub_->TransitionReferral(stranger.get(), move, &refused).error_code(),
                   grpc::StatusCode::NOT_FOUND);
       }
-      auto right = As(tokens.at(step.roles.front()));
+      auto right = As(step.roles.front() == kAdmin ? admin : tokens.at(step.roles.front()));
       status = stub_->TransitionReferral(right.get(), move, &referral);
       ASSERT_TRUE(status.ok()) << ReferralState_Name(step.to) << ": " << status.error_message();
       EXPECT_EQ(referral.state(), step.to);

@@ -1,6 +1,7 @@
 // The probation CLI against the whole suite, as a person at a terminal or a script uses it:
 // search the catalogue, find interventions for a profile given as flags, refer, submit, move
-// the referral on as the programme team, list and watch, with --json for machines.
+// the referral on as the programme team, list and watch, with --json for machines; and a CRS
+// referral's delivery as its provider and practitioner record it.
 #include <string>
 #include <utility>
 #include <vector>
@@ -323,6 +324,152 @@ TEST_F(ProbationCliTest, SubscribesWatchesAcknowledgesAndDeletes) {
   Finished unknown = Run({"subscriptions", "create", "--types=shouted"}, practitioner);
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.output, HasSubstr("--types"));
+}
+
+std::string Rfc3339(absl::Time time) {
+  return absl::FormatTime(absl::RFC3339_sec, time, absl::UTCTimeZone());
+}
+
+// A CRS referral's delivery from the command line: the provider assigns it, books the supplier
+// assessment and records it once it has started, drafts and submits the action plan; the
+// practitioner finds the plan waiting and approves it; the provider books a session, finds it
+// upcoming and moves it. And the flags refused before any call.
+TEST_F(ProbationCliTest, SchedulesAppointmentsAndApprovesAnActionPlan) {
+  const std::string practitioner = testing::SuiteToken("probation_practitioner", "london");
+  const std::string provider = testing::SuiteToken("service_provider", "", "provider-a");
+  const std::vector<std::string> profile = {"--crn=C577310",
+                                            "--date_of_birth=1990-04-01",
+                                            "--sex=male",
+                                            "--person_region=london",
+                                            "--sentence=community-order",
+                                            "--has_rar",
+                                            "--risk_of_reoffending=medium",
+                                            "--rosh=medium",
+                                            "--offences=acquisitive",
+                                            "--needs=accommodation"};
+
+  std::vector<std::string> find = {"--json", "find", "--kind=commissioned-rehabilitative-service"};
+  find.insert(find.end(), profile.begin(), profile.end());
+  Finished found = Run(find, practitioner);
+  ASSERT_EQ(found.exit_code, 0) << found.output;
+  const nlohmann::json matches = JsonLines(found.output).at(0)["matches"];
+  std::string crs;
+  for (const nlohmann::json& match : matches) {
+    if (match["verdict"]["outcome"] == "OUTCOME_ELIGIBLE") {
+      crs = match["intervention"]["name"];
+      break;
+    }
+  }
+  ASSERT_FALSE(crs.empty()) << "no eligible CRS: " << found.output;
+  std::vector<std::string> create = {"--json",
+                                     "referrals",
+                                     "create",
+                                     "--intervention=" + crs,
+                                     "--region=london",
+                                     "--provider=provider-a",
+                                     "--desired_outcomes=Stable accommodation;Tenancy skills"};
+  create.insert(create.end(), profile.begin(), profile.end());
+  Finished created = Run(create, practitioner);
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  const std::string id = JsonLines(created.output).at(0)["id"];
+  ASSERT_EQ(Run({"referrals", "submit", id}, practitioner).exit_code, 0);
+  Finished assigned = Run({"referrals", "transition", id, "--to=assigned"}, provider);
+  ASSERT_EQ(assigned.exit_code, 0) << assigned.output;
+
+  // The supplier assessment, a few seconds ahead: booked, listed, recorded once it started.
+  const absl::Time start = absl::Now() + absl::Seconds(3);
+  Finished scheduled = Run({"--json", "appointments", "schedule", id, "--type=supplier-assessment",
+                            "--start=" + Rfc3339(start), "--duration=60m", "--method=video"},
+                           provider);
+  ASSERT_EQ(scheduled.exit_code, 0) << scheduled.output;
+  const nlohmann::json assessment = JsonLines(scheduled.output).at(0);
+  EXPECT_EQ(assessment["type"], "APPOINTMENT_TYPE_SUPPLIER_ASSESSMENT");
+  EXPECT_EQ(assessment["sessionNumber"], 1);
+  const std::string assessment_name = assessment["name"];
+  Finished listed = Run({"appointments", "list", id}, provider);
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr(assessment_name));
+  EXPECT_THAT(listed.output, HasSubstr("supplier-assessment"));
+  EXPECT_THAT(Run({"referrals", "get", id}, provider).output,
+              ::testing::ContainsRegex("state: +supplier-assessment-booked"));
+  if (absl::Now() < start) absl::SleepFor(start - absl::Now() + absl::Milliseconds(200));
+  Finished attended =
+      Run({"appointments", "attend", assessment_name, "--outcome=attended", "--notes=Engaged well"},
+          provider);
+  ASSERT_EQ(attended.exit_code, 0) << attended.output;
+  EXPECT_THAT(
+      attended.output,
+      ::testing::ContainsRegex("attendance: +attended, recorded by service_provider@provider-a"));
+  EXPECT_THAT(attended.output, ::testing::ContainsRegex("notes: +Engaged well"));
+
+  // The plan: drafted and submitted by the provider, approved by the practitioner only.
+  Finished drafted = Run({"action-plan", "update", id, "--number_of_sessions=3",
+                          "--activities=Stable accommodation=Find and keep a tenancy;"
+                          "Tenancy skills=Budgeting"},
+                         provider);
+  ASSERT_EQ(drafted.exit_code, 0) << drafted.output;
+  EXPECT_THAT(drafted.output, ::testing::ContainsRegex("state: +draft"));
+  EXPECT_THAT(drafted.output, ::testing::ContainsRegex("Stable accommodation +Find and keep"));
+  Finished submitted = Run({"action-plan", "submit", id}, provider);
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
+  EXPECT_THAT(submitted.output, ::testing::ContainsRegex("state: +submitted"));
+  Finished waiting = Run({"referrals", "list", "--caseload=needs-approval"}, practitioner);
+  ASSERT_EQ(waiting.exit_code, 0) << waiting.output;
+  EXPECT_THAT(waiting.output, HasSubstr(id));
+  Finished not_theirs = Run({"action-plan", "approve", id}, provider);
+  EXPECT_EQ(not_theirs.exit_code, 1);
+  EXPECT_THAT(not_theirs.output, HasSubstr("PERMISSION_DENIED"));
+  Finished approved = Run({"--json", "action-plan", "approve", id}, practitioner);
+  ASSERT_EQ(approved.exit_code, 0) << approved.output;
+  const nlohmann::json plan = JsonLines(approved.output).at(0);
+  EXPECT_EQ(plan["state"], "ACTION_PLAN_STATE_APPROVED");
+  EXPECT_EQ(plan["approvedNumberOfSessions"], 3);
+  EXPECT_THAT(Run({"referrals", "get", id}, practitioner).output,
+              ::testing::ContainsRegex("state: +action-plan-approved"));
+
+  // A session tomorrow: upcoming on the provider's caseload, then moved at the person's request.
+  Finished session = Run({"--json", "appointments", "schedule", id, "--type=session",
+                          "--start=" + Rfc3339(absl::Now() + absl::Hours(24)), "--duration=45m",
+                          "--method=in-person", "--location=Provider A, 1 High Street"},
+                         provider);
+  ASSERT_EQ(session.exit_code, 0) << session.output;
+  const std::string session_name = JsonLines(session.output).at(0)["name"];
+  EXPECT_EQ(JsonLines(session.output).at(0)["sessionNumber"], 1);
+  Finished upcoming = Run({"appointments", "list", "--caseload=upcoming"}, provider);
+  ASSERT_EQ(upcoming.exit_code, 0) << upcoming.output;
+  EXPECT_THAT(upcoming.output, HasSubstr(session_name));
+  EXPECT_THAT(upcoming.output, HasSubstr("in-person"));
+  Finished moved = Run({"appointments", "reschedule", session_name,
+                        "--start=" + Rfc3339(absl::Now() + absl::Hours(48)),
+                        "--reason=Hospital appointment", "--requested_by=person-on-probation"},
+                       provider);
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_THAT(moved.output, HasSubstr("rescheduled:"));
+  EXPECT_THAT(moved.output, ::testing::ContainsRegex("person-on-probation +Hospital appointment"));
+  Finished report = Run({"end-of-service-report", "get", id}, provider);
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_THAT(report.output, HasSubstr("referrals/" + id + "/endOfServiceReport"));
+
+  // Bad values are usage errors naming the flag, before any call.
+  Finished bad_start = Run({"appointments", "schedule", id, "--type=session", "--start=tomorrow",
+                            "--duration=45m", "--method=video"},
+                           provider);
+  EXPECT_EQ(bad_start.exit_code, 2) << bad_start.output;
+  EXPECT_THAT(bad_start.output, HasSubstr("--start: 'tomorrow' is not an RFC 3339 time"));
+  Finished bad_method = Run({"appointments", "schedule", id, "--type=session",
+                             "--start=" + Rfc3339(absl::Now() + absl::Hours(24)), "--duration=45m",
+                             "--method=carrier-pigeon"},
+                            provider);
+  EXPECT_EQ(bad_method.exit_code, 2) << bad_method.output;
+  EXPECT_THAT(bad_method.output,
+              HasSubstr("--method: unknown value 'carrier-pigeon'; accepted: in-person, video"));
+  Finished no_caseload = Run({"appointments", "list"}, provider);
+  EXPECT_EQ(no_caseload.exit_code, 2) << no_caseload.output;
+  EXPECT_THAT(no_caseload.output, HasSubstr("--caseload: required without a referral"));
+  Finished bad_outcome = Run(
+      {"end-of-service-report", "update", id, "--outcomes=Stable accommodation=mostly"}, provider);
+  EXPECT_EQ(bad_outcome.exit_code, 2) << bad_outcome.output;
+  EXPECT_THAT(bad_outcome.output, HasSubstr("--outcomes: 'Stable accommodation=mostly'"));
 }
 
 }  // namespace

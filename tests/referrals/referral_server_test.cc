@@ -68,9 +68,11 @@ std::vector<Step> PathTo(const v1::StateMachine& machine, v1::ReferralState star
       const v1::ReferralState to = transition.to_held_from() ? node.second : transition.to();
       const Node next{to, holding(to) ? node.first : v1::REFERRAL_STATE_UNSPECIFIED};
       if (!seen.insert(next).second) continue;
-      came_from[next] = {
-          node,
-          {to, static_cast<common::v1::Role>(transition.roles(0)), ReasonFor(machine, transition)}};
+      // A move a delivery record makes is made by hand only by an admin.
+      const common::v1::Role role = transition.driven_by() != v1::DELIVERY_FACT_UNSPECIFIED
+                                        ? common::v1::ROLE_ADMIN
+                                        : static_cast<common::v1::Role>(transition.roles(0));
+      came_from[next] = {node, {to, role, ReasonFor(machine, transition)}};
       queue.push_back(next);
     }
   }
@@ -117,9 +119,17 @@ TEST_F(ReferralServerTest, EveryTransitionOfEveryMachineWorksThroughTheServer) {
           }
           ASSERT_EQ(referral.state(), from);
           const v1::ReferralState to = transition.to_held_from() ? held_from : transition.to();
-          const auto role = static_cast<common::v1::Role>(transition.roles(0));
+          const bool driven = transition.driven_by() != v1::DELIVERY_FACT_UNSPECIFIED;
+          const auto machine_role = static_cast<common::v1::Role>(transition.roles(0));
+          const common::v1::Role role = driven ? common::v1::ROLE_ADMIN : machine_role;
           const std::string reason = ReasonFor(machine, transition);
           v1::Referral moved;
+          if (driven) {  // the role whose record makes it may not make it by hand
+            const grpc::Status refused =
+                Transition(referral, to, machine_role, &moved, reason, "notes");
+            EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+            EXPECT_THAT(refused.error_message(), HasSubstr("DeliveryService"));
+          }
           if (transition.reason_required()) {  // refused without its reason
             EXPECT_EQ(Transition(referral, to, role, &moved, "", "notes").error_code(),
                       grpc::StatusCode::INVALID_ARGUMENT);

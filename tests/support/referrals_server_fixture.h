@@ -16,6 +16,7 @@
 #include "libs/server/grpc_server.h"
 #include "probation/referrals/v1/referral_service.grpc.pb.h"
 #include "services/referrals/server/access_audit_batcher.h"
+#include "services/referrals/server/delivery_server.h"
 #include "services/referrals/server/grpc_dependencies.h"
 #include "services/referrals/server/referral_server.h"
 #include "services/referrals/store/open_referral_store.h"
@@ -48,9 +49,13 @@ struct RunningReferrals {
   std::unique_ptr<referrals::OpenStreams> streams;
   std::unique_ptr<referrals::EventFanout> fanout;
   std::unique_ptr<referrals::ReferralServer> service;
+  std::unique_ptr<referrals::DeliveryRules> delivery_rules;
+  std::unique_ptr<referrals::DeliveryWorkflow> delivery;
+  std::unique_ptr<referrals::DeliveryServer> delivery_service;
   std::unique_ptr<GrpcServer> server;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<referrals::v1::ReferralService::Stub> stub;
+  std::unique_ptr<delivery::v1::DeliveryService::Stub> delivery_stub;
 
   ~RunningReferrals() {
     bell.Close();
@@ -118,9 +123,17 @@ inline std::unique_ptr<RunningReferrals> StartReferrals(
       referrals::ReferralStreams{*running->fanout, *running->streams, running->stream_pool,
                                  running->audit.get()},
       kTestIdentitySecret, *running->case_access, *running->subscriptions);
+  auto delivery_rules = referrals::DeliveryRules::LoadEmbedded();
+  EXPECT_TRUE(delivery_rules.ok()) << delivery_rules.status();
+  running->delivery_rules = std::make_unique<referrals::DeliveryRules>(*std::move(delivery_rules));
+  running->delivery = std::make_unique<referrals::DeliveryWorkflow>(
+      running->machines, *running->delivery_rules, *running->store, nullptr,
+      referrals::CallerGuards{running->audit.get(), running->refusals.get()});
+  running->delivery_service = std::make_unique<referrals::DeliveryServer>(
+      *running->delivery, running->bell, running->pool, kTestIdentitySecret);
   ServerOptions options;
   options.address = "127.0.0.1:0";
-  options.services = {running->service.get()};
+  options.services = {running->service.get(), running->delivery_service.get()};
   options.health_service_names = {std::string(referrals::v1::ReferralService::service_full_name())};
   auto server = GrpcServer::Start(options);
   EXPECT_TRUE(server.ok()) << server.status();
@@ -129,6 +142,7 @@ inline std::unique_ptr<RunningReferrals> StartReferrals(
   running->channel = *CreateSignedChannel(absl::StrCat("127.0.0.1:", running->server->port()), "",
                                           kTestIdentitySecret);
   running->stub = referrals::v1::ReferralService::NewStub(running->channel);
+  running->delivery_stub = delivery::v1::DeliveryService::NewStub(running->channel);
   return running;
 }
 

@@ -180,8 +180,9 @@ std::string Usage(absl::Span<const CommandSpec> commands, absl::Span<const FlagH
                   FlagLines(profile_flags));
   absl::StrAppend(&text,
                   "\nReferral ids may be given as `abc` or `referrals/abc`, interventions as `x` "
-                  "or\n`interventions/x`. Enum values are written in lower case with hyphens "
-                  "(community-order)\nor as their proto names (SENTENCE_TYPE_COMMUNITY_ORDER).\n"
+                  "or\n`interventions/x`, appointments as `referrals/abc/appointments/def`. Enum "
+                  "values are written\nin lower case with hyphens (community-order) or as their "
+                  "proto names\n(SENTENCE_TYPE_COMMUNITY_ORDER).\n"
                   "\nexit status: 0 done; 1 the call failed (`error: CODE: message` on stderr); "
                   "2 usage error.\n");
   return text;

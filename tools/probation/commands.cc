@@ -134,21 +134,13 @@ int ReferralsCreate(CommandContext& context) {
       ProfileFromOptions(context.options, *context.in);
   if (!person.ok()) return UsageFailure(context, person.status());
   *referral.mutable_person() = *std::move(person);
-  const bool generated = context.settings.request_id.empty();
-  request.set_request_id(generated ? NewRequestId() : context.settings.request_id);
+  const IdempotencyKey key = NewIdempotencyKey(context.settings);
+  request.set_request_id(key.request_id);
 
   referrals::v1::Referral created;
   const grpc::Status status = Call(context, &Gateway::CreateReferral, request, created);
-  if (!status.ok()) {
-    const int exit_code = CallFailure(context, status);
-    // The referral may have been created all the same; the same key finds it, not a second.
-    if (generated && (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
-      *context.err << "to retry without creating it twice: --request_id=" << request.request_id()
-                   << "\n";
-    }
-    return exit_code;
-  }
+  // The referral may have been created all the same; the same key finds it, not a second.
+  if (!status.ok()) return CreateFailure(context, status, key);
   *context.out << Render(created, context.settings.json);
   return kExitOk;
 }
@@ -421,8 +413,9 @@ const std::vector<Command>& Commands() {
         {.spec = {.command = "referrals",
                   .subcommand = "list",
                   .summary = "Lists the referrals you may see, newest first. --caseload is "
-                             "mine or unassigned; --state_group draft, open or closed; --query "
-                             "a reference or CRN; --order_by e.g. \"update_time desc\".",
+                             "mine, unassigned or needs-approval (action plans waiting for "
+                             "you); --state_group draft, open or closed; --query a reference or "
+                             "CRN; --order_by e.g. \"update_time desc\".",
                   .flags = With({"state", "intervention", "region", "crn", "provider", "caseload",
                                  "state_group", "query", "order_by"},
                                 pages)},
@@ -520,6 +513,136 @@ const std::vector<Command>& Commands() {
                   .flags = {"after", "view", "types", "kinds", "interventions", "regions",
                             "providers", "states", "subscription"}},
          .run = &ReferralsWatch},
+        {.spec = {.command = "appointments",
+                  .subcommand = "schedule",
+                  .arguments = "<referral>",
+                  .summary = "Providers: books an appointment of a referral. --type "
+                             "(supplier-assessment or session), --start (RFC 3339), --duration "
+                             "(e.g. 60m) and --method (in-person, video or phone) are required; "
+                             "--location is required in person; --session is given by the "
+                             "server when left out. A past appointment is booked with its "
+                             "--attendance (an outcome, with --notes and "
+                             "--notify_practitioner). A retry with the same --request_id "
+                             "returns the same appointment.",
+                  .flags = {"type", "start", "duration", "method", "location", "session",
+                            "attendance", "notes", "notify_practitioner"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &AppointmentsSchedule},
+        {.spec = {.command = "appointments",
+                  .subcommand = "reschedule",
+                  .arguments = "<appointment>",
+                  .summary = "Providers: moves an appointment not yet attended to --start, "
+                             "with a --reason and who asked (--requested_by: "
+                             "person-on-probation, service-provider or probation-practitioner). "
+                             "Without --etag the current etag is read first.",
+                  .flags = {"start", "reason", "requested_by", "etag"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &AppointmentsReschedule},
+        {.spec = {.command = "appointments",
+                  .subcommand = "attend",
+                  .arguments = "<appointment>",
+                  .summary = "Providers: records what happened at an appointment that has "
+                             "started, once: --outcome (attended, late, did-not-attend or "
+                             "did-not-happen), --notes, --notify_practitioner. Without --etag "
+                             "the current etag is read first.",
+                  .flags = {"outcome", "notes", "notify_practitioner", "etag"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &AppointmentsAttend},
+        {.spec = {.command = "appointments",
+                  .subcommand = "get",
+                  .arguments = "<appointment>",
+                  .summary = "Shows an appointment (referrals/<id>/appointments/<id>): its "
+                             "attendance and every reschedule.",
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &AppointmentsGet},
+        {.spec = {.command = "appointments",
+                  .subcommand = "list",
+                  .arguments = "[<referral>]",
+                  .summary = "Lists a referral's appointments by start time or, without one, "
+                             "a --caseload across the referrals you may see: upcoming (the "
+                             "next 7 days) or attendance-not-recorded.",
+                  .flags = With({"caseload"}, pages),
+                  .max_arguments = 1},
+         .run = &AppointmentsList},
+        {.spec = {.command = "action-plan",
+                  .subcommand = "get",
+                  .arguments = "<referral>",
+                  .summary = "Shows a CRS referral's action plan (an empty draft, etag \"0\", "
+                             "until first written).",
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ActionPlanGet},
+        {.spec = {.command = "action-plan",
+                  .subcommand = "update",
+                  .arguments = "<referral>",
+                  .summary = "Providers: edits the plan's draft: --activities (a ;-separated "
+                             "list of \"DESIRED OUTCOME=DESCRIPTION\", replacing them all) "
+                             "and/or --number_of_sessions. Without --etag the current etag is "
+                             "read first.",
+                  .flags = {"activities", "number_of_sessions", "etag"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ActionPlanUpdate},
+        {.spec = {.command = "action-plan",
+                  .subcommand = "submit",
+                  .arguments = "<referral>",
+                  .summary = "Providers: sends the draft for the probation practitioner's "
+                             "approval. Without --etag the current etag is read first.",
+                  .flags = {"etag"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ActionPlanSubmit},
+        {.spec = {.command = "action-plan",
+                  .subcommand = "approve",
+                  .arguments = "<referral>",
+                  .summary = "Probation practitioners: approves the submitted plan. Without "
+                             "--etag the current etag is read first.",
+                  .flags = {"etag"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ActionPlanApprove},
+        {.spec = {.command = "action-plan",
+                  .subcommand = "request-changes",
+                  .arguments = "<referral>",
+                  .summary = "Probation practitioners: sends the submitted plan back to draft "
+                             "with a --reason (required). Without --etag the current etag is "
+                             "read first.",
+                  .flags = {"reason", "etag"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &ActionPlanRequestChanges},
+        {.spec = {.command = "end-of-service-report",
+                  .subcommand = "get",
+                  .arguments = "<referral>",
+                  .summary = "Shows a CRS referral's end-of-service report.",
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &EndOfServiceReportGet},
+        {.spec = {.command = "end-of-service-report",
+                  .subcommand = "update",
+                  .arguments = "<referral>",
+                  .summary = "Providers: edits the report until it is submitted: --outcomes (a "
+                             ";-separated list of \"DESIRED OUTCOME=ACHIEVEMENT[:NOTES]\", the "
+                             "achievement achieved, partially-achieved or not-achieved, "
+                             "replacing them all) and/or --further_information. Without --etag "
+                             "the current etag is read first.",
+                  .flags = {"outcomes", "further_information", "etag"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &EndOfServiceReportUpdate},
+        {.spec = {.command = "end-of-service-report",
+                  .subcommand = "submit",
+                  .arguments = "<referral>",
+                  .summary = "Providers: submits the report, once every desired outcome has an "
+                             "entry. Without --etag the current etag is read first.",
+                  .flags = {"etag"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &EndOfServiceReportSubmit},
         {.spec = {.command = "subscriptions",
                   .subcommand = "create",
                   .arguments = "[<id>]",

@@ -21,7 +21,8 @@ inline constexpr int kExitUsage = 2;
 // How every call is made, from the global flags.
 struct CallSettings {
   std::string token;
-  // Sent as x-request-id when set; also the idempotency key of a referral being created.
+  // Sent as x-request-id when set; also the idempotency key of a referral being created or an
+  // appointment being scheduled.
   std::string request_id;
   absl::Duration timeout = absl::Seconds(10);
   // A watch or an export runs until done or interrupted unless a timeout was asked for.
@@ -74,6 +75,19 @@ int SubscriptionsAcknowledge(CommandContext& context);
 int DeadLettersList(CommandContext& context);
 int DeadLettersReplay(CommandContext& context);
 int DeadLettersDelete(CommandContext& context);
+int AppointmentsSchedule(CommandContext& context);
+int AppointmentsReschedule(CommandContext& context);
+int AppointmentsAttend(CommandContext& context);
+int AppointmentsGet(CommandContext& context);
+int AppointmentsList(CommandContext& context);
+int ActionPlanGet(CommandContext& context);
+int ActionPlanUpdate(CommandContext& context);
+int ActionPlanSubmit(CommandContext& context);
+int ActionPlanApprove(CommandContext& context);
+int ActionPlanRequestChanges(CommandContext& context);
+int EndOfServiceReportGet(CommandContext& context);
+int EndOfServiceReportUpdate(CommandContext& context);
+int EndOfServiceReportSubmit(CommandContext& context);
 
 // The event filter the flags --types, --kinds, --interventions, --regions, --providers and
 // --states (comma lists) describe; INVALID_ARGUMENT naming the flag.
@@ -95,7 +109,8 @@ const std::vector<std::string>& AmendmentFlags();
 // Every command, in the order the usage text lists them.
 const std::vector<Command>& Commands();
 
-// A random (version 4) UUID, the idempotency key of a referral created without --request_id.
+// A random (version 4) UUID, the idempotency key of a referral created (or an appointment
+// scheduled) without --request_id.
 std::string NewRequestId();
 
 }  // namespace probation::cli

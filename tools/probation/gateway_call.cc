@@ -27,6 +27,20 @@ int CallFailure(CommandContext& context, const grpc::Status& status) {
   return kExitCallFailed;
 }
 
+IdempotencyKey NewIdempotencyKey(const CallSettings& settings) {
+  if (!settings.request_id.empty()) return {.request_id = settings.request_id, .generated = false};
+  return {.request_id = NewRequestId(), .generated = true};
+}
+
+int CreateFailure(CommandContext& context, const grpc::Status& status, const IdempotencyKey& key) {
+  const int exit_code = CallFailure(context, status);
+  if (key.generated && (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                        status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
+    *context.err << "to retry without creating it twice: --request_id=" << key.request_id << "\n";
+  }
+  return exit_code;
+}
+
 absl::StatusOr<std::string> ReferralArgument(const CommandContext& context) {
   return ReferralName(context.arguments.at(0), "referral");
 }

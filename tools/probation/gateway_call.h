@@ -50,6 +50,19 @@ int CallAndPrint(CommandContext& context, UnaryMethod<Request, Response> method,
   return kExitOk;
 }
 
+// The idempotency key of a create (`referrals create`, `appointments schedule`): --request_id,
+// or a new UUID when none was given.
+struct IdempotencyKey {
+  std::string request_id;
+  bool generated = false;
+};
+IdempotencyKey NewIdempotencyKey(const CallSettings& settings);
+
+// CallFailure for a create made with `key`. When the key was generated and the outcome is not
+// known (UNAVAILABLE, DEADLINE_EXCEEDED: it may have been made all the same), also says how to
+// retry with the same key, so that the retry finds it instead of making a second.
+int CreateFailure(CommandContext& context, const grpc::Status& status, const IdempotencyKey& key);
+
 // The referral named by the first argument.
 absl::StatusOr<std::string> ReferralArgument(const CommandContext& context);
 

@@ -35,8 +35,8 @@ ABSL_FLAG(std::string, tls_server_name, "",
           "with --tls: the name the gateway's certificate must carry, when --address does not "
           "give it (an IP address)");
 ABSL_FLAG(std::string, request_id, "",
-          "sent as x-request-id; for `referrals create` also the idempotency key (default: a "
-          "new UUID)");
+          "sent as x-request-id; for `referrals create` and `appointments schedule` also the "
+          "idempotency key (default: a new UUID)");
 
 namespace {
 
@@ -120,7 +120,8 @@ int main(int argc, char** argv) {
     return std::find(global_flags.begin(), global_flags.end(), name) != global_flags.end();
   };
   const auto is_boolean = [&](absl::string_view name) {
-    if (name == "help" || name == "h" || name == "version" || name == "replay_requested") {
+    if (name == "help" || name == "h" || name == "version" || name == "replay_requested" ||
+        name == "notify_practitioner") {
       return true;
     }
     if (is_global(name)) return absl::FindCommandLineFlag(name)->IsOfType<bool>();

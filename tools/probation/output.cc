@@ -628,4 +628,134 @@ std::string HumanText(const referrals::v1::DeleteDeadLetterResponse&) {
   return "the dead letter is deleted\n";
 }
 
+namespace {
+
+// "attended, recorded by cw-17 (service_provider) at 2026-12-10T10:05:00Z".
+std::string Attendance(const delivery::v1::Appointment& appointment) {
+  if (!appointment.has_attendance()) return "";
+  const delivery::v1::Attendance& attendance = appointment.attendance();
+  std::string text = FriendlyName(attendance.outcome());
+  std::vector<std::string> recorded;
+  if (!attendance.recorded_by().empty()) {
+    std::string by = absl::StrCat("by ", attendance.recorded_by());
+    if (attendance.recorded_by_role() != common::v1::ROLE_UNSPECIFIED) {
+      absl::StrAppend(&by, " (", RoleClaimName(attendance.recorded_by_role()), ")");
+    }
+    recorded.push_back(by);
+  }
+  if (const std::string time = Time(attendance.record_time()); !time.empty()) {
+    recorded.push_back(absl::StrCat("at ", time));
+  }
+  if (!recorded.empty()) absl::StrAppend(&text, ", recorded ", absl::StrJoin(recorded, " "));
+  return text;
+}
+
+std::string SessionNumber(int32_t number) { return number == 0 ? "" : absl::StrCat(number); }
+
+std::string Signed(const google::protobuf::Timestamp& time, const std::string& by) {
+  std::string text = Time(time);
+  if (!text.empty() && !by.empty()) absl::StrAppend(&text, " by ", by);
+  return text;
+}
+
+}  // namespace
+
+std::string HumanText(const delivery::v1::Appointment& appointment) {
+  std::string text = absl::StrCat(appointment.name(), " (etag ", appointment.etag(), ")\n");
+  const bool recorded = appointment.has_attendance();
+  absl::StrAppend(
+      &text,
+      Fields({{"type", FriendlyName(appointment.type())},
+              {"session", SessionNumber(appointment.session_number())},
+              {"start", Time(appointment.start_time())},
+              {"duration", Length(appointment.duration())},
+              {"method", appointment.delivery_method() == delivery::v1::DELIVERY_METHOD_UNSPECIFIED
+                             ? ""
+                             : FriendlyName(appointment.delivery_method())},
+              {"location", appointment.location()},
+              {"attendance", recorded ? Attendance(appointment) : "not recorded"},
+              {"notes", appointment.attendance().notes()},
+              {"notify practitioner", appointment.attendance().notify_practitioner() ? "yes" : ""},
+              {"created", Signed(appointment.create_time(), appointment.created_by())},
+              {"updated", Time(appointment.update_time())}}));
+  if (!appointment.history().empty()) {
+    std::vector<std::vector<std::string>> rows = {
+        {"FROM", "TO", "REQUESTED BY", "REASON", "BY", "AT"}};
+    for (const delivery::v1::Reschedule& reschedule : appointment.history()) {
+      rows.push_back({Time(reschedule.previous_start_time()), Time(reschedule.new_start_time()),
+                      reschedule.requested_by() == 0 ? "" : FriendlyName(reschedule.requested_by()),
+                      reschedule.reason(), reschedule.actor(), Time(reschedule.reschedule_time())});
+    }
+    absl::StrAppend(&text, "  rescheduled:\n", Table(rows, 4));
+  }
+  return text;
+}
+
+std::string HumanText(const delivery::v1::ListAppointmentsResponse& response) {
+  std::string text;
+  if (response.appointments().empty()) {
+    text = "no appointments\n";
+  } else {
+    std::vector<std::vector<std::string>> rows = {
+        {"APPOINTMENT", "TYPE", "SESSION", "START", "DURATION", "METHOD", "ATTENDANCE"}};
+    for (const delivery::v1::Appointment& appointment : response.appointments()) {
+      rows.push_back(
+          {appointment.name(), FriendlyName(appointment.type()),
+           SessionNumber(appointment.session_number()), Time(appointment.start_time()),
+           Length(appointment.duration()),
+           appointment.delivery_method() == delivery::v1::DELIVERY_METHOD_UNSPECIFIED
+               ? ""
+               : FriendlyName(appointment.delivery_method()),
+           appointment.has_attendance() ? FriendlyName(appointment.attendance().outcome()) : ""});
+    }
+    text = Table(rows);
+  }
+  if (!response.next_page_token().empty()) {
+    absl::StrAppend(&text, "more: --page_token=", response.next_page_token(), "\n");
+  }
+  return text;
+}
+
+std::string HumanText(const delivery::v1::ActionPlan& plan) {
+  std::string text = absl::StrCat(plan.name(), " (etag ", plan.etag(), ")\n");
+  absl::StrAppend(&text,
+                  Fields({{"state", FriendlyName(plan.state())},
+                          {"sessions", SessionNumber(plan.number_of_sessions())},
+                          {"approved sessions", SessionNumber(plan.approved_number_of_sessions())},
+                          {"changes requested", plan.changes_requested_reason()},
+                          {"submitted", Time(plan.submit_time())},
+                          {"approved", Signed(plan.approve_time(), plan.approved_by())},
+                          {"updated", Time(plan.update_time())}}));
+  if (plan.activities().empty()) {
+    absl::StrAppend(&text, "  no activities\n");
+  } else {
+    std::vector<std::vector<std::string>> rows = {{"DESIRED OUTCOME", "ACTIVITY"}};
+    for (const delivery::v1::Activity& activity : plan.activities()) {
+      rows.push_back({activity.desired_outcome(), activity.description()});
+    }
+    absl::StrAppend(&text, "  activities:\n", Table(rows, 4));
+  }
+  return text;
+}
+
+std::string HumanText(const delivery::v1::EndOfServiceReport& report) {
+  std::string text = absl::StrCat(report.name(), " (etag ", report.etag(), ")\n");
+  absl::StrAppend(&text, Fields({{"state", report.submitted() ? "submitted" : "draft"},
+                                 {"further information", report.further_information()},
+                                 {"submitted", Signed(report.submit_time(), report.submitted_by())},
+                                 {"updated", Time(report.update_time())}}));
+  if (report.outcomes().empty()) {
+    absl::StrAppend(&text, "  no outcomes\n");
+  } else {
+    std::vector<std::vector<std::string>> rows = {{"DESIRED OUTCOME", "ACHIEVEMENT", "NOTES"}};
+    for (const delivery::v1::OutcomeAchievement& outcome : report.outcomes()) {
+      rows.push_back({outcome.desired_outcome(),
+                      outcome.achievement() == 0 ? "" : FriendlyName(outcome.achievement()),
+                      outcome.notes()});
+    }
+    absl::StrAppend(&text, "  outcomes:\n", Table(rows, 4));
+  }
+  return text;
+}
+
 }  // namespace probation::cli

@@ -11,6 +11,7 @@
 #include "google/protobuf/message.h"
 #include "grpcpp/support/status.h"
 #include "probation/catalogue/v1/catalogue_service.pb.h"
+#include "probation/delivery/v1/delivery_service.pb.h"
 #include "probation/eligibility/v1/verdict.pb.h"
 #include "probation/gateway/v1/gateway_service.pb.h"
 #include "probation/referrals/v1/referral.pb.h"
@@ -59,6 +60,12 @@ std::string HumanText(const referrals::v1::DeleteSubscriptionResponse& response)
 std::string HumanText(const referrals::v1::DeadLetter& dead_letter);
 std::string HumanText(const referrals::v1::ListDeadLettersResponse& response);
 std::string HumanText(const referrals::v1::DeleteDeadLetterResponse& response);
+// An appointment: its time and place, the attendance once recorded, every reschedule.
+std::string HumanText(const delivery::v1::Appointment& appointment);
+// One line per appointment, by start time.
+std::string HumanText(const delivery::v1::ListAppointmentsResponse& response);
+std::string HumanText(const delivery::v1::ActionPlan& plan);
+std::string HumanText(const delivery::v1::EndOfServiceReport& report);
 
 // A response as --json asks.
 template <typename M>

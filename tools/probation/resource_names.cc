@@ -1,8 +1,11 @@
 #include "tools/probation/resource_names.h"
 
+#include <vector>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "libs/names/resource_name.h"
 
@@ -32,6 +35,18 @@ absl::StatusOr<std::string> InterventionName(absl::string_view text, absl::strin
   absl::StatusOr<std::string> id = IdIn("interventions", text, what);
   if (!id.ok()) return id.status();
   return ResourceName(kInterventions, *id);
+}
+
+absl::StatusOr<std::string> AppointmentName(absl::string_view text, absl::string_view what) {
+  absl::string_view name = absl::StripAsciiWhitespace(text);
+  absl::ConsumePrefix(&name, absl::StrCat(kReferrals, "/"));
+  const std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 3 || !IsResourceId(parts[0]) || parts[1] != "appointments" ||
+      !IsResourceId(parts[2])) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": expected referrals/<id>/appointments/<id>, got '", text, "'"));
+  }
+  return absl::StrCat(ResourceName(kReferrals, parts[0]), "/appointments/", parts[2]);
 }
 
 }  // namespace probation::cli

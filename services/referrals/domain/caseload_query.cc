@@ -131,6 +131,9 @@ absl::StatusOr<CaseloadQuery> ResolveCaseloadQuery(const Request& request, const
       query.assignee = "";
       query.state_group = StateGroup::kOpen;
       break;
+    case Request::CASELOAD_NEEDS_APPROVAL:
+      query.action_plan_submitted = true;
+      break;
     default:
       return InvalidFieldError("caseload", "unknown value");
   }
@@ -155,8 +158,8 @@ absl::StatusOr<CaseloadQuery> ResolveCaseloadQuery(const Request& request, const
       "state=", request.state(), "\nintervention=", query.intervention, "\nregion=", query.region,
       "\ncrn=", query.crn, "\nprovider=", query.provider, "\nreference=", query.reference,
       "\ncreated_by=", query.created_by, "\nassignee=", query.assignee.value_or("(any)"),
-      "\nstate_group=", static_cast<int>(query.state_group),
-      "\norder=", static_cast<int>(query.order)));
+      "\nstate_group=", static_cast<int>(query.state_group), "\norder=",
+      static_cast<int>(query.order), "\naction_plan_submitted=", query.action_plan_submitted));
   absl::StatusOr<std::optional<KeysetPosition>> after =
       DecodeKeysetPageToken(request.page_token(), resolved.fingerprint);
   if (!after.ok()) return after.status();

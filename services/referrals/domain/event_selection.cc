@@ -113,6 +113,34 @@ v1::ReferralEvent BasicView(const v1::ReferralEvent& event) {
   if (full.has_submit_time()) *referral.mutable_submit_time() = full.submit_time();
   if (full.has_state_time()) *referral.mutable_state_time() = full.state_time();
   if (full.has_start_time()) *referral.mutable_start_time() = full.start_time();
+  if (full.has_attendance()) *referral.mutable_attendance() = full.attendance();
+  // Of a delivery record: what happened and when, not what was said or where.
+  basic.set_record(event.record());
+  if (event.has_appointment()) {
+    const delivery::v1::Appointment& whole = event.appointment();
+    delivery::v1::Appointment& appointment = *basic.mutable_appointment();
+    appointment.set_name(whole.name());
+    appointment.set_type(whole.type());
+    appointment.set_session_number(whole.session_number());
+    if (whole.has_start_time()) *appointment.mutable_start_time() = whole.start_time();
+    if (whole.has_duration()) *appointment.mutable_duration() = whole.duration();
+    appointment.set_delivery_method(whole.delivery_method());
+    if (whole.has_attendance()) {
+      appointment.mutable_attendance()->set_outcome(whole.attendance().outcome());
+    }
+  }
+  if (event.has_action_plan()) {
+    const delivery::v1::ActionPlan& whole = event.action_plan();
+    delivery::v1::ActionPlan& plan = *basic.mutable_action_plan();
+    plan.set_name(whole.name());
+    plan.set_state(whole.state());
+    plan.set_number_of_sessions(whole.number_of_sessions());
+    plan.set_approved_number_of_sessions(whole.approved_number_of_sessions());
+  }
+  if (event.has_end_of_service_report()) {
+    basic.mutable_end_of_service_report()->set_name(event.end_of_service_report().name());
+    basic.mutable_end_of_service_report()->set_submitted(event.end_of_service_report().submitted());
+  }
   return basic;
 }
 

@@ -27,6 +27,24 @@ EncodedWrite EncodeWrite(const ReferralWrite& write, const v1::Referral& stored)
     event.set_action(write.history->action());
   }
   for (const std::string& field : write.changed_fields) event.add_changed_fields(field);
+  if (write.record.has_value()) {
+    DeliveryRecordWrite record = *write.record;
+    SetStoredEtag(record);
+    switch (record.kind) {
+      case DeliveryRecordWrite::Kind::kAppointment:
+        event.set_record(record.appointment.name());
+        *event.mutable_appointment() = std::move(record.appointment);
+        break;
+      case DeliveryRecordWrite::Kind::kActionPlan:
+        event.set_record(record.action_plan.name());
+        *event.mutable_action_plan() = std::move(record.action_plan);
+        break;
+      case DeliveryRecordWrite::Kind::kEndOfServiceReport:
+        event.set_record(record.report.name());
+        *event.mutable_end_of_service_report() = std::move(record.report);
+        break;
+    }
+  }
   for (const v1::ChangelogEntry& change : write.changelog) event.add_changed_fields(change.field());
   *event.mutable_referral() = stored;
   *event.mutable_occurred_at() = stored.update_time();

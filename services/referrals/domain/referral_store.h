@@ -18,6 +18,7 @@
 #include "probation/referrals/v1/case_access.pb.h"
 #include "probation/referrals/v1/referral.pb.h"
 #include "services/referrals/domain/capacity_store.h"
+#include "services/referrals/domain/delivery_store.h"
 #include "services/referrals/domain/subscription_store.h"
 
 namespace probation::referrals {
@@ -37,6 +38,8 @@ struct ReferralWrite {
   std::optional<v1::HistoryEntry> history;
   // An amendment's changes, one entry per field; the event carries them too.
   std::vector<v1::ChangelogEntry> changelog;
+  // The delivery record written with the referral; the event carries it too.
+  std::optional<DeliveryRecordWrite> record;
   v1::ReferralEvent::Type event_type = v1::ReferralEvent::TYPE_UNSPECIFIED;
   // The access audit's record of the write, committed with it.
   std::optional<v1::AccessRecord> access;
@@ -75,6 +78,8 @@ struct ListQuery {
   bool count = true;
   // People whose referrals the caller may not see (limited-access cases).
   std::vector<std::string> hidden_crns;
+  // Only referrals whose action plan is submitted, waiting for approval.
+  bool action_plan_submitted = false;
 };
 
 // Counting matches stops here: beyond it a caseload view says "more than".
@@ -173,9 +178,9 @@ struct AccessRecordQuery {
   int page_size = 50;
 };
 
-// Capacity lives beside the referrals it is counted against, and subscriptions beside the
-// events they point into, in the same database.
-class ReferralStore : public CapacityStore, public SubscriptionStore {
+// Capacity lives beside the referrals it is counted against, subscriptions beside the events
+// they point into, and delivery records beside their referrals, in the same database.
+class ReferralStore : public CapacityStore, public SubscriptionStore, public DeliveryStore {
  public:
   virtual ~ReferralStore() = default;
 

@@ -19,6 +19,7 @@
 #include "services/referrals/domain/access_policy.h"
 #include "services/referrals/domain/caseload_query.h"
 #include "services/referrals/domain/referral_amendment.h"
+#include "services/referrals/domain/referral_move.h"
 #include "services/referrals/domain/referral_scope.h"
 
 namespace probation::referrals {
@@ -37,10 +38,6 @@ constexpr int kMaxContactFieldLength = 200;
 
 google::protobuf::Timestamp ToTimestamp(absl::Time time) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
 }
 
 absl::Status RequireReferrer(const Identity& caller, absl::string_view what) {
@@ -175,19 +172,28 @@ ReferralWorkflow::ReferralWorkflow(const StateMachineSet& machines, ReferralStor
       now_(now ? std::move(now) : [] { return absl::Now(); }),
       guards_(guards) {}
 
-absl::StatusOr<v1::Referral> ReferralWorkflow::Load(absl::string_view method,
-                                                    absl::string_view field, absl::string_view name,
-                                                    const Identity& caller) {
+absl::StatusOr<v1::Referral> LoadInScope(ReferralStore& store, AccessAudit* audit, absl::Time now,
+                                         absl::string_view method, absl::string_view field,
+                                         absl::string_view name, const Identity& caller) {
   if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
   absl::StatusOr<std::string> id = ParseResourceName(field, kReferrals, name);
   if (!id.ok()) return id.status();
-  absl::StatusOr<v1::Referral> referral = store_.Get(*id);
+  absl::StatusOr<v1::Referral> referral = store.Get(*id);
   if (!referral.ok()) return referral.status();
   if (absl::Status status = CheckInScope(caller, *referral); !status.ok()) {
-    Audit(caller, method, *referral, v1::AccessRecord::OUTCOME_REFUSED_OUT_OF_SCOPE);
+    if (audit != nullptr) {
+      audit->Record(AccessRecordOf(caller, method, referral->person().crn(), referral->name(),
+                                   v1::AccessRecord::OUTCOME_REFUSED_OUT_OF_SCOPE, now));
+    }
     return status;
   }
   return referral;
+}
+
+absl::StatusOr<v1::Referral> ReferralWorkflow::Load(absl::string_view method,
+                                                    absl::string_view field, absl::string_view name,
+                                                    const Identity& caller) {
+  return LoadInScope(store_, guards_.audit, now_(), method, field, name, caller);
 }
 
 void ReferralWorkflow::Audit(const Identity& caller, absl::string_view method,
@@ -461,6 +467,11 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::TransitionReferral(
     return PreconditionError(reason::kTransitionNotAllowed, "TRANSITION", referral->name(),
                              "submit a draft with SubmitReferral, which checks eligibility");
   }
+  if (absl::Status status =
+          CheckNotDrivenByDelivery(*transition->transition, caller.role, referral->name());
+      !status.ok()) {
+    return status;
+  }
   if (absl::Status status = machines_.CheckReason(referral->kind(), *transition,
                                                   request.reason_code(), request.notes());
       !status.ok()) {
@@ -476,35 +487,9 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::Move(absl::string_view method, v1
                                                     absl::string_view reason_code,
                                                     absl::string_view notes,
                                                     v1::ReferralEvent::Type event_type) {
-  const absl::Time now = now_();
-  const v1::StateInfo* to = machines_.State(referral.kind(), transition.to);
-  const v1::StateInfo* from = machines_.State(referral.kind(), referral.state());
   ReferralWrite write;
-  v1::HistoryEntry& entry = write.history.emplace();
-  entry.set_from_state(referral.state());
-  entry.set_to_state(transition.to);
-  entry.set_actor(caller.actor);
-  entry.set_role(caller.role);
-  entry.set_reason_code(std::string(reason_code));
-  entry.set_notes(std::string(notes));
-  entry.set_action(transition.transition->action());
-  *entry.mutable_occurred_at() = ToTimestamp(now);
-  *entry.mutable_time_in_previous_state() = TimeUtil::MicrosecondsToDuration(
-      absl::ToInt64Microseconds(now - FromTimestamp(referral.state_time())));
-
-  if (to != nullptr && to->holding()) {
-    referral.set_held_from(referral.state());
-  } else if (from != nullptr && from->holding()) {
-    referral.clear_held_from();
-  }
-  referral.set_state(transition.to);
-  *referral.mutable_state_time() = ToTimestamp(now);
-  if (to != nullptr && to->capacity_use() == v1::CAPACITY_USE_PLACE && !referral.has_start_time()) {
-    *referral.mutable_start_time() = ToTimestamp(now);
-  }
-  *referral.mutable_update_time() = ToTimestamp(now);
   write.referral = std::move(referral);
-  write.open = to == nullptr || !to->terminal();
+  ApplyMove(machines_, transition, caller, reason_code, notes, now_(), write);
   write.event_type = event_type;
   write.access = WriteRecord(caller, method, write.referral);
   absl::StatusOr<v1::Referral> moved = store_.Update(write, etag);
@@ -591,7 +576,21 @@ absl::StatusOr<v1::ExportPersonDataResponse> ReferralWorkflow::ExportPersonData(
     if (!history.ok()) return history.status();
     absl::StatusOr<std::vector<v1::ChangelogEntry>> changelog = store_.Changelog(referral.id());
     if (!changelog.ok()) return changelog.status();
+    absl::StatusOr<std::vector<delivery::v1::Appointment>> appointments =
+        store_.AppointmentsOf(referral.id());
+    if (!appointments.ok()) return appointments.status();
+    absl::StatusOr<std::optional<delivery::v1::ActionPlan>> plan =
+        store_.GetActionPlan(referral.id());
+    if (!plan.ok()) return plan.status();
+    absl::StatusOr<std::optional<delivery::v1::EndOfServiceReport>> report =
+        store_.GetEndOfServiceReport(referral.id());
+    if (!report.ok()) return report.status();
     v1::PersonReferral* entry = response.add_referrals();
+    for (delivery::v1::Appointment& appointment : *appointments) {
+      *entry->add_appointments() = std::move(appointment);
+    }
+    if (plan->has_value()) *entry->mutable_action_plan() = **plan;
+    if (report->has_value()) *entry->mutable_end_of_service_report() = **report;
     *entry->mutable_referral() = std::move(referral);
     for (v1::HistoryEntry& item : *history) *entry->add_history() = std::move(item);
     for (v1::ChangelogEntry& item : *changelog) *entry->add_changelog() = std::move(item);

@@ -30,6 +30,12 @@ struct CallerGuards {
   RefusalLimiter* refusals = nullptr;
 };
 
+// The referral `name` (read from request field `field`), if it is in the caller's scope;
+// reaching for one outside it through `method` is recorded in `audit` (when set).
+absl::StatusOr<v1::Referral> LoadInScope(ReferralStore& store, AccessAudit* audit, absl::Time now,
+                                         absl::string_view method, absl::string_view field,
+                                         absl::string_view name, const Identity& caller);
+
 class ReferralWorkflow {
  public:
   ReferralWorkflow(const StateMachineSet& machines, ReferralStore& store,

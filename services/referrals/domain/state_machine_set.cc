@@ -417,7 +417,9 @@ std::vector<ResolvedTransition> StateMachineSet::Allowed(InterventionKind kind,
   for (const v1::Transition& transition : machine->transitions()) {
     if (std::find(transition.from().begin(), transition.from().end(), state) ==
             transition.from().end() ||
-        !RoleMayMake(transition, role)) {
+        !RoleMayMake(transition, role) ||
+        (transition.driven_by() != v1::DELIVERY_FACT_UNSPECIFIED &&
+         role != common::v1::ROLE_ADMIN)) {
       continue;
     }
     const v1::ReferralState to = transition.to_held_from() ? held_from : transition.to();
@@ -425,6 +427,62 @@ std::vector<ResolvedTransition> StateMachineSet::Allowed(InterventionKind kind,
     allowed.push_back({&transition, state, to});
   }
   return allowed;
+}
+
+std::optional<ResolvedTransition> StateMachineSet::DrivenBy(InterventionKind kind,
+                                                            v1::ReferralState state,
+                                                            v1::DeliveryFact fact) const {
+  const v1::StateMachine* machine = For(kind);
+  if (machine == nullptr || fact == v1::DELIVERY_FACT_UNSPECIFIED) return std::nullopt;
+  for (const v1::Transition& transition : machine->transitions()) {
+    if (transition.driven_by() == fact && !transition.to_held_from() &&
+        std::find(transition.from().begin(), transition.from().end(), state) !=
+            transition.from().end()) {
+      return ResolvedTransition{&transition, state, transition.to()};
+    }
+  }
+  return std::nullopt;
+}
+
+absl::Status CheckNotDrivenByDelivery(const v1::Transition& transition, common::v1::Role role,
+                                      absl::string_view referral_name) {
+  if (transition.driven_by() == v1::DELIVERY_FACT_UNSPECIFIED || role == common::v1::ROLE_ADMIN) {
+    return absl::OkStatus();
+  }
+  // What records each fact, and the call that records it.
+  struct FactRecord {
+    v1::DeliveryFact fact;
+    absl::string_view record;
+    absl::string_view record_name;
+    absl::string_view call;
+  };
+  static constexpr FactRecord kRecords[] = {
+      {v1::DELIVERY_FACT_SUPPLIER_ASSESSMENT_BOOKED, "a booked supplier assessment appointment",
+       "/appointments", "ScheduleAppointment"},
+      {v1::DELIVERY_FACT_SUPPLIER_ASSESSMENT_ATTENDED,
+       "the attendance of a supplier assessment appointment", "/appointments", "RecordAttendance"},
+      {v1::DELIVERY_FACT_ACTION_PLAN_SUBMITTED, "a submitted action plan", "/actionPlan",
+       "SubmitActionPlan"},
+      {v1::DELIVERY_FACT_ACTION_PLAN_CHANGES_REQUESTED,
+       "the practitioner's request for changes to the action plan", "/actionPlan",
+       "RequestActionPlanChanges"},
+      {v1::DELIVERY_FACT_ACTION_PLAN_APPROVED, "an approved action plan", "/actionPlan",
+       "ApproveActionPlan"},
+      {v1::DELIVERY_FACT_SESSION_ATTENDED, "the attendance of a session", "/appointments",
+       "RecordAttendance"},
+      {v1::DELIVERY_FACT_END_OF_SERVICE_REPORT_SUBMITTED, "a submitted end-of-service report",
+       "/endOfServiceReport", "SubmitEndOfServiceReport"},
+  };
+  for (const FactRecord& entry : kRecords) {
+    if (entry.fact != transition.driven_by()) continue;
+    return PreconditionError(
+        reason::kDeliveryRecordMissing, "DELIVERY_RECORD",
+        absl::StrCat(referral_name, entry.record_name),
+        absl::StrCat("\"", transition.action(), "\" is made by recording ", entry.record,
+                     " (probation.delivery.v1.DeliveryService/", entry.call,
+                     "), not by TransitionReferral; the referral has no such record"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ResolvedTransition> StateMachineSet::Find(InterventionKind kind,

@@ -5,6 +5,7 @@
 #define PROBATION_SERVICES_REFERRALS_DOMAIN_STATE_MACHINE_SET_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,8 +46,9 @@ class StateMachineSet {
   // How a referral that ends in `state` ended; unspecified for a state that is not terminal.
   v1::ClosingOutcome OutcomeOf(v1::ReferralState state) const;
 
-  // The moves `role` may make from `state`. `held_from` is the state a held referral
-  // returns to.
+  // The moves `role` may make from `state` with TransitionReferral. `held_from` is the state a
+  // held referral returns to. Moves a delivery record makes (`driven_by`) are left out, but
+  // for an admin.
   std::vector<ResolvedTransition> Allowed(catalogue::v1::InterventionKind kind,
                                           v1::ReferralState state, v1::ReferralState held_from,
                                           common::v1::Role role) const;
@@ -56,6 +58,10 @@ class StateMachineSet {
   absl::StatusOr<ResolvedTransition> Find(catalogue::v1::InterventionKind kind,
                                           v1::ReferralState state, v1::ReferralState held_from,
                                           v1::ReferralState to, common::v1::Role role) const;
+
+  // The move the delivery fact `fact` makes from `state`, if the machine has one.
+  std::optional<ResolvedTransition> DrivenBy(catalogue::v1::InterventionKind kind,
+                                             v1::ReferralState state, v1::DeliveryFact fact) const;
 
   // INVALID_ARGUMENT naming `reason_code` or `notes` when the move needs them or the code is
   // not in its list.
@@ -80,6 +86,11 @@ class StateMachineSet {
 // OK if `path` names a field of a referral that an amendment may change: INVALID_ARGUMENT
 // for an unknown path or one covering an identity, scope, lifecycle or output field.
 absl::Status CheckAmendablePath(absl::string_view path);
+
+// FAILED_PRECONDITION (DELIVERY_RECORD_MISSING) for a move `role` asks of TransitionReferral
+// that a delivery record makes, naming the record; OK for any other move, and for an admin.
+absl::Status CheckNotDrivenByDelivery(const v1::Transition& transition, common::v1::Role role,
+                                      absl::string_view referral_name);
 
 // Whether `role` may make `transition`; the admin may make any.
 bool RoleMayMake(const v1::Transition& transition, common::v1::Role role);

@@ -81,6 +81,12 @@ ListStatements BuildListStatements(const ListQuery& query, SqlDialect dialect) {
     for (const std::string& crn : query.hidden_crns) crns.push_back(where.Placeholder(crn));
     where.Add(absl::StrCat("crn NOT IN (", absl::StrJoin(crns, ", "), ")"));
   }
+  if (query.action_plan_submitted) {
+    // Only an open referral's plan waits for anyone.
+    where.Add(open);
+    where.Add(absl::StrCat("id IN (SELECT referral_id FROM action_plans WHERE state = ",
+                           int{delivery::v1::ACTION_PLAN_STATE_SUBMITTED}, ")"));
+  }
   if (query.created_from_us.has_value()) {
     where.Add(absl::StrCat("create_time_us >= ", where.Placeholder(*query.created_from_us)));
   }

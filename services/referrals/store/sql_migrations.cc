@@ -22,6 +22,7 @@ absl::string_view Migration0004();
 absl::string_view Migration0005();
 absl::string_view Migration0006();
 absl::string_view Migration0007();
+absl::string_view Migration0008();
 
 namespace {
 
@@ -207,7 +208,8 @@ std::vector<Migration> Migrations(SqlDialect dialect) {
       {4, "0004_history_by_referral", std::string(Migration0004()), ""},
       {5, "0005_events_by_referral", std::string(Migration0005()), ""},
       {6, "0006_access_audit_and_limited_access", std::string(Migration0006()), ""},
-      {7, "0007_event_subscriptions", std::string(Migration0007()), ""}};
+      {7, "0007_event_subscriptions", std::string(Migration0007()), ""},
+      {8, "0008_delivery", std::string(Migration0008()), ""}};
   for (Migration& migration : migrations) {
     migration.checksum = Sha256Hex(migration.sql);
     migration.sql = RenderMigration(migration.sql, dialect);

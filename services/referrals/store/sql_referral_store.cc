@@ -245,8 +245,13 @@ absl::StatusOr<v1::Referral> SqlReferralStore::Update(const ReferralWrite& write
        {int64_t{stored.state()}, Micros(stored.update_time()), Blob{encoded.referral}, stored.id(),
         expected, stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
         stored.assignee(), int64_t{write.open ? 1 : 0}, Micros(stored.start_time())}}};
+  // A delivery record commits with its referral, if still at the version it was read at.
+  if (write.record.has_value()) grouped.first.push_back(WriteRecordStatement(*write.record));
   grouped.finish = [&](SqlConnection& db, const std::vector<SqlRows>& moved,
                        FinalStatements& last) {
+    if (write.record.has_value() && moved[1].affected() == 0) {
+      return StaleRecordError(db, *write.record);
+    }
     if (moved.front().affected() == 0) {
       // A draft whose person is corrected keeps its former CRN's events findable by that
       // person's subject access request.

@@ -77,6 +77,20 @@ class SqlReferralStore final : public ReferralStore {
                                                int64_t sequence) override;
   absl::Status DeleteDeadLetter(absl::string_view subscription_id, int64_t sequence) override;
 
+  absl::StatusOr<delivery::v1::Appointment> GetAppointment(absl::string_view referral_id,
+                                                           absl::string_view id) override;
+  absl::StatusOr<std::optional<delivery::v1::Appointment>> AppointmentOfRequest(
+      absl::string_view referral_id, absl::string_view request_id) override;
+  absl::StatusOr<std::vector<delivery::v1::Appointment>> AppointmentsOf(
+      absl::string_view referral_id) override;
+  absl::StatusOr<std::vector<ListedAppointment>> ListAppointments(
+      const AppointmentQuery& query) override;
+  absl::StatusOr<std::optional<delivery::v1::ActionPlan>> GetActionPlan(
+      absl::string_view referral_id) override;
+  absl::StatusOr<std::optional<delivery::v1::EndOfServiceReport>> GetEndOfServiceReport(
+      absl::string_view referral_id) override;
+  absl::StatusOr<DeliveryRecordWrite> PutDeliveryRecord(const DeliveryRecordWrite& write) override;
+
   absl::StatusOr<v1::Capacity> GetCapacity(absl::string_view intervention, absl::string_view region,
                                            absl::string_view provider) override;
   absl::StatusOr<v1::Capacity> PutCapacity(const v1::Capacity& capacity,
@@ -108,6 +122,11 @@ class SqlReferralStore final : public ReferralStore {
   // What a referral's write sends last: its changelog, its access record and its event.
   static FinalStatements HistoryAndEvent(SqlDialect dialect, const ReferralWrite& write,
                                          const v1::Referral& stored, const EncodedWrite& encoded);
+  // The statement that writes a delivery record (inserts a new one, or updates it if still at
+  // its expected version; either affects no row otherwise).
+  static SqlStatement WriteRecordStatement(const DeliveryRecordWrite& write);
+  // ABORTED: the record `write` expected has changed.
+  static absl::Status StaleRecordError(SqlConnection& db, const DeliveryRecordWrite& write);
   // The error a failed write of `referral` returns: which rule it broke, if one.
   static absl::Status ExplainConstraint(SqlConnection& db, const v1::Referral& referral,
                                         const absl::Status& status);
