@@ -14,8 +14,10 @@
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "libs/status/error_reason.h"
+#include "services/referrals/domain/referral_report.h"
 #include "services/referrals/domain/referral_workflow.h"
 #include "tests/referrals/store_engines.h"
+#include "tests/referrals/test_callers.h"
 
 namespace probation::referrals {
 namespace {
@@ -24,17 +26,6 @@ using delivery::v1::Appointment;
 using google::protobuf::util::TimeUtil;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-Identity Person(const std::string& actor, common::v1::Role role, const std::string& region = "",
-                const std::string& provider = "") {
-  Identity identity;
-  identity.actor = actor;
-  identity.role = role;
-  identity.region = region;
-  identity.provider = provider;
-  identity.expires = absl::InfiniteFuture();
-  return identity;
-}
 
 const Identity kProvider = Person("caseworker-1", common::v1::ROLE_SERVICE_PROVIDER, "", "nacro");
 const Identity kOtherProvider =
@@ -94,6 +85,7 @@ class DeliveryWorkflowTest : public StoreTest {
     referral.add_desired_outcomes("Tenancy skills");
     referral.set_state(v1::REFERRAL_STATE_ASSIGNED);
     *referral.mutable_state_time() = At(now_);
+    *referral.mutable_create_time() = At(now_);
     *referral.mutable_update_time() = At(now_);
     write.history.emplace();
     write.history->set_to_state(v1::REFERRAL_STATE_ASSIGNED);
@@ -551,9 +543,69 @@ TEST_P(DeliveryWorkflowTest, CaseloadsShowWhatIsComingAndWhatIsNotRecorded) {
   now_ += absl::Hours(31);
   EXPECT_EQ(delivery_->ListAppointments(upcoming, kProvider)->appointments_size(), 0);
   EXPECT_EQ(delivery_->ListAppointments(unrecorded, kProvider)->appointments_size(), 1);
+  // A withdrawn referral's appointments are no one's work.
+  v1::TransitionReferralRequest withdraw;
+  withdraw.set_name("referrals/crs1");
+  withdraw.set_etag(Stored().etag());
+  withdraw.set_to_state(v1::REFERRAL_STATE_CANCELLED);
+  withdraw.set_reason_code("moved-out-of-area");
+  ASSERT_TRUE(referrals_->TransitionReferral(withdraw, kPractitioner).ok());
+  EXPECT_EQ(delivery_->ListAppointments(unrecorded, kProvider)->appointments_size(), 0);
   upcoming.clear_caseload();
   EXPECT_EQ(delivery_->ListAppointments(upcoming, kProvider).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(DeliveryWorkflowTest, ReportsGiveAttendanceSessionsToCompleteAndOutcomesAchieved) {
+  ApprovedPlan(2);
+  auto one = Schedule("s1", delivery::v1::APPOINTMENT_TYPE_SESSION, now_ + absl::Hours(1));
+  auto two = Schedule("s2", delivery::v1::APPOINTMENT_TYPE_SESSION, now_ + absl::Hours(2));
+  ASSERT_TRUE(one.ok() && two.ok());
+  now_ += absl::Hours(3);
+  ASSERT_TRUE(Record(*one, delivery::v1::ATTENDANCE_OUTCOME_ATTENDED).ok());
+  ASSERT_TRUE(Record(*two, delivery::v1::ATTENDANCE_OUTCOME_DID_NOT_ATTEND).ok());
+  delivery::v1::UpdateEndOfServiceReportRequest update;
+  update.mutable_report()->set_name("referrals/crs1/endOfServiceReport");
+  update.mutable_report()->set_etag("0");
+  delivery::v1::OutcomeAchievement* housing = update.mutable_report()->add_outcomes();
+  housing->set_desired_outcome("Stable accommodation");
+  housing->set_achievement(delivery::v1::ACHIEVEMENT_ACHIEVED);
+  delivery::v1::OutcomeAchievement* skills = update.mutable_report()->add_outcomes();
+  skills->set_desired_outcome("Tenancy skills");
+  skills->set_achievement(delivery::v1::ACHIEVEMENT_PARTIALLY_ACHIEVED);
+  update.mutable_update_mask()->add_paths("outcomes");
+  auto drafted = delivery_->UpdateEndOfServiceReport(update, kProvider);
+  ASSERT_TRUE(drafted.ok()) << drafted.status();
+  ASSERT_TRUE(delivery_
+                  ->SubmitEndOfServiceReport(Named<delivery::v1::SubmitEndOfServiceReportRequest>(
+                                                 drafted->name(), drafted->etag()),
+                                             kProvider)
+                  .ok());
+  v1::TransitionReferralRequest conclude;
+  conclude.set_name("referrals/crs1");
+  conclude.set_etag(Stored().etag());
+  conclude.set_to_state(v1::REFERRAL_STATE_CONCLUDED);
+  ASSERT_TRUE(referrals_->TransitionReferral(conclude, kPractitioner).ok());
+
+  ReferralReports reports(*machines_, *store_);
+  v1::GetReferralReportRequest request;
+  *request.mutable_filter()->mutable_start_time() = At(kStart - absl::Hours(24));
+  *request.mutable_filter()->mutable_end_time() = At(kStart + absl::Hours(24));
+  auto report = reports.GetReferralReport(request, kAdmin);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->delivery_size(), 1);
+  const v1::DeliveryFigures& figures = report->delivery(0);
+  EXPECT_EQ(figures.intervention(), "interventions/crs-accommodation");
+  EXPECT_EQ(figures.sessions_held(), 2);
+  EXPECT_EQ(figures.sessions_attended(), 1);
+  EXPECT_EQ(figures.sessions_missed(), 1);
+  EXPECT_DOUBLE_EQ(figures.attendance_rate(), 0.5);
+  EXPECT_EQ(figures.completed_referrals(), 1);
+  EXPECT_DOUBLE_EQ(figures.sessions_per_completed_referral(), 1.0);
+  EXPECT_EQ(figures.outcomes_reported(), 2);
+  EXPECT_EQ(figures.outcomes_achieved(), 1);
+  EXPECT_EQ(figures.outcomes_partially_achieved(), 1);
+  EXPECT_DOUBLE_EQ(figures.outcome_achievement_rate(), 0.5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, DeliveryWorkflowTest, ::testing::Values(Sqlite(), Postgres()),

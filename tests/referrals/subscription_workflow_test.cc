@@ -8,22 +8,12 @@
 #include "gtest/gtest.h"
 #include "libs/status/error_reason.h"
 #include "tests/referrals/store_engines.h"
+#include "tests/referrals/test_callers.h"
 
 namespace probation::referrals {
 namespace {
 
 using ::testing::HasSubstr;
-
-Identity Person(const std::string& actor, common::v1::Role role, const std::string& region = "",
-                const std::string& provider = "") {
-  Identity identity;
-  identity.actor = actor;
-  identity.role = role;
-  identity.region = region;
-  identity.provider = provider;
-  identity.expires = absl::InfiniteFuture();
-  return identity;
-}
 
 const Identity kPractitioner = Person("pp-1", common::v1::ROLE_PROBATION_PRACTITIONER, "london");
 const Identity kOtherPractitioner =

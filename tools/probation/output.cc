@@ -498,6 +498,20 @@ std::string HumanText(const referrals::v1::ReferralReport& report) {
                   Fields({{"completion rate", Percent(closing.completion_rate())},
                           {"withdrawal rate", Percent(closing.withdrawal_rate())},
                           {"deselection rate", Percent(closing.deselection_rate())}}));
+  if (!report.delivery().empty()) {
+    std::vector<std::vector<std::string>> rows = {{"DELIVERY OF", "HELD", "ATTENDED", "MISSED",
+                                                   "ATTENDANCE", "SESSIONS/COMPLETED", "OUTCOMES",
+                                                   "ACHIEVED"}};
+    for (const referrals::v1::DeliveryFigures& figures : report.delivery()) {
+      rows.push_back({figures.intervention(), absl::StrCat(figures.sessions_held()),
+                      absl::StrCat(figures.sessions_attended()),
+                      absl::StrCat(figures.sessions_missed()), Percent(figures.attendance_rate()),
+                      absl::StrFormat("%.1f", figures.sessions_per_completed_referral()),
+                      absl::StrCat(figures.outcomes_reported()),
+                      Percent(figures.outcome_achievement_rate())});
+    }
+    absl::StrAppend(&text, "\n", Table(rows, 2));
+  }
   return text;
 }
 

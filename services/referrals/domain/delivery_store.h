@@ -64,6 +64,8 @@ struct AppointmentQuery {
   std::optional<int64_t> start_before_us;
   // Only those with no attendance recorded.
   bool unrecorded_only = false;
+  // Only those of open referrals (a caseload's: a closed referral's are no one's work).
+  bool open_referrals_only = false;
   // People whose appointments the caller may not see (limited-access cases).
   std::vector<std::string> hidden_crns;
   // Keyset cursor: the (start time, id) of the last appointment of the previous page.

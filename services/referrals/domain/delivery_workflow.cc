@@ -676,6 +676,7 @@ absl::StatusOr<delivery::v1::ListAppointmentsResponse> DeliveryWorkflow::ListApp
     query.region = scope.region;
     query.provider = scope.provider;
     query.hidden_crns = scope.hidden_crns;
+    query.open_referrals_only = true;
     switch (request.caseload()) {
       case Request::CASELOAD_UPCOMING:
         query.start_from_us = absl::ToUnixMicros(now);

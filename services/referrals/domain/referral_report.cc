@@ -115,6 +115,69 @@ std::string TimeField(const google::protobuf::Timestamp& time, bool set) {
 
 }  // namespace
 
+namespace {
+
+// The delivery figures of each intervention that has sessions or reports.
+void AddDeliveryFigures(const StateMachineSet& machines, const ReportData& data,
+                        v1::ReferralReport& report) {
+  std::map<std::string, v1::DeliveryFigures> figures;
+  std::map<std::string, int64_t> attended_by_completed;
+  for (const SessionCount& sessions : data.sessions) {
+    v1::DeliveryFigures& entry = figures[sessions.intervention];
+    const bool attended = sessions.outcome == delivery::v1::ATTENDANCE_OUTCOME_ATTENDED ||
+                          sessions.outcome == delivery::v1::ATTENDANCE_OUTCOME_LATE;
+    const bool missed = sessions.outcome == delivery::v1::ATTENDANCE_OUTCOME_DID_NOT_ATTEND;
+    if (attended) entry.set_sessions_attended(entry.sessions_attended() + sessions.count);
+    if (missed) entry.set_sessions_missed(entry.sessions_missed() + sessions.count);
+    if (attended || missed) entry.set_sessions_held(entry.sessions_held() + sessions.count);
+    if (attended && machines.OutcomeOf(sessions.state) == v1::CLOSING_OUTCOME_COMPLETED) {
+      attended_by_completed[sessions.intervention] += sessions.count;
+    }
+  }
+  for (const ReportedOutcomes& reported : data.reports) {
+    v1::DeliveryFigures& entry = figures[reported.intervention];
+    for (const delivery::v1::OutcomeAchievement& outcome : reported.report.outcomes()) {
+      entry.set_outcomes_reported(entry.outcomes_reported() + 1);
+      switch (outcome.achievement()) {
+        case delivery::v1::ACHIEVEMENT_ACHIEVED:
+          entry.set_outcomes_achieved(entry.outcomes_achieved() + 1);
+          break;
+        case delivery::v1::ACHIEVEMENT_PARTIALLY_ACHIEVED:
+          entry.set_outcomes_partially_achieved(entry.outcomes_partially_achieved() + 1);
+          break;
+        default:
+          entry.set_outcomes_not_achieved(entry.outcomes_not_achieved() + 1);
+      }
+    }
+  }
+  for (const ReportGroup& group : data.groups) {
+    auto entry = figures.find(group.intervention);
+    if (entry == figures.end()) continue;
+    if (machines.OutcomeOf(group.state) == v1::CLOSING_OUTCOME_COMPLETED) {
+      entry->second.set_completed_referrals(entry->second.completed_referrals() + group.count);
+    }
+  }
+  for (auto& [intervention, entry] : figures) {
+    entry.set_intervention(intervention);
+    if (entry.sessions_held() > 0) {
+      entry.set_attendance_rate(static_cast<double>(entry.sessions_attended()) /
+                                static_cast<double>(entry.sessions_held()));
+    }
+    if (entry.completed_referrals() > 0) {
+      entry.set_sessions_per_completed_referral(
+          static_cast<double>(attended_by_completed[intervention]) /
+          static_cast<double>(entry.completed_referrals()));
+    }
+    if (entry.outcomes_reported() > 0) {
+      entry.set_outcome_achievement_rate(static_cast<double>(entry.outcomes_achieved()) /
+                                         static_cast<double>(entry.outcomes_reported()));
+    }
+    *report.add_delivery() = std::move(entry);
+  }
+}
+
+}  // namespace
+
 v1::ReferralReport BuildReport(const StateMachineSet& machines, ReportData data) {
   v1::ReferralReport report;
   std::map<std::string, int64_t> by_state, by_intervention, by_region, by_provider;
@@ -171,6 +234,7 @@ v1::ReferralReport BuildReport(const StateMachineSet& machines, ReportData data)
     closing.set_withdrawal_rate(closing.withdrawn() / closed);
     closing.set_deselection_rate(closing.deselected() / closed);
   }
+  AddDeliveryFigures(machines, data, report);
   return report;
 }
 

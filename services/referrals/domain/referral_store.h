@@ -129,10 +129,27 @@ struct StateStay {
   int64_t duration_us = 0;
 };
 
+// How many session appointments of covered referrals to an intervention, in a state, have an
+// attendance outcome (0: not yet recorded).
+struct SessionCount {
+  std::string intervention;
+  v1::ReferralState state = v1::REFERRAL_STATE_UNSPECIFIED;
+  delivery::v1::AttendanceOutcome outcome = delivery::v1::ATTENDANCE_OUTCOME_UNSPECIFIED;
+  int64_t count = 0;
+};
+
+// A submitted end-of-service report of a covered referral to an intervention.
+struct ReportedOutcomes {
+  std::string intervention;
+  delivery::v1::EndOfServiceReport report;
+};
+
 struct ReportData {
   std::vector<ReportGroup> groups;
   // In no particular order.
   std::vector<StateStay> stays;
+  std::vector<SessionCount> sessions;
+  std::vector<ReportedOutcomes> reports;
 };
 
 // A write's records as stored bytes, encoded before the write takes the database connection,

@@ -152,6 +152,16 @@ ReportStatements BuildReportStatements(const ReportQuery& query, SqlDialect dial
                    "referrals r",
                    where.Where(), " GROUP BY r.state, r.intervention, r.region, r.provider"),
       where.values()};
+  statements.sessions = {
+      absl::StrCat("SELECT r.intervention, r.state, a.outcome, COUNT(*) FROM referrals r JOIN "
+                   "appointments a ON a.referral_id = r.id",
+                   where.Where(), " AND a.type = ", int{delivery::v1::APPOINTMENT_TYPE_SESSION},
+                   " GROUP BY r.intervention, r.state, a.outcome"),
+      where.values()};
+  statements.reports = {absl::StrCat("SELECT r.intervention, e.body FROM referrals r JOIN "
+                                     "end_of_service_reports e ON e.referral_id = r.id",
+                                     where.Where(), " AND e.submitted = 1"),
+                        where.values()};
   // Each stay is a history entry's, kept on the rows of referral_events (0 on an event that
   // added none). The create entry has no from-state.
   where.Add("h.from_state <> 0");

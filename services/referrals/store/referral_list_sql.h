@@ -30,6 +30,10 @@ struct ReportStatements {
   SqlStatement groups;
   // from_state, duration_us of their finished stays.
   SqlStatement stays;
+  // intervention, state, attendance outcome, count of their session appointments.
+  SqlStatement sessions;
+  // intervention, body of their submitted end-of-service reports.
+  SqlStatement reports;
 };
 
 ReportStatements BuildReportStatements(const ReportQuery& query, SqlDialect dialect);

@@ -174,6 +174,11 @@ absl::StatusOr<std::vector<ListedAppointment>> SqlReferralStore::ListAppointment
   if (!query.provider.empty()) equals("provider", query.provider);
   if (!query.region.empty()) equals("region", query.region);
   if (query.unrecorded_only) conditions.push_back("outcome = 0");
+  if (query.open_referrals_only) {
+    conditions.push_back(
+        absl::StrCat("EXISTS (SELECT 1 FROM referrals r WHERE r.id = appointments.referral_id AND ",
+                     dialect_ == SqlDialect::kSqlite ? "r.is_open = 1" : "r.is_open", ")"));
+  }
   if (query.start_from_us.has_value()) {
     conditions.push_back("start_us >= ?");
     values.emplace_back(*query.start_from_us);

@@ -418,6 +418,25 @@ absl::StatusOr<ReportData> SqlReferralStore::Report(const ReportQuery& query) {
                            groups->Text(row, 1), groups->Text(row, 2), groups->Text(row, 3),
                            groups->Int(row, 4)});
   }
+  absl::StatusOr<SqlRows> sessions =
+      reader->Query(statements.sessions.sql, statements.sessions.values);
+  if (!sessions.ok()) return sessions.status();
+  for (int row = 0; row < sessions->size(); ++row) {
+    data.sessions.push_back({sessions->Text(row, 0),
+                             static_cast<v1::ReferralState>(sessions->Int(row, 1)),
+                             static_cast<delivery::v1::AttendanceOutcome>(sessions->Int(row, 2)),
+                             sessions->Int(row, 3)});
+  }
+  absl::StatusOr<SqlRows> reports =
+      reader->Query(statements.reports.sql, statements.reports.values);
+  if (!reports.ok()) return reports.status();
+  for (int row = 0; row < reports->size(); ++row) {
+    ReportedOutcomes& reported = data.reports.emplace_back();
+    reported.intervention = reports->Text(row, 0);
+    if (!reported.report.ParseFromString(reports->Text(row, 1))) {
+      return absl::DataLossError("an end-of-service report is unreadable");
+    }
+  }
   absl::StatusOr<SqlRows> stays = reader->Query(statements.stays.sql, statements.stays.values);
   if (!stays.ok()) return stays.status();
   data.stays.reserve(stays->size());
