@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
@@ -251,6 +253,20 @@ TEST_P(DeliveryWorkflowTest, RecordsDriveACrsReferralFromAssignmentToTheEndOfSer
             delivery::v1::RESCHEDULE_REQUESTER_PERSON_ON_PROBATION);
   EXPECT_EQ(moved->history(0).reason(), "Job interview that morning");
   sessions[1] = *moved;
+  // The referral's changelog says what moved, when to, who asked and why.
+  v1::GetReferralChangelogRequest changelog_request;
+  changelog_request.set_name("referrals/crs1");
+  auto changelog = referrals_->GetReferralChangelog(changelog_request, kPractitioner);
+  ASSERT_TRUE(changelog.ok()) << changelog.status();
+  const std::vector<std::string> moved_parts = absl::StrSplit(moved->name(), '/');
+  const std::string moved_field = absl::StrCat("appointments/", moved_parts.back(), ".start_time");
+  auto entry = absl::c_find_if(changelog->entries(), [&](const v1::ChangelogEntry& change) {
+    return change.field() == moved_field;
+  });
+  ASSERT_NE(entry, changelog->entries().end());
+  EXPECT_THAT(entry->reason(), HasSubstr("Job interview that morning"));
+  EXPECT_THAT(entry->reason(), HasSubstr("PERSON_ON_PROBATION"));
+  EXPECT_EQ(entry->actor(), "caseworker-1");
 
   // Session 1 attended moves the referral into delivery; 2 missed; 3 attended late.
   now_ += absl::Hours(24 * 8);

@@ -10,6 +10,7 @@
 #include "absl/algorithm/container.h"
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -198,6 +199,82 @@ absl::Status CheckDesiredOutcome(absl::string_view field, const v1::Referral& re
                                                "\" is not one of the referral's desired outcomes"));
 }
 
+// A JSON string, as changelog values are.
+std::string Json(absl::string_view text) { return absl::StrCat("\"", absl::CEscape(text), "\""); }
+
+v1::ChangelogEntry Change(std::string field, std::string old_value, std::string new_value,
+                          std::string reason = "") {
+  v1::ChangelogEntry change;
+  change.set_field(std::move(field));
+  change.set_old_value(std::move(old_value));
+  change.set_new_value(std::move(new_value));
+  change.set_reason(std::move(reason));
+  return change;
+}
+
+// What changed in an appointment (`before` null for a new one), as changelog entries whose
+// fields are paths under the referral, e.g. "appointments/{id}.start_time".
+std::vector<v1::ChangelogEntry> AppointmentChanges(const Appointment* before,
+                                                   const Appointment& after) {
+  const std::vector<std::string> parts = absl::StrSplit(after.name(), '/');
+  const std::string path = absl::StrCat("appointments/", parts.back());
+  std::vector<v1::ChangelogEntry> changes;
+  if (before == nullptr) {
+    changes.push_back(Change(
+        path, "",
+        absl::StrCat("{\"type\":", Json(delivery::v1::AppointmentType_Name(after.type())),
+                     ",\"session_number\":", after.session_number(),
+                     ",\"start_time\":", Json(TimeUtil::ToString(after.start_time())), "}")));
+    return changes;
+  }
+  if (before->start_time() != after.start_time()) {
+    const delivery::v1::Reschedule& last = *after.history().rbegin();
+    changes.push_back(
+        Change(absl::StrCat(path, ".start_time"), Json(TimeUtil::ToString(before->start_time())),
+               Json(TimeUtil::ToString(after.start_time())),
+               absl::StrCat(delivery::v1::RescheduleRequester_Name(last.requested_by()), ": ",
+                            last.reason())));
+  }
+  if (before->attendance().outcome() != after.attendance().outcome()) {
+    auto outcome = [](const Appointment& appointment) {
+      return Recorded(appointment)
+                 ? Json(delivery::v1::AttendanceOutcome_Name(appointment.attendance().outcome()))
+                 : std::string("\"\"");
+    };
+    changes.push_back(
+        Change(absl::StrCat(path, ".attendance.outcome"), outcome(*before), outcome(after)));
+  }
+  return changes;
+}
+
+std::vector<v1::ChangelogEntry> RecordChanges(const ActionPlan& before, const ActionPlan& after) {
+  std::vector<v1::ChangelogEntry> changes;
+  if (before.state() != after.state()) {
+    changes.push_back(Change(
+        "action_plan.state", Json(delivery::v1::ActionPlanState_Name(before.state())),
+        Json(delivery::v1::ActionPlanState_Name(after.state())),
+        after.state() == delivery::v1::ACTION_PLAN_STATE_DRAFT ? after.changes_requested_reason()
+                                                               : ""));
+  }
+  if (before.approved_number_of_sessions() != after.approved_number_of_sessions()) {
+    changes.push_back(Change("action_plan.approved_number_of_sessions",
+                             absl::StrCat(before.approved_number_of_sessions()),
+                             absl::StrCat(after.approved_number_of_sessions())));
+  }
+  return changes;
+}
+
+std::vector<v1::ChangelogEntry> RecordChanges(const EndOfServiceReport& before,
+                                              const EndOfServiceReport& after) {
+  std::vector<v1::ChangelogEntry> changes;
+  if (before.submitted() != after.submitted()) {
+    changes.push_back(Change("end_of_service_report.submitted",
+                             before.submitted() ? "true" : "false",
+                             after.submitted() ? "true" : "false"));
+  }
+  return changes;
+}
+
 }  // namespace
 
 v1::AttendanceSummary SummariseAttendance(const std::vector<Appointment>& appointments,
@@ -249,10 +326,19 @@ absl::StatusOr<int> DeliveryWorkflow::SessionsRequired(const v1::Referral& refer
 absl::StatusOr<DeliveryRecordWrite> DeliveryWorkflow::Commit(
     absl::string_view method, const v1::Referral& referral, DeliveryRecordWrite record,
     const std::vector<Appointment>& appointments, int sessions_required, v1::DeliveryFact fact,
-    absl::string_view notes, v1::ReferralEvent::Type type, const Identity& caller, bool* conflict) {
+    absl::string_view notes, v1::ReferralEvent::Type type, std::vector<v1::ChangelogEntry> changes,
+    const Identity& caller, bool* conflict) {
   const absl::Time now = now_();
   ReferralWrite write;
   write.referral = referral;
+  // The referral's changelog says what changed in its delivery, as it does for amendments.
+  for (v1::ChangelogEntry& change : changes) {
+    change.set_actor(caller.actor);
+    change.set_role(caller.role);
+    *change.mutable_occurred_at() = ToTimestamp(now);
+    change.set_etag(absl::StrCat(VersionOfEtag(referral.etag()) + 1));
+  }
+  write.changelog = std::move(changes);
   *write.referral.mutable_attendance() = SummariseAttendance(appointments, sessions_required);
   // The machine says whether this record moves the referral on from where it is.
   if (std::optional<ResolvedTransition> move =
@@ -489,8 +575,8 @@ absl::StatusOr<Appointment> DeliveryWorkflow::TrySchedule(
           : v1::DELIVERY_FACT_UNSPECIFIED;
   absl::StatusOr<DeliveryRecordWrite> written =
       Commit("ScheduleAppointment", *referral, record, WithAppointment(*appointments, appointment),
-             *sessions_required, fact, "", v1::ReferralEvent::TYPE_APPOINTMENT_SCHEDULED, caller,
-             conflict);
+             *sessions_required, fact, "", v1::ReferralEvent::TYPE_APPOINTMENT_SCHEDULED,
+             AppointmentChanges(nullptr, appointment), caller, conflict);
   if (!written.ok()) return written.status();
   return written->appointment;
 }
@@ -525,6 +611,7 @@ absl::StatusOr<Appointment> DeliveryWorkflow::TryChangeAppointment(
   const int64_t version = VersionOfEtag(appointment->etag());
   v1::DeliveryFact fact = v1::DELIVERY_FACT_UNSPECIFIED;
   v1::ReferralEvent::Type type = v1::ReferralEvent::TYPE_UNSPECIFIED;
+  const Appointment before = *appointment;
   if (absl::Status status = change(*rules, *referral, *appointment, fact, type); !status.ok()) {
     return status;
   }
@@ -540,7 +627,8 @@ absl::StatusOr<Appointment> DeliveryWorkflow::TryChangeAppointment(
   record.appointment = *appointment;
   absl::StatusOr<DeliveryRecordWrite> written =
       Commit(method, *referral, std::move(record), WithAppointment(*appointments, *appointment),
-             *sessions_required, fact, "", type, caller, conflict);
+             *sessions_required, fact, "", type, AppointmentChanges(&before, *appointment), caller,
+             conflict);
   if (!written.ok()) return written.status();
   return written->appointment;
 }
@@ -833,6 +921,7 @@ absl::StatusOr<Record> DeliveryWorkflow::TrySingletonStep(
   v1::DeliveryFact fact = v1::DELIVERY_FACT_UNSPECIFIED;
   v1::ReferralEvent::Type type = v1::ReferralEvent::TYPE_UNSPECIFIED;
   std::string notes;
+  const Record before = record;
   if (absl::Status status = step(*rules, *referral, record, fact, type, notes); !status.ok()) {
     return status;
   }
@@ -860,7 +949,7 @@ absl::StatusOr<Record> DeliveryWorkflow::TrySingletonStep(
   }
   absl::StatusOr<DeliveryRecordWrite> written =
       Commit(method, *referral, std::move(write), *appointments, sessions_required, fact, notes,
-             type, caller, conflict);
+             type, RecordChanges(before, record), caller, conflict);
   if (!written.ok()) return written.status();
   return Kind::Of(*written);
 }

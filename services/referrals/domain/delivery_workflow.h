@@ -72,13 +72,14 @@ class DeliveryWorkflow {
   void Audit(const Identity& caller, absl::string_view method, const v1::Referral& referral);
   // Writes `record` with `referral` (read at its etag): the attendance summary from
   // `appointments` (every appointment of the referral, as they will be), the move `fact`
-  // makes from its state, if any, with `notes`, and an event of `type`. Sets *conflict when
+  // makes from its state, if any, with `notes`, the changelog entries `changes` (their who,
+  // when and etag filled in here), and an event of `type`. Sets *conflict when
   // the referral or record changed since they were read, so the caller reads again and retries.
   absl::StatusOr<DeliveryRecordWrite> Commit(
       absl::string_view method, const v1::Referral& referral, DeliveryRecordWrite record,
       const std::vector<delivery::v1::Appointment>& appointments, int sessions_required,
       v1::DeliveryFact fact, absl::string_view notes, v1::ReferralEvent::Type type,
-      const Identity& caller, bool* conflict);
+      std::vector<v1::ChangelogEntry> changes, const Identity& caller, bool* conflict);
   // The approved number of sessions of the referral's plan; 0 without one.
   absl::StatusOr<int> SessionsRequired(const v1::Referral& referral);
   // One attempt of each write, retried by the public methods on a conflict.
