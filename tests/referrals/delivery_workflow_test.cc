@@ -450,6 +450,31 @@ TEST_P(DeliveryWorkflowTest, SessionsAreBookedWithinTheApprovedPlan) {
   EXPECT_EQ(Stored().attendance().sessions_required(), 2);
 }
 
+TEST_P(DeliveryWorkflowTest, ARevisionIsApprovedOnlyIfItStillCoversTheSessionsBooked) {
+  delivery::v1::ActionPlan plan = ApprovedPlan(3);
+  auto one = Schedule("s1", delivery::v1::APPOINTMENT_TYPE_SESSION, now_ + absl::Hours(24));
+  ASSERT_TRUE(one.ok()) << one.status();
+  // Revised down to one session and submitted while only session 1 is booked...
+  delivery::v1::UpdateActionPlanRequest update;
+  update.mutable_action_plan()->set_name(plan.name());
+  update.mutable_action_plan()->set_etag(plan.etag());
+  update.mutable_action_plan()->set_number_of_sessions(1);
+  update.mutable_update_mask()->add_paths("number_of_sessions");
+  auto revised = delivery_->UpdateActionPlan(update, kProvider);
+  ASSERT_TRUE(revised.ok()) << revised.status();
+  auto submitted = delivery_->SubmitActionPlan(
+      Named<delivery::v1::SubmitActionPlanRequest>(plan.name(), revised->etag()), kProvider);
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  // ...then session 2 is booked against the plan as approved (3 sessions).
+  auto two = Schedule("s2", delivery::v1::APPOINTMENT_TYPE_SESSION, now_ + absl::Hours(48));
+  ASSERT_TRUE(two.ok()) << two.status();
+  auto approved = delivery_->ApproveActionPlan(
+      Named<delivery::v1::ApproveActionPlanRequest>(plan.name(), submitted->etag()), kPractitioner);
+  EXPECT_EQ(approved.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(approved.status().message(), HasSubstr("booked (up to session 2)"));
+  EXPECT_EQ(Stored().attendance().sessions_required(), 3);
+}
+
 TEST_P(DeliveryWorkflowTest, TheReportIsSubmittedOnlyWithEveryDesiredOutcome) {
   ApprovedPlan(1);
   auto session = Schedule("s1", delivery::v1::APPOINTMENT_TYPE_SESSION, now_ + absl::Hours(1));

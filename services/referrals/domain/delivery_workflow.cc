@@ -71,7 +71,14 @@ auto Retrying(Attempt attempt) -> decltype(attempt(nullptr)) {
   for (int tries = 1;; ++tries) {
     bool conflict = false;
     auto result = attempt(&conflict);
-    if (!conflict || tries == kWriteAttempts) return result;
+    if (!conflict) return result;
+    if (tries == kWriteAttempts) {
+      // Not the caller's etag: the referral kept changing under the write. Retrying is safe.
+      return WithRetryDelay(
+          WithReason(absl::AbortedError("the referral changed while this was written; retry"),
+                     reason::kConcurrentWrite),
+          absl::Milliseconds(100));
+    }
   }
 }
 
@@ -361,7 +368,7 @@ absl::StatusOr<DeliveryRecordWrite> DeliveryWorkflow::Commit(
       record_name = record.report.name();
       break;
   }
-  write.access = AccessRecordOf(caller, method, referral.person().crn(), record_name,
+  write.access = AccessRecordOf(caller, method, referral.person().crn(), referral.name(),
                                 v1::AccessRecord::OUTCOME_ALLOWED, now);
   write.record = record;
   absl::StatusOr<v1::Referral> written = store_.Update(write, referral.etag());
@@ -458,7 +465,10 @@ absl::StatusOr<Appointment> DeliveryWorkflow::TrySchedule(
   absl::StatusOr<std::optional<Appointment>> earlier =
       store_.AppointmentOfRequest(referral->id(), request.request_id());
   if (!earlier.ok()) return earlier.status();
-  if (earlier->has_value()) return **earlier;
+  if (earlier->has_value()) {
+    Audit(caller, "ScheduleAppointment", *referral);
+    return **earlier;
+  }
   if (absl::Status status = CheckState(rules->schedulable_states(), *referral, referral->name(),
                                        absl::StrCat("a ", type_name, " appointment is scheduled"));
       !status.ok()) {
@@ -542,8 +552,15 @@ absl::StatusOr<Appointment> DeliveryWorkflow::TrySchedule(
                         absl::StrCat("session ", session_number, " is beyond the ",
                                      *sessions_required, " sessions of the approved action plan"));
     }
-  } else if (session_number == 0) {
-    session_number = used.empty() ? 1 : *used.rbegin() + 1;
+  } else {
+    // Attempts are counted (1, 2, ...), not chosen.
+    const int next = used.empty() ? 1 : *used.rbegin() + 1;
+    if (session_number != 0 && session_number != next) {
+      return InvalidFieldError(
+          "appointment.session_number",
+          absl::StrCat("a ", type_name, " is attempt ", next, "; leave it unset"));
+    }
+    session_number = next;
   }
   if (used.contains(session_number)) {
     return NotAllowed(referral->name(),
@@ -677,7 +694,21 @@ absl::StatusOr<Appointment> DeliveryWorkflow::RescheduleAppointment(
       return NotAllowed(appointment.name(), absl::StrCat("an appointment is rescheduled at most ",
                                                          kMaxReschedules, " times"));
     }
+    if (Recorded(appointment) && rules.max_unrecorded() > 0) {
+      // Held again, it is unrecorded again: it may not pass the limit.
+      absl::StatusOr<std::vector<Appointment>> others = store_.AppointmentsOf(referral.id());
+      if (!others.ok()) return others.status();
+      const int unrecorded =
+          static_cast<int>(absl::c_count_if(*others, [&](const Appointment& other) {
+            return other.type() == appointment.type() && !Recorded(other);
+          }));
+      if (unrecorded >= rules.max_unrecorded()) {
+        return NotAllowed(appointment.name(),
+                          "another appointment of this type is booked and not yet recorded");
+      }
+    }
     delivery::v1::Reschedule& entry = *appointment.add_history();
+    if (Recorded(appointment)) *entry.mutable_previous_attendance() = appointment.attendance();
     *entry.mutable_previous_start_time() = appointment.start_time();
     *entry.mutable_new_start_time() = request.start_time();
     entry.set_requested_by(request.requested_by());
@@ -986,6 +1017,27 @@ std::pair<int, int> SessionsHeldAndBooked(const std::vector<Appointment>& appoin
 
 }  // namespace
 
+absl::Status DeliveryWorkflow::CheckPlanFits(const v1::Referral& referral, const ActionPlan& plan) {
+  for (int i = 0; i < plan.activities_size(); ++i) {
+    if (!absl::c_linear_search(referral.desired_outcomes(), plan.activities(i).desired_outcome())) {
+      return NotAllowed(plan.name(),
+                        absl::StrCat("activity ", i + 1, " works towards \"",
+                                     plan.activities(i).desired_outcome().substr(0, 200),
+                                     "\", which is no longer one of the referral's desired "
+                                     "outcomes; update the plan"));
+    }
+  }
+  absl::StatusOr<std::vector<Appointment>> appointments = store_.AppointmentsOf(referral.id());
+  if (!appointments.ok()) return appointments.status();
+  const auto [held, highest] = SessionsHeldAndBooked(*appointments);
+  if (plan.number_of_sessions() < std::max(held, highest)) {
+    return NotAllowed(plan.name(), absl::StrCat("the plan's ", plan.number_of_sessions(),
+                                                " sessions are fewer than those already held (",
+                                                held, ") or booked (up to session ", highest, ")"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ActionPlan> DeliveryWorkflow::UpdateActionPlan(
     const delivery::v1::UpdateActionPlanRequest& request, const Identity& caller) {
   const ActionPlan& changes = request.action_plan();
@@ -1083,15 +1135,7 @@ absl::StatusOr<ActionPlan> DeliveryWorkflow::SubmitActionPlan(
       return NotAllowed(plan.name(),
                         "a plan is submitted with at least one activity and a number of sessions");
     }
-    absl::StatusOr<std::vector<Appointment>> appointments = store_.AppointmentsOf(referral.id());
-    if (!appointments.ok()) return appointments.status();
-    const auto [held, highest] = SessionsHeldAndBooked(*appointments);
-    if (plan.number_of_sessions() < std::max(held, highest)) {
-      return NotAllowed(plan.name(),
-                        absl::StrCat("the plan's ", plan.number_of_sessions(),
-                                     " sessions are fewer than those already held (", held,
-                                     ") or booked (up to session ", highest, ")"));
-    }
+    if (absl::Status status = CheckPlanFits(referral, plan); !status.ok()) return status;
     plan.set_state(delivery::v1::ACTION_PLAN_STATE_SUBMITTED);
     plan.clear_changes_requested_reason();
     *plan.mutable_submit_time() = ToTimestamp(now_());
@@ -1107,8 +1151,8 @@ absl::StatusOr<ActionPlan> DeliveryWorkflow::SubmitActionPlan(
 
 absl::StatusOr<ActionPlan> DeliveryWorkflow::ApproveActionPlan(
     const delivery::v1::ApproveActionPlanRequest& request, const Identity& caller) {
-  auto step = [&](const data::v1::RecordRules& rules, const v1::Referral&, ActionPlan& plan,
-                  v1::DeliveryFact& fact, v1::ReferralEvent::Type& type,
+  auto step = [&](const data::v1::RecordRules& rules, const v1::Referral& referral,
+                  ActionPlan& plan, v1::DeliveryFact& fact, v1::ReferralEvent::Type& type,
                   std::string&) -> absl::Status {
     if (absl::Status status = CheckRole(rules.approver_roles(), caller, "approve an action plan");
         !status.ok()) {
@@ -1119,6 +1163,8 @@ absl::StatusOr<ActionPlan> DeliveryWorkflow::ApproveActionPlan(
                         absl::StrCat("only a submitted plan is approved; the plan is ",
                                      delivery::v1::ActionPlanState_Name(plan.state())));
     }
+    // Sessions may have been held or booked, or outcomes amended, since it was submitted.
+    if (absl::Status status = CheckPlanFits(referral, plan); !status.ok()) return status;
     plan.set_state(delivery::v1::ACTION_PLAN_STATE_APPROVED);
     plan.set_approved_number_of_sessions(plan.number_of_sessions());
     *plan.mutable_approve_time() = ToTimestamp(now_());

@@ -80,6 +80,9 @@ class DeliveryWorkflow {
       const std::vector<delivery::v1::Appointment>& appointments, int sessions_required,
       v1::DeliveryFact fact, absl::string_view notes, v1::ReferralEvent::Type type,
       std::vector<v1::ChangelogEntry> changes, const Identity& caller, bool* conflict);
+  // FAILED_PRECONDITION unless `plan` fits the referral as it is now: every activity towards
+  // one of its desired outcomes, and no fewer sessions than those held or booked.
+  absl::Status CheckPlanFits(const v1::Referral& referral, const delivery::v1::ActionPlan& plan);
   // The approved number of sessions of the referral's plan; 0 without one.
   absl::StatusOr<int> SessionsRequired(const v1::Referral& referral);
   // One attempt of each write, retried by the public methods on a conflict.

@@ -127,6 +127,9 @@ v1::ReferralEvent BasicView(const v1::ReferralEvent& event) {
     appointment.set_delivery_method(whole.delivery_method());
     if (whole.has_attendance()) {
       appointment.mutable_attendance()->set_outcome(whole.attendance().outcome());
+      // Whether the practitioner should hear of it now is what a consumer acts on.
+      appointment.mutable_attendance()->set_notify_practitioner(
+          whole.attendance().notify_practitioner());
     }
   }
   if (event.has_action_plan()) {
