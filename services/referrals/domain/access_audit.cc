@@ -3,20 +3,18 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/logging/request_id.h"
+#include "services/referrals/domain/record_id.h"
 
 namespace probation::referrals {
 
 v1::AccessRecord AccessRecordOf(const Identity& caller, absl::string_view method,
                                 absl::string_view crn, absl::string_view referral,
                                 v1::AccessRecord::Outcome outcome, absl::Time now) {
-  absl::BitGen random;
   v1::AccessRecord record;
-  record.set_id(absl::StrCat(absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16),
-                             absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16)));
+  record.set_id(NewRecordId());
   *record.mutable_time() =
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
   record.set_actor(caller.actor);

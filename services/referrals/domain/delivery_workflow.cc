@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "absl/algorithm/container.h"
-#include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -20,6 +19,7 @@
 #include "libs/pagination/page_token.h"
 #include "libs/status/error_reason.h"
 #include "libs/status/field_error.h"
+#include "services/referrals/domain/record_id.h"
 #include "services/referrals/domain/referral_move.h"
 #include "services/referrals/domain/referral_scope.h"
 
@@ -58,12 +58,6 @@ bool ValidTimestamp(const google::protobuf::Timestamp& time) {
 bool ValidDuration(const google::protobuf::Duration& duration) {
   return duration.seconds() >= 0 && duration.seconds() <= TimeUtil::kDurationMaxSeconds &&
          duration.nanos() >= 0 && duration.nanos() < 1000000000;
-}
-
-std::string NewId() {
-  absl::BitGen random;
-  return absl::StrCat(absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16),
-                      absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16));
 }
 
 template <typename Attempt>
@@ -570,7 +564,7 @@ absl::StatusOr<Appointment> DeliveryWorkflow::TrySchedule(
 
   DeliveryRecordWrite record;
   record.kind = DeliveryRecordWrite::Kind::kAppointment;
-  record.id = NewId();
+  record.id = NewRecordId();
   record.request_id = request.request_id();
   record.crn = referral->person().crn();
   record.region = referral->region();
@@ -985,20 +979,25 @@ absl::StatusOr<Record> DeliveryWorkflow::TrySingletonStep(
   return Kind::Of(*written);
 }
 
+template <typename Record>
+absl::StatusOr<Record> DeliveryWorkflow::GetSingleton(absl::string_view method,
+                                                      absl::string_view name,
+                                                      const Identity& caller) {
+  using Kind = Singleton<Record>;
+  absl::StatusOr<std::string> referral_name = ParseSingletonName("name", name, Kind::kSegment);
+  if (!referral_name.ok()) return referral_name.status();
+  absl::StatusOr<v1::Referral> referral = Load(method, "name", *referral_name, caller);
+  if (!referral.ok()) return referral.status();
+  if (Kind::Rules(rules_, referral->kind()) == nullptr) return NoSuchRecord(Kind::kType, name);
+  Audit(caller, method, *referral);
+  absl::StatusOr<std::optional<Record>> stored = Kind::Read(store_, referral->id());
+  if (!stored.ok()) return stored.status();
+  return stored->has_value() ? **stored : Kind::Empty(referral->id());
+}
+
 absl::StatusOr<ActionPlan> DeliveryWorkflow::GetActionPlan(
     const delivery::v1::GetActionPlanRequest& request, const Identity& caller) {
-  absl::StatusOr<std::string> referral_name =
-      ParseSingletonName("name", request.name(), "actionPlan");
-  if (!referral_name.ok()) return referral_name.status();
-  absl::StatusOr<v1::Referral> referral = Load("GetActionPlan", "name", *referral_name, caller);
-  if (!referral.ok()) return referral.status();
-  if (rules_.ActionPlan(referral->kind()) == nullptr) {
-    return NoSuchRecord(kActionPlanType, request.name());
-  }
-  Audit(caller, "GetActionPlan", *referral);
-  absl::StatusOr<std::optional<ActionPlan>> plan = store_.GetActionPlan(referral->id());
-  if (!plan.ok()) return plan.status();
-  return plan->has_value() ? **plan : Singleton<ActionPlan>::Empty(referral->id());
+  return GetSingleton<ActionPlan>("GetActionPlan", request.name(), caller);
 }
 
 namespace {
@@ -1212,20 +1211,7 @@ absl::StatusOr<ActionPlan> DeliveryWorkflow::RequestActionPlanChanges(
 
 absl::StatusOr<EndOfServiceReport> DeliveryWorkflow::GetEndOfServiceReport(
     const delivery::v1::GetEndOfServiceReportRequest& request, const Identity& caller) {
-  absl::StatusOr<std::string> referral_name =
-      ParseSingletonName("name", request.name(), "endOfServiceReport");
-  if (!referral_name.ok()) return referral_name.status();
-  absl::StatusOr<v1::Referral> referral =
-      Load("GetEndOfServiceReport", "name", *referral_name, caller);
-  if (!referral.ok()) return referral.status();
-  if (rules_.EndOfServiceReport(referral->kind()) == nullptr) {
-    return NoSuchRecord(kEndOfServiceReportType, request.name());
-  }
-  Audit(caller, "GetEndOfServiceReport", *referral);
-  absl::StatusOr<std::optional<EndOfServiceReport>> report =
-      store_.GetEndOfServiceReport(referral->id());
-  if (!report.ok()) return report.status();
-  return report->has_value() ? **report : Singleton<EndOfServiceReport>::Empty(referral->id());
+  return GetSingleton<EndOfServiceReport>("GetEndOfServiceReport", request.name(), caller);
 }
 
 absl::StatusOr<EndOfServiceReport> DeliveryWorkflow::UpdateEndOfServiceReport(

@@ -95,6 +95,11 @@ class DeliveryWorkflow {
                                        delivery::v1::Appointment&, v1::DeliveryFact&,
                                        v1::ReferralEvent::Type&)>& change,
       const Identity& caller, bool* conflict);
+  // A singleton record (ActionPlan or EndOfServiceReport) named `name`, read through
+  // `method`: as stored, or empty with etag "0" if never written.
+  template <typename Record>
+  absl::StatusOr<Record> GetSingleton(absl::string_view method, absl::string_view name,
+                                      const Identity& caller);
   // A step of a singleton record (Record: ActionPlan or EndOfServiceReport) named `name`:
   // `step` checks the caller and changes the record, saying which fact it records, the event
   // it makes and the notes of any move; without an event the record is written alone.

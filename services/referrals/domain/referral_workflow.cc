@@ -18,6 +18,7 @@
 #include "libs/status/field_error.h"
 #include "services/referrals/domain/access_policy.h"
 #include "services/referrals/domain/caseload_query.h"
+#include "services/referrals/domain/record_id.h"
 #include "services/referrals/domain/referral_amendment.h"
 #include "services/referrals/domain/referral_move.h"
 #include "services/referrals/domain/referral_scope.h"
@@ -47,12 +48,6 @@ absl::Status RequireReferrer(const Identity& caller, absl::string_view what) {
         absl::StrCat("only a probation practitioner may ", what, " a referral"));
   }
   return absl::OkStatus();
-}
-
-std::string NewId() {
-  absl::BitGen random;
-  return absl::StrCat(absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16),
-                      absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16));
 }
 
 // Two letters, four digits, two letters: easy to read out on the phone.
@@ -249,7 +244,7 @@ absl::StatusOr<v1::Referral> ReferralWorkflow::CreateReferral(
   *referral.mutable_contact() = proposed.contact();
   if (absl::Status status = ValidateDraft(referral); !status.ok()) return status;
   if (absl::Status status = CheckMayCreate(caller, referral); !status.ok()) return status;
-  referral.set_id(NewId());
+  referral.set_id(NewRecordId());
   referral.set_name(ResourceName(kReferrals, referral.id()));
   referral.set_state(machine->initial_state());
   referral.set_created_by(caller.actor);
