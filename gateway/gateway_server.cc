@@ -536,6 +536,54 @@ grpc::ServerUnaryReactor* GatewayServer::SubmitEndOfServiceReport(
   return PassThrough(context, request, response, "SubmitEndOfServiceReport");
 }
 
+grpc::ServerUnaryReactor* GatewayServer::CreateGroup(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "CreateGroup");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::GetGroup(grpc::CallbackServerContext* context,
+                                                  const grpc::ByteBuffer* request,
+                                                  grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "GetGroup");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::ListGroups(grpc::CallbackServerContext* context,
+                                                    const grpc::ByteBuffer* request,
+                                                    grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "ListGroups");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::RescheduleGroupSession(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "RescheduleGroupSession");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::ListWaitingList(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "ListWaitingList");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::AllocateToGroup(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "AllocateToGroup");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::RemoveFromGroup(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "RemoveFromGroup");
+}
+
+grpc::ServerUnaryReactor* GatewayServer::RecordGroupAttendance(grpc::CallbackServerContext* context,
+                                                               const grpc::ByteBuffer* request,
+                                                               grpc::ByteBuffer* response) {
+  return PassThrough(context, request, response, "RecordGroupAttendance");
+}
+
 grpc::ServerUnaryReactor* GatewayServer::AmendReferral(grpc::CallbackServerContext* context,
                                                        const grpc::ByteBuffer* request,
                                                        grpc::ByteBuffer* response) {

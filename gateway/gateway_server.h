@@ -81,7 +81,15 @@ using GatewayService =
     GeneratedGateway::WithRawCallbackMethod_GetEndOfServiceReport<
     GeneratedGateway::WithRawCallbackMethod_UpdateEndOfServiceReport<
     GeneratedGateway::WithRawCallbackMethod_SubmitEndOfServiceReport<
-    GeneratedGateway::CallbackService>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>;
+    GeneratedGateway::WithRawCallbackMethod_CreateGroup<
+    GeneratedGateway::WithRawCallbackMethod_GetGroup<
+    GeneratedGateway::WithRawCallbackMethod_ListGroups<
+    GeneratedGateway::WithRawCallbackMethod_RescheduleGroupSession<
+    GeneratedGateway::WithRawCallbackMethod_ListWaitingList<
+    GeneratedGateway::WithRawCallbackMethod_AllocateToGroup<
+    GeneratedGateway::WithRawCallbackMethod_RemoveFromGroup<
+    GeneratedGateway::WithRawCallbackMethod_RecordGroupAttendance<
+    GeneratedGateway::CallbackService>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>;
 // clang-format on
 
 class GatewayServer final : public GatewayService {
@@ -228,6 +236,30 @@ class GatewayServer final : public GatewayService {
   grpc::ServerUnaryReactor* SubmitEndOfServiceReport(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* CreateGroup(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetGroup(grpc::CallbackServerContext* context,
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListGroups(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* RescheduleGroupSession(grpc::CallbackServerContext* context,
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListWaitingList(grpc::CallbackServerContext* context,
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* AllocateToGroup(grpc::CallbackServerContext* context,
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* RemoveFromGroup(grpc::CallbackServerContext* context,
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* RecordGroupAttendance(grpc::CallbackServerContext* context,
+                                                  const grpc::ByteBuffer* request,
+                                                  grpc::ByteBuffer* response) override;
 
   grpc::ServerBidiReactor<eligibility::v1::ScreenCaseloadRequest,
                           eligibility::v1::ScreenCaseloadResponse>*

@@ -47,6 +47,8 @@ inline constexpr absl::string_view kAmendmentNotAllowed = "AMENDMENT_NOT_ALLOWED
 inline constexpr absl::string_view kNotOfferedInRegion = "NOT_OFFERED_IN_REGION";
 inline constexpr absl::string_view kDeliveryRecordMissing = "DELIVERY_RECORD_MISSING";
 inline constexpr absl::string_view kDeliveryNotAllowed = "DELIVERY_NOT_ALLOWED";
+inline constexpr absl::string_view kGroupFull = "GROUP_FULL";
+inline constexpr absl::string_view kCohortMismatch = "COHORT_MISMATCH";
 inline constexpr absl::string_view kPreconditionFailed = "PRECONDITION_FAILED";
 // ABORTED (RetryInfo: read again, then retry).
 inline constexpr absl::string_view kEtagMismatch = "ETAG_MISMATCH";

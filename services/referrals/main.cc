@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   service.LoadedOrExit(referrals::AccessPolicy::LoadEmbedded(), "access policy");
   const referrals::DeliveryRules delivery_rules =
       service.LoadedOrExit(referrals::DeliveryRules::LoadEmbedded(), "delivery rules");
+  const referrals::BankHolidays bank_holidays =
+      service.LoadedOrExit(referrals::BankHolidays::LoadEmbedded(), "bank holidays");
   std::unique_ptr<referrals::ReferralStore> store = referrals::OpenStoreOrExit(service, settings);
   // --migrate=only: the schema is current (OpenStoreOrExit logged its version); nothing to serve.
   if (settings.store.migrate == referrals::MigrationMode::kOnly) return 0;
@@ -44,7 +46,7 @@ int main(int argc, char** argv) {
                        "limited-access cases");
   referrals::ReferralWorkflow workflow(machines, *store, interventions, eligibility, nullptr,
                                        {&audit, &refusals});
-  referrals::CapacityWorkflow capacity(machines, *store, interventions);
+  referrals::CapacityWorkflow capacity(machines, *store, interventions, nullptr, store.get());
   referrals::ReferralReports reports(machines, *store, &audit);
   referrals::EventBell bell;
   probation::WorkerPool pool(settings.workers);
@@ -61,7 +63,10 @@ int main(int argc, char** argv) {
                                              service.internal_secret(), case_access, subscriptions);
   referrals::DeliveryWorkflow delivery(machines, delivery_rules, *store, nullptr,
                                        {&audit, &refusals});
-  referrals::DeliveryServer delivery_service(delivery, bell, pool, service.internal_secret());
+  referrals::GroupWorkflow groups(machines, bank_holidays, *store, interventions, nullptr,
+                                  {&audit, &refusals});
+  referrals::DeliveryServer delivery_service(delivery, groups, bell, pool,
+                                             service.internal_secret());
   auto state_metrics = std::make_shared<referrals::ReferralStateMetrics>(*store);
   service.metrics().Add(state_metrics);
 

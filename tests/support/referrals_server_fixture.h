@@ -51,6 +51,8 @@ struct RunningReferrals {
   std::unique_ptr<referrals::ReferralServer> service;
   std::unique_ptr<referrals::DeliveryRules> delivery_rules;
   std::unique_ptr<referrals::DeliveryWorkflow> delivery;
+  std::unique_ptr<referrals::BankHolidays> bank_holidays;
+  std::unique_ptr<referrals::GroupWorkflow> groups;
   std::unique_ptr<referrals::DeliveryServer> delivery_service;
   std::unique_ptr<GrpcServer> server;
   std::shared_ptr<grpc::Channel> channel;
@@ -107,7 +109,7 @@ inline std::unique_ptr<RunningReferrals> StartReferrals(
       running->machines, *running->store, *running->interventions, *running->gate, nullptr,
       referrals::CallerGuards{running->audit.get(), running->refusals.get()});
   running->capacity = std::make_unique<referrals::CapacityWorkflow>(
-      running->machines, *running->store, *running->interventions);
+      running->machines, *running->store, *running->interventions, nullptr, running->store.get());
   running->reports = std::make_unique<referrals::ReferralReports>(
       running->machines, *running->store, running->audit.get());
   running->subscriptions =
@@ -129,8 +131,14 @@ inline std::unique_ptr<RunningReferrals> StartReferrals(
   running->delivery = std::make_unique<referrals::DeliveryWorkflow>(
       running->machines, *running->delivery_rules, *running->store, nullptr,
       referrals::CallerGuards{running->audit.get(), running->refusals.get()});
+  auto bank_holidays = referrals::BankHolidays::LoadEmbedded();
+  EXPECT_TRUE(bank_holidays.ok()) << bank_holidays.status();
+  running->bank_holidays = std::make_unique<referrals::BankHolidays>(*std::move(bank_holidays));
+  running->groups = std::make_unique<referrals::GroupWorkflow>(
+      running->machines, *running->bank_holidays, *running->store, *running->interventions, nullptr,
+      referrals::CallerGuards{running->audit.get(), running->refusals.get()});
   running->delivery_service = std::make_unique<referrals::DeliveryServer>(
-      *running->delivery, running->bell, running->pool, kTestIdentitySecret);
+      *running->delivery, *running->groups, running->bell, running->pool, kTestIdentitySecret);
   ServerOptions options;
   options.address = "127.0.0.1:0";
   options.services = {running->service.get(), running->delivery_service.get()};

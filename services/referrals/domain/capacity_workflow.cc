@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -18,6 +19,7 @@
 #include "libs/status/error_reason.h"
 #include "libs/status/field_error.h"
 #include "services/referrals/domain/access_policy.h"
+#include "services/referrals/domain/group_workflow.h"
 
 namespace probation::referrals {
 namespace {
@@ -107,11 +109,12 @@ absl::Time StartOfMonth(absl::Time now) {
 
 CapacityWorkflow::CapacityWorkflow(const StateMachineSet& machines, CapacityStore& store,
                                    InterventionDirectory& interventions,
-                                   std::function<absl::Time()> now)
+                                   std::function<absl::Time()> now, GroupStore* groups)
     : machines_(machines),
       store_(store),
       interventions_(interventions),
-      now_(now ? std::move(now) : [] { return absl::Now(); }) {}
+      now_(now ? std::move(now) : [] { return absl::Now(); }),
+      groups_(groups) {}
 
 absl::StatusOr<v1::Capacity> CapacityWorkflow::UpdateCapacity(
     const v1::UpdateCapacityRequest& request, const Identity& caller) {
@@ -183,6 +186,49 @@ absl::StatusOr<v1::Capacity> CapacityWorkflow::GetCapacity(const v1::GetCapacity
                             name->provider);
 }
 
+absl::Status CapacityWorkflow::AddGroups(
+    absl::string_view region, std::map<std::pair<std::string, std::string>, v1::Availability>& rows,
+    std::map<std::pair<std::string, std::string>, int64_t>& holding) {
+  // The waiting states of the kinds delivered in groups: a member still in one has a place.
+  std::set<int> waiting;
+  for (int kind = 0; kind <= catalogue::v1::InterventionKind_MAX; ++kind) {
+    const v1::StateMachine* machine =
+        machines_.For(static_cast<catalogue::v1::InterventionKind>(kind));
+    if (machine == nullptr || !machine->has_group_delivery()) continue;
+    for (const v1::StateInfo& state : machine->states()) {
+      if (state.capacity_use() == v1::CAPACITY_USE_WAITING) waiting.insert(state.state());
+    }
+  }
+  const absl::CivilDay today = absl::ToCivilDay(now_(), absl::UTCTimeZone());
+  const absl::CivilDay soon = today + absl::ToInt64Hours(kGroupsStartingSoon) / 24;
+  absl::StatusOr<RegionGroups> groups =
+      groups_->GroupsInRegion(region, absl::FormatCivilTime(today), absl::FormatCivilTime(soon),
+                              std::vector<int>(waiting.begin(), waiting.end()));
+  if (!groups.ok()) return groups.status();
+  for (const auto& [intervention, allocated] : groups->allocated_waiting) {
+    auto it = rows.find({intervention, ""});
+    if (it == rows.end()) continue;
+    it->second.set_waiting(
+        static_cast<int>(std::max<int64_t>(0, it->second.waiting() - allocated)));
+    holding[{intervention, ""}] += allocated;
+  }
+  for (const GroupPlaces& places : groups->places) {
+    v1::Availability& availability = rows[{places.intervention, ""}];
+    availability.set_intervention(places.intervention);
+    availability.set_region(std::string(region));
+    availability.set_from_groups(true);
+    availability.set_capacity_set(true);
+    availability.set_period(v1::Capacity::PERIOD_COHORT);
+    availability.set_groups_starting_soon(places.groups);
+    availability.set_places(static_cast<int>(places.capacity));
+    availability.set_places_taken(static_cast<int>(places.members));
+    availability.set_places_available(
+        static_cast<int>(std::max<int64_t>(0, places.capacity - places.members)));
+    availability.set_next_start_date(places.next_start_date);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::BatchGetAvailabilityResponse> CapacityWorkflow::BatchGetAvailability(
     const v1::BatchGetAvailabilityRequest& request, const Identity& caller) {
   if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
@@ -236,7 +282,13 @@ absl::StatusOr<v1::BatchGetAvailabilityResponse> CapacityWorkflow::BatchGetAvail
   for (const StartCount& count : load->started) {
     started[{count.intervention, count.provider}] += count.count;
   }
+  if (groups_ != nullptr) {
+    if (absl::Status status = AddGroups(request.region(), rows, holding); !status.ok()) {
+      return status;
+    }
+  }
   for (auto& [key, availability] : rows) {
+    if (availability.from_groups()) continue;
     const int64_t taken =
         availability.period() == v1::Capacity::PERIOD_MONTH ? started[key] : holding[key];
     availability.set_places_taken(static_cast<int>(taken));

@@ -19,6 +19,7 @@
 #include "libs/pagination/page_token.h"
 #include "libs/status/error_reason.h"
 #include "libs/status/field_error.h"
+#include "services/referrals/domain/delivery_checks.h"
 #include "services/referrals/domain/record_id.h"
 #include "services/referrals/domain/referral_move.h"
 #include "services/referrals/domain/referral_scope.h"
@@ -31,19 +32,11 @@ using delivery::v1::Appointment;
 using delivery::v1::EndOfServiceReport;
 using google::protobuf::util::TimeUtil;
 
-constexpr int kMaxRequestIdLength = 128;
-constexpr int kMaxTextLength = 4000;
 constexpr int kMaxLocationLength = 200;
 constexpr int kMaxActivities = 50;
 constexpr int kMaxSessions = 100;
-// A write that finds its referral changed since it read it reads again, this many times.
-constexpr int kWriteAttempts = 4;
 constexpr absl::Duration kUpcoming = absl::Hours(24 * 7);
 constexpr absl::Duration kUnrecordedLookBack = absl::Hours(24 * 90);
-
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
@@ -58,66 +51,6 @@ bool ValidTimestamp(const google::protobuf::Timestamp& time) {
 bool ValidDuration(const google::protobuf::Duration& duration) {
   return duration.seconds() >= 0 && duration.seconds() <= TimeUtil::kDurationMaxSeconds &&
          duration.nanos() >= 0 && duration.nanos() < 1000000000;
-}
-
-template <typename Attempt>
-auto Retrying(Attempt attempt) -> decltype(attempt(nullptr)) {
-  for (int tries = 1;; ++tries) {
-    bool conflict = false;
-    auto result = attempt(&conflict);
-    if (!conflict) return result;
-    if (tries == kWriteAttempts) {
-      // Not the caller's etag: the referral kept changing under the write. Retrying is safe.
-      return WithRetryDelay(
-          WithReason(absl::AbortedError("the referral changed while this was written; retry"),
-                     reason::kConcurrentWrite),
-          absl::Milliseconds(100));
-    }
-  }
-}
-
-template <typename List, typename Value>
-bool Contains(const List& list, Value value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
-}
-
-std::string StateNames(const google::protobuf::RepeatedField<int>& states) {
-  std::vector<std::string> names;
-  for (int state : states) names.push_back(v1::ReferralState_Name(state));
-  return absl::StrJoin(names, " or ");
-}
-
-// FAILED_PRECONDITION, DELIVERY_NOT_ALLOWED, about the record `subject`.
-absl::Status NotAllowed(absl::string_view subject, absl::string_view message) {
-  return PreconditionError(reason::kDeliveryNotAllowed, "DELIVERY", subject, message);
-}
-
-absl::Status CheckRole(const google::protobuf::RepeatedField<int>& roles, const Identity& caller,
-                       absl::string_view what) {
-  if (caller.role == common::v1::ROLE_ADMIN || Contains(roles, caller.role)) {
-    return absl::OkStatus();
-  }
-  return absl::PermissionDeniedError(
-      absl::StrCat("the ", common::v1::Role_Name(caller.role), " role may not ", what));
-}
-
-absl::Status CheckState(const google::protobuf::RepeatedField<int>& states,
-                        const v1::Referral& referral, absl::string_view subject,
-                        absl::string_view what) {
-  if (Contains(states, referral.state())) return absl::OkStatus();
-  return NotAllowed(subject, absl::StrCat(what, " while the referral is ", StateNames(states),
-                                          "; it is ", v1::ReferralState_Name(referral.state())));
-}
-
-absl::Status CheckText(absl::string_view field, absl::string_view text, bool required,
-                       int max_length = kMaxTextLength) {
-  if (required && absl::StripAsciiWhitespace(text).empty()) {
-    return InvalidFieldError(field, "is required");
-  }
-  if (static_cast<int>(text.size()) > max_length) {
-    return InvalidFieldError(field, absl::StrCat("at most ", max_length, " characters"));
-  }
-  return absl::OkStatus();
 }
 
 absl::Status CheckEtagGiven(absl::string_view field, absl::string_view etag) {
@@ -145,11 +78,6 @@ absl::StatusOr<std::string> ParseSingletonName(absl::string_view field, absl::st
                              absl::StrCat("must be \"referrals/{referral}/", singleton, "\""));
   }
   return absl::StrCat(kReferrals, "/", parts[1]);
-}
-
-bool Attended(delivery::v1::AttendanceOutcome outcome) {
-  return outcome == delivery::v1::ATTENDANCE_OUTCOME_ATTENDED ||
-         outcome == delivery::v1::ATTENDANCE_OUTCOME_LATE;
 }
 
 bool Recorded(const Appointment& appointment) {
@@ -324,6 +252,21 @@ absl::StatusOr<int> DeliveryWorkflow::SessionsRequired(const v1::Referral& refer
   return plan->has_value() ? (*plan)->approved_number_of_sessions() : 0;
 }
 
+absl::StatusOr<bool> DeliveryWorkflow::CatchUpCompletes(
+    const v1::Referral& referral, const v1::GroupDelivery& groups,
+    const std::vector<Appointment>& appointments) {
+  absl::StatusOr<std::optional<GroupMembership>> membership = store_.MembershipOf(referral.id());
+  if (!membership.ok()) return membership.status();
+  if (!membership->has_value()) return false;
+  const GroupMemberRow& row = (*membership)->row;
+  const int shortfall = row.sessions_required - row.sessions_attended;
+  const int caught_up = static_cast<int>(absl::c_count_if(appointments, [](const Appointment& a) {
+    return a.type() == delivery::v1::APPOINTMENT_TYPE_CATCH_UP &&
+           Attended(a.attendance().outcome());
+  }));
+  return shortfall <= std::min(caught_up, groups.completion().catch_ups_allowed());
+}
+
 absl::StatusOr<DeliveryRecordWrite> DeliveryWorkflow::Commit(
     absl::string_view method, const v1::Referral& referral, DeliveryRecordWrite record,
     const std::vector<Appointment>& appointments, int sessions_required, v1::DeliveryFact fact,
@@ -340,7 +283,21 @@ absl::StatusOr<DeliveryRecordWrite> DeliveryWorkflow::Commit(
     change.set_etag(absl::StrCat(VersionOfEtag(referral.etag()) + 1));
   }
   write.changelog = std::move(changes);
-  *write.referral.mutable_attendance() = SummariseAttendance(appointments, sessions_required);
+  const v1::StateMachine* machine = machines_.For(referral.kind());
+  if (machine != nullptr && machine->has_group_delivery()) {
+    // A programme's sessions are its group's (the summary is the group's); an attended
+    // catch-up may be what completes it.
+    if (fact == v1::DELIVERY_FACT_SESSION_ATTENDED &&
+        record.kind == DeliveryRecordWrite::Kind::kAppointment &&
+        record.appointment.type() == delivery::v1::APPOINTMENT_TYPE_CATCH_UP) {
+      absl::StatusOr<bool> completes =
+          CatchUpCompletes(referral, machine->group_delivery(), appointments);
+      if (!completes.ok()) return completes.status();
+      if (*completes) fact = v1::DELIVERY_FACT_GROUP_COMPLETED;
+    }
+  } else {
+    *write.referral.mutable_attendance() = SummariseAttendance(appointments, sessions_required);
+  }
   // The machine says whether this record moves the referral on from where it is.
   if (std::optional<ResolvedTransition> move =
           machines_.DrivenBy(referral.kind(), referral.state(), fact)) {

@@ -80,6 +80,11 @@ class DeliveryWorkflow {
       const std::vector<delivery::v1::Appointment>& appointments, int sessions_required,
       v1::DeliveryFact fact, absl::string_view notes, v1::ReferralEvent::Type type,
       std::vector<v1::ChangelogEntry> changes, const Identity& caller, bool* conflict);
+  // Whether the referral's group member has attended what completes it, counting the attended
+  // catch-ups among `appointments` (as they will be) up to what the machine allows.
+  absl::StatusOr<bool> CatchUpCompletes(const v1::Referral& referral,
+                                        const v1::GroupDelivery& groups,
+                                        const std::vector<delivery::v1::Appointment>& appointments);
   // FAILED_PRECONDITION unless `plan` fits the referral as it is now: every activity towards
   // one of its desired outcomes, and no fewer sessions than those held or booked.
   absl::Status CheckPlanFits(const v1::Referral& referral, const delivery::v1::ActionPlan& plan);

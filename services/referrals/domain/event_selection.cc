@@ -144,6 +144,13 @@ v1::ReferralEvent BasicView(const v1::ReferralEvent& event) {
     basic.mutable_end_of_service_report()->set_name(event.end_of_service_report().name());
     basic.mutable_end_of_service_report()->set_submitted(event.end_of_service_report().submitted());
   }
+  if (event.has_group_attendance()) {
+    // The outcome, not the facilitator's notes.
+    delivery::v1::GroupAttendance& attendance = *basic.mutable_group_attendance();
+    attendance.set_referral(event.group_attendance().referral());
+    attendance.set_outcome(event.group_attendance().outcome());
+    *attendance.mutable_record_time() = event.group_attendance().record_time();
+  }
   return basic;
 }
 

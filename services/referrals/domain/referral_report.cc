@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -118,6 +119,28 @@ std::string TimeField(const google::protobuf::Timestamp& time, bool set) {
 namespace {
 
 // The delivery figures of each intervention that has sessions or reports.
+// Group sessions attended (and caught up) against required, by intervention then region.
+void AddDosage(const ReportData& data, v1::ReferralReport& report) {
+  std::vector<DosageCount> rows = data.dosage;
+  std::sort(rows.begin(), rows.end(), [](const DosageCount& a, const DosageCount& b) {
+    return std::tie(a.intervention, a.region) < std::tie(b.intervention, b.region);
+  });
+  for (const DosageCount& row : rows) {
+    v1::Dosage& dosage = *report.add_dosage();
+    dosage.set_intervention(row.intervention);
+    dosage.set_region(row.region);
+    dosage.set_referrals(row.referrals);
+    dosage.set_sessions_required(row.sessions_required);
+    dosage.set_sessions_attended(row.sessions_attended);
+    dosage.set_catch_ups_attended(row.catch_ups_attended);
+    if (row.sessions_required > 0) {
+      dosage.set_dosage_rate(
+          std::min(1.0, static_cast<double>(row.sessions_attended + row.catch_ups_attended) /
+                            static_cast<double>(row.sessions_required)));
+    }
+  }
+}
+
 void AddDeliveryFigures(const StateMachineSet& machines, const ReportData& data,
                         v1::ReferralReport& report) {
   std::map<std::string, v1::DeliveryFigures> figures;
@@ -235,6 +258,7 @@ v1::ReferralReport BuildReport(const StateMachineSet& machines, ReportData data)
     closing.set_deselection_rate(closing.deselected() / closed);
   }
   AddDeliveryFigures(machines, data, report);
+  AddDosage(data, report);
   return report;
 }
 

@@ -45,6 +45,13 @@ EncodedWrite EncodeWrite(const ReferralWrite& write, const v1::Referral& stored)
         break;
     }
   }
+  if (write.group_event.has_value()) {
+    event.set_record(write.group_event->record);
+    if (write.group_event->attendance.has_value()) {
+      *event.mutable_group_attendance() = *write.group_event->attendance;
+    }
+    event.set_reason(write.group_event->reason);
+  }
   for (const v1::ChangelogEntry& change : write.changelog) event.add_changed_fields(change.field());
   *event.mutable_referral() = stored;
   *event.mutable_occurred_at() = stored.update_time();

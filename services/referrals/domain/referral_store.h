@@ -19,6 +19,7 @@
 #include "probation/referrals/v1/referral.pb.h"
 #include "services/referrals/domain/capacity_store.h"
 #include "services/referrals/domain/delivery_store.h"
+#include "services/referrals/domain/group_store.h"
 #include "services/referrals/domain/subscription_store.h"
 
 namespace probation::referrals {
@@ -40,6 +41,14 @@ struct ReferralWrite {
   std::vector<v1::ChangelogEntry> changelog;
   // The delivery record written with the referral; the event carries it too.
   std::optional<DeliveryRecordWrite> record;
+  // What a programme group's write tells the referral's event: the group or session it names,
+  // the person's own attendance, and why (a removal).
+  struct GroupEvent {
+    std::string record;
+    std::optional<delivery::v1::GroupAttendance> attendance;
+    std::string reason;
+  };
+  std::optional<GroupEvent> group_event;
   v1::ReferralEvent::Type event_type = v1::ReferralEvent::TYPE_UNSPECIFIED;
   // The access audit's record of the write, committed with it.
   std::optional<v1::AccessRecord> access;
@@ -144,12 +153,24 @@ struct ReportedOutcomes {
   delivery::v1::EndOfServiceReport report;
 };
 
+// The covered referrals of an intervention and region ever in a programme group, and their
+// group sessions (a referral in two groups counts in each).
+struct DosageCount {
+  std::string intervention;
+  std::string region;
+  int64_t referrals = 0;
+  int64_t sessions_required = 0;
+  int64_t sessions_attended = 0;
+  int64_t catch_ups_attended = 0;
+};
+
 struct ReportData {
   std::vector<ReportGroup> groups;
   // In no particular order.
   std::vector<StateStay> stays;
   std::vector<SessionCount> sessions;
   std::vector<ReportedOutcomes> reports;
+  std::vector<DosageCount> dosage;
 };
 
 // A write's records as stored bytes, encoded before the write takes the database connection,
@@ -196,8 +217,11 @@ struct AccessRecordQuery {
 };
 
 // Capacity lives beside the referrals it is counted against, subscriptions beside the events
-// they point into, and delivery records beside their referrals, in the same database.
-class ReferralStore : public CapacityStore, public SubscriptionStore, public DeliveryStore {
+// they point into, and delivery records and groups beside their referrals, in the same database.
+class ReferralStore : public CapacityStore,
+                      public SubscriptionStore,
+                      public DeliveryStore,
+                      public GroupStore {
  public:
   virtual ~ReferralStore() = default;
 

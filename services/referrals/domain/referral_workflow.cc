@@ -18,6 +18,7 @@
 #include "libs/status/field_error.h"
 #include "services/referrals/domain/access_policy.h"
 #include "services/referrals/domain/caseload_query.h"
+#include "services/referrals/domain/group_workflow.h"
 #include "services/referrals/domain/record_id.h"
 #include "services/referrals/domain/referral_amendment.h"
 #include "services/referrals/domain/referral_move.h"
@@ -580,7 +581,13 @@ absl::StatusOr<v1::ExportPersonDataResponse> ReferralWorkflow::ExportPersonData(
     absl::StatusOr<std::optional<delivery::v1::EndOfServiceReport>> report =
         store_.GetEndOfServiceReport(referral.id());
     if (!report.ok()) return report.status();
+    absl::StatusOr<std::vector<delivery::v1::Group>> groups =
+        store_.GroupsOfReferral(referral.id());
+    if (!groups.ok()) return groups.status();
     v1::PersonReferral* entry = response.add_referrals();
+    for (const delivery::v1::Group& group : *groups) {
+      *entry->add_groups() = ParticipationIn(group, referral.name());
+    }
     for (delivery::v1::Appointment& appointment : *appointments) {
       *entry->add_appointments() = std::move(appointment);
     }

@@ -71,6 +71,7 @@ class MachineValidator {
     CheckReasonLists();
     CheckTransitions();
     CheckAmendableFields();
+    CheckGroupDelivery();
     if (errors_.empty()) CheckReachability();
   }
 
@@ -220,6 +221,28 @@ class MachineValidator {
                              ": only submitted, open referrals are amended (drafts are updated)"));
         }
       }
+    }
+  }
+
+  void CheckGroupDelivery() {
+    if (!machine_.has_group_delivery()) return;
+    const v1::GroupDelivery& groups = machine_.group_delivery();
+    if (groups.allocatable_states().empty()) Error("group_delivery names no allocatable state");
+    if (groups.roles().empty()) Error("group_delivery names no role");
+    for (int value : groups.allocatable_states()) {
+      const auto state = static_cast<v1::ReferralState>(value);
+      auto info = states_.find(state);
+      if (info == states_.end()) {
+        Error(absl::StrCat("group_delivery names ", Name(state), ", which is not a state"));
+      } else if (info->second->terminal() ||
+                 info->second->capacity_use() == v1::CAPACITY_USE_UNSPECIFIED) {
+        Error(absl::StrCat("group_delivery names ", Name(state),
+                           ": only a state that waits for or holds a place may join a group"));
+      }
+    }
+    if (groups.completion().catch_ups_allowed() < 0 ||
+        groups.completion().absences_before_review() < 0) {
+      Error("group_delivery.completion's numbers must not be negative");
     }
   }
 
@@ -435,7 +458,8 @@ std::optional<ResolvedTransition> StateMachineSet::DrivenBy(InterventionKind kin
   const v1::StateMachine* machine = For(kind);
   if (machine == nullptr || fact == v1::DELIVERY_FACT_UNSPECIFIED) return std::nullopt;
   for (const v1::Transition& transition : machine->transitions()) {
-    if (transition.driven_by() == fact && !transition.to_held_from() &&
+    if ((transition.driven_by() == fact || transition.also_driven_by() == fact) &&
+        !transition.to_held_from() &&
         std::find(transition.from().begin(), transition.from().end(), state) !=
             transition.from().end()) {
       return ResolvedTransition{&transition, state, transition.to()};
@@ -472,6 +496,12 @@ absl::Status CheckNotDrivenByDelivery(const v1::Transition& transition, common::
        "RecordAttendance"},
       {v1::DELIVERY_FACT_END_OF_SERVICE_REPORT_SUBMITTED, "a submitted end-of-service report",
        "/endOfServiceReport", "SubmitEndOfServiceReport"},
+      {v1::DELIVERY_FACT_GROUP_ALLOCATED, "an allocation to a programme group", "",
+       "AllocateToGroup"},
+      {v1::DELIVERY_FACT_GROUP_SESSION_ATTENDED, "an attended programme group session", "",
+       "RecordGroupAttendance"},
+      {v1::DELIVERY_FACT_GROUP_COMPLETED, "the group sessions its programme requires", "",
+       "RecordGroupAttendance"},
   };
   for (const FactRecord& entry : kRecords) {
     if (entry.fact != transition.driven_by()) continue;

@@ -140,4 +140,76 @@ grpc::ServerUnaryReactor* DeliveryServer::SubmitEndOfServiceReport(
       ring_bell_);
 }
 
+grpc::ServerUnaryReactor* DeliveryServer::CreateGroup(
+    grpc::CallbackServerContext* context, const delivery::v1::CreateGroupRequest* request,
+    delivery::v1::Group* response) {
+  return AnswerUnaryOn(
+      pool_, context, authenticate_, response,
+      [this, request](const Identity& caller) { return groups_.CreateGroup(*request, caller); },
+      ring_bell_);
+}
+
+grpc::ServerUnaryReactor* DeliveryServer::GetGroup(grpc::CallbackServerContext* context,
+                                                   const delivery::v1::GetGroupRequest* request,
+                                                   delivery::v1::Group* response) {
+  return AnswerUnaryOn(
+      pool_, context, authenticate_, response,
+      [this, request](const Identity& caller) { return groups_.GetGroup(*request, caller); });
+}
+
+grpc::ServerUnaryReactor* DeliveryServer::ListGroups(grpc::CallbackServerContext* context,
+                                                     const delivery::v1::ListGroupsRequest* request,
+                                                     delivery::v1::ListGroupsResponse* response) {
+  return AnswerUnaryOn(
+      pool_, context, authenticate_, response,
+      [this, request](const Identity& caller) { return groups_.ListGroups(*request, caller); });
+}
+
+grpc::ServerUnaryReactor* DeliveryServer::RescheduleGroupSession(
+    grpc::CallbackServerContext* context,
+    const delivery::v1::RescheduleGroupSessionRequest* request, delivery::v1::Group* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return groups_.RescheduleGroupSession(*request, caller);
+                       });
+}
+
+grpc::ServerUnaryReactor* DeliveryServer::ListWaitingList(
+    grpc::CallbackServerContext* context, const delivery::v1::ListWaitingListRequest* request,
+    delivery::v1::ListWaitingListResponse* response) {
+  return AnswerUnaryOn(pool_, context, authenticate_, response,
+                       [this, request](const Identity& caller) {
+                         return groups_.ListWaitingList(*request, caller);
+                       });
+}
+
+grpc::ServerUnaryReactor* DeliveryServer::AllocateToGroup(
+    grpc::CallbackServerContext* context, const delivery::v1::AllocateToGroupRequest* request,
+    delivery::v1::Group* response) {
+  return AnswerUnaryOn(
+      pool_, context, authenticate_, response,
+      [this, request](const Identity& caller) { return groups_.AllocateToGroup(*request, caller); },
+      ring_bell_);
+}
+
+grpc::ServerUnaryReactor* DeliveryServer::RemoveFromGroup(
+    grpc::CallbackServerContext* context, const delivery::v1::RemoveFromGroupRequest* request,
+    delivery::v1::Group* response) {
+  return AnswerUnaryOn(
+      pool_, context, authenticate_, response,
+      [this, request](const Identity& caller) { return groups_.RemoveFromGroup(*request, caller); },
+      ring_bell_);
+}
+
+grpc::ServerUnaryReactor* DeliveryServer::RecordGroupAttendance(
+    grpc::CallbackServerContext* context, const delivery::v1::RecordGroupAttendanceRequest* request,
+    delivery::v1::GroupSession* response) {
+  return AnswerUnaryOn(
+      pool_, context, authenticate_, response,
+      [this, request](const Identity& caller) {
+        return groups_.RecordGroupAttendance(*request, caller);
+      },
+      ring_bell_);
+}
+
 }  // namespace probation::referrals

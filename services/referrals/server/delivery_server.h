@@ -12,6 +12,7 @@
 #include "libs/server/worker_pool.h"
 #include "probation/delivery/v1/delivery_service.grpc.pb.h"
 #include "services/referrals/domain/delivery_workflow.h"
+#include "services/referrals/domain/group_workflow.h"
 #include "services/referrals/server/event_bell.h"
 
 namespace probation::referrals {
@@ -19,9 +20,10 @@ namespace probation::referrals {
 class DeliveryServer final : public delivery::v1::DeliveryService::CallbackService {
  public:
   // `identity_secret` is the secret the gateway signs identities with.
-  DeliveryServer(DeliveryWorkflow& workflow, EventBell& bell, WorkerPool& pool,
-                 std::string identity_secret)
+  DeliveryServer(DeliveryWorkflow& workflow, GroupWorkflow& groups, EventBell& bell,
+                 WorkerPool& pool, std::string identity_secret)
       : workflow_(workflow),
+        groups_(groups),
         bell_(bell),
         pool_(pool),
         authenticate_(SignedIdentityAuthenticator(std::move(identity_secret))) {}
@@ -71,8 +73,36 @@ class DeliveryServer final : public delivery::v1::DeliveryService::CallbackServi
       const delivery::v1::SubmitEndOfServiceReportRequest* request,
       delivery::v1::EndOfServiceReport* response) override;
 
+  grpc::ServerUnaryReactor* CreateGroup(grpc::CallbackServerContext* context,
+                                        const delivery::v1::CreateGroupRequest* request,
+                                        delivery::v1::Group* response) override;
+  grpc::ServerUnaryReactor* GetGroup(grpc::CallbackServerContext* context,
+                                     const delivery::v1::GetGroupRequest* request,
+                                     delivery::v1::Group* response) override;
+  grpc::ServerUnaryReactor* ListGroups(grpc::CallbackServerContext* context,
+                                       const delivery::v1::ListGroupsRequest* request,
+                                       delivery::v1::ListGroupsResponse* response) override;
+  grpc::ServerUnaryReactor* RescheduleGroupSession(
+      grpc::CallbackServerContext* context,
+      const delivery::v1::RescheduleGroupSessionRequest* request,
+      delivery::v1::Group* response) override;
+  grpc::ServerUnaryReactor* ListWaitingList(
+      grpc::CallbackServerContext* context, const delivery::v1::ListWaitingListRequest* request,
+      delivery::v1::ListWaitingListResponse* response) override;
+  grpc::ServerUnaryReactor* AllocateToGroup(grpc::CallbackServerContext* context,
+                                            const delivery::v1::AllocateToGroupRequest* request,
+                                            delivery::v1::Group* response) override;
+  grpc::ServerUnaryReactor* RemoveFromGroup(grpc::CallbackServerContext* context,
+                                            const delivery::v1::RemoveFromGroupRequest* request,
+                                            delivery::v1::Group* response) override;
+  grpc::ServerUnaryReactor* RecordGroupAttendance(
+      grpc::CallbackServerContext* context,
+      const delivery::v1::RecordGroupAttendanceRequest* request,
+      delivery::v1::GroupSession* response) override;
+
  private:
   DeliveryWorkflow& workflow_;
+  GroupWorkflow& groups_;
   EventBell& bell_;
   WorkerPool& pool_;
   const Authenticator authenticate_;

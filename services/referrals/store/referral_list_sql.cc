@@ -162,6 +162,16 @@ ReportStatements BuildReportStatements(const ReportQuery& query, SqlDialect dial
                                      "end_of_service_reports e ON e.referral_id = r.id",
                                      where.Where(), " AND e.submitted = 1"),
                         where.values()};
+  statements.dosage = {
+      absl::StrCat("SELECT r.intervention, r.region, COUNT(*), SUM(m.sessions_required), "
+                   "SUM(m.sessions_attended), SUM((SELECT COUNT(*) FROM appointments a WHERE "
+                   "a.referral_id = r.id AND a.type = ",
+                   int{delivery::v1::APPOINTMENT_TYPE_CATCH_UP}, " AND a.outcome IN (",
+                   int{delivery::v1::ATTENDANCE_OUTCOME_ATTENDED}, ", ",
+                   int{delivery::v1::ATTENDANCE_OUTCOME_LATE},
+                   "))) FROM referrals r JOIN programme_group_members m ON m.referral_id = r.id",
+                   where.Where(), " GROUP BY r.intervention, r.region"),
+      where.values()};
   // Each stay is a history entry's, kept on the rows of referral_events (0 on an event that
   // added none). The create entry has no from-state.
   where.Add("h.from_state <> 0");

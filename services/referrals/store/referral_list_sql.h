@@ -34,6 +34,9 @@ struct ReportStatements {
   SqlStatement sessions;
   // intervention, body of their submitted end-of-service reports.
   SqlStatement reports;
+  // intervention, region, referrals, sessions required, attended, catch-ups attended: the
+  // covered referrals ever in a programme group.
+  SqlStatement dosage;
 };
 
 ReportStatements BuildReportStatements(const ReportQuery& query, SqlDialect dialect);

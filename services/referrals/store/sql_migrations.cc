@@ -23,6 +23,7 @@ absl::string_view Migration0005();
 absl::string_view Migration0006();
 absl::string_view Migration0007();
 absl::string_view Migration0008();
+absl::string_view Migration0009();
 
 namespace {
 
@@ -209,7 +210,8 @@ std::vector<Migration> Migrations(SqlDialect dialect) {
       {5, "0005_events_by_referral", std::string(Migration0005()), ""},
       {6, "0006_access_audit_and_limited_access", std::string(Migration0006()), ""},
       {7, "0007_event_subscriptions", std::string(Migration0007()), ""},
-      {8, "0008_delivery", std::string(Migration0008()), ""}};
+      {8, "0008_delivery", std::string(Migration0008()), ""},
+      {9, "0009_programme_groups", std::string(Migration0009()), ""}};
   for (Migration& migration : migrations) {
     migration.checksum = Sha256Hex(migration.sql);
     migration.sql = RenderMigration(migration.sql, dialect);

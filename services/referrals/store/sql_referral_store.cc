@@ -182,12 +182,13 @@ absl::StatusOr<CreateResult> SqlReferralStore::Create(const ReferralWrite& write
     last.changes.insert(
         last.changes.begin(),
         {"INSERT INTO referrals (id, reference, crn, intervention, region, provider, state, "
-         "is_open, version, create_time_us, update_time_us, created_by, assignee, body) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+         "is_open, version, create_time_us, update_time_us, created_by, assignee, "
+         "submit_time_us, sex, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
          {stored.id(), stored.reference(), stored.person().crn(), stored.intervention(),
           stored.region(), stored.provider(), int64_t{stored.state()}, int64_t{write.open ? 1 : 0},
           Micros(stored.create_time()), Micros(stored.update_time()), stored.created_by(),
-          stored.assignee(), Blob{encoded.referral}}});
+          stored.assignee(), Micros(stored.submit_time()), int64_t{stored.person().sex()},
+          Blob{encoded.referral}}});
     result = CreateResult{stored, true};
     return absl::OkStatus();
   };
@@ -228,10 +229,36 @@ absl::StatusOr<v1::Referral> SqlReferralStore::ReadReferral(SqlConnection& db,
 
 absl::StatusOr<v1::Referral> SqlReferralStore::Update(const ReferralWrite& write,
                                                       absl::string_view expected_etag) {
-  const int64_t expected = VersionOfEtag(expected_etag);
-  v1::Referral stored = write.referral;
-  stored.set_etag(absl::StrCat(expected + 1));
-  const EncodedWrite encoded = EncodeWrite(write, stored);
+  const PreparedUpdate prepared(write, expected_etag);
+  absl::Status status = Writer(prepared.stored.id()).Write(UpdateWrite(prepared));
+  if (status.code() == absl::StatusCode::kAlreadyExists && !ReadsAfterAFailedStatement(dialect_)) {
+    // As in Create: the failed write has rolled back; name the open referral.
+    SqlConnectionPool::Lease reader = readers_.Borrow();
+    return absl::AlreadyExistsError(
+        absl::StrCat(status.message(), ": referrals/", OpenReferralOf(*reader, write.referral)));
+  }
+  if (!status.ok()) return status;
+  return prepared.stored;
+}
+
+SqlReferralStore::PreparedUpdate::PreparedUpdate(const ReferralWrite& write,
+                                                 absl::string_view expected_etag)
+    : write(write),
+      expected_etag(expected_etag),
+      expected(VersionOfEtag(expected_etag)),
+      stored([&] {
+        v1::Referral referral = write.referral;
+        referral.set_etag(absl::StrCat(VersionOfEtag(expected_etag) + 1));
+        return referral;
+      }()),
+      encoded(EncodeWrite(write, stored)) {}
+
+GroupedWrite SqlReferralStore::UpdateWrite(const PreparedUpdate& prepared) {
+  const ReferralWrite& write = prepared.write;
+  const v1::Referral& stored = prepared.stored;
+  const EncodedWrite& encoded = prepared.encoded;
+  const int64_t expected = prepared.expected;
+  const absl::string_view expected_etag = prepared.expected_etag;
   GroupedWrite grouped;
   // Most writes are moves, which leave who, what, where and whom alone, and whether the
   // referral is open and when it took a place: this sets only the state and times, so
@@ -241,13 +268,16 @@ absl::StatusOr<v1::Referral> SqlReferralStore::Update(const ReferralWrite& write
   grouped.first = {
       {"UPDATE referrals SET state = ?, version = version + 1, update_time_us = ?, body = ? "
        "WHERE id = ? AND version = ? AND crn = ? AND intervention = ? AND region = ? AND "
-       "provider = ? AND assignee = ? AND is_open = ? AND start_time_us = ?",
+       "provider = ? AND assignee = ? AND is_open = ? AND start_time_us = ? AND "
+       "submit_time_us = ? AND sex = ?",
        {int64_t{stored.state()}, Micros(stored.update_time()), Blob{encoded.referral}, stored.id(),
         expected, stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
-        stored.assignee(), int64_t{write.open ? 1 : 0}, Micros(stored.start_time())}}};
+        stored.assignee(), int64_t{write.open ? 1 : 0}, Micros(stored.start_time()),
+        Micros(stored.submit_time()), int64_t{stored.person().sex()}}}};
   // A delivery record commits with its referral, if still at the version it was read at.
   if (write.record.has_value()) grouped.first.push_back(WriteRecordStatement(*write.record));
-  grouped.finish = [&](SqlConnection& db, const std::vector<SqlRows>& moved,
+  grouped.finish = [this, &write, &stored, &encoded, expected, expected_etag](
+                       SqlConnection& db, const std::vector<SqlRows>& moved,
                        FinalStatements& last) {
     if (write.record.has_value() && moved[1].affected() == 0) {
       return StaleRecordError(db, *write.record);
@@ -265,11 +295,11 @@ absl::StatusOr<v1::Referral> SqlReferralStore::Update(const ReferralWrite& write
       absl::StatusOr<SqlRows> updated = db.Query(
           "UPDATE referrals SET crn = ?, intervention = ?, region = ?, provider = ?, state = ?, "
           "is_open = ?, version = version + 1, update_time_us = ?, start_time_us = ?, "
-          "assignee = ?, body = ? WHERE id = ? AND version = ?",
+          "assignee = ?, submit_time_us = ?, sex = ?, body = ? WHERE id = ? AND version = ?",
           {stored.person().crn(), stored.intervention(), stored.region(), stored.provider(),
            int64_t{stored.state()}, int64_t{write.open ? 1 : 0}, Micros(stored.update_time()),
-           Micros(stored.start_time()), stored.assignee(), Blob{encoded.referral}, stored.id(),
-           expected});
+           Micros(stored.start_time()), stored.assignee(), Micros(stored.submit_time()),
+           int64_t{stored.person().sex()}, Blob{encoded.referral}, stored.id(), expected});
       if (!updated.ok()) return ExplainConstraint(db, stored, updated.status());
       if (updated->affected() == 0) {
         absl::StatusOr<v1::Referral> current = ReadReferral(db, stored.id());
@@ -277,21 +307,15 @@ absl::StatusOr<v1::Referral> SqlReferralStore::Update(const ReferralWrite& write
         return StaleEtagError(expected_etag, current->etag());
       }
     }
-    last = HistoryAndEvent(dialect_, write, stored, encoded);
+    FinalStatements own = HistoryAndEvent(dialect_, write, stored, encoded);
+    last.changes.insert(last.changes.end(), own.changes.begin(), own.changes.end());
+    last.events.insert(last.events.end(), own.events.begin(), own.events.end());
     return absl::OkStatus();
   };
-  grouped.explain = [&](SqlConnection& db, const absl::Status& error) {
+  grouped.explain = [&stored](SqlConnection& db, const absl::Status& error) {
     return ExplainConstraint(db, stored, error);
   };
-  absl::Status status = Writer(stored.id()).Write(grouped);
-  if (status.code() == absl::StatusCode::kAlreadyExists && !ReadsAfterAFailedStatement(dialect_)) {
-    // As in Create: the failed write has rolled back; name the open referral.
-    SqlConnectionPool::Lease reader = readers_.Borrow();
-    return absl::AlreadyExistsError(
-        absl::StrCat(status.message(), ": referrals/", OpenReferralOf(*reader, write.referral)));
-  }
-  if (!status.ok()) return status;
-  return stored;
+  return grouped;
 }
 
 absl::StatusOr<ListPage> SqlReferralStore::List(const ListQuery& query) {
@@ -436,6 +460,12 @@ absl::StatusOr<ReportData> SqlReferralStore::Report(const ReportQuery& query) {
     if (!reported.report.ParseFromString(reports->Text(row, 1))) {
       return absl::DataLossError("an end-of-service report is unreadable");
     }
+  }
+  absl::StatusOr<SqlRows> dosage = reader->Query(statements.dosage.sql, statements.dosage.values);
+  if (!dosage.ok()) return dosage.status();
+  for (int row = 0; row < dosage->size(); ++row) {
+    data.dosage.push_back({dosage->Text(row, 0), dosage->Text(row, 1), dosage->Int(row, 2),
+                           dosage->Int(row, 3), dosage->Int(row, 4), dosage->Int(row, 5)});
   }
   absl::StatusOr<SqlRows> stays = reader->Query(statements.stays.sql, statements.stays.values);
   if (!stays.ok()) return stays.status();

@@ -91,6 +91,19 @@ class SqlReferralStore final : public ReferralStore {
       absl::string_view referral_id) override;
   absl::StatusOr<DeliveryRecordWrite> PutDeliveryRecord(const DeliveryRecordWrite& write) override;
 
+  absl::StatusOr<delivery::v1::Group> CreateGroup(const GroupWrite& write) override;
+  absl::StatusOr<delivery::v1::Group> GetGroup(absl::string_view id) override;
+  absl::StatusOr<std::vector<delivery::v1::Group>> ListGroups(const GroupQuery& query) override;
+  absl::StatusOr<delivery::v1::Group> WriteGroup(const GroupWrite& write) override;
+  absl::StatusOr<WaitingPage> WaitingList(const WaitingQuery& query) override;
+  absl::StatusOr<std::vector<delivery::v1::Group>> GroupsOfReferral(
+      absl::string_view referral_id) override;
+  absl::StatusOr<std::optional<GroupMembership>> MembershipOf(
+      absl::string_view referral_id) override;
+  absl::StatusOr<RegionGroups> GroupsInRegion(absl::string_view region, absl::string_view today,
+                                              absl::string_view before,
+                                              const std::vector<int>& waiting_states) override;
+
   absl::StatusOr<v1::Capacity> GetCapacity(absl::string_view intervention, absl::string_view region,
                                            absl::string_view provider) override;
   absl::StatusOr<v1::Capacity> PutCapacity(const v1::Capacity& capacity,
@@ -127,6 +140,19 @@ class SqlReferralStore final : public ReferralStore {
   static SqlStatement WriteRecordStatement(const DeliveryRecordWrite& write);
   // ABORTED: the record `write` expected has changed.
   static absl::Status StaleRecordError(SqlConnection& db, const DeliveryRecordWrite& write);
+  // A referral's update, encoded before it takes the writer: UpdateWrite's statements refer to
+  // it, so it outlives the write.
+  struct PreparedUpdate {
+    PreparedUpdate(const ReferralWrite& write, absl::string_view expected_etag);
+    const ReferralWrite& write;
+    const std::string expected_etag;
+    const int64_t expected;
+    const v1::Referral stored;
+    const EncodedWrite encoded;
+  };
+  // The grouped write of one referral's update (at its expected etag, else ABORTED), which a
+  // group write also composes with its own.
+  GroupedWrite UpdateWrite(const PreparedUpdate& prepared);
   // The error a failed write of `referral` returns: which rule it broke, if one.
   static absl::Status ExplainConstraint(SqlConnection& db, const v1::Referral& referral,
                                         const absl::Status& status);
