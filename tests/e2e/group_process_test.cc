@@ -25,19 +25,24 @@ class GroupProcessTest : public testing::SuiteTest {
 
   // A man convicted of intimate partner violence against a female partner, at medium SARA risk:
   // eligible for BBR.
+  static common::v1::PersonProfile BbrPerson(const std::string& crn) {
+    common::v1::PersonProfile person =
+        testing::LondonPerson(crn, "1985-02-01", common::v1::NEED_AREA_RELATIONSHIPS);
+    person.add_offences(common::v1::OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE);
+    person.add_ipv_victim_sexes(common::v1::SEX_FEMALE);
+    person.set_sara(common::v1::RISK_LEVEL_MEDIUM);
+    person.set_consents_to_engage(true);
+    person.set_barriers_to_attendance(false);
+    return person;
+  }
+
   referrals::v1::Referral SubmittedToBbr(const std::string& crn) {
     referrals::v1::CreateReferralRequest create;
     create.set_request_id(absl::StrCat("group-", crn));
     referrals::v1::Referral& draft = *create.mutable_referral();
     draft.set_intervention(kBbr);
     draft.set_region("london");
-    *draft.mutable_person() =
-        testing::LondonPerson(crn, "1985-02-01", common::v1::NEED_AREA_RELATIONSHIPS);
-    draft.mutable_person()->add_offences(common::v1::OFFENCE_CATEGORY_INTIMATE_PARTNER_VIOLENCE);
-    draft.mutable_person()->add_ipv_victim_sexes(common::v1::SEX_FEMALE);
-    draft.mutable_person()->set_sara(common::v1::RISK_LEVEL_MEDIUM);
-    draft.mutable_person()->set_consents_to_engage(true);
-    draft.mutable_person()->set_barriers_to_attendance(false);
+    *draft.mutable_person() = BbrPerson(crn);
     draft.set_reason_for_referral("Intimate partner violence against a female partner.");
     referrals::v1::Referral referral = CreateAndSubmit(practitioner_, create);
     EXPECT_EQ(referral.state(), referrals::v1::REFERRAL_STATE_SUBMITTED) << crn;
@@ -161,6 +166,22 @@ TEST_F(GroupProcessTest, ABbrGroupFillsFromTheWaitingListAndItsAttendanceComplet
   EXPECT_TRUE(places.availabilities(0).from_groups());
   EXPECT_EQ(places.availabilities(0).next_start_date(), "2026-12-21");
   EXPECT_EQ(places.availabilities(0).places(), 12);
+
+  gateway::v1::FindInterventionsRequest find;
+  *find.mutable_person() = BbrPerson("G100009");
+  gateway::v1::FindInterventionsResponse found;
+  auto find_context = As(practitioner_);
+  status = stub_->FindInterventions(find_context.get(), find, &found);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  bool bbr_found = false;
+  for (const gateway::v1::InterventionMatch& match : found.matches()) {
+    if (match.intervention().name() != kBbr) continue;
+    bbr_found = true;
+    ASSERT_EQ(match.availability_size(), 1);
+    EXPECT_TRUE(match.availability(0).from_groups());
+    EXPECT_EQ(match.availability(0).next_start_date(), "2026-12-21");
+  }
+  EXPECT_TRUE(bbr_found);
 }
 
 }  // namespace
