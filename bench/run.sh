@@ -19,20 +19,24 @@
 #                delivered, commit to delivery, the process's threads and memory;
 #   relay        the webhook relay draining a 20,000-event subscription to a local receiver;
 #   delivery     attendance recorded for 100 appointments a second for a minute on SQLite,
-#                open-loop, in-process through the delivery workflow and store.
+#                open-loop, in-process through the delivery workflow and store;
+#   waiting      the waiting list of one programme in one region with 10,000 waiting (its
+#                first, middle and last pages), on SQLite and PostgreSQL, in-process through
+#                the group workflow and store.
 # startup, throughput, screening and listing run the suite through bench/suite_bench.py, once
 # for all of them; hostile through bench/hostile_bench.py.
 # BENCH_SECONDS sets each h2load run's length (default 10); BENCH_REFERRALS how many referrals
 # the caseload benchmark stores (default 1,000,000); BENCH_WRITERS the writers of the
 # transitions (64); BENCH_WATCHERS and BENCH_WATCH_RATE the watches and events/s of watchers
 # (10,000 and 1); BENCH_ATTENDANCE_RATE and BENCH_ATTENDANCE_SECONDS the attendance records/s
-# and seconds of delivery (100 and 60); PROBATION_BENCH_POSTGRES a PostgreSQL server (libpq
+# and seconds of delivery (100 and 60); BENCH_WAITING the referrals on the waiting list of
+# waiting (10,000); PROBATION_BENCH_POSTGRES a PostgreSQL server (libpq
 # `key=value` string with dbname=postgres) instead of a throwaway one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 all_sections=(eligibility transitions caseload startup throughput screening listing hostile
-  watchers relay delivery)
+  watchers relay delivery waiting)
 services=(catalogue eligibility referrals gateway probation python_client_stubs)
 declare -A section_targets=(
   [eligibility]="eligibility_bench"
@@ -46,6 +50,7 @@ declare -A section_targets=(
   [watchers]="referrals watchers_bench"
   [relay]="${services[*]} relay"
   [delivery]="attendance_bench"
+  [waiting]="waiting_list_bench"
 )
 
 usage="usage: bench/run.sh [SECTION...]; sections: ${all_sections[*]}"
@@ -90,7 +95,8 @@ trap cleanup EXIT
 export PYTHONPATH="$PWD/bench${PYTHONPATH:+:$PYTHONPATH}"
 
 postgres_url=${PROBATION_BENCH_POSTGRES:-}
-if { chose transitions || chose caseload || chose watchers; } && [ -z "$postgres_url" ]; then
+if { chose transitions || chose caseload || chose watchers || chose waiting; } &&
+  [ -z "$postgres_url" ]; then
   postgres_url=$(scripts/test-postgres.sh start)
   postgres_started=1
 fi
@@ -320,6 +326,44 @@ show(f"attendance recorded, from when due, p50 {r['p50_ms']:.1f} ms, max {r['max
      f"(the call alone: p50 {r['service_p50_ms']:.1f}, p99 {r['service_p99_ms']:.1f} ms)")
 show(f"attendance recorded, from when due, p99: {r['p99_ms']:.1f} ms",
      f"< {r['max_p99_ms']:g} ms", r["p99_ms"] < r["max_p99_ms"])
+PY
+}
+
+section_waiting() {
+  local waiting=${BENCH_WAITING:-10000} result status=0
+  echo "== the waiting list of a programme in a region, ${waiting} waiting"
+  # It exits 1 when it misses its target or the list is wrong, which the figures below say.
+  result=$("${BUILD_DIR}/bench/waiting_list_bench" --sqlite="$workdir/waiting.db" \
+    --postgres="$(fresh_database referrals_waiting)" --waiting="$waiting") || status=$?
+  psql_run -c "DROP DATABASE referrals_waiting WITH (FORCE)"
+  if [ -z "$result" ]; then
+    echo "waiting_list_bench printed no figures (exit ${status})" >&2
+    return $((status ? status : 1))
+  fi
+  /usr/bin/python3 - "$result" <<'PY'
+import json, sys
+from figure import show
+r = json.loads(sys.argv[1])
+names = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+for e in r["engines"]:
+    show(f"{names[e['engine']]}: {e['waiting']:,} waiting beside {r['noise']:,} others, written "
+         f"through the store in {e['seed_seconds']:.1f} s; every page walked by its tokens: "
+         f"{e['pages']} pages in {e['walk_ms']:.0f} ms")
+print(f"  {'p50 / p99 / max ms':<40} {'SQLite':>22} {'PostgreSQL':>22}")
+for page, title in (("first_page", "first page (1-100)"), ("middle_page", "middle page"),
+                    ("last_page", "last page")):
+    first = r["engines"][0][page].get("first_position")
+    if first:
+        title = f"{title} ({first:,}-{first + 99:,})"
+    cells = "".join(f" {e[page]['p50_ms']:6.2f} / {e[page]['p99_ms']:5.2f} / "
+                    f"{e[page]['max_ms']:5.1f}" for e in r["engines"])
+    show(f"  {title:<40}{cells}")
+show(f"waiting list right on every engine (total_size, positions, order, every referral once): "
+     f"{'yes' if not r['errors'] else 'no: ' + r['errors'][0]}", "yes", not r["errors"])
+for e in r["engines"]:
+    worst = max(e[page]["p99_ms"] for page in ("first_page", "middle_page", "last_page"))
+    show(f"{names[e['engine']]}: waiting list of {e['waiting']:,}, worst page p99 {worst:.2f} ms",
+         f"< {r['max_p99_ms']:g} ms", worst < r["max_p99_ms"])
 PY
 }
 

@@ -1,7 +1,8 @@
 // The probation CLI against the whole suite, as a person at a terminal or a script uses it:
 // search the catalogue, find interventions for a profile given as flags, refer, submit, move
-// the referral on as the programme team, list and watch, with --json for machines; and a CRS
-// referral's delivery as its provider and practitioner record it.
+// the referral on as the programme team, list and watch, with --json for machines; a CRS
+// referral's delivery as its provider and practitioner record it; and a programme group as the
+// programme team runs it.
 #include <string>
 #include <utility>
 #include <vector>
@@ -470,6 +471,160 @@ TEST_F(ProbationCliTest, SchedulesAppointmentsAndApprovesAnActionPlan) {
       {"end-of-service-report", "update", id, "--outcomes=Stable accommodation=mostly"}, provider);
   EXPECT_EQ(bad_outcome.exit_code, 2) << bad_outcome.output;
   EXPECT_THAT(bad_outcome.output, HasSubstr("--outcomes: 'Stable accommodation=mostly'"));
+}
+
+// A programme group from the command line: the programme team creates a BBR group starting on
+// Monday 21 December 2026 on Mondays and Fridays, its 24 sessions around the bank holidays; a
+// practitioner refers and submits a man eligible for BBR, who waits first on the list; the team
+// allocates him, moves a session and records session 1, which starts his programme. And the
+// flags refused before any call.
+TEST_F(ProbationCliTest, CreatesAGroupAndFillsItFromTheWaitingList) {
+  const std::string practitioner = testing::SuiteToken("probation_practitioner", "london");
+  const std::string team = testing::SuiteToken("programme_team", "london");
+
+  Finished created = Run(
+      {"--json", "groups", "create", "--intervention=building-better-relationships",
+       "--region=london", "--start_date=2026-12-21", "--weekdays=monday,friday", "--capacity=12",
+       "--facilitators=facilitator-1,facilitator-2", "--request_id=cli-bbr-december"},
+      team);
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  const nlohmann::json group = JsonLines(created.output).at(0);
+  const std::string group_name = group["name"];
+  ASSERT_EQ(group["sessions"].size(), 24u) << created.output;
+  EXPECT_EQ(group["sex"], "SEX_MALE") << "BBR is for men";
+  Finished again = Run(
+      {"--json", "groups", "create", "--intervention=building-better-relationships",
+       "--region=london", "--start_date=2026-12-21", "--weekdays=monday,friday", "--capacity=12",
+       "--facilitators=facilitator-1,facilitator-2", "--request_id=cli-bbr-december"},
+      team);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(JsonLines(again.output).at(0)["name"], group_name) << "the same request id";
+
+  Finished got = Run({"groups", "get", group_name}, team);
+  ASSERT_EQ(got.exit_code, 0) << got.output;
+  EXPECT_THAT(got.output, ::testing::ContainsRegex("intervention: +interventions/"
+                                                   "building-better-relationships"));
+  EXPECT_THAT(got.output, ::testing::ContainsRegex("start: +2026-12-21"));
+  EXPECT_THAT(got.output, ::testing::ContainsRegex("weekdays: +monday, friday"));
+  EXPECT_THAT(got.output, ::testing::ContainsRegex("places: +0 of 12 taken"));
+  const size_t sessions_at = got.output.find("sessions (24):");
+  ASSERT_NE(sessions_at, std::string::npos) << got.output;
+  const std::string sessions = got.output.substr(sessions_at);
+  EXPECT_THAT(sessions, ::testing::ContainsRegex("\n +1 +2026-12-21 +Foundation Module"));
+  EXPECT_THAT(sessions, ::testing::ContainsRegex("\n +2 +2027-01-04 +Foundation Module"));
+  EXPECT_THAT(sessions, ::testing::ContainsRegex("\n +24 +2027-03-22 +Further modules"));
+  for (const char* holiday : {"2026-12-25", "2026-12-28", "2027-01-01"}) {
+    EXPECT_THAT(sessions, ::testing::Not(HasSubstr(holiday))) << holiday;
+  }
+  Finished listed = Run({"groups", "list", "--intervention=building-better-relationships"}, team);
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr(group_name));
+  EXPECT_THAT(listed.output, HasSubstr("monday, friday"));
+
+  // A man convicted of intimate partner violence against a female partner, at medium SARA
+  // risk: eligible for BBR.
+  std::vector<std::string> create = {"--json",
+                                     "referrals",
+                                     "create",
+                                     "--intervention=building-better-relationships",
+                                     "--region=london",
+                                     "--reason_for_referral=Intimate partner violence",
+                                     "--crn=C577330",
+                                     "--date_of_birth=1985-02-01",
+                                     "--sex=male",
+                                     "--person_region=london",
+                                     "--sentence=community-order",
+                                     "--has_rar",
+                                     "--risk_of_reoffending=medium",
+                                     "--rosh=medium",
+                                     "--offences=acquisitive,intimate-partner-violence",
+                                     "--ipv_victim_sexes=female",
+                                     "--sara=medium",
+                                     "--consents_to_engage",
+                                     "--barriers_to_attendance=false",
+                                     "--needs=relationships"};
+  Finished referral = Run(create, practitioner);
+  ASSERT_EQ(referral.exit_code, 0) << referral.output;
+  const std::string id = JsonLines(referral.output).at(0)["id"];
+  Finished submitted = Run({"referrals", "submit", id}, practitioner);
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
+
+  Finished waiting = Run(
+      {"groups", "waiting-list", "--intervention=building-better-relationships", "--region=london"},
+      team);
+  ASSERT_EQ(waiting.exit_code, 0) << waiting.output;
+  EXPECT_THAT(waiting.output, ::testing::ContainsRegex("POSITION +REFERRAL +WAITING SINCE"));
+  EXPECT_THAT(waiting.output, ::testing::ContainsRegex("\n1 +referrals/" + id + " "));
+  EXPECT_THAT(waiting.output, HasSubstr("1 of 1 waiting"));
+  Finished men = Run({"--json", "groups", "waiting-list",
+                      "--intervention=building-better-relationships", "--sex=male"},
+                     team);
+  ASSERT_EQ(men.exit_code, 0) << men.output;
+  const nlohmann::json entry = JsonLines(men.output).at(0)["entries"][0];
+  EXPECT_EQ(entry["referral"], "referrals/" + id);
+  EXPECT_EQ(entry["position"], 1);
+
+  Finished refused = Run({"groups", "allocate", group_name, id}, practitioner);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.output, HasSubstr("PERMISSION_DENIED"));
+  Finished allocated = Run({"groups", "allocate", group_name, id}, team);
+  ASSERT_EQ(allocated.exit_code, 0) << allocated.output;
+  EXPECT_THAT(allocated.output, ::testing::ContainsRegex("places: +1 of 12 taken"));
+  EXPECT_THAT(allocated.output, ::testing::ContainsRegex("referrals/" + id + " +[0-9TZ:.-]+ by"));
+  EXPECT_THAT(
+      Run({"groups", "waiting-list", "--intervention=building-better-relationships"}, team).output,
+      HasSubstr("no one is waiting"));
+
+  // The venue is closed on Friday 8 January: session 3 moves to the Thursday, the rest stay.
+  Finished moved = Run({"groups", "reschedule", group_name + "/sessions/3", "--date=2027-01-07",
+                        "--reason=Venue closed"},
+                       team);
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_THAT(moved.output,
+              ::testing::ContainsRegex("\n +3 +2027-01-07 +Foundation Module +2027-01-08 +"
+                                       "Venue closed"));
+
+  Finished attended = Run({"groups", "attend", group_name + "/sessions/1",
+                           "--attendance=" + id + "=attended:Engaged, asked questions"},
+                          team);
+  ASSERT_EQ(attended.exit_code, 0) << attended.output;
+  EXPECT_THAT(attended.output, ::testing::ContainsRegex("date: +2026-12-21"));
+  EXPECT_THAT(attended.output,
+              ::testing::ContainsRegex("referrals/" + id + " +attended +Engaged, asked questions"));
+  Finished state = Run({"--json", "referrals", "get", id}, practitioner);
+  ASSERT_EQ(state.exit_code, 0) << state.output;
+  EXPECT_EQ(JsonLines(state.output).at(0)["state"], "REFERRAL_STATE_ON_PROGRAMME");
+  Finished recorded = Run({"groups", "get", group_name}, team);
+  ASSERT_EQ(recorded.exit_code, 0) << recorded.output;
+  EXPECT_THAT(recorded.output,
+              ::testing::ContainsRegex("\n +1 +2026-12-21 +Foundation Module +1 +0"));
+
+  // Bad values are usage errors naming the flag, before any call.
+  Finished bad_weekday = Run({"groups", "create", "--intervention=building-better-relationships",
+                              "--start_date=2026-12-21", "--weekdays=monday,funday",
+                              "--capacity=12", "--facilitators=facilitator-1"},
+                             team);
+  EXPECT_EQ(bad_weekday.exit_code, 2) << bad_weekday.output;
+  EXPECT_THAT(bad_weekday.output, HasSubstr("--weekdays: unknown value 'funday'"));
+  Finished bad_date = Run({"groups", "create", "--intervention=building-better-relationships",
+                           "--start_date=21/12/2026", "--weekdays=monday", "--capacity=12",
+                           "--facilitators=facilitator-1"},
+                          team);
+  EXPECT_EQ(bad_date.exit_code, 2) << bad_date.output;
+  EXPECT_THAT(bad_date.output, HasSubstr("--start_date: '21/12/2026' is not a date"));
+  Finished no_facilitator = Run({"groups", "create", "--intervention=building-better-relationships",
+                                 "--start_date=2026-12-21", "--weekdays=monday", "--capacity=12"},
+                                team);
+  EXPECT_EQ(no_facilitator.exit_code, 2) << no_facilitator.output;
+  EXPECT_THAT(no_facilitator.output, HasSubstr("--facilitators: required"));
+  Finished bad_outcome =
+      Run({"groups", "attend", group_name + "/sessions/2", "--attendance=" + id + "=asleep"}, team);
+  EXPECT_EQ(bad_outcome.exit_code, 2) << bad_outcome.output;
+  EXPECT_THAT(bad_outcome.output, HasSubstr("--attendance: '" + id + "=asleep': unknown value"));
+  Finished bad_session =
+      Run({"groups", "attend", group_name, "--attendance=" + id + "=late"}, team);
+  EXPECT_EQ(bad_session.exit_code, 2) << bad_session.output;
+  EXPECT_THAT(bad_session.output, HasSubstr("session: expected groups/<id>/sessions/"));
 }
 
 }  // namespace

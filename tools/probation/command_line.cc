@@ -180,9 +180,11 @@ std::string Usage(absl::Span<const CommandSpec> commands, absl::Span<const FlagH
                   FlagLines(profile_flags));
   absl::StrAppend(&text,
                   "\nReferral ids may be given as `abc` or `referrals/abc`, interventions as `x` "
-                  "or\n`interventions/x`, appointments as `referrals/abc/appointments/def`. Enum "
-                  "values are written\nin lower case with hyphens (community-order) or as their "
-                  "proto names\n(SENTENCE_TYPE_COMMUNITY_ORDER).\n"
+                  "or\n`interventions/x`, appointments as `referrals/abc/appointments/def`, "
+                  "programme groups as\n`g` or `groups/g` and their sessions as "
+                  "`groups/g/sessions/3`. Enum values are written\nin lower case with hyphens "
+                  "(community-order) or as their proto names\n"
+                  "(SENTENCE_TYPE_COMMUNITY_ORDER).\n"
                   "\nexit status: 0 done; 1 the call failed (`error: CODE: message` on stderr); "
                   "2 usage error.\n");
   return text;
@@ -219,6 +221,21 @@ std::vector<std::string> OptionReader::List(absl::string_view flag, char separat
 
 void OptionReader::Fail(absl::Status status) {
   if (status_.ok()) status_ = std::move(status);
+}
+
+absl::Status Required(const OptionReader& reader, std::initializer_list<absl::string_view> flags) {
+  for (const absl::string_view flag : flags) {
+    if (!reader.Has(flag)) return InvalidFlag(flag, "required");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> ReadBool(const OptionReader& reader, absl::string_view flag) {
+  if (!reader.Has(flag)) return false;
+  const std::string text = absl::AsciiStrToLower(reader.String(flag));
+  if (text == "true" || text == "yes" || text == "1") return true;
+  if (text == "false" || text == "no" || text == "0") return false;
+  return InvalidFlag(flag, absl::StrCat("'", reader.String(flag), "' is not true or false"));
 }
 
 }  // namespace probation::cli

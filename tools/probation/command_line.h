@@ -5,6 +5,7 @@
 #define PROBATION_TOOLS_PROBATION_COMMAND_LINE_H_
 
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -100,6 +101,12 @@ class OptionReader {
   const Options& options_;
   absl::Status status_;
 };
+
+// INVALID_ARGUMENT "--flag: required" for the first of `flags` not given.
+absl::Status Required(const OptionReader& reader, std::initializer_list<absl::string_view> flags);
+
+// A boolean flag: alone (`--notify_practitioner`) or with true or false; false when not given.
+absl::StatusOr<bool> ReadBool(const OptionReader& reader, absl::string_view flag);
 
 }  // namespace probation::cli
 

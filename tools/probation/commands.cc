@@ -643,6 +643,86 @@ const std::vector<Command>& Commands() {
                   .min_arguments = 1,
                   .max_arguments = 1},
          .run = &EndOfServiceReportSubmit},
+        {.spec = {.command = "groups",
+                  .subcommand = "create",
+                  .summary = "Programme teams: creates a programme group of an accredited "
+                             "programme or structured intervention, its sessions generated from "
+                             "the catalogue on the group's weekdays around bank holidays. "
+                             "--intervention, --start_date (YYYY-MM-DD), --weekdays (a comma "
+                             "list, e.g. monday,friday), --capacity and --facilitators (a comma "
+                             "list of subs) are required; --region defaults to your own; --sex "
+                             "(male or female) makes a single-sex cohort; --session_count only "
+                             "where the catalogue fixes no number of sessions. A retry with the "
+                             "same --request_id returns the same group.",
+                  .flags = {"intervention", "region", "start_date", "weekdays", "capacity",
+                            "facilitators", "sex", "session_count"}},
+         .run = &GroupsCreate},
+        {.spec = {.command = "groups",
+                  .subcommand = "get",
+                  .arguments = "<group>",
+                  .summary = "Shows a programme group (groups/<id>): its places, its sessions "
+                             "with their modules and attendance, and its members.",
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &GroupsGet},
+        {.spec = {.command = "groups",
+                  .subcommand = "list",
+                  .summary = "Lists the programme groups of --region (default: your own), of "
+                             "one --intervention if given, by start date; --caseload "
+                             "my-groups-this-week: those you facilitate with a session in the "
+                             "next 7 days.",
+                  .flags = With({"intervention", "region", "caseload"}, pages)},
+         .run = &GroupsList},
+        {.spec = {.command = "groups",
+                  .subcommand = "reschedule",
+                  .arguments = "<session>",
+                  .summary = "Programme teams: moves a group session not yet recorded "
+                             "(groups/<id>/sessions/<n>) to --date (YYYY-MM-DD) with a --reason; "
+                             "--move_later_sessions moves the later sessions with it. Without "
+                             "--etag the group's current etag is read first.",
+                  .flags = {"date", "reason", "move_later_sessions", "etag"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &GroupsReschedule},
+        {.spec = {.command = "groups",
+                  .subcommand = "waiting-list",
+                  .summary = "Lists the referrals waiting for a place in a group of "
+                             "--intervention in --region (default: your own), in the order they "
+                             "were submitted, with their positions; --sex (male or female) "
+                             "only that cohort. Without --intervention: the region's longest "
+                             "waiting across interventions.",
+                  .flags = With({"intervention", "region", "sex"}, pages)},
+         .run = &GroupsWaitingList},
+        {.spec = {.command = "groups",
+                  .subcommand = "allocate",
+                  .arguments = "<group> <referral>",
+                  .summary = "Programme teams: takes a waiting referral off the waiting list "
+                             "into the group, within its places and cohort.",
+                  .flags = {"etag"},
+                  .min_arguments = 2,
+                  .max_arguments = 2},
+         .run = &GroupsAllocate},
+        {.spec = {.command = "groups",
+                  .subcommand = "remove",
+                  .arguments = "<group> <referral>",
+                  .summary = "Programme teams: takes a member out of the group with a --reason "
+                             "(required); a referral still waiting goes back onto the waiting "
+                             "list in its place.",
+                  .flags = {"reason", "etag"},
+                  .min_arguments = 2,
+                  .max_arguments = 2},
+         .run = &GroupsRemove},
+        {.spec = {.command = "groups",
+                  .subcommand = "attend",
+                  .arguments = "<session>",
+                  .summary = "Programme teams: records the members' attendance at a group "
+                             "session in one call: --attendance (required) is a ;-separated "
+                             "list of \"REFERRAL=OUTCOME[:NOTES]\", the outcome attended, late "
+                             "or did-not-attend.",
+                  .flags = {"attendance", "etag"},
+                  .min_arguments = 1,
+                  .max_arguments = 1},
+         .run = &GroupsAttend},
         {.spec = {.command = "subscriptions",
                   .subcommand = "create",
                   .arguments = "[<id>]",

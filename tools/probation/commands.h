@@ -21,8 +21,8 @@ inline constexpr int kExitUsage = 2;
 // How every call is made, from the global flags.
 struct CallSettings {
   std::string token;
-  // Sent as x-request-id when set; also the idempotency key of a referral being created or an
-  // appointment being scheduled.
+  // Sent as x-request-id when set; also the idempotency key of a referral being created, an
+  // appointment being scheduled or a programme group being created.
   std::string request_id;
   absl::Duration timeout = absl::Seconds(10);
   // A watch or an export runs until done or interrupted unless a timeout was asked for.
@@ -88,6 +88,14 @@ int ActionPlanRequestChanges(CommandContext& context);
 int EndOfServiceReportGet(CommandContext& context);
 int EndOfServiceReportUpdate(CommandContext& context);
 int EndOfServiceReportSubmit(CommandContext& context);
+int GroupsCreate(CommandContext& context);
+int GroupsGet(CommandContext& context);
+int GroupsList(CommandContext& context);
+int GroupsReschedule(CommandContext& context);
+int GroupsWaitingList(CommandContext& context);
+int GroupsAllocate(CommandContext& context);
+int GroupsRemove(CommandContext& context);
+int GroupsAttend(CommandContext& context);
 
 // The event filter the flags --types, --kinds, --interventions, --regions, --providers and
 // --states (comma lists) describe; INVALID_ARGUMENT naming the flag.
@@ -110,7 +118,7 @@ const std::vector<std::string>& AmendmentFlags();
 const std::vector<Command>& Commands();
 
 // A random (version 4) UUID, the idempotency key of a referral created (or an appointment
-// scheduled) without --request_id.
+// scheduled, or a programme group created) without --request_id.
 std::string NewRequestId();
 
 }  // namespace probation::cli

@@ -54,23 +54,6 @@ absl::StatusOr<google::protobuf::Duration> ReadDuration(const OptionReader& read
   return TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(duration));
 }
 
-// A boolean flag: alone (`--notify_practitioner`) or with true or false.
-absl::StatusOr<bool> ReadBool(const OptionReader& reader, absl::string_view flag) {
-  if (!reader.Has(flag)) return false;
-  const std::string text = absl::AsciiStrToLower(reader.String(flag));
-  if (text == "true" || text == "yes" || text == "1") return true;
-  if (text == "false" || text == "no" || text == "0") return false;
-  return InvalidFlag(flag, absl::StrCat("'", reader.String(flag), "' is not true or false"));
-}
-
-// INVALID_ARGUMENT for the first of `flags` not given.
-absl::Status Required(const OptionReader& reader, std::initializer_list<absl::string_view> flags) {
-  for (const absl::string_view flag : flags) {
-    if (!reader.Has(flag)) return InvalidFlag(flag, "required");
-  }
-  return absl::OkStatus();
-}
-
 // The attendance of --<outcome_flag>, --notes and --notify_practitioner.
 absl::Status ReadAttendance(OptionReader& reader, absl::string_view outcome_flag,
                             delivery::v1::Attendance& attendance) {

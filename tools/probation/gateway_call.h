@@ -50,8 +50,8 @@ int CallAndPrint(CommandContext& context, UnaryMethod<Request, Response> method,
   return kExitOk;
 }
 
-// The idempotency key of a create (`referrals create`, `appointments schedule`): --request_id,
-// or a new UUID when none was given.
+// The idempotency key of a create (`referrals create`, `appointments schedule`, `groups
+// create`): --request_id, or a new UUID when none was given.
 struct IdempotencyKey {
   std::string request_id;
   bool generated = false;

@@ -35,8 +35,8 @@ ABSL_FLAG(std::string, tls_server_name, "",
           "with --tls: the name the gateway's certificate must carry, when --address does not "
           "give it (an IP address)");
 ABSL_FLAG(std::string, request_id, "",
-          "sent as x-request-id; for `referrals create` and `appointments schedule` also the "
-          "idempotency key (default: a new UUID)");
+          "sent as x-request-id; for `referrals create`, `appointments schedule` and `groups "
+          "create` also the idempotency key (default: a new UUID)");
 
 namespace {
 
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   };
   const auto is_boolean = [&](absl::string_view name) {
     if (name == "help" || name == "h" || name == "version" || name == "replay_requested" ||
-        name == "notify_practitioner") {
+        name == "notify_practitioner" || name == "move_later_sessions") {
       return true;
     }
     if (is_global(name)) return absl::FindCommandLineFlag(name)->IsOfType<bool>();

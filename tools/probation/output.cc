@@ -772,4 +772,152 @@ std::string HumanText(const delivery::v1::EndOfServiceReport& report) {
   return text;
 }
 
+namespace {
+
+// A group's cohort: one sex, or mixed.
+std::string Mixed(common::v1::Sex sex) {
+  return sex == common::v1::SEX_UNSPECIFIED ? "mixed" : FriendlyName(sex);
+}
+
+// Attended (on time or late) and missed at a session; both empty while none is recorded.
+std::pair<std::string, std::string> AttendanceCounts(const delivery::v1::GroupSession& session) {
+  if (session.attendances().empty()) return {"", ""};
+  int attended = 0;
+  int missed = 0;
+  for (const delivery::v1::GroupAttendance& attendance : session.attendances()) {
+    if (attendance.outcome() == delivery::v1::ATTENDANCE_OUTCOME_ATTENDED ||
+        attendance.outcome() == delivery::v1::ATTENDANCE_OUTCOME_LATE) {
+      ++attended;
+    } else if (attendance.outcome() == delivery::v1::ATTENDANCE_OUTCOME_DID_NOT_ATTEND) {
+      ++missed;
+    }
+  }
+  return {absl::StrCat(attended), absl::StrCat(missed)};
+}
+
+std::string Places(const delivery::v1::Group& group) {
+  return absl::StrCat(group.members_size(), " of ", group.capacity(), " taken");
+}
+
+}  // namespace
+
+std::string HumanText(const delivery::v1::Group& group) {
+  std::string text = absl::StrCat(group.name(), " (etag ", group.etag(), ")\n");
+  absl::StrAppend(&text,
+                  Fields({{"intervention", group.intervention()},
+                          {"region", group.region()},
+                          {"start", group.start_date()},
+                          {"weekdays", FriendlyList<delivery::v1::Weekday>(group.weekdays())},
+                          {"cohort", Mixed(group.sex())},
+                          {"places", Places(group)},
+                          {"facilitators", absl::StrJoin(group.facilitators(), ", ")},
+                          {"created", Signed(group.create_time(), group.created_by())},
+                          {"updated", Time(group.update_time())}}));
+  if (group.sessions().empty()) {
+    absl::StrAppend(&text, "  no sessions\n");
+  } else {
+    bool rescheduled = false;
+    for (const delivery::v1::GroupSession& session : group.sessions()) {
+      rescheduled = rescheduled || !session.rescheduled_from().empty();
+    }
+    std::vector<std::vector<std::string>> rows = {
+        {"SESSION", "DATE", "MODULE", "ATTENDED", "MISSED"}};
+    if (rescheduled) {
+      rows[0].push_back("RESCHEDULED FROM");
+      rows[0].push_back("REASON");
+    }
+    for (const delivery::v1::GroupSession& session : group.sessions()) {
+      auto [attended, missed] = AttendanceCounts(session);
+      rows.push_back({SessionNumber(session.session_number()), session.date(), session.module(),
+                      std::move(attended), std::move(missed)});
+      if (rescheduled) {
+        rows.back().push_back(session.rescheduled_from());
+        rows.back().push_back(session.reschedule_reason());
+      }
+    }
+    absl::StrAppend(&text, "  sessions (", group.sessions_size(), "):\n", Table(rows, 4));
+  }
+  if (group.members().empty()) {
+    absl::StrAppend(&text, "  no members\n");
+  } else {
+    std::vector<std::vector<std::string>> rows = {
+        {"MEMBER", "ALLOCATED", "ATTENDED", "MISSED", "REVIEW"}};
+    for (const delivery::v1::GroupMember& member : group.members()) {
+      rows.push_back({member.referral(), Signed(member.allocate_time(), member.allocated_by()),
+                      absl::StrCat(member.sessions_attended()),
+                      absl::StrCat(member.sessions_missed()),
+                      member.deselection_proposed() ? "deselection proposed" : ""});
+    }
+    absl::StrAppend(&text, "  members:\n", Table(rows, 4));
+  }
+  if (!group.removed_members().empty()) {
+    std::vector<std::vector<std::string>> rows = {{"REFERRAL", "REMOVED", "REASON"}};
+    for (const delivery::v1::RemovedGroupMember& removed : group.removed_members()) {
+      rows.push_back({removed.referral(), Signed(removed.remove_time(), removed.removed_by()),
+                      removed.reason()});
+    }
+    absl::StrAppend(&text, "  removed:\n", Table(rows, 4));
+  }
+  return text;
+}
+
+std::string HumanText(const delivery::v1::ListGroupsResponse& response) {
+  std::string text;
+  if (response.groups().empty()) {
+    text = "no groups\n";
+  } else {
+    std::vector<std::vector<std::string>> rows = {
+        {"GROUP", "INTERVENTION", "REGION", "START", "WEEKDAYS", "COHORT", "PLACES", "SESSIONS"}};
+    for (const delivery::v1::Group& group : response.groups()) {
+      rows.push_back({group.name(), ShortIntervention(group.intervention()), group.region(),
+                      group.start_date(), FriendlyList<delivery::v1::Weekday>(group.weekdays()),
+                      Mixed(group.sex()), Places(group), absl::StrCat(group.sessions_size())});
+    }
+    text = Table(rows);
+  }
+  if (!response.next_page_token().empty()) {
+    absl::StrAppend(&text, "more: --page_token=", response.next_page_token(), "\n");
+  }
+  return text;
+}
+
+std::string HumanText(const delivery::v1::GroupSession& session) {
+  std::string text = absl::StrCat(session.name(), "\n");
+  absl::StrAppend(&text, Fields({{"session", SessionNumber(session.session_number())},
+                                 {"date", session.date()},
+                                 {"module", session.module()},
+                                 {"rescheduled from", session.rescheduled_from()},
+                                 {"reason", session.reschedule_reason()}}));
+  if (session.attendances().empty()) {
+    absl::StrAppend(&text, "  no attendance recorded\n");
+  } else {
+    std::vector<std::vector<std::string>> rows = {{"REFERRAL", "OUTCOME", "NOTES", "RECORDED"}};
+    for (const delivery::v1::GroupAttendance& attendance : session.attendances()) {
+      rows.push_back({attendance.referral(), FriendlyName(attendance.outcome()), attendance.notes(),
+                      Signed(attendance.record_time(), attendance.recorded_by())});
+    }
+    absl::StrAppend(&text, "  attendance:\n", Table(rows, 4));
+  }
+  return text;
+}
+
+std::string HumanText(const delivery::v1::ListWaitingListResponse& response) {
+  if (response.entries().empty()) {
+    std::string text = "no one is waiting\n";
+    if (!response.next_page_token().empty()) {
+      absl::StrAppend(&text, "more: --page_token=", response.next_page_token(), "\n");
+    }
+    return text;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"POSITION", "REFERRAL", "WAITING SINCE", "DAYS WAITING", "INTERVENTION", "SEX"}};
+  for (const delivery::v1::WaitingListEntry& entry : response.entries()) {
+    rows.push_back({absl::StrCat(entry.position()), entry.referral(), Time(entry.waiting_since()),
+                    absl::StrCat(entry.days_waiting()), ShortIntervention(entry.intervention()),
+                    entry.sex() == common::v1::SEX_UNSPECIFIED ? "" : FriendlyName(entry.sex())});
+  }
+  return Table(rows) + Footer(response.entries_size(), response.total_size(), "waiting",
+                              response.next_page_token());
+}
+
 }  // namespace probation::cli

@@ -66,6 +66,15 @@ std::string HumanText(const delivery::v1::Appointment& appointment);
 std::string HumanText(const delivery::v1::ListAppointmentsResponse& response);
 std::string HumanText(const delivery::v1::ActionPlan& plan);
 std::string HumanText(const delivery::v1::EndOfServiceReport& report);
+// A programme group: its intervention, region, start, weekdays and places, then its sessions
+// (number, date, module, attendance) and its members.
+std::string HumanText(const delivery::v1::Group& group);
+// One line per group, by start date.
+std::string HumanText(const delivery::v1::ListGroupsResponse& response);
+// A group session and the attendance recorded at it.
+std::string HumanText(const delivery::v1::GroupSession& session);
+// One line per referral waiting, in waiting order: its position, since when and how long.
+std::string HumanText(const delivery::v1::ListWaitingListResponse& response);
 
 // A response as --json asks.
 template <typename M>

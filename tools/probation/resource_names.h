@@ -1,6 +1,7 @@
 // Resource names from what people type: a referral as `abc` or `referrals/abc`, an
 // intervention as `x` or `interventions/x`, an appointment as `abc/appointments/def` or
-// `referrals/abc/appointments/def`. The gateway wants the full name (AIP-122).
+// `referrals/abc/appointments/def`, a programme group as `g` or `groups/g` and a group session
+// as `g/sessions/3` or `groups/g/sessions/3`. The gateway wants the full name (AIP-122).
 #ifndef PROBATION_TOOLS_PROBATION_RESOURCE_NAMES_H_
 #define PROBATION_TOOLS_PROBATION_RESOURCE_NAMES_H_
 
@@ -21,6 +22,16 @@ absl::StatusOr<std::string> InterventionName(absl::string_view text, absl::strin
 // "referrals/{referral}/appointments/{appointment}", the "referrals/" optional; INVALID_ARGUMENT
 // naming `what` for anything else.
 absl::StatusOr<std::string> AppointmentName(absl::string_view text, absl::string_view what);
+
+// "groups/{id}", likewise.
+absl::StatusOr<std::string> GroupName(absl::string_view text, absl::string_view what);
+
+// "groups/{group}/sessions/{session_number}", the "groups/" optional, the number from 1;
+// INVALID_ARGUMENT naming `what` for anything else.
+absl::StatusOr<std::string> GroupSessionName(absl::string_view text, absl::string_view what);
+
+// The group of a session name GroupSessionName made: "groups/{group}".
+std::string GroupOfSession(absl::string_view session);
 
 }  // namespace probation::cli
 

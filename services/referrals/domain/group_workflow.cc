@@ -47,6 +47,8 @@ constexpr int kDefaultWaitingPageSize = 100;
 constexpr int kMaxDaysBack = 366;
 constexpr int kMaxDaysAhead = 2 * 366;
 constexpr absl::CivilDay kEpoch(1970, 1, 1);
+// Days from kEpoch to the end of 2200, beyond any group's start.
+constexpr int64_t kLastKeyDay = 84370;
 
 absl::CivilDay Today(absl::Time now) { return absl::ToCivilDay(now, absl::UTCTimeZone()); }
 
@@ -462,6 +464,10 @@ absl::StatusOr<delivery::v1::ListGroupsResponse> GroupWorkflow::ListGroups(
       DecodeKeysetPageToken(request.page_token(), fingerprint);
   if (!after.ok()) return after.status();
   if (after->has_value()) {
+    // A token is opaque, not trusted: its day must be one a group could start on.
+    if ((*after)->key < 0 || (*after)->key > kLastKeyDay) {
+      return InvalidFieldError("page_token", "is not a token this listing gave");
+    }
     query.after.emplace(FormatIsoDay(kEpoch + (*after)->key), (*after)->id);
   }
   absl::StatusOr<std::vector<Group>> groups = store_.ListGroups(query);
@@ -500,6 +506,7 @@ absl::StatusOr<Group> GroupWorkflow::RescheduleGroupSession(
     return ResourceNotFoundError(kGroupType, request.name(),
                                  absl::StrCat("no session ", request.name()));
   }
+  if (*date < Today(now_())) return InvalidFieldError("date", "must be today or later");
   if (!holidays_.Covers(*date)) {
     return InvalidFieldError(
         "date", absl::StrCat("must be on or before ", FormatIsoDay(holidays_.last_day()),

@@ -58,5 +58,7 @@ CREATE UNIQUE INDEX programme_group_members_one_group
 ALTER TABLE referrals ADD COLUMN submit_time_us {{int64}} NOT NULL DEFAULT 0;
 ALTER TABLE referrals ADD COLUMN sex INTEGER NOT NULL DEFAULT 0;
 UPDATE referrals SET submit_time_us = create_time_us WHERE state <> 1;
+-- It holds every column the list reads, so that its page and its counts (positions, total)
+-- are read from the index alone.
 CREATE INDEX referrals_waiting
-  ON referrals (intervention, region, submit_time_us, id) WHERE {{is_open}};
+  ON referrals (intervention, region, submit_time_us, id, state, sex, is_open) WHERE {{is_open}};
