@@ -1,12 +1,14 @@
 // Programme groups through the gateway, with the suite as processes: a BBR group starting on
 // Monday 21 December 2026 on Mondays and Fridays, three submitted referrals waiting in
 // submission order, the second allocated, the first session's attendance starting its
-// programme and every required session completing it; then the person's data export and
-// availability from the group.
+// programme and every required session completing it, and the person's data export; and the
+// places of groups starting soon in BatchGetAvailability and FindInterventions.
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/suite_test.h"
@@ -153,8 +155,38 @@ TEST_F(GroupProcessTest, ABbrGroupFillsFromTheWaitingListAndItsAttendanceComplet
   ASSERT_EQ(exported.referrals(0).groups(0).attendances_size(), 24);
   EXPECT_EQ(exported.referrals(0).groups(0).attendances(0).session(),
             absl::StrCat(group.name(), "/sessions/1"));
+}
 
-  // Availability and FindInterventions read the group's places and start.
+TEST_F(GroupProcessTest, AvailabilityAndFindInterventionsCountPlacesInGroupsStartingSoon) {
+  // A group starting in two weeks (on its first weekday that is not a bank holiday).
+  const std::string start =
+      absl::FormatCivilTime(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + 14);
+  delivery::v1::CreateGroupRequest create;
+  create.set_request_id("bbr-london-soon");
+  delivery::v1::Group& proposed = *create.mutable_group();
+  proposed.set_intervention(kBbr);
+  proposed.set_region("london");
+  proposed.set_start_date(start);
+  for (auto day : {delivery::v1::WEEKDAY_MONDAY, delivery::v1::WEEKDAY_TUESDAY,
+                   delivery::v1::WEEKDAY_WEDNESDAY, delivery::v1::WEEKDAY_THURSDAY,
+                   delivery::v1::WEEKDAY_FRIDAY}) {
+    proposed.add_weekdays(day);
+  }
+  proposed.set_capacity(8);
+  proposed.add_facilitators("facilitator-1");
+  delivery::v1::Group group;
+  auto create_context = As(team_);
+  grpc::Status status = stub_->CreateGroup(create_context.get(), create, &group);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(group.start_date(), group.sessions(0).date());
+  const referrals::v1::Referral waiting = SubmittedToBbr("G200001");
+  delivery::v1::AllocateToGroupRequest allocate;
+  allocate.set_group(group.name());
+  allocate.set_referral(waiting.name());
+  auto allocate_context = As(team_);
+  status = stub_->AllocateToGroup(allocate_context.get(), allocate, &group);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
   referrals::v1::BatchGetAvailabilityRequest availability;
   availability.set_region("london");
   availability.add_interventions(kBbr);
@@ -163,12 +195,17 @@ TEST_F(GroupProcessTest, ABbrGroupFillsFromTheWaitingListAndItsAttendanceComplet
   status = stub_->BatchGetAvailability(availability_context.get(), availability, &places);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(places.availabilities_size(), 1);
-  EXPECT_TRUE(places.availabilities(0).from_groups());
-  EXPECT_EQ(places.availabilities(0).next_start_date(), "2026-12-21");
-  EXPECT_EQ(places.availabilities(0).places(), 12);
+  const referrals::v1::Availability& bbr = places.availabilities(0);
+  EXPECT_TRUE(bbr.from_groups());
+  EXPECT_EQ(bbr.groups_starting_soon(), 1);
+  EXPECT_EQ(bbr.next_start_date(), group.start_date());
+  EXPECT_EQ(bbr.places(), 8);
+  EXPECT_EQ(bbr.places_taken(), 1);
+  EXPECT_EQ(bbr.places_available(), 7);
+  EXPECT_EQ(bbr.waiting(), 0);
 
   gateway::v1::FindInterventionsRequest find;
-  *find.mutable_person() = BbrPerson("G100009");
+  *find.mutable_person() = BbrPerson("G200009");
   gateway::v1::FindInterventionsResponse found;
   auto find_context = As(practitioner_);
   status = stub_->FindInterventions(find_context.get(), find, &found);
@@ -179,7 +216,8 @@ TEST_F(GroupProcessTest, ABbrGroupFillsFromTheWaitingListAndItsAttendanceComplet
     bbr_found = true;
     ASSERT_EQ(match.availability_size(), 1);
     EXPECT_TRUE(match.availability(0).from_groups());
-    EXPECT_EQ(match.availability(0).next_start_date(), "2026-12-21");
+    EXPECT_EQ(match.availability(0).next_start_date(), group.start_date());
+    EXPECT_EQ(match.availability(0).places_available(), 7);
   }
   EXPECT_TRUE(bbr_found);
 }

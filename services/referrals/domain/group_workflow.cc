@@ -43,8 +43,8 @@ constexpr int kMaxFacilitatorLength = 200;
 constexpr int kMaxSessions = 100;
 constexpr int kMaxWaitingPageSize = 1000;
 constexpr int kDefaultWaitingPageSize = 100;
-// How far back a group may start (recording one already running) and how far ahead.
-constexpr int kMaxDaysBack = 366;
+// How far ahead a group may start. One already running may be recorded from any start the
+// bank holidays cover.
 constexpr int kMaxDaysAhead = 2 * 366;
 constexpr absl::CivilDay kEpoch(1970, 1, 1);
 // Days from kEpoch to the end of 2200, beyond any group's start.
@@ -309,9 +309,12 @@ absl::StatusOr<Group> GroupWorkflow::CreateGroup(const delivery::v1::CreateGroup
   absl::StatusOr<absl::CivilDay> start = ParseIsoDay("group.start_date", proposed.start_date());
   if (!start.ok()) return start.status();
   const absl::CivilDay today = Today(now_());
-  if (*start < today - kMaxDaysBack || *start > today + kMaxDaysAhead) {
+  if (*start > today + kMaxDaysAhead) {
+    return InvalidFieldError("group.start_date", "must be within two years from today");
+  }
+  if (!holidays_.Covers(*start)) {
     return InvalidFieldError("group.start_date",
-                             "must be within a year before today and two years after");
+                             "must fall in the years the bank holidays are known for");
   }
   if (proposed.weekdays().empty()) {
     return InvalidFieldError("group.weekdays", "is required: the weekdays sessions fall on");
@@ -402,7 +405,8 @@ absl::StatusOr<Group> GroupWorkflow::CreateGroup(const delivery::v1::CreateGroup
   group.set_name(GroupName(id));
   group.set_intervention(proposed.intervention());
   group.set_region(region);
-  group.set_start_date(proposed.start_date());
+  // The group starts with its first session (the date asked for may be a weekend or holiday).
+  group.set_start_date(FormatIsoDay((*dates)[0]));
   *group.mutable_weekdays() = proposed.weekdays();
   group.set_capacity(proposed.capacity());
   group.set_sex(sex);
