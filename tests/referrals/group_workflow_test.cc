@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "libs/status/error_reason.h"
 #include "services/referrals/domain/capacity_workflow.h"
+#include "services/referrals/domain/case_access_rules.h"
 #include "services/referrals/domain/delivery_workflow.h"
 #include "services/referrals/domain/referral_report.h"
 #include "tests/referrals/store_engines.h"
@@ -453,6 +454,40 @@ TEST_P(GroupWorkflowTest, AvailabilityAndDosageComeFromTheGroups) {
   EXPECT_EQ(report->dosage(0).sessions_required(), 24);
   EXPECT_EQ(report->dosage(0).sessions_attended(), 1);
   EXPECT_DOUBLE_EQ(report->dosage(0).dosage_rate(), 1.0 / 24);
+}
+
+// A case excluded from one facilitator: off their waiting list and out of the group they see,
+// while the rest of the team sees it.
+TEST_P(GroupWorkflowTest, ALimitedAccessCaseIsLeftOutForWhomItExcludes) {
+  Submitted("r1", 30);
+  Submitted("r2", 20);
+  absl::StatusOr<Group> group = Create("g1");
+  ASSERT_TRUE(group.ok()) << group.status();
+  ASSERT_TRUE(Allocate(*group, "referrals/r1").ok());
+  ASSERT_TRUE(Attend(*group, 1, "referrals/r1").ok());
+  v1::CaseAccess exclusion;
+  exclusion.set_name("cases/Xr2/access");
+  exclusion.add_excluded_actors("facilitator-2");
+  CaseAccessRules::Process().Replace({exclusion});
+  const Identity excluded = Person("facilitator-2", common::v1::ROLE_PROGRAMME_TEAM, "london");
+
+  delivery::v1::ListWaitingListRequest waiting;
+  waiting.set_intervention(kBbr);
+  EXPECT_EQ(groups_->ListWaitingList(waiting, kTeam)->total_size(), 1);
+  EXPECT_EQ(groups_->ListWaitingList(waiting, excluded)->total_size(), 0);
+
+  v1::CaseAccess member_exclusion;
+  member_exclusion.set_name("cases/Xr1/access");
+  member_exclusion.add_excluded_actors("facilitator-2");
+  CaseAccessRules::Process().Replace({member_exclusion});
+  delivery::v1::GetGroupRequest get;
+  get.set_name(group->name());
+  absl::StatusOr<Group> seen = groups_->GetGroup(get, excluded);
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_EQ(seen->members_size(), 0);
+  EXPECT_EQ(seen->sessions(0).attendances_size(), 0);
+  EXPECT_EQ(groups_->GetGroup(get, kTeam)->members_size(), 1);
+  CaseAccessRules::Process().Replace({});
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, GroupWorkflowTest, ::testing::Values(Sqlite(), Postgres()),

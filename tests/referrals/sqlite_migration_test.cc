@@ -146,6 +146,39 @@ TEST_F(SqliteMigrationTest, FillsTheCaseloadColumnsOfOlderRows) {
   EXPECT_EQ(data->stays[0].duration_us, 7200LL * 1000000);
 }
 
+// Migration 9 fills the waiting list's columns of older rows from their records: a referral
+// submitted before it waits in its place, and a single-sex cohort finds it.
+TEST_F(SqliteMigrationTest, FillsTheWaitingListColumnsOfOlderRows) {
+  {
+    std::unique_ptr<SqliteConnection> db = DatabaseBefore(9);
+    v1::Referral earlier = OldReferral();
+    earlier.set_state(v1::REFERRAL_STATE_SUBMITTED);
+    earlier.mutable_person()->set_sex(common::v1::SEX_MALE);
+    *earlier.mutable_submit_time() = TimeUtil::SecondsToTimestamp(1000);
+    InsertReferral(*db, earlier);
+    v1::Referral later = earlier;
+    later.set_id("old2");
+    later.set_reference("OL1234DE");
+    later.mutable_person()->set_crn("X000002");
+    *later.mutable_submit_time() = TimeUtil::SecondsToTimestamp(500);
+    InsertReferral(*db, later);
+  }
+  auto store = OpenSqliteReferralStore(path_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  WaitingQuery query;
+  query.intervention = "interventions/x";
+  query.region = "london";
+  query.sex = common::v1::SEX_MALE;
+  query.states = {v1::REFERRAL_STATE_SUBMITTED};
+  auto page = (*store)->WaitingList(query);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->rows.size(), 2u);
+  EXPECT_EQ(page->rows[0].referral_id, "old2");
+  EXPECT_EQ(page->rows[0].submit_time_us, 500LL * 1000000);
+  EXPECT_EQ(page->rows[1].referral_id, "old1");
+  EXPECT_EQ(page->rows[1].position, 2);
+}
+
 // Migration 5 moves each history entry onto its event's row, in order, and keeps subject
 // access finding every event under the CRN it was written for, a corrected draft's included;
 // a purged draft's events stay out of both.

@@ -67,6 +67,8 @@ struct WaitingQuery {
   std::string region;
   int sex = 0;
   std::vector<int> states;
+  // People whose referrals the caller may not see (limited-access cases): left out.
+  std::vector<std::string> hidden_crns;
   // Keyset cursor: the (submit time, id) of the last entry of the previous page.
   std::optional<std::pair<int64_t, std::string>> after;
   int page_size = 100;

@@ -21,6 +21,7 @@
 #include "services/referrals/domain/group_schedule.h"
 #include "services/referrals/domain/record_id.h"
 #include "services/referrals/domain/referral_move.h"
+#include "services/referrals/domain/referral_scope.h"
 
 namespace probation::referrals {
 namespace {
@@ -37,7 +38,9 @@ constexpr absl::string_view kGroups = "groups";
 constexpr int kMaxCapacity = 30;
 constexpr int kMaxFacilitators = 10;
 // Allocations a group keeps (members now and removed), so that a group stays a bounded record.
-constexpr int kMaxMembersEver = 200;
+constexpr int kMaxMembersEver = 60;
+// A session's notes, and a removal's reason: a group is one record, read whole.
+constexpr int kMaxGroupTextLength = 1000;
 constexpr int kMaxFacilitatorLength = 200;
 // Without a fixed number of group sessions, a group runs at most this many.
 constexpr int kMaxSessions = 100;
@@ -160,12 +163,13 @@ GroupWrite WriteOf(Group group) {
   return write;
 }
 
-// A write whose group or referral moved on since it was read is read again, unless the caller
-// named the etag it expected (then it is theirs to resolve).
+// A write whose group or a member's referral moved on since it was read is read again; but a
+// group that moved on from the etag the caller named is theirs to resolve.
 template <typename Result>
 absl::StatusOr<Result> ConflictOrError(absl::StatusOr<Result> written, absl::string_view etag,
                                        bool* conflict) {
-  if (!written.ok() && written.status().code() == absl::StatusCode::kAborted && etag.empty()) {
+  if (!written.ok() && written.status().code() == absl::StatusCode::kAborted &&
+      (etag.empty() || ErrorReasonOf(written.status()) == reason::kConcurrentWrite)) {
     *conflict = true;
   }
   return written;
@@ -181,8 +185,9 @@ delivery::v1::GroupParticipation ParticipationIn(const Group& group, absl::strin
     if (member.referral() == referral)
       *participation.mutable_allocate_time() = member.allocate_time();
   }
-  // A referral removed and allocated again keeps its latest stay.
-  for (const delivery::v1::RemovedGroupMember& removed : group.removed_members()) {
+  // A referral removed (and perhaps allocated again) gives its latest stay.
+  for (auto it = group.removed_members().rbegin(); it != group.removed_members().rend(); ++it) {
+    const delivery::v1::RemovedGroupMember& removed = *it;
     if (removed.referral() != referral || participation.has_allocate_time()) continue;
     *participation.mutable_allocate_time() = removed.allocate_time();
     *participation.mutable_remove_time() = removed.remove_time();
@@ -265,6 +270,46 @@ absl::StatusOr<const v1::GroupDelivery*> GroupWorkflow::GroupDeliveryOf(
                       absl::StrCat(intervention.title(), " is not delivered in programme groups"));
   }
   return &machine->group_delivery();
+}
+
+absl::StatusOr<Group> GroupWorkflow::Shown(absl::StatusOr<Group> group,
+                                           const Identity& caller) const {
+  if (!group.ok()) return group;
+  ListQuery scope;
+  if (absl::Status status = NarrowToScope(caller, scope); !status.ok()) return status;
+  if (scope.hidden_crns.empty()) return group;
+  // Whose is each referral the group names: read once each.
+  std::set<std::string> hidden;
+  auto check = [&](const std::string& referral) -> absl::Status {
+    absl::StatusOr<std::string> id = ParseReferralId("referral", referral);
+    if (!id.ok()) return absl::OkStatus();
+    absl::StatusOr<v1::Referral> held = store_.Get(*id);
+    if (!held.ok()) return held.status();
+    if (Contains(scope.hidden_crns, held->person().crn())) hidden.insert(referral);
+    return absl::OkStatus();
+  };
+  std::set<std::string> named;
+  for (const GroupMember& member : group->members()) named.insert(member.referral());
+  for (const delivery::v1::RemovedGroupMember& removed : group->removed_members()) {
+    named.insert(removed.referral());
+  }
+  for (const GroupSession& session : group->sessions()) {
+    for (const GroupAttendance& attendance : session.attendances()) {
+      named.insert(attendance.referral());
+    }
+  }
+  for (const std::string& referral : named) {
+    if (absl::Status status = check(referral); !status.ok()) return status;
+  }
+  if (hidden.empty()) return group;
+  auto is_hidden = [&](const auto& entry) { return hidden.contains(entry.referral()); };
+  auto drop = [&](auto* list) {
+    list->erase(std::remove_if(list->begin(), list->end(), is_hidden), list->end());
+  };
+  drop(group->mutable_members());
+  drop(group->mutable_removed_members());
+  for (GroupSession& session : *group->mutable_sessions()) drop(session.mutable_attendances());
+  return group;
 }
 
 absl::StatusOr<Group> GroupWorkflow::Load(absl::string_view field, absl::string_view name,
@@ -384,7 +429,8 @@ absl::StatusOr<Group> GroupWorkflow::CreateGroup(const delivery::v1::CreateGroup
                                             count, " group sessions; leave it unset"));
     }
   } else {
-    const int least = std::max(1, delivery.min_sessions());
+    // Two at least: the session that starts a member is never the one that completes them.
+    const int least = std::max(2, delivery.min_sessions());
     const int most = delivery.max_sessions() > 0 ? delivery.max_sessions() : kMaxSessions;
     if (proposed.session_count() < least || proposed.session_count() > most) {
       return InvalidFieldError(
@@ -431,7 +477,7 @@ absl::StatusOr<Group> GroupWorkflow::CreateGroup(const delivery::v1::CreateGroup
 
 absl::StatusOr<Group> GroupWorkflow::GetGroup(const delivery::v1::GetGroupRequest& request,
                                               const Identity& caller) {
-  return Load("name", request.name(), caller);
+  return Shown(Load("name", request.name(), caller), caller);
 }
 
 absl::StatusOr<delivery::v1::ListGroupsResponse> GroupWorkflow::ListGroups(
@@ -479,7 +525,13 @@ absl::StatusOr<delivery::v1::ListGroupsResponse> GroupWorkflow::ListGroups(
   delivery::v1::ListGroupsResponse response;
   const bool more = static_cast<int>(groups->size()) > query.page_size;
   if (more) groups->pop_back();
-  for (Group& group : *groups) *response.add_groups() = std::move(group);
+  for (Group& group : *groups) {
+    // A listing leaves out the registers (GetGroup has them), so a page stays small.
+    for (GroupSession& session : *group.mutable_sessions()) session.clear_attendances();
+    absl::StatusOr<Group> shown = Shown(std::move(group), caller);
+    if (!shown.ok()) return shown.status();
+    *response.add_groups() = *std::move(shown);
+  }
   if (more && !response.groups().empty()) {
     const Group& last = response.groups(response.groups_size() - 1);
     absl::StatusOr<absl::CivilDay> start = ParseIsoDay("start_date", last.start_date());
@@ -557,7 +609,7 @@ absl::StatusOr<Group> GroupWorkflow::RescheduleGroupSession(
   }
   group->set_start_date(group->sessions(0).date());
   *group->mutable_update_time() = ToTimestamp(now_());
-  return store_.WriteGroup(WriteOf(*std::move(group)));
+  return Shown(store_.WriteGroup(WriteOf(*std::move(group))), caller);
 }
 
 // The waiting list.
@@ -586,6 +638,10 @@ absl::StatusOr<delivery::v1::ListWaitingListResponse> GroupWorkflow::ListWaiting
     }
   }
   WaitingQuery query;
+  ListQuery scope;
+  if (absl::Status status = NarrowToScope(caller, scope); !status.ok()) return status;
+  // Limited-access cases the caller is kept out of are not on their list, nor counted in it.
+  query.hidden_crns = scope.hidden_crns;
   query.intervention = request.intervention();
   query.region = *region;
   query.sex = request.sex();
@@ -652,8 +708,9 @@ void GroupWorkflow::PrepareReferralWrite(
 
 absl::StatusOr<Group> GroupWorkflow::AllocateToGroup(
     const delivery::v1::AllocateToGroupRequest& request, const Identity& caller) {
-  return Retrying([&](bool* conflict) { return TryAllocate(request, caller, conflict); },
-                  "the group");
+  return Shown(
+      Retrying([&](bool* conflict) { return TryAllocate(request, caller, conflict); }, "the group"),
+      caller);
 }
 
 absl::StatusOr<Group> GroupWorkflow::TryAllocate(
@@ -730,6 +787,16 @@ absl::StatusOr<Group> GroupWorkflow::TryAllocate(
   member.set_referral(referral->name());
   *member.mutable_allocate_time() = ToTimestamp(now);
   member.set_allocated_by(caller.actor);
+  // Back in a group it left: its attendance there still counts.
+  for (const GroupSession& session : group->sessions()) {
+    if (const GroupAttendance* attended = FindAttendance(session, referral->name())) {
+      if (Attended(attended->outcome())) {
+        member.set_sessions_attended(member.sessions_attended() + 1);
+      } else {
+        member.set_sessions_missed(member.sessions_missed() + 1);
+      }
+    }
+  }
   *group->mutable_update_time() = ToTimestamp(now);
   ReferralWrite referral_write;
   PrepareReferralWrite(
@@ -744,8 +811,9 @@ absl::StatusOr<Group> GroupWorkflow::TryAllocate(
 
 absl::StatusOr<Group> GroupWorkflow::RemoveFromGroup(
     const delivery::v1::RemoveFromGroupRequest& request, const Identity& caller) {
-  return Retrying([&](bool* conflict) { return TryRemove(request, caller, conflict); },
-                  "the group");
+  return Shown(
+      Retrying([&](bool* conflict) { return TryRemove(request, caller, conflict); }, "the group"),
+      caller);
 }
 
 absl::StatusOr<Group> GroupWorkflow::TryRemove(const delivery::v1::RemoveFromGroupRequest& request,
@@ -754,7 +822,8 @@ absl::StatusOr<Group> GroupWorkflow::TryRemove(const delivery::v1::RemoveFromGro
   if (!group.ok()) return group.status();
   absl::StatusOr<std::string> referral_id = ParseReferralId("referral", request.referral());
   if (!referral_id.ok()) return referral_id.status();
-  if (absl::Status status = CheckText("reason", request.reason(), true); !status.ok()) {
+  if (absl::Status status = CheckText("reason", request.reason(), true, kMaxGroupTextLength);
+      !status.ok()) {
     return status;
   }
   if (absl::Status status = CheckEtag(request.etag(), *group); !status.ok()) return status;
@@ -766,8 +835,8 @@ absl::StatusOr<Group> GroupWorkflow::TryRemove(const delivery::v1::RemoveFromGro
     return NotAllowed(referral_name,
                       absl::StrCat(referral_name, " is not a member of ", group->name()));
   }
-  absl::StatusOr<v1::Referral> referral = LoadInScope(
-      store_, guards_.audit, now_(), "RemoveFromGroup", "referral", referral_name, caller);
+  // The group's team may always take a member out, even one whose case is now hidden from them.
+  absl::StatusOr<v1::Referral> referral = store_.Get(*referral_id);
   if (!referral.ok()) return referral.status();
   const absl::Time now = now_();
   const GroupMember removed = *it;
@@ -795,8 +864,15 @@ absl::StatusOr<Group> GroupWorkflow::TryRemove(const delivery::v1::RemoveFromGro
 
 absl::StatusOr<GroupSession> GroupWorkflow::RecordGroupAttendance(
     const delivery::v1::RecordGroupAttendanceRequest& request, const Identity& caller) {
-  return Retrying([&](bool* conflict) { return TryRecordAttendance(request, caller, conflict); },
-                  "the group");
+  absl::StatusOr<GroupSession> session = Retrying(
+      [&](bool* conflict) { return TryRecordAttendance(request, caller, conflict); }, "the group");
+  if (!session.ok()) return session;
+  // Shown as part of a group, so that the same members are left out.
+  Group group;
+  *group.add_sessions() = *std::move(session);
+  absl::StatusOr<Group> shown = Shown(std::move(group), caller);
+  if (!shown.ok()) return shown.status();
+  return std::move(*shown->mutable_sessions(0));
 }
 
 absl::StatusOr<GroupSession> GroupWorkflow::TryRecordAttendance(
@@ -836,7 +912,8 @@ absl::StatusOr<GroupSession> GroupWorkflow::TryRecordAttendance(
         return InvalidFieldError(absl::StrCat(field, ".outcome"),
                                  "is required: ATTENDED, LATE or DID_NOT_ATTEND");
     }
-    if (absl::Status status = CheckText(absl::StrCat(field, ".notes"), attendance.notes(), false);
+    if (absl::Status status = CheckText(absl::StrCat(field, ".notes"), attendance.notes(), false,
+                                        kMaxGroupTextLength);
         !status.ok()) {
       return status;
     }

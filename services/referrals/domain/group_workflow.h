@@ -61,6 +61,10 @@ class GroupWorkflow {
   // The group `name` (from request field `field`), if the caller may work with its region.
   absl::StatusOr<delivery::v1::Group> Load(absl::string_view field, absl::string_view name,
                                            const Identity& caller);
+  // `group` without the members whose cases are hidden from the caller (limited access): their
+  // membership, removal and attendance.
+  absl::StatusOr<delivery::v1::Group> Shown(absl::StatusOr<delivery::v1::Group> group,
+                                            const Identity& caller) const;
   // PERMISSION_DENIED unless the caller runs groups in `region` (an admin runs every region's).
   absl::Status CheckRunsGroupsIn(absl::string_view field, absl::string_view region,
                                  const Identity& caller) const;

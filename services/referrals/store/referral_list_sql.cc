@@ -162,14 +162,18 @@ ReportStatements BuildReportStatements(const ReportQuery& query, SqlDialect dial
                                      "end_of_service_reports e ON e.referral_id = r.id",
                                      where.Where(), " AND e.submitted = 1"),
                         where.values()};
+  // One row per referral: its group rows summed (a referral in two groups counts once) and its
+  // attended catch-ups counted once.
   statements.dosage = {
-      absl::StrCat("SELECT r.intervention, r.region, COUNT(*), SUM(m.sessions_required), "
-                   "SUM(m.sessions_attended), SUM((SELECT COUNT(*) FROM appointments a WHERE "
-                   "a.referral_id = r.id AND a.type = ",
+      absl::StrCat("SELECT r.intervention, r.region, COUNT(*), SUM(m.required), SUM(m.attended), "
+                   "SUM((SELECT COUNT(*) FROM appointments a WHERE a.referral_id = r.id AND "
+                   "a.type = ",
                    int{delivery::v1::APPOINTMENT_TYPE_CATCH_UP}, " AND a.outcome IN (",
                    int{delivery::v1::ATTENDANCE_OUTCOME_ATTENDED}, ", ",
                    int{delivery::v1::ATTENDANCE_OUTCOME_LATE},
-                   "))) FROM referrals r JOIN programme_group_members m ON m.referral_id = r.id",
+                   "))) FROM referrals r JOIN (SELECT referral_id, SUM(sessions_required) AS "
+                   "required, SUM(sessions_attended) AS attended FROM programme_group_members "
+                   "GROUP BY referral_id) m ON m.referral_id = r.id",
                    where.Where(), " GROUP BY r.intervention, r.region"),
       where.values()};
   // Each stay is a history entry's, kept on the rows of referral_events (0 on an event that

@@ -188,7 +188,16 @@ absl::StatusOr<delivery::v1::Group> SqlReferralStore::WriteGroup(const GroupWrit
       const std::vector<SqlRows> own(results.begin() + next,
                                      results.begin() + next + update.first.size());
       next += update.first.size();
-      if (absl::Status status = update.finish(db, own, last); !status.ok()) return status;
+      if (absl::Status status = update.finish(db, own, last); !status.ok()) {
+        // A member's referral changed since it was read: not the group's etag, so the caller's
+        // write is read again and retried whatever etag it named.
+        if (status.code() == absl::StatusCode::kAborted) {
+          return WithReason(
+              absl::AbortedError("a member's referral changed while this was written"),
+              reason::kConcurrentWrite);
+        }
+        return status;
+      }
     }
     const std::vector<SqlStatement> rows = GroupRowStatements(write, false);
     last.changes.insert(last.changes.begin(), rows.begin(), rows.end());
@@ -196,7 +205,7 @@ absl::StatusOr<delivery::v1::Group> SqlReferralStore::WriteGroup(const GroupWrit
   };
   grouped.explain = [&](SqlConnection& db, const absl::Status& error) {
     // A referral allocated to two groups at once: the second write reads again and sees it.
-    if (RuleBrokenBy(db.dialect(), error) == BrokenRule::kNone &&
+    if (error.code() == absl::StatusCode::kAlreadyExists &&
         absl::StrContains(error.message(), "programme_group_members")) {
       return absl::AbortedError("the referral was allocated to a group meanwhile; retry");
     }
@@ -207,6 +216,7 @@ absl::StatusOr<delivery::v1::Group> SqlReferralStore::WriteGroup(const GroupWrit
 }
 
 absl::StatusOr<WaitingPage> SqlReferralStore::WaitingList(const WaitingQuery& query) {
+  if (query.states.empty()) return WaitingPage();
   // The list's filter, shared by the page, the count and the positions.
   std::vector<std::string> conditions = {
       "r.region = ?", std::string(IsOpen(dialect_)).insert(0, "r."),
@@ -222,6 +232,11 @@ absl::StatusOr<WaitingPage> SqlReferralStore::WaitingList(const WaitingQuery& qu
   if (query.sex != 0) {
     conditions.push_back("r.sex = ?");
     values.emplace_back(int64_t{query.sex});
+  }
+  if (!query.hidden_crns.empty()) {
+    conditions.push_back(
+        absl::StrCat("r.crn NOT IN (", Placeholders(query.hidden_crns.size()), ")"));
+    for (const std::string& crn : query.hidden_crns) values.emplace_back(crn);
   }
   const std::string filter = absl::StrJoin(conditions, " AND ");
   SqlConnectionPool::Lease reader = readers_.Borrow();

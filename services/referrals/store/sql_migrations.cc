@@ -9,6 +9,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
 #include "openssl/evp.h"
 #include "probation/referrals/v1/referral.pb.h"
 #include "services/referrals/domain/referral_store.h"
@@ -26,6 +27,35 @@ absl::string_view Migration0008();
 absl::string_view Migration0009();
 
 namespace {
+
+// Migration 9: the waiting list's columns (submission time, the person's sex) of rows written
+// before it, from their records, a page at a time by key.
+absl::Status FillWaitingColumns(SqlConnection& db) {
+  std::string after;
+  while (true) {
+    absl::StatusOr<SqlRows> rows =
+        db.Query("SELECT id, body FROM referrals WHERE id > ? ORDER BY id LIMIT 500", {after});
+    if (!rows.ok()) return rows.status();
+    if (rows->size() == 0) return absl::OkStatus();
+    for (int row = 0; row < rows->size(); ++row) {
+      v1::Referral referral;
+      if (!referral.ParseFromString(rows->Text(row, 1))) {
+        return absl::DataLossError(absl::StrCat("referral ", rows->Text(row, 0), " is unreadable"));
+      }
+      const int64_t submitted =
+          referral.has_submit_time()
+              ? google::protobuf::util::TimeUtil::TimestampToMicroseconds(referral.submit_time())
+              : 0;
+      if (auto updated =
+              db.Query("UPDATE referrals SET submit_time_us = ?, sex = ? WHERE id = ?",
+                       {submitted, int64_t{referral.person().sex()}, rows->Text(row, 0)});
+          !updated.ok()) {
+        return updated.status();
+      }
+    }
+    after = rows->Text(rows->size() - 1, 0);
+  }
+}
 
 // Migration 3: the caseload and report columns of rows written before it, from their records.
 // A page at a time, by key, so an old database is never read into memory whole.
@@ -156,6 +186,7 @@ absl::Status CheckApplied(SqlConnection& db, const std::vector<Migration>& migra
 absl::Status Apply(SqlConnection& db, const Migration& migration) {
   absl::Status status = db.Script(migration.sql);
   if (status.ok() && migration.version == 3) status = FillCaseloadColumns(db);
+  if (status.ok() && migration.version == 9) status = FillWaitingColumns(db);
   if (!status.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("migration ", migration.name, ": ", status.message()));

@@ -52,12 +52,11 @@ CREATE UNIQUE INDEX programme_group_members_one_group
   ON programme_group_members (referral_id) WHERE active = 1;
 
 -- The waiting list: open referrals by intervention and region in the order they were
--- submitted, with the person's sex for single-sex cohorts. Referrals submitted before this
--- migration take their creation time as their submission time (the closest the columns hold);
--- their sex is filled in by their next write.
+-- submitted, with the person's sex for single-sex cohorts. The migration fills both for the
+-- referrals written before it from their records, in its transaction
+-- (sql_migrations.cc, FillWaitingColumns).
 ALTER TABLE referrals ADD COLUMN submit_time_us {{int64}} NOT NULL DEFAULT 0;
 ALTER TABLE referrals ADD COLUMN sex INTEGER NOT NULL DEFAULT 0;
-UPDATE referrals SET submit_time_us = create_time_us WHERE state <> 1;
 -- It holds every column the list reads, so that its page and its counts (positions, total)
 -- are read from the index alone.
 CREATE INDEX referrals_waiting
