@@ -312,6 +312,20 @@ absl::StatusOr<Group> GroupWorkflow::Shown(absl::StatusOr<Group> group,
   return group;
 }
 
+absl::StatusOr<Group> GroupWorkflow::LoadWithSession(absl::string_view field,
+                                                     const std::pair<std::string, int>& session,
+                                                     absl::string_view etag,
+                                                     const Identity& caller) {
+  absl::StatusOr<Group> group = Load(field, GroupName(session.first), caller);
+  if (!group.ok()) return group.status();
+  if (absl::Status status = CheckEtag(etag, *group); !status.ok()) return status;
+  if (session.second > group->sessions_size()) {
+    const std::string name = GroupSessionName(session.first, session.second);
+    return ResourceNotFoundError(kGroupType, name, absl::StrCat("no session ", name));
+  }
+  return group;
+}
+
 absl::StatusOr<Group> GroupWorkflow::Load(absl::string_view field, absl::string_view name,
                                           const Identity& caller) {
   if (absl::Status status = RequirePerson(caller); !status.ok()) return status;
@@ -551,17 +565,13 @@ absl::StatusOr<Group> GroupWorkflow::RescheduleGroupSession(
   if (request.date().empty()) return InvalidFieldError("date", "is required");
   absl::StatusOr<absl::CivilDay> date = ParseIsoDay("date", request.date());
   if (!date.ok()) return date.status();
-  if (absl::Status status = CheckText("reason", request.reason(), true); !status.ok()) {
+  if (absl::Status status = CheckText("reason", request.reason(), true, kMaxGroupTextLength);
+      !status.ok()) {
     return status;
   }
-  absl::StatusOr<Group> group = Load("name", GroupName(session->first), caller);
+  absl::StatusOr<Group> group = LoadWithSession("name", *session, request.etag(), caller);
   if (!group.ok()) return group.status();
-  if (absl::Status status = CheckEtag(request.etag(), *group); !status.ok()) return status;
   const int n = session->second;
-  if (n > group->sessions_size()) {
-    return ResourceNotFoundError(kGroupType, request.name(),
-                                 absl::StrCat("no session ", request.name()));
-  }
   if (*date < Today(now_())) return InvalidFieldError("date", "must be today or later");
   if (!holidays_.Covers(*date)) {
     return InvalidFieldError(
@@ -918,14 +928,9 @@ absl::StatusOr<GroupSession> GroupWorkflow::TryRecordAttendance(
       return status;
     }
   }
-  absl::StatusOr<Group> group = Load("session", GroupName(session_name->first), caller);
+  absl::StatusOr<Group> group = LoadWithSession("session", *session_name, request.etag(), caller);
   if (!group.ok()) return group.status();
-  if (absl::Status status = CheckEtag(request.etag(), *group); !status.ok()) return status;
   const int n = session_name->second;
-  if (n > group->sessions_size()) {
-    return ResourceNotFoundError(kGroupType, request.session(),
-                                 absl::StrCat("no session ", request.session()));
-  }
   GroupSession& session = *group->mutable_sessions(n - 1);
   const absl::Time now = now_();
 

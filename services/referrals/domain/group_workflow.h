@@ -9,6 +9,8 @@
 #define PROBATION_SERVICES_REFERRALS_DOMAIN_GROUP_WORKFLOW_H_
 
 #include <functional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -61,6 +63,12 @@ class GroupWorkflow {
   // The group `name` (from request field `field`), if the caller may work with its region.
   absl::StatusOr<delivery::v1::Group> Load(absl::string_view field, absl::string_view name,
                                            const Identity& caller);
+  // The group of `session` (its id and number, from request field `field`), at `etag` if
+  // given; NOT_FOUND when it has no such session.
+  absl::StatusOr<delivery::v1::Group> LoadWithSession(absl::string_view field,
+                                                      const std::pair<std::string, int>& session,
+                                                      absl::string_view etag,
+                                                      const Identity& caller);
   // `group` without the members whose cases are hidden from the caller (limited access): their
   // membership, removal and attendance.
   absl::StatusOr<delivery::v1::Group> Shown(absl::StatusOr<delivery::v1::Group> group,
