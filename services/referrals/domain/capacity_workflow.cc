@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -86,17 +85,6 @@ absl::Status CheckMaySet(const Identity& caller, const v1::Capacity& capacity, b
       return absl::PermissionDeniedError("your role has no scope to set places in");
   }
   return absl::OkStatus();
-}
-
-// Whether the catalogue says the intervention is not offered in `region` at all.
-bool NotOfferedIn(const catalogue::v1::Intervention& intervention, absl::string_view region) {
-  if (intervention.availability_scope() == catalogue::v1::AVAILABILITY_SCOPE_NONE) return true;
-  for (const catalogue::v1::RegionalAvailability& offer : intervention.regions()) {
-    if (offer.region() == region) {
-      return offer.status() == catalogue::v1::AVAILABILITY_STATUS_NOT_OFFERED;
-    }
-  }
-  return false;
 }
 
 // The first instant of the UTC calendar month holding `now`.
@@ -189,21 +177,12 @@ absl::StatusOr<v1::Capacity> CapacityWorkflow::GetCapacity(const v1::GetCapacity
 absl::Status CapacityWorkflow::AddGroups(
     absl::string_view region, std::map<std::pair<std::string, std::string>, v1::Availability>& rows,
     std::map<std::pair<std::string, std::string>, int64_t>& holding) {
-  // The waiting states of the kinds delivered in groups: a member still in one has a place.
-  std::set<int> waiting;
-  for (int kind = 0; kind <= catalogue::v1::InterventionKind_MAX; ++kind) {
-    const v1::StateMachine* machine =
-        machines_.For(static_cast<catalogue::v1::InterventionKind>(kind));
-    if (machine == nullptr || !machine->has_group_delivery()) continue;
-    for (const v1::StateInfo& state : machine->states()) {
-      if (state.capacity_use() == v1::CAPACITY_USE_WAITING) waiting.insert(state.state());
-    }
-  }
   const absl::CivilDay today = absl::ToCivilDay(now_(), absl::UTCTimeZone());
   const absl::CivilDay soon = today + absl::ToInt64Hours(kGroupsStartingSoon) / 24;
   absl::StatusOr<RegionGroups> groups =
       groups_->GroupsInRegion(region, absl::FormatCivilTime(today), absl::FormatCivilTime(soon),
-                              std::vector<int>(waiting.begin(), waiting.end()));
+                              // A member still in a waiting state has a place.
+                              machines_.GroupWaitingStates());
   if (!groups.ok()) return groups.status();
   for (const auto& [intervention, allocated] : groups->allocated_waiting) {
     auto it = rows.find({intervention, ""});

@@ -1,8 +1,10 @@
 #include "services/referrals/domain/delivery_checks.h"
 
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/time_util.h"
@@ -58,6 +60,18 @@ absl::Status CheckText(absl::string_view field, absl::string_view text, bool req
     return InvalidFieldError(field, absl::StrCat("at most ", max_length, " characters"));
   }
   return absl::OkStatus();
+}
+
+std::string Json(absl::string_view text) { return absl::StrCat("\"", absl::CEscape(text), "\""); }
+
+v1::ChangelogEntry Change(std::string field, std::string old_value, std::string new_value,
+                          std::string reason) {
+  v1::ChangelogEntry change;
+  change.set_field(std::move(field));
+  change.set_old_value(std::move(old_value));
+  change.set_new_value(std::move(new_value));
+  change.set_reason(std::move(reason));
+  return change;
 }
 
 bool Attended(delivery::v1::AttendanceOutcome outcome) {

@@ -1,6 +1,7 @@
 // The checks and helpers every delivery write shares (appointments, plans, reports and
-// programme groups): who may act, in which states, bounded text, and retrying a write whose
-// referral changed under it.
+// programme groups): who may act, in which states, bounded text, changelog entries, and
+// retrying a write whose referral changed under it; and the time conversion every referral
+// write uses.
 #ifndef PROBATION_SERVICES_REFERRALS_DOMAIN_DELIVERY_CHECKS_H_
 #define PROBATION_SERVICES_REFERRALS_DOMAIN_DELIVERY_CHECKS_H_
 
@@ -64,6 +65,13 @@ absl::Status CheckState(const google::protobuf::RepeatedField<int>& states,
 // INVALID_ARGUMENT naming `field` when required and blank, or longer than `max_length`.
 absl::Status CheckText(absl::string_view field, absl::string_view text, bool required,
                        int max_length = kMaxTextLength);
+
+// A changelog value: `text` as a JSON string.
+std::string Json(absl::string_view text);
+
+// A changelog entry of `field`, its who, when and etag filled in when written.
+v1::ChangelogEntry Change(std::string field, std::string old_value, std::string new_value,
+                          std::string reason = "");
 
 // Attended, on time or late.
 bool Attended(delivery::v1::AttendanceOutcome outcome);

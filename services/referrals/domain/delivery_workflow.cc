@@ -129,18 +129,6 @@ absl::Status CheckDesiredOutcome(absl::string_view field, const v1::Referral& re
 }
 
 // A JSON string, as changelog values are.
-std::string Json(absl::string_view text) { return absl::StrCat("\"", absl::CEscape(text), "\""); }
-
-v1::ChangelogEntry Change(std::string field, std::string old_value, std::string new_value,
-                          std::string reason = "") {
-  v1::ChangelogEntry change;
-  change.set_field(std::move(field));
-  change.set_old_value(std::move(old_value));
-  change.set_new_value(std::move(new_value));
-  change.set_reason(std::move(reason));
-  return change;
-}
-
 // What changed in an appointment (`before` null for a new one), as changelog entries whose
 // fields are paths under the referral, e.g. "appointments/{id}.start_time".
 std::vector<v1::ChangelogEntry> AppointmentChanges(const Appointment* before,

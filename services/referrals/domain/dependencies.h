@@ -19,6 +19,18 @@ class InterventionDirectory {
   virtual absl::StatusOr<catalogue::v1::Intervention> GetIntervention(absl::string_view name) = 0;
 };
 
+// Whether the catalogue says `intervention` is not offered in `region` at all.
+inline bool NotOfferedIn(const catalogue::v1::Intervention& intervention,
+                         absl::string_view region) {
+  if (intervention.availability_scope() == catalogue::v1::AVAILABILITY_SCOPE_NONE) return true;
+  for (const catalogue::v1::RegionalAvailability& offer : intervention.regions()) {
+    if (offer.region() == region) {
+      return offer.status() == catalogue::v1::AVAILABILITY_STATUS_NOT_OFFERED;
+    }
+  }
+  return false;
+}
+
 class EligibilityGate {
  public:
   virtual ~EligibilityGate() = default;

@@ -96,16 +96,6 @@ bool DeliveredInGroups(const Intervention& intervention) {
   return Contains(intervention.delivery().formats(), catalogue::v1::DELIVERY_FORMAT_GROUP);
 }
 
-bool NotOfferedIn(const Intervention& intervention, absl::string_view region) {
-  if (intervention.availability_scope() == catalogue::v1::AVAILABILITY_SCOPE_NONE) return true;
-  for (const catalogue::v1::RegionalAvailability& offer : intervention.regions()) {
-    if (offer.region() == region) {
-      return offer.status() == catalogue::v1::AVAILABILITY_STATUS_NOT_OFFERED;
-    }
-  }
-  return false;
-}
-
 GroupMember* FindMember(Group& group, absl::string_view referral) {
   for (GroupMember& member : *group.mutable_members()) {
     if (member.referral() == referral) return &member;
@@ -139,19 +129,6 @@ v1::AttendanceSummary SummaryOf(const Group& group, const GroupMember& member) {
 absl::Status CheckEtag(absl::string_view given, const Group& group) {
   if (given.empty() || given == group.etag()) return absl::OkStatus();
   return StaleEtagError(given, group.etag(), "the group");
-}
-
-// A changelog value: JSON, as the other delivery entries' are.
-std::string Quoted(absl::string_view text) { return absl::StrCat("\"", text, "\""); }
-
-v1::ChangelogEntry Change(absl::string_view field, absl::string_view old_value,
-                          absl::string_view new_value, absl::string_view reason) {
-  v1::ChangelogEntry change;
-  change.set_field(std::string(field));
-  change.set_old_value(std::string(old_value));
-  change.set_new_value(std::string(new_value));
-  change.set_reason(std::string(reason));
-  return change;
 }
 
 // The write of `group` as read (at its etag's version), to which the caller adds its rows.
@@ -213,31 +190,10 @@ GroupWorkflow::GroupWorkflow(const StateMachineSet& machines, const BankHolidays
       now_(now ? std::move(now) : [] { return absl::Now(); }),
       guards_(guards) {}
 
-std::vector<int> GroupWorkflow::WaitingStates() const {
-  std::set<int> states;
-  for (int kind = 0; kind <= catalogue::v1::InterventionKind_MAX; ++kind) {
-    const v1::StateMachine* machine =
-        machines_.For(static_cast<catalogue::v1::InterventionKind>(kind));
-    if (machine == nullptr || !machine->has_group_delivery()) continue;
-    for (const v1::StateInfo& state : machine->states()) {
-      if (state.capacity_use() == v1::CAPACITY_USE_WAITING) states.insert(state.state());
-    }
-  }
-  return {states.begin(), states.end()};
-}
-
 absl::Status GroupWorkflow::CheckRunsGroupsIn(absl::string_view field, absl::string_view region,
                                               const Identity& caller) const {
   if (caller.role == common::v1::ROLE_ADMIN) return absl::OkStatus();
-  bool runs_groups = false;
-  for (int kind = 0; kind <= catalogue::v1::InterventionKind_MAX; ++kind) {
-    const v1::StateMachine* machine =
-        machines_.For(static_cast<catalogue::v1::InterventionKind>(kind));
-    if (machine != nullptr && Contains(machine->group_delivery().roles(), caller.role)) {
-      runs_groups = true;
-    }
-  }
-  if (!runs_groups) {
+  if (!machines_.RunsGroups(caller.role)) {
     return absl::PermissionDeniedError(
         absl::StrCat("the ", common::v1::Role_Name(caller.role),
                      " role does not run programme groups; programme teams and admins do"));
@@ -655,7 +611,7 @@ absl::StatusOr<delivery::v1::ListWaitingListResponse> GroupWorkflow::ListWaiting
   query.intervention = request.intervention();
   query.region = *region;
   query.sex = request.sex();
-  query.states = WaitingStates();
+  query.states = machines_.GroupWaitingStates();
   query.page_size = request.page_size() == 0 ? kDefaultWaitingPageSize
                                              : std::min(request.page_size(), kMaxWaitingPageSize);
   const uint64_t fingerprint = FilterFingerprint(absl::StrCat(
@@ -812,7 +768,7 @@ absl::StatusOr<Group> GroupWorkflow::TryAllocate(
   PrepareReferralWrite(
       "AllocateToGroup", *referral, v1::DELIVERY_FACT_GROUP_ALLOCATED, SummaryOf(*group, member),
       v1::ReferralEvent::TYPE_GROUP_ALLOCATED, {group->name(), std::nullopt, ""},
-      {Change("group", Quoted(""), Quoted(group->name()), "")}, caller, now, referral_write);
+      {Change("group", Json(""), Json(group->name()), "")}, caller, now, referral_write);
   GroupWrite write = WriteOf(*std::move(group));
   write.members.push_back(RowOf(*referral_id, write.group, member, true));
   write.referrals.emplace_back(&referral_write, referral->etag());
@@ -862,8 +818,8 @@ absl::StatusOr<Group> GroupWorkflow::TryRemove(const delivery::v1::RemoveFromGro
   PrepareReferralWrite("RemoveFromGroup", *referral, v1::DELIVERY_FACT_UNSPECIFIED,
                        referral->attendance(), v1::ReferralEvent::TYPE_GROUP_REMOVED,
                        {group->name(), std::nullopt, request.reason()},
-                       {Change("group", Quoted(group->name()), Quoted(""), request.reason())},
-                       caller, now, referral_write);
+                       {Change("group", Json(group->name()), Json(""), request.reason())}, caller,
+                       now, referral_write);
   GroupWrite write = WriteOf(*std::move(group));
   write.members.push_back(RowOf(*referral_id, write.group, removed, false));
   write.referrals.emplace_back(&referral_write, referral->etag());
@@ -1017,8 +973,8 @@ absl::StatusOr<GroupSession> GroupWorkflow::TryRecordAttendance(
     PrepareReferralWrite(
         "RecordGroupAttendance", referral, fact, SummaryOf(*group, member), type,
         {session.name(), own, ""},
-        {Change(absl::StrCat(session.name(), ".attendance.outcome"), Quoted(""),
-                Quoted(delivery::v1::AttendanceOutcome_Name(attendance->outcome())), "")},
+        {Change(absl::StrCat(session.name(), ".attendance.outcome"), Json(""),
+                Json(delivery::v1::AttendanceOutcome_Name(attendance->outcome())), "")},
         caller, now, referral_writes.back());
     write.members.push_back(RowOf(referral.id(), *group, member, true));
   }

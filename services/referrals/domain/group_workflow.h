@@ -56,9 +56,6 @@ class GroupWorkflow {
   absl::StatusOr<delivery::v1::GroupSession> RecordGroupAttendance(
       const delivery::v1::RecordGroupAttendanceRequest& request, const Identity& caller);
 
-  // The waiting states of the kinds delivered in groups (their machines' capacity_use).
-  std::vector<int> WaitingStates() const;
-
  private:
   // The group `name` (from request field `field`), if the caller may work with its region.
   absl::StatusOr<delivery::v1::Group> Load(absl::string_view field, absl::string_view name,

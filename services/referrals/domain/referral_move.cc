@@ -3,17 +3,11 @@
 #include <string>
 
 #include "google/protobuf/util/time_util.h"
+#include "services/referrals/domain/delivery_checks.h"
 
 namespace probation::referrals {
-namespace {
 
 using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
-
-}  // namespace
 
 void ApplyMove(const StateMachineSet& machines, const ResolvedTransition& transition,
                const Identity& caller, absl::string_view reason_code, absl::string_view notes,

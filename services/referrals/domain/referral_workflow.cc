@@ -18,6 +18,7 @@
 #include "libs/status/field_error.h"
 #include "services/referrals/domain/access_policy.h"
 #include "services/referrals/domain/caseload_query.h"
+#include "services/referrals/domain/delivery_checks.h"
 #include "services/referrals/domain/group_workflow.h"
 #include "services/referrals/domain/record_id.h"
 #include "services/referrals/domain/referral_amendment.h"
@@ -29,18 +30,12 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-constexpr int kMaxRequestIdLength = 128;
-constexpr int kMaxTextLength = 4000;
 constexpr int kReferenceAttempts = 5;
 // Fields of a draft that UpdateReferral may change (AIP-134 update_mask paths).
 constexpr absl::string_view kUpdatableFields[] = {
     "person",           "region",           "provider", "reason_for_referral",
     "complexity_level", "desired_outcomes", "contact"};
 constexpr int kMaxContactFieldLength = 200;
-
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
 
 absl::Status RequireReferrer(const Identity& caller, absl::string_view what) {
   if (absl::Status status = RequirePerson(caller); !status.ok()) return status;

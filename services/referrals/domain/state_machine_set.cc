@@ -349,6 +349,14 @@ absl::StatusOr<StateMachineSet> StateMachineSet::Load(absl::string_view text,
                                       " has another outcome in another machine"));
       }
     }
+    if (machine.has_group_delivery()) {
+      for (const v1::StateInfo& state : machine.states()) {
+        if (state.capacity_use() == v1::CAPACITY_USE_WAITING) {
+          set.group_waiting_states_.insert(state.state());
+        }
+      }
+      for (int role : machine.group_delivery().roles()) set.group_roles_.insert(role);
+    }
     machine.set_dot(ToDot(machine));
     set.machines_.emplace(machine.kind(), std::move(machine));
   }

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,13 @@ class StateMachineSet {
 
   // What a referral in `state` counts against capacity; the same in every machine.
   v1::CapacityUse CapacityUseOf(v1::ReferralState state) const;
+  // The states that wait for a place in the kinds delivered in programme groups (the waiting
+  // list's), in order.
+  std::vector<int> GroupWaitingStates() const {
+    return {group_waiting_states_.begin(), group_waiting_states_.end()};
+  }
+  // Whether `role` runs some kind's programme groups (`group_delivery.roles`).
+  bool RunsGroups(common::v1::Role role) const { return group_roles_.contains(role); }
   // How a referral that ends in `state` ended; unspecified for a state that is not terminal.
   v1::ClosingOutcome OutcomeOf(v1::ReferralState state) const;
 
@@ -81,6 +89,8 @@ class StateMachineSet {
   std::map<int, v1::StateMachine> machines_;
   std::map<v1::ReferralState, v1::CapacityUse> capacity_use_;
   std::map<v1::ReferralState, v1::ClosingOutcome> outcome_;
+  std::set<int> group_waiting_states_;
+  std::set<int> group_roles_;
 };
 
 // OK if `path` names a field of a referral that an amendment may change: INVALID_ARGUMENT
